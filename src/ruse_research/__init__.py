@@ -1,0 +1,1 @@
+"""ruse_research."""
