@@ -1,0 +1,108 @@
+"""Nox sessions that install the pinned environment and rerun the study.
+
+Every session installs exactly the versions in ``requirements.lock`` and then this package
+without resolving dependencies again, so a rerun a year from now uses the same libraries.
+
+    nox -s study      run every params/*.yaml into outputs/ (outputs/index.html)
+    nox -s tests      unit, reference-value, bad-input and notebook (nbval) tests
+    nox -s lint       ruff
+    nox -s refresh    re-execute notebooks in place to update their stored outputs
+    nox -s demo_data  regenerate the synthetic demonstration data in data/raw/
+    nox -s bench      benchmarks in bench/ (print ratios; not part of the tests)
+    nox -s lab        JupyterLab with the package installed and its kernel registered
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).parent
+LOCK = "requirements.lock"
+PYTHON = "3.11"  # the lock file is compiled for this interpreter
+
+nox.options.default_venv_backend = "uv|venv"
+nox.options.reuse_venv = "yes"
+nox.options.sessions = ["tests"]
+nox.options.error_on_external_run = True
+
+
+def install_locked(session: nox.Session) -> None:
+    """Install the locked dependencies, then the package itself without re-resolving."""
+    session.install("-r", LOCK)
+    session.install("--no-deps", "-e", ".")
+
+
+def system_setup(session: nox.Session) -> None:
+    """Debian packages the tests need (headless Chromium for the HTML-safety test)."""
+    session.run("bash", str(ROOT / "scripts" / "setup-system.sh"), external=True)
+
+
+@nox.session(python=PYTHON)
+def study(session: nox.Session) -> None:
+    """Run the whole study on the bundled data; extra args go to `ruse-research run`."""
+    install_locked(session)
+    session.run("ruse-research", "run", *session.posargs)
+    session.log(f"Open {ROOT / 'outputs' / 'index.html'}")
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """Unit, reference-value, bad-input, end-to-end and nbval notebook tests."""
+    system_setup(session)
+    install_locked(session)
+    session.run(
+        "pytest",
+        "tests",
+        "notebooks",
+        "--nbval",
+        "--nbval-current-env",
+        "--nbval-sanitize-with",
+        "tests/nbval_sanitize.cfg",
+        *session.posargs,
+        env={"MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"},
+    )
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """Static checks with ruff."""
+    session.install("-r", LOCK)
+    session.run("ruff", "check", "src", "tests", "bench", "noxfile.py")
+
+
+@nox.session(python=PYTHON)
+def refresh(session: nox.Session) -> None:
+    """Re-execute notebooks in place with their default parameters (stored outputs for nbval)."""
+    install_locked(session)
+    session.run("ruse-research", "refresh", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def demo_data(session: nox.Session) -> None:
+    """Regenerate the synthetic demonstration data in data/raw/ (byte-identical for a seed)."""
+    install_locked(session)
+    session.run("python", "-m", "ruse_research.synthetic", "--out", "data/raw", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Benchmarks: study runner, estimation at scale, recovery of planted effects."""
+    install_locked(session)
+    scripts = session.posargs or ["bench/study.py", "bench/scale.py", "bench/recovery.py"]
+    for script in scripts:
+        session.run("python", script)
+
+
+@nox.session(python=PYTHON)
+def lab(session: nox.Session) -> None:
+    """JupyterLab with the package installed and a registered `ruse-research` kernel."""
+    install_locked(session)
+    session.run(
+        "python", "-m", "ipykernel", "install", "--sys-prefix",
+        "--name", "ruse-research", "--display-name", "Python (ruse-research)",
+    )
+    session.run("jupyter", "lab", "--notebook-dir", str(ROOT), *session.posargs,
+                env={"RUSE_RESEARCH_ROOT": str(ROOT), **os.environ})
