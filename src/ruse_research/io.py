@@ -435,8 +435,8 @@ def _find_header_row(rows: list[list[str]], codebook: Codebook) -> int | None:
     """Index of the first row (of the first 20) that holds the id column or most items."""
     items = set(codebook.item_ids)
     for index, cells in enumerate(rows[:20]):
-        names = {_clean(c) for c in cells}
-        if codebook.id_column in names or len(names & items) * 2 > len(items):
+        known = {_clean(c) for c in cells} & items
+        if len(known) * 2 > len(items) or (codebook.id_column in known and len(known) >= 2):
             return index
     return None
 
