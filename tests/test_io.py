@@ -4,7 +4,6 @@ collected with file, row, column, value and expectation."""
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import hashlib
 from pathlib import Path
 

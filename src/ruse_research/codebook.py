@@ -245,7 +245,7 @@ class Codebook:
             for value in codes:
                 if not pd.isna(value) and value not in mapping:
                     problems.append(
-                        Problem("DataFrame", None, column, value,
+                        Problem("DataFrame", None, column, _plain(value),
                                 f"a code of scale {scale.name!r}: {sorted(mapping)}")
                     )
                     break
@@ -689,6 +689,11 @@ def _lang(lang: str) -> str:
     if lang not in LANGS:
         raise CodebookError(f"unknown language {lang!r}; expected 'bg' or 'en'")
     return lang
+
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the Python number it holds (for readable messages)."""
+    return value.item() if hasattr(value, "item") else value
 
 
 def _did_you_mean(word: str, choices: list[str]) -> str:
