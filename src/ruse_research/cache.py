@@ -1,0 +1,242 @@
+"""Skip runs whose inputs have not changed.
+
+A run's cache key is a SHA-256 over five components, each kept separately so the command
+line can say *why* a run had to execute:
+
+``notebook_code``
+    the notebook's code cells only: normalised source plus the tags that change execution
+    (``parameters``, ``raises-exception``...). Markdown cells, outputs, execution counts and
+    presentation-only tags (``hide-input``, ``remove-input``, ``nbval-ignore-output``...) are left
+    out, so editing prose or hiding code does not rerun a study.
+``parameters`` and ``run_meta``
+    the merged parameters (notebook defaults + params-file overrides) and the params-file fields
+    that reach the report (notebook, title, description), as canonical sorted JSON.
+``inputs``
+    the content hash of every ``*_path`` parameter file and of every file in ``data/codebooks/``
+    and ``data/reference/``.
+``package_source``
+    a hash over every file of the imported ``ruse_research`` package (code and locale YAML).
+``environment``
+    ``requirements.lock`` plus the installed versions of the key libraries and Python.
+
+Content hashes are reused when a file's path, size and ``mtime_ns`` are unchanged (the
+:class:`FileHashStore` fast path), so a no-op check reads no data files.
+
+Examples
+--------
+>>> nb = {"cells": [
+...     {"cell_type": "markdown", "source": "# Title", "metadata": {}},
+...     {"cell_type": "code", "source": "x = 1  \\n", "metadata": {"tags": ["hide-input"]},
+...      "outputs": [], "execution_count": 3}]}
+>>> edited = {"cells": [
+...     {"cell_type": "markdown", "source": "# Another title", "metadata": {}},
+...     {"cell_type": "code", "source": "x = 1\\n", "metadata": {}, "outputs": [], "execution_count": None}]}
+>>> notebook_code_hash(nb) == notebook_code_hash(edited)
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from ruse_research import provenance
+
+#: Bump when the runner's outputs change shape, so every run is redone once.
+RUNNER_FORMAT_VERSION = 1
+
+#: Tags that change only how a notebook is shown or tested, never what it computes.
+PRESENTATION_TAGS = frozenset(
+    {
+        "hide-input",
+        "hide-output",
+        "hide-cell",
+        "remove-input",
+        "remove-output",
+        "remove-cell",
+        "nbval-ignore-output",
+        "nbval-check-output",
+        "nbval-skip",
+        "papermill-error-cell-tag",
+    }
+)
+
+_SKIPPED_DIRS = {"__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
+_SKIPPED_SUFFIXES = (".pyc", ".pyo", "~")
+
+
+def _cell_source(cell: dict) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else str(source)
+
+
+def normalise_code(source: str) -> str:
+    """Code with trailing spaces, CRLF line ends and leading/trailing blank lines removed.
+
+    Examples
+    --------
+    >>> normalise_code("\\r\\nx = 1   \\r\\n\\n")
+    'x = 1'
+    """
+    lines = [line.rstrip() for line in source.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    return "\n".join(lines).strip("\n")
+
+
+def notebook_code_hash(nb: dict) -> str:
+    """SHA-256 of the notebook's code cells (source + execution-relevant tags) and kernel language.
+
+    Injected-parameter cells written by papermill are ignored, so an executed copy of a
+    notebook hashes like its source.
+    """
+    cells = []
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if "injected-parameters" in tags:
+            continue
+        cells.append([normalise_code(_cell_source(cell)), sorted(tags - PRESENTATION_TAGS)])
+    language = nb.get("metadata", {}).get("kernelspec", {}).get("language", "python")
+    return _hash_json({"language": language, "cells": cells})
+
+
+def _hash_json(obj: object) -> str:
+    text = json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class FileHashStore:
+    """Content hashes of files, reused while path, size and ``mtime_ns`` stay the same.
+
+    Parameters
+    ----------
+    store_path : path-like or None
+        JSON file that keeps the hashes between invocations (``outputs/.cache/file-hashes.json``);
+        ``None`` keeps them in memory only.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "a.csv").write_text("x\\n1\\n")
+    >>> store = FileHashStore(folder / "hashes.json")
+    >>> first = store.sha256(folder / "a.csv")
+    >>> store.save()
+    >>> FileHashStore(folder / "hashes.json").sha256(folder / "a.csv") == first
+    True
+    """
+
+    def __init__(self, store_path: str | os.PathLike[str] | None = None):
+        self.store_path = Path(store_path) if store_path is not None else None
+        self._entries: dict[str, list] = {}
+        self._dirty = False
+        if self.store_path is not None:
+            data = provenance.read_json(self.store_path)
+            if data and data.get("version") == RUNNER_FORMAT_VERSION:
+                self._entries = data.get("entries", {})
+
+    def _lookup(self, kind: str, path: Path, compute: Callable[[Path], object]) -> object:
+        stat = path.stat()
+        key = f"{kind}:{path.resolve()}"
+        entry = self._entries.get(key)
+        if entry and entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns:
+            return entry[2]
+        value = compute(path)
+        self._entries[key] = [stat.st_size, stat.st_mtime_ns, value]
+        self._dirty = True
+        return value
+
+    def sha256(self, path: str | os.PathLike[str]) -> str:
+        """Content SHA-256 of ``path`` (fast path when its size and mtime are unchanged)."""
+        return str(self._lookup("sha256", Path(path), provenance.sha256_file))
+
+    def derived(self, kind: str, path: str | os.PathLike[str], compute: Callable[[Path], object]) -> object:
+        """A JSON-serialisable value computed from the file, cached like :meth:`sha256`."""
+        return self._lookup(kind, Path(path), compute)
+
+    def save(self) -> None:
+        """Write the store back if anything changed (atomic replace)."""
+        if self.store_path is None or not self._dirty:
+            return
+        self.store_path.parent.mkdir(parents=True, exist_ok=True)
+        provenance.write_json(self.store_path, {"version": RUNNER_FORMAT_VERSION, "entries": self._entries})
+        self._dirty = False
+
+
+def iter_tree(folder: Path) -> Iterable[Path]:
+    """Files under ``folder`` in sorted order, without caches and compiled files."""
+    if not folder.is_dir():
+        return
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = sorted(d for d in dirnames if d not in _SKIPPED_DIRS and not d.startswith("."))
+        for name in sorted(filenames):
+            if name.endswith(_SKIPPED_SUFFIXES) or name.startswith("."):
+                continue
+            yield Path(dirpath) / name
+
+
+def tree_hashes(folder: Path, store: FileHashStore, relative_to: Path) -> dict[str, str]:
+    """``{relative path: sha256}`` for every file under ``folder``."""
+    return {
+        path.relative_to(relative_to).as_posix(): store.sha256(path) for path in iter_tree(folder)
+    }
+
+
+def package_source_hash(store: FileHashStore) -> str:
+    """Hash over every file of the imported ``ruse_research`` package (code, locale YAML...)."""
+    package_dir = Path(__file__).resolve().parent
+    return _hash_json(tree_hashes(package_dir, store, package_dir))
+
+
+def environment_hash(root: Path, store: FileHashStore) -> str:
+    """Hash of ``requirements.lock`` (when present) and the installed key-library versions."""
+    lock = root / "requirements.lock"
+    return _hash_json(
+        {
+            "requirements.lock": store.sha256(lock) if lock.is_file() else None,
+            "versions": provenance.package_versions(),
+        }
+    )
+
+
+def cache_key(components: dict[str, object]) -> str:
+    """SHA-256 over the canonical JSON of the components (see the module docstring)."""
+    return _hash_json(components)
+
+
+def explain_change(previous: dict[str, object], current: dict[str, object]) -> str:
+    """Say in a few words which component differs between two component records.
+
+    Examples
+    --------
+    >>> old = {"format": 1, "notebook_code": "a", "parameters": {"lang": "en"}, "inputs": {"data/x.csv": "1"},
+    ...        "package_source": "p", "environment": "e"}
+    >>> explain_change(old, {**old, "inputs": {"data/x.csv": "2"}})
+    'input file data/x.csv changed'
+    >>> explain_change(old, {**old, "parameters": {"lang": "bg"}})
+    'params changed (lang)'
+    """
+    if previous.get("format") != current.get("format"):
+        return "runner format changed"
+    reasons = []
+    if previous.get("notebook_code") != current.get("notebook_code"):
+        reasons.append("notebook code changed")
+    old_params = {**(previous.get("parameters") or {}), **(previous.get("run_meta") or {})}
+    new_params = {**(current.get("parameters") or {}), **(current.get("run_meta") or {})}
+    if old_params != new_params:
+        keys = sorted(k for k in set(old_params) | set(new_params) if old_params.get(k) != new_params.get(k))
+        reasons.append(f"params changed ({', '.join(keys)})")
+    old_inputs = previous.get("inputs") or {}
+    new_inputs = current.get("inputs") or {}
+    changed = sorted(k for k in set(old_inputs) | set(new_inputs) if old_inputs.get(k) != new_inputs.get(k))
+    if changed:
+        shown = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
+        reasons.append(f"input file{'s' if len(changed) > 1 else ''} {shown} changed")
+    if previous.get("package_source") != current.get("package_source"):
+        reasons.append("package source changed")
+    if previous.get("environment") != current.get("environment"):
+        reasons.append("environment changed")
+    return "; ".join(reasons) if reasons else "outputs incomplete"

@@ -1,0 +1,125 @@
+"""The ``ruse-research`` command line (also ``python -m ruse_research``).
+
+Commands: ``list``, ``run [RUN ...] [--force] [--jobs N]``, ``validate FILE --codebook NAME``,
+``refresh [NOTEBOOK ...]``. Errors caused by input (``RuseError``) print one line on stderr (a
+``DataError`` prints each problem on its own line) and exit with code 2; ``--debug`` shows the
+traceback. Heavy libraries are imported only by the commands that need them.
+
+Examples
+--------
+>>> from ruse_research.cli import main
+>>> main(["run", "no_such_run"])  # doctest: +SKIP
+ruse-research: params/no_such_run.yaml: no such run, expected one of: ...
+2
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from ruse_research.errors import DataError, RuseError
+
+
+def _echo(line: str) -> None:
+    print(line, flush=True)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``ruse-research``."""
+    parser = argparse.ArgumentParser(
+        prog="ruse-research",
+        description="Run the ruse_research study: parameterised notebooks -> reports in outputs/.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("list", help="list the runs in params/ with their notebook and status")
+
+    run = sub.add_parser("run", help="execute runs (all by default) and write outputs/ and outputs/index.html")
+    run.add_argument("runs", nargs="*", metavar="RUN", help="run names (params file stems), e.g. staff_attitudes.bg")
+    run.add_argument("--force", action="store_true", help="execute even runs whose inputs did not change")
+    run.add_argument("--jobs", "-j", type=_positive_int, default=None,
+                     help=f"runs executed in parallel (default: number of CPUs, here {os.cpu_count()})")
+    run.add_argument("--debug", action="store_true", help="show tracebacks")
+
+    validate = sub.add_parser("validate", help="check a data file against a codebook")
+    validate.add_argument("file", metavar="FILE")
+    validate.add_argument("--codebook", required=True, metavar="NAME_OR_PATH",
+                          help="codebook name (data/codebooks/<name>.yaml) or path to a codebook YAML")
+    validate.add_argument("--debug", action="store_true", help="show tracebacks")
+
+    refresh = sub.add_parser("refresh", help="re-execute notebooks in place with their default parameters")
+    refresh.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="default: notebooks/NN_*.ipynb")
+    refresh.add_argument("--jobs", "-j", type=_positive_int, default=None, help="notebooks executed in parallel")
+    refresh.add_argument("--debug", action="store_true", help="show tracebacks")
+    return parser
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    from ruse_research import runner
+
+    rows = runner.list_runs()
+    if not rows:
+        _echo("no runs: params/ holds no *.yaml files")
+        return 0
+    widths = {key: max(len(key), *(len(str(r[key])) for r in rows)) for key in ("run", "lang", "notebook")}
+    _echo(f"{'run':<{widths['run']}}  {'lang':<{widths['lang']}}  {'notebook':<{widths['notebook']}}  status")
+    for row in rows:
+        _echo(f"{row['run']:<{widths['run']}}  {row['lang']:<{widths['lang']}}  "
+              f"{row['notebook']:<{widths['notebook']}}  {row['status']}")
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from ruse_research import runner
+
+    outcome = runner.run_study(args.runs or None, force=args.force, jobs=args.jobs, echo=_echo)
+    return outcome.exit_code
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from ruse_research import io as ruse_io
+
+    _echo(str(ruse_io.validate_file(args.file, args.codebook)))
+    return 0
+
+
+def _cmd_refresh(args: argparse.Namespace) -> int:
+    from ruse_research import runner
+
+    return runner.refresh_notebooks(args.notebooks or None, jobs=args.jobs, echo=_echo)
+
+
+COMMANDS = {"list": _cmd_list, "run": _cmd_run, "validate": _cmd_validate, "refresh": _cmd_refresh}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except RuseError as error:
+        if getattr(args, "debug", False):
+            raise
+        lines = error.report().splitlines() if isinstance(error, DataError) else [str(error)]
+        for line in lines:
+            print(f"ruse-research: {line}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("ruse-research: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,512 @@
+"""Self-contained reviewer reports and the outputs index.
+
+:func:`render_report` turns an executed notebook into one HTML file a reviewer can read
+offline: code hidden in ``<details>`` per cell (revealable without JavaScript), a table of
+contents from the page's h1-h3 headings (markdown cells and ``text/markdown`` outputs alike),
+figures inlined as ``data:`` URIs, a typography that reads well in Cyrillic, a print style,
+``<html lang>`` from the run's language and a colophon (commit, dirty flag, parameters,
+SHA-256 of every input file, package versions, start time, duration) in that language.
+
+Cells are rendered by nbconvert's Python API with the template in ``templates/ruse`` (in the
+same process as the runner). Nothing from a notebook is trusted: markdown is rendered with
+raw HTML escaped, ``text/html`` outputs pass an allow-list sanitiser (tables survive, scripts,
+styles, event handlers and remote images do not), ``text/plain`` is escaped, and MathJax,
+require.js and widgets are never loaded.
+
+Examples
+--------
+>>> from ruse_research import htmlreport
+>>> htmlreport.render_markdown("## Резултати <script>alert(1)</script>")
+'<h2>Резултати &lt;script&gt;alert(1)&lt;/script&gt;</h2>\\n'
+>>> htmlreport.sanitize_html('<table><tr><td onclick="x()">1</td></tr></table><img src="http://x/y.png">')
+'<table><tbody><tr><td>1</td></tr></tbody></table><img>'
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "code": "Code",
+        "injected": "parameters of this run",
+        "contents": "Contents",
+        "colophon": "Colophon",
+        "run": "Run",
+        "commit": "Git commit",
+        "dirty": "the working tree had uncommitted changes",
+        "clean": "clean working tree",
+        "started": "Started (UTC)",
+        "duration": "Duration",
+        "seconds": "s",
+        "status": "Status",
+        "status_ok": "completed",
+        "status_failed": "failed",
+        "data": "Data",
+        "synthetic": "synthetic demonstration data (planted effects; no real respondents)",
+        "not_synthetic": "fieldwork data",
+        "cache_key": "Cache key",
+        "parameters": "Parameters",
+        "name": "Name",
+        "value": "Value",
+        "from_params": "from the params file",
+        "default": "notebook default",
+        "inputs": "Input files (SHA-256)",
+        "file": "File",
+        "packages": "Package versions",
+        "package": "Package",
+        "version": "Version",
+        "failed": "This run failed.",
+        "failed_here": "The run stopped with an error in the next cell:",
+        "go_to_failure": "Go to the failing cell.",
+        "cell": "cell",
+    },
+    "bg": {
+        "code": "Код",
+        "injected": "параметри на това изпълнение",
+        "contents": "Съдържание",
+        "colophon": "Колофон",
+        "run": "Изпълнение",
+        "commit": "Git версия (commit)",
+        "dirty": "работното копие е имало непубликувани промени",
+        "clean": "без локални промени",
+        "started": "Начало (UTC)",
+        "duration": "Продължителност",
+        "seconds": "с",
+        "status": "Състояние",
+        "status_ok": "завършено",
+        "status_failed": "неуспешно",
+        "data": "Данни",
+        "synthetic": "синтетични демонстрационни данни (със заложени ефекти; без реални респонденти)",
+        "not_synthetic": "данни от теренно проучване",
+        "cache_key": "Ключ на кеша",
+        "parameters": "Параметри",
+        "name": "Име",
+        "value": "Стойност",
+        "from_params": "от файла с параметри",
+        "default": "стойност по подразбиране",
+        "inputs": "Входни файлове (SHA-256)",
+        "file": "Файл",
+        "packages": "Версии на пакетите",
+        "package": "Пакет",
+        "version": "Версия",
+        "failed": "Това изпълнение завърши с грешка.",
+        "failed_here": "Изпълнението спря с грешка в следващата клетка:",
+        "go_to_failure": "Към клетката с грешката.",
+        "cell": "клетка",
+    },
+}
+
+FONT_STACK = (
+    'system-ui, -apple-system, "Segoe UI", "Noto Sans", "DejaVu Sans", Roboto, '
+    '"Helvetica Neue", Arial, "Liberation Sans", sans-serif'
+)
+MONO_STACK = '"DejaVu Sans Mono", "Noto Sans Mono", "Liberation Mono", Menlo, Consolas, monospace'
+
+BASE_CSS = f"""
+:root {{ --ink: #1d1d1f; --muted: #5b5b66; --rule: #d8d8de; --accent: #1f5fa8; --bad: #a4161a; --paper: #fff; }}
+html {{ font-size: 17px; }}
+body {{ font-family: {FONT_STACK}; color: var(--ink); background: var(--paper); line-height: 1.6;
+  max-width: 52rem; margin: 0 auto; padding: 1.5rem 1.25rem 4rem; font-feature-settings: "kern", "liga";
+  text-rendering: optimizeLegibility; hyphens: auto; overflow-wrap: break-word; }}
+h1, h2, h3, h4 {{ line-height: 1.25; margin: 1.6em 0 .5em; font-weight: 650; }}
+h1 {{ font-size: 1.9rem; }} h2 {{ font-size: 1.45rem; }} h3 {{ font-size: 1.15rem; }}
+.report-title {{ margin-top: .5rem; }}
+.description {{ color: var(--muted); }}
+a {{ color: var(--accent); }}
+code, pre, kbd {{ font-family: {MONO_STACK}; font-size: .86em; }}
+pre {{ overflow-x: auto; padding: .6rem .8rem; background: #f6f6f8; border-radius: 4px; line-height: 1.4; }}
+table {{ border-collapse: collapse; margin: .8rem 0; font-size: .92rem; font-variant-numeric: tabular-nums; }}
+th, td {{ border-bottom: 1px solid var(--rule); padding: .3rem .6rem; text-align: left; vertical-align: top; }}
+td {{ text-align: right; }} td:first-child, th {{ text-align: left; }}
+thead th {{ border-bottom: 2px solid var(--ink); }}
+caption {{ caption-side: top; text-align: left; font-weight: 600; padding-bottom: .3rem; }}
+.output-html {{ overflow-x: auto; }}
+img {{ max-width: 100%; height: auto; }}
+.toc {{ border: 1px solid var(--rule); border-radius: 6px; padding: .6rem 1.2rem; margin: 1.2rem 0 2rem; background: #fafafb; }}
+.toc-title {{ font-size: 1.05rem; margin: .3rem 0; }}
+.toc ol {{ list-style: none; padding-left: 0; margin: .3rem 0; }}
+.toc-level-2 {{ padding-left: 1.2rem; }} .toc-level-3 {{ padding-left: 2.4rem; font-size: .95em; }}
+details.code {{ margin: .4rem 0; }}
+details.code > summary {{ cursor: pointer; color: var(--muted); font-size: .85rem; user-select: none; }}
+details.code[open] > summary {{ margin-bottom: .3rem; }}
+.count {{ font-family: {MONO_STACK}; }}
+.output-stdout, .output-stderr, .output_text pre {{ background: #f6f6f8; }}
+.output_stderr pre {{ background: #fff4e5; }}
+.output_error pre {{ background: #fdecea; border-left: 4px solid var(--bad); }}
+.failed-cell {{ border-left: 4px solid var(--bad); padding-left: .8rem; }}
+.failure-banner, .failure-anchor {{ background: #fdecea; border: 1px solid var(--bad); color: var(--bad);
+  padding: .6rem .9rem; border-radius: 4px; margin: 1rem 0; }}
+.colophon {{ margin-top: 3rem; border-top: 2px solid var(--ink); font-size: .88rem; color: var(--muted); }}
+.colophon dl {{ display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; }}
+.colophon dt {{ font-weight: 600; color: var(--ink); }} .colophon dd {{ margin: 0; }}
+.colophon-table td {{ text-align: left; }}
+.hash {{ word-break: break-all; font-size: .8em; }}
+.status-failed {{ color: var(--bad); font-weight: 600; }} .status-ok {{ color: #1b6e2a; }}
+.synthetic-tag {{ background: #fff4e5; border: 1px solid #e0a040; border-radius: 3px; padding: 0 .3rem; font-size: .8em; }}
+@media print {{
+  html {{ font-size: 11pt; }} body {{ max-width: none; padding: 0; }}
+  details.code, .toc {{ display: none; }}
+  a {{ color: inherit; text-decoration: none; }}
+  h1, h2, h3 {{ break-after: avoid; }} table, figure, img, .output {{ break-inside: avoid; }}
+  .colophon {{ break-before: page; }}
+}}
+"""
+
+_ALLOWED_TAGS = frozenset(
+    "a abbr b blockquote br caption code col colgroup dd del details div dl dt em figcaption figure "
+    "h1 h2 h3 h4 h5 h6 hr i img ins kbd li mark ol p pre q s small span strong sub summary sup "
+    "table tbody td tfoot th thead tr u ul".split()
+)
+_ALLOWED_ATTRIBUTES = {
+    "*": {"class", "id", "title", "lang", "dir"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+    "col": {"span"},
+    "colgroup": {"span"},
+    "ol": {"start"},
+}
+_SCRIPT_OR_STYLE = re.compile(r"<(script|style|template|iframe|object)\b.*?</\1\s*>", re.S | re.I)
+_HEADING = re.compile(r"<h([1-3])((?:\s[^>]*)?)>(.*?)</h\1\s*>", re.S | re.I)
+_ID_ATTR = re.compile(r"""\sid\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""", re.I)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _attribute_allowed(tag: str, name: str, value: str) -> bool:
+    if name not in _ALLOWED_ATTRIBUTES["*"] | _ALLOWED_ATTRIBUTES.get(tag, set()):
+        return False
+    if tag == "img" and name == "src":
+        return value.startswith("data:image/")  # only inline images: the report stays offline
+    if tag == "a" and name == "href":
+        return value.startswith(("#", "https://", "http://", "mailto:"))
+    return True
+
+
+@lru_cache(maxsize=1)
+def _cleaner():
+    import bleach
+
+    return bleach.sanitizer.Cleaner(
+        tags=_ALLOWED_TAGS,
+        attributes=_attribute_allowed,
+        protocols={"http", "https", "mailto", "data"},
+        strip=True,
+        strip_comments=True,
+    )
+
+
+def sanitize_html(fragment: str | list[str]) -> str:
+    """Keep the markup of tables and text; drop scripts, styles, handlers and remote images.
+
+    Examples
+    --------
+    >>> sanitize_html('<p style="x" onmouseover="steal()">Здравей<script>alert(1)</script></p>')
+    '<p>Здравей</p>'
+    """
+    text = "".join(fragment) if isinstance(fragment, list) else str(fragment)
+    return _cleaner().clean(_SCRIPT_OR_STYLE.sub("", text))
+
+
+@lru_cache(maxsize=1)
+def _markdown_parser():
+    from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
+
+    renderer = IPythonRenderer(escape=True, allow_harmful_protocols=False, exclude_anchor_links=True)
+    return MarkdownWithMath(renderer=renderer)
+
+
+def render_markdown(source: str | list[str]) -> str:
+    """Markdown to HTML with any raw HTML in it escaped (respondent text cannot inject markup).
+
+    Math stays as literal ``$...$`` text: MathJax is never loaded.
+
+    Examples
+    --------
+    >>> render_markdown('**n = 12** <b onclick="x">')
+    '<p><strong>n = 12</strong> &lt;b onclick=&quot;x&quot;&gt;</p>\\n'
+    """
+    text = "".join(source) if isinstance(source, list) else str(source)
+    return sanitize_html(_markdown_parser()(text)) if _needs_sanitizing(text) else _markdown_parser()(text)
+
+
+def _needs_sanitizing(text: str) -> bool:
+    # Escaped rendering already neutralises raw HTML; images and links are the remaining way to
+    # reach the network (``![](http://...)``), so those pass the sanitiser too.
+    return "](" in text or "]:" in text or "<" in text
+
+
+@lru_cache(maxsize=1)
+def _exporter():
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(
+        template_name="ruse",
+        extra_template_basedirs=[str(TEMPLATES)],
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        sanitize_html=False,  # done by our own filters: nbconvert's allow-list escapes table markup
+    )
+    exporter.register_filter("ruse_markdown", render_markdown)
+    exporter.register_filter("ruse_sanitize", sanitize_html)
+    return exporter
+
+
+@lru_cache(maxsize=1)
+def _page_template():
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES / "ruse")),
+        autoescape=True,
+        keep_trailing_newline=True,
+    )
+    return env.get_template("page.html.j2")
+
+
+@lru_cache(maxsize=1)
+def _css() -> str:
+    from pygments.formatters import HtmlFormatter
+
+    return BASE_CSS + HtmlFormatter(style="default").get_style_defs(".highlight")
+
+
+def warm_up() -> None:
+    """Load the exporter, templates and CSS once (the runner calls this before forking workers)."""
+    _exporter()
+    _page_template()
+    _css()
+    _markdown_parser()
+    _cleaner()
+
+
+def slugify(text: str) -> str:
+    """An id for a heading that keeps Cyrillic letters.
+
+    Examples
+    --------
+    >>> slugify("Отношение към ползите (Yang & Callahan)")
+    'отношение-към-ползите-yang-callahan'
+    """
+    text = unicodedata.normalize("NFC", text).lower()
+    text = re.sub(r"[^\w\s-]", " ", text)
+    return re.sub(r"[\s_-]+", "-", text).strip("-") or "section"
+
+
+def add_heading_ids(body: str) -> tuple[str, list[dict[str, object]]]:
+    """Give every h1-h3 a unique id; return the new HTML and the table-of-contents entries.
+
+    Examples
+    --------
+    >>> body, toc = add_heading_ids("<h2>Резултати</h2><p>x</p><h2>Резултати</h2>")
+    >>> body
+    '<h2 id="резултати">Резултати</h2><p>x</p><h2 id="резултати-2">Резултати</h2>'
+    >>> [entry["id"] for entry in toc]
+    ['резултати', 'резултати-2']
+    """
+    seen: dict[str, int] = {"colophon": 1, "papermill-error-cell": 1}
+    toc: list[dict[str, object]] = []
+
+    def replace(match: re.Match) -> str:
+        level, attrs, inner = int(match.group(1)), match.group(2) or "", match.group(3)
+        text = html.unescape(_TAG.sub("", inner)).replace("¶", "").strip()
+        base = slugify(text)
+        count = seen.get(base, 0) + 1
+        seen[base] = count
+        anchor = base if count == 1 else f"{base}-{count}"
+        attrs = _ID_ATTR.sub("", attrs)
+        toc.append({"level": level, "id": anchor, "text": text})
+        return f'<h{level} id="{anchor}"{attrs}>{inner}</h{level}>'
+
+    return _HEADING.sub(replace, body), toc
+
+
+def render_report(nb, *, lang: str, title: str, record: dict, description: str = "") -> str:
+    """Render an executed notebook (``nbformat.NotebookNode``) as a self-contained HTML report.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        The executed notebook (papermill's error markers, if any, are shown where it failed).
+    lang : {"bg", "en"}
+        Language of the page (``<html lang>``) and of the colophon's labels.
+    title, description : str
+        Shown at the top of the page.
+    record : dict
+        The provenance record (see :func:`ruse_research.provenance.build_record`).
+
+    Returns
+    -------
+    str
+        The whole HTML document.
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> from datetime import datetime, UTC
+    >>> from ruse_research import provenance
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Въведение")])
+    >>> rec = provenance.build_record(run="demo.bg", title="Демо", notebook="n.ipynb", lang="bg",
+    ...     parameters={"lang": "bg"}, overrides={"lang": "bg"}, inputs={"data/raw/x.csv": "ab" * 32},
+    ...     git={"commit": "f" * 40, "dirty": False}, packages={"python": "3.11.7"},
+    ...     started=datetime(2026, 1, 1, tzinfo=UTC), duration_s=2.0, status="ok", cache_key="0" * 64,
+    ...     cache_components={}, synthetic=True, tables=[], figures=[])
+    >>> page = render_report(nb, lang="bg", title="Демо", record=rec)
+    >>> '<html lang="bg">' in page, 'href="#въведение"' in page, "Колофон" in page
+    (True, True, True)
+    """
+    labels = LABELS.get(lang, LABELS["en"])
+    body, _ = _exporter().from_notebook_node(nb, resources={"ruse": {"labels": labels, "lang": lang}})
+    body, toc = add_heading_ids(body)
+    error = record.get("error") or {}
+    error_line = ""
+    if error:
+        where = f"{labels['cell']} {error['cell']}: " if error.get("cell") is not None else ""
+        error_line = f"{where}{error.get('ename', '')}: {error.get('evalue', '')}"
+    page = _page_template().render(
+        lang=lang if lang in LABELS else "en",
+        title=title,
+        description=description,
+        labels=labels,
+        record=record,
+        toc=toc,
+        body=body,
+        css=_css(),
+        error_line=error_line,
+        has_anchor='id="papermill-error-cell"' in body,
+    )
+    return neutralise_remote_sources(page)
+
+
+_REMOTE_SOURCE = re.compile(r"""\b(src|srcset|href)\s*=\s*(["'])(?=\s*(?:https?:)?//)""", re.I)
+
+
+def neutralise_remote_sources(page: str) -> str:
+    """Last line of defence for offline reports: no ``src="http...`` may survive anywhere.
+
+    Real ``src`` attributes were already limited to ``data:`` URIs by the sanitiser, so any
+    remaining ``src="http`` is escaped text (for example a respondent's quoted HTML); its quote is
+    turned into ``&quot;`` so it cannot be mistaken for a reference. Links (``<a href>``) stay.
+
+    Examples
+    --------
+    >>> neutralise_remote_sources('&lt;img src="http://x"&gt; <a href="https://ok">')
+    '&lt;img src=&quot;http://x"&gt; <a href="https://ok">'
+    """
+
+    def fix(match: re.Match) -> str:
+        before = page[max(0, match.start() - 200) : match.start()]
+        if match.group(1).lower() == "href" and re.search(r"<a\s[^<>]*$", before, re.I):
+            return match.group(0)
+        quote = "&quot;" if match.group(2) == '"' else "&#39;"
+        return f"{match.group(1)}={quote}"
+
+    return _REMOTE_SOURCE.sub(fix, page)
+
+
+# --------------------------------------------------------------------------- index
+
+_INDEX_TEMPLATE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>ruse_research: runs</title>
+<style>{{ css | safe }} body { max-width: 72rem; } td { text-align: left; }</style>
+</head>
+<body>
+<h1>ruse_research &mdash; runs</h1>
+{%- if any_synthetic %}
+<p class="synthetic-tag">Runs marked <strong>synthetic</strong> use generated demonstration data with planted
+effects, not fieldwork. / Изпълненията, отбелязани като <strong>synthetic</strong>, използват синтетични данни.</p>
+{%- endif %}
+<table>
+<thead><tr><th>Run</th><th>Title</th><th>Language</th><th>Status</th><th>Duration</th><th>Finished (UTC)</th><th>Outputs</th></tr></thead>
+<tbody>
+{%- for row in rows %}
+<tr>
+<td><code>{{ row.run }}</code>{% if row.synthetic %} <span class="synthetic-tag">synthetic</span>{% endif %}</td>
+<td lang="{{ row.lang }}">{{ row.title }}</td>
+<td>{{ row.lang }}</td>
+<td class="status-{{ row.css }}">{{ row.status }}{% if row.detail %}<br><small>{{ row.detail }}</small>{% endif %}</td>
+<td>{{ row.duration }}</td>
+<td>{{ row.finished }}</td>
+<td>
+{%- for label, href in row.links %}<a href="{{ href }}">{{ label }}</a>{% if not loop.last %} &middot; {% endif %}{% endfor %}
+{%- if row.tables %}<br><small>tables: {% for t in row.tables %}{{ t }} (<a href="{{ row.run }}/tables/{{ t }}.csv">csv</a>, <a href="{{ row.run }}/tables/{{ t }}.xlsx">xlsx</a>){% if not loop.last %}, {% endif %}{% endfor %}</small>{% endif %}
+{%- if row.figures %}<br><small>figures: {% for f in row.figures %}{{ f }} (<a href="{{ row.run }}/figures/{{ f }}.png">png</a>, <a href="{{ row.run }}/figures/{{ f }}.svg">svg</a>){% if not loop.last %}, {% endif %}{% endfor %}</small>{% endif %}
+</td>
+</tr>
+{%- endfor %}
+</tbody>
+</table>
+</body>
+</html>
+"""
+
+
+def index_rows(outputs: Path, runs: list, results: dict[str, dict]) -> list[dict[str, object]]:
+    """One row per run for the index: status of this invocation, else of the stored outputs."""
+    from ruse_research import provenance
+
+    rows = []
+    for run in runs:
+        run_dir = outputs / run.name
+        record = provenance.read_json(run_dir / "provenance.json")
+        failure = provenance.read_json(run_dir / "failed" / "failure.json")
+        result = results.get(run.name, {})
+        status = result.get("status") or ("failed" if failure else ("ok" if record else "not run"))
+        shown = failure if status == "failed" and failure else record
+        links = []
+        if record:
+            links += [("report", f"{run.name}/report.html"), ("notebook", f"{run.name}/notebook.ipynb"),
+                      ("provenance", f"{run.name}/provenance.json")]
+        if status == "failed" and failure:
+            links = [("failed report", f"{run.name}/failed/report.html"),
+                     ("failed notebook", f"{run.name}/failed/notebook.ipynb")] + [
+                (f"last good {label}", href) for label, href in links[:1]]
+        detail = ""
+        if status == "failed":
+            from ruse_research.runner import describe_error
+
+            detail = describe_error((result.get("error") or (failure or {}).get("error")))
+        elif status == "skipped-cached":
+            detail = "inputs unchanged"
+        rows.append({
+            "run": run.name,
+            "title": run.title,
+            "lang": run.lang,
+            "status": status,
+            "css": "failed" if status == "failed" else "ok",
+            "detail": detail,
+            "duration": f"{shown['duration_s']:.1f} s" if shown and shown.get("duration_s") is not None else "",
+            "finished": (shown or {}).get("end_time", "")[:19].replace("T", " "),
+            "links": links,
+            "tables": (record or {}).get("tables", []) if status != "failed" else [],
+            "figures": (record or {}).get("figures", []) if status != "failed" else [],
+            "synthetic": bool((shown or {}).get("synthetic")),
+        })
+    return rows
+
+
+def write_index(outputs: Path, runs: list, results: dict[str, dict]) -> Path:
+    """Write ``outputs/index.html`` listing every run with status, duration and links."""
+    import jinja2
+
+    rows = index_rows(outputs, runs, results)
+    page = jinja2.Environment(autoescape=True).from_string(_INDEX_TEMPLATE).render(
+        rows=rows, css=BASE_CSS, any_synthetic=any(r["synthetic"] for r in rows)
+    )
+    target = outputs / "index.html"
+    temporary = outputs / f".index.html.{os.getpid()}.tmp"
+    temporary.write_text(page, encoding="utf-8")
+    os.replace(temporary, target)
+    return target
