@@ -292,6 +292,7 @@ def test_file_level_problems(tmp_path):
         f"{HEADER}\n{GOOD}\n{_row(resp_id='R2')},extra\n": "a row of 15 fields",
         f'{HEADER}\n{_row(comment=chr(34) + "open quote")}\n': "a quoted value that is never closed",
         HEADER.replace(",", ";", 2) + "\n" + GOOD + "\n": "a header line using ',' and ';'",
+        f"{HEADER}\n{GOOD}\n{HEADER}\n": "a repeated header row",
     }
     for text, found in cases.items():
         problems, message, _ = _problems(tmp_path, text)
@@ -313,6 +314,8 @@ def test_file_level_problems(tmp_path):
         (f"{HEADER}\n{_row(comment='Лошо')}\n".encode("cp1251").replace(b"\xcb", b"\x98"),
          "neither UTF-8 nor Windows-1251"),
         (b"PK\x03\x04rest", "a zip archive or Excel workbook named .csv"),
+        (b"\xef\xbb\xbf\xef\xbb\xbf" + f"{HEADER}\n{GOOD}\n".encode(),
+         "two UTF-8 byte-order marks"),
     ],
 )
 def test_encoding_problems(tmp_path, data, found):

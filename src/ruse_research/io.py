@@ -274,6 +274,10 @@ def _decode(data: bytes, problems: _Problems) -> tuple[str, str] | None:
         return None
     bom = data.startswith(b"\xef\xbb\xbf")
     body = data[3:] if bom else data
+    if bom and body.startswith(b"\xef\xbb\xbf"):
+        problems.add(1, None, "two UTF-8 byte-order marks at the start (a file saved twice?)",
+                     "UTF-8 text with at most one byte-order mark")
+        return None
     try:
         return body.decode("utf-8"), "utf-8 with BOM" if bom else "utf-8"
     except UnicodeDecodeError as err:
@@ -648,12 +652,20 @@ def _convert(raw: _Raw, codebook: Codebook, dont_know: str, problems: _Problems)
     if raw.value_labels is not None:
         _check_sav_labels(raw, codebook, problems)
 
+    header = [_clean(h) for h in raw.header]
+    data_rows = []
+    for row, cells in raw.rows:
+        if [_clean(c) for c in cells] == header:
+            problems.add(row, None, "a repeated header row",
+                         "one header row, in row 1 (were two files pasted together?)")
+        else:
+            data_rows.append((row, cells))
     columns: dict[str, list[object]] = {}
     seen_ids: dict[str, int] = {}
     for it in codebook.items:
         index = positions.get(it.id, [None])[0]
         values: list[object] = []
-        for row, cells in raw.rows:
+        for row, cells in data_rows:
             if index is None:
                 values.append(None)
                 continue
