@@ -26,6 +26,7 @@ Examples
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -226,7 +227,9 @@ def likert_counts(
                     "count": int(counts.get(code, 0)),
                 }
             )
-    return pd.DataFrame(rows, columns=["item", "item_label", "code", "category", "dont_know", "count"])
+    return pd.DataFrame(
+        rows, columns=["item", "item_label", "code", "category", "dont_know", "count"]
+    )
 
 
 def likert_bars(
@@ -244,7 +247,8 @@ def likert_bars(
     dont_know_title: str | None = None,
     legend_title: str | None = None,
     n_label: str = "n",
-    min_label_share: float = 0.07,
+    min_label_share: float = 0.08,
+    wrap: int = 40,
     width: float = 9.0,
 ) -> Figure:
     """Diverging stacked bars centred on the neutral category, "don't know" shown apart.
@@ -277,6 +281,10 @@ def likert_bars(
         Text before the count, e.g. ``"n"``.
     min_label_share : float
         Segments narrower than this share get no percentage label.
+    wrap : int
+        Item labels are wrapped at this many characters.
+    width : float
+        Figure width in inches (height follows the number of items).
 
     Returns
     -------
@@ -318,8 +326,9 @@ def likert_bars(
         raise PlotError(f"more than one row per ({item}, {category})")
 
     wide = (
-        scale_frame.pivot_table(index=item, columns=category, values=count, aggfunc="sum",
-                                sort=False, observed=True)
+        scale_frame.pivot_table(
+            index=item, columns=category, values=count, aggfunc="sum", sort=False, observed=True
+        )
         .reindex(columns=categories)
         .fillna(0.0)
     )
@@ -345,7 +354,10 @@ def likert_bars(
         # highest agreement first; ties keep input order (deterministic)
         items = list(key.sort_values(["agree", "pos"], ascending=[False, True]).index)
         shares, n_substantive, dk_counts, n_all = (
-            shares.loc[items], n_substantive.loc[items], dk_counts.loc[items], n_all.loc[items]
+            shares.loc[items],
+            n_substantive.loc[items],
+            dk_counts.loc[items],
+            n_all.loc[items],
         )
     left_offset = shares[categories[:half]].sum(axis=1)
     if neutral is not None:
@@ -353,12 +365,17 @@ def likert_bars(
 
     colours = diverging_palette(k)
     has_dk = dont_know is not None and len(dk_frame) > 0
-    height = max(2.2, 0.55 * len(items) + 1.6)
+    lines = max(str(i).count("\n") + 1 + len(str(i)) // wrap for i in items)
+    height = max(2.6, (0.45 + 0.15 * lines) * len(items) + 1.9)
     with style():
         if has_dk:
             fig, axes = plt.subplots(
-                1, 2, figsize=(width, height), sharey=True, layout="constrained",
-                gridspec_kw={"width_ratios": [5, 1]},
+                1,
+                2,
+                figsize=(width, height),
+                sharey=True,
+                layout="constrained",
+                gridspec_kw={"width_ratios": [6, 1]},
             )
             ax, ax_dk = axes
         else:
@@ -368,42 +385,77 @@ def likert_bars(
         start = -left_offset.to_numpy()
         for j, cat in enumerate(categories):
             widths = shares[cat].to_numpy()
-            ax.barh(y, widths, left=start, color=colours[j], edgecolor="white", linewidth=0.6,
-                    height=0.7, label=str(cat))
+            ax.barh(
+                y,
+                widths,
+                left=start,
+                color=colours[j],
+                edgecolor="white",
+                linewidth=0.6,
+                height=0.7,
+                label=str(cat),
+            )
             for yi, x0, w in zip(y, start, widths, strict=True):
                 if w >= min_label_share:
                     dark = j in (0, k - 1)
-                    ax.text(x0 + w / 2, yi, fmt_pct(w, lang), ha="center", va="center",
-                            fontsize=8, color="white" if dark else "black")
+                    ax.text(
+                        x0 + w / 2,
+                        yi,
+                        fmt_pct(w, lang),
+                        ha="center",
+                        va="center",
+                        fontsize=8,
+                        color="white" if dark else "black",
+                    )
             start = start + widths
         right_end = start
         ax.axvline(0, color="#444444", linewidth=0.8)
-        lim = max(1.0, float(np.max(left_offset.to_numpy(), initial=0)),
-                  float(np.max(right_end, initial=0)))
-        ax.set_xlim(-lim - 0.02, lim + 0.22)
+        reach = max(
+            float(np.max(left_offset.to_numpy(), initial=0)),
+            float(np.max(right_end, initial=0)),
+            0.25,
+        )
+        lim = math.ceil(reach * 4 - 1e-9) / 4  # next multiple of 25%
+        ax.set_xlim(-lim - 0.02, lim + 0.18)  # room on the right for "n = ..."
         for yi, x1, n in zip(y, right_end, n_substantive.to_numpy(), strict=True):
-            ax.text(x1 + 0.02, yi, f"{n_label} = {fmt_num(n, lang, 0)}", va="center", fontsize=8)
-        ticks = np.arange(-1.0, 1.01, 0.25)
-        ticks = ticks[np.abs(ticks) <= lim + 1e-9]
+            ax.text(x1 + 0.015, yi, f"{n_label} = {fmt_num(n, lang, 0)}", va="center", fontsize=8)
+        ticks = np.arange(-lim, lim + 1e-9, 0.25)
         ax.set_xticks(ticks, [fmt_pct(abs(t), lang) for t in ticks])
-        ax.set_yticks(y, [str(i) for i in items])
+        ax.set_yticks(y, [textwrap.fill(str(i), wrap) for i in items])
         ax.set_ylim(-0.6, len(items) - 0.4)
         ax.spines["left"].set_visible(False)
         ax.tick_params(axis="y", length=0)
         _set_labels(ax, title, xlabel, None)
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 if xlabel else -0.08),
-                  ncol=min(k, 5), frameon=False, title=legend_title, reverse=False)
+        fig.legend(
+            *ax.get_legend_handles_labels(),
+            loc="outside lower center",
+            ncol=min(k, 3 if max(len(str(c)) for c in categories) > 18 else 5),
+            frameon=False,
+            title=legend_title,
+        )
         if ax_dk is not None:
             dk_share = (dk_counts / n_all.where(n_all > 0)).fillna(0.0).to_numpy()
-            ax_dk.barh(y, dk_share, color=DONT_KNOW_COLOUR, height=0.7, hatch="//",
-                       edgecolor="white", linewidth=0.6)
+            ax_dk.barh(
+                y,
+                dk_share,
+                color=DONT_KNOW_COLOUR,
+                height=0.7,
+                hatch="//",
+                edgecolor="white",
+                linewidth=0.6,
+            )
             top = max(0.25, float(dk_share.max(initial=0)) * 1.9)
             ax_dk.set_xlim(0, top)
-            for yi, w, dk_n, n in zip(y, dk_share, dk_counts.to_numpy(), n_all.to_numpy(),
-                                      strict=True):
-                ax_dk.text(w + top * 0.03, yi,
-                           f"{fmt_pct(w, lang)}\n{n_label} = {fmt_num(n, lang, 0)}",
-                           va="center", fontsize=7.5)
+            for yi, w, dk_n, n in zip(
+                y, dk_share, dk_counts.to_numpy(), n_all.to_numpy(), strict=True
+            ):
+                ax_dk.text(
+                    w + top * 0.03,
+                    yi,
+                    f"{fmt_pct(w, lang)}\n{n_label} = {fmt_num(n, lang, 0)}",
+                    va="center",
+                    fontsize=7.5,
+                )
                 del dk_n
             ax_dk.set_xticks([0, top / 2], [fmt_pct(0, lang), fmt_pct(top / 2, lang)])
             ax_dk.tick_params(axis="y", length=0)
@@ -453,20 +505,44 @@ def heatmap_matrix(
     bad = values.isna() & matrix.notna()
     if bad.to_numpy().any():
         raise PlotError("matrix holds values that are not numbers")
-    fmt = (lambda v: fmt_pct(v, lang, max(0, digits - 2))) if percent else (
-        lambda v: fmt_num(v, lang, digits))
-    annot = np.array([["" if math.isnan(v) else fmt(v) for v in row] for row in values.to_numpy()],
-                     dtype=object)
+    fmt = (
+        (lambda v: fmt_pct(v, lang, max(0, digits - 2)))
+        if percent
+        else (lambda v: fmt_num(v, lang, digits))
+    )
+    annot = np.array(
+        [["" if math.isnan(v) else fmt(v) for v in row] for row in values.to_numpy()], dtype=object
+    )
     with style():
         ax = _new_ax(ax, (1.6 + 1.3 * values.shape[1], 1.2 + 0.6 * values.shape[0]))
-        sns.heatmap(values, ax=ax, annot=annot, fmt="", cmap=cmap, vmin=vmin, vmax=vmax,
-                    linewidths=1, linecolor="white", cbar_kws={"label": cbar_label or ""},
-                    annot_kws={"fontsize": 9})
+        sns.heatmap(
+            values,
+            ax=ax,
+            annot=annot,
+            fmt="",
+            cmap=cmap,
+            vmin=vmin,
+            vmax=vmax,
+            linewidths=1,
+            linecolor="white",
+            cbar_kws={"label": cbar_label or ""},
+            annot_kws={"fontsize": 9},
+        )
+        colourbar = ax.collections[0].colorbar
+        if colourbar is not None:
+            from matplotlib.ticker import FuncFormatter
+
+            colourbar.ax.yaxis.set_major_formatter(
+                FuncFormatter(lambda v, _p: fmt_pct(v, lang))
+                if percent
+                else _number_formatter(lang)
+            )
         ax.set_yticklabels([str(i) for i in matrix.index], rotation=0)
         ax.set_xticklabels([str(c) for c in matrix.columns], rotation=0)
         ax.tick_params(length=0)
-        _set_labels(ax, title, xlabel if xlabel is not None else "",
-                    ylabel if ylabel is not None else "")
+        _set_labels(
+            ax, title, xlabel if xlabel is not None else "", ylabel if ylabel is not None else ""
+        )
     return ax
 
 
@@ -512,8 +588,11 @@ def paired_change(
     if keep.sum() == 0:
         raise PlotError("no row has both a before and an after value")
     pre, post = pre[keep], post[keep]
-    names = (data[unit].astype(str).to_numpy()[keep] if unit else
-             np.array([str(i) for i in data.index[keep]]))
+    names = (
+        data[unit].astype(str).to_numpy()[keep]
+        if unit
+        else np.array([str(i) for i in data.index[keep]])
+    )
     change = post - pre
     mean_change = float(change.mean())
     c_before, c_after = OKABE_ITO[0], OKABE_ITO[1]
@@ -538,13 +617,26 @@ def paired_change(
             ax = _new_ax(ax, (4.5, 5.0))
             for a, b in zip(pre, post, strict=True):
                 ax.plot([0, 1], [a, b], color="#BBBBBB", linewidth=0.8, zorder=1)
-            ax.plot([0, 1], [pre.mean(), post.mean()], color=c_before, linewidth=3, zorder=2,
-                    marker="o", label=mean_label)
+            ax.plot(
+                [0, 1],
+                [pre.mean(), post.mean()],
+                color=c_before,
+                linewidth=3,
+                zorder=2,
+                marker="o",
+                label=mean_label,
+            )
             ax.set_xticks([0, 1], list(labels))
             ax.set_xlim(-0.25, 1.25)
             ax.legend(loc="best", frameon=False)
-        ax.annotate(f"{mean_label}: {'+' if mean_change > 0 else ''}{fmt_num(mean_change, lang, digits)}",
-                    xy=(1.0, 1.01), xycoords="axes fraction", ha="right", va="bottom", fontsize=9)
+        ax.annotate(
+            f"{mean_label}: {'+' if mean_change > 0 else ''}{fmt_num(mean_change, lang, digits)}",
+            xy=(1.0, 1.01),
+            xycoords="axes fraction",
+            ha="right",
+            va="bottom",
+            fontsize=9,
+        )
         _set_labels(ax, title, xlabel, ylabel)
     return ax
 
@@ -602,13 +694,27 @@ def estimates_with_ci(
             ys = np.array([base[g] + offset for g in frame[group].astype(str).to_numpy()[mask]])
             e, l_, h_ = est[mask], lo[mask], hi[mask]
             err = np.vstack([np.where(np.isnan(l_), 0, e - l_), np.where(np.isnan(h_), 0, h_ - e)])
-            ax.errorbar(e, ys, xerr=err, fmt=markers[w_i % len(markers)],
-                        color=OKABE_ITO[w_i % len(OKABE_ITO)], capsize=3, markersize=6,
-                        linewidth=1.5, label=None if w is None else str(w))
+            ax.errorbar(
+                e,
+                ys,
+                xerr=err,
+                fmt=markers[w_i % len(markers)],
+                color=OKABE_ITO[w_i % len(OKABE_ITO)],
+                capsize=3,
+                markersize=6,
+                linewidth=1.5,
+                label=None if w is None else str(w),
+            )
             if annotate:
                 for x, yv, top in zip(e, ys, np.where(np.isnan(h_), e, h_), strict=True):
-                    ax.text(top, yv + 0.12, f" {fmt_num(x, lang, digits)}", fontsize=8,
-                            va="bottom", ha="left")
+                    ax.text(
+                        top,
+                        yv + 0.12,
+                        f" {fmt_num(x, lang, digits)}",
+                        fontsize=8,
+                        va="bottom",
+                        ha="left",
+                    )
         if reference is not None:
             ax.axvline(reference, color="#666666", linestyle="--", linewidth=0.8)
         ax.set_yticks(list(base.values()), list(base.keys()))
@@ -674,7 +780,9 @@ def importance_performance(
     xc = float(np.mean(perf)) if x_cut is None else float(x_cut)
     yc = float(np.mean(imp)) if y_cut is None else float(y_cut)
     if quadrant_labels is not None and len(quadrant_labels) != 4:
-        raise PlotError("quadrant_labels needs 4 texts: top-left, top-right, bottom-left, bottom-right")
+        raise PlotError(
+            "quadrant_labels needs 4 texts: top-left, top-right, bottom-left, bottom-right"
+        )
     with style():
         ax = _new_ax(ax, (7.0, 6.0))
         ax.scatter(perf, imp, s=40, color=OKABE_ITO[0], zorder=3)
@@ -688,14 +796,18 @@ def importance_performance(
         ax.axhline(yc, color="#666666", linewidth=0.8, linestyle="--")
         order = np.lexsort((names, -imp))
         for i in order:
-            ax.annotate(names[i], (perf[i], imp[i]), xytext=(5, 4), textcoords="offset points",
-                        fontsize=8)
+            ax.annotate(
+                names[i], (perf[i], imp[i]), xytext=(5, 4), textcoords="offset points", fontsize=8
+            )
         if quadrant_labels is not None:
-            spots = [(x0, y1, "left", "top"), (x1, y1, "right", "top"),
-                     (x0, y0, "left", "bottom"), (x1, y0, "right", "bottom")]
+            spots = [
+                (x0, y1, "left", "top"),
+                (x1, y1, "right", "top"),
+                (x0, y0, "left", "bottom"),
+                (x1, y0, "right", "bottom"),
+            ]
             for text, (x, y, ha, va) in zip(quadrant_labels, spots, strict=True):
-                ax.text(x, y, str(text), ha=ha, va=va, fontsize=9, color="#555555",
-                        style="italic")
+                ax.text(x, y, str(text), ha=ha, va=va, fontsize=9, color="#555555", style="italic")
         ax.xaxis.set_major_formatter(_number_formatter(lang))
         ax.yaxis.set_major_formatter(_number_formatter(lang))
         _set_labels(ax, title, xlabel, ylabel)
@@ -744,18 +856,19 @@ def tornado(
     with style():
         ax = _new_ax(ax, (7.0, max(2.2, 0.45 * len(order) + 1.3)))
         y = np.arange(len(order))[::-1]
-        ax.barh(y, lo[order] - centre, left=centre, color=OKABE_ITO[3], height=0.6,
-                label=low_label)
-        ax.barh(y, hi[order] - centre, left=centre, color=OKABE_ITO[0], height=0.6,
-                label=high_label)
+        ax.barh(y, lo[order] - centre, left=centre, color=OKABE_ITO[3], height=0.6, label=low_label)
+        ax.barh(
+            y, hi[order] - centre, left=centre, color=OKABE_ITO[0], height=0.6, label=high_label
+        )
         ax.axvline(centre, color="#333333", linewidth=0.9)
         span = max(float(np.max(np.abs(np.concatenate([lo, hi]) - centre))), 1e-9)
         for yi, i in zip(y, order, strict=True):
             for value in (lo[i], hi[i]):
                 ha = "left" if value >= centre else "right"
                 nudge = span * 0.02 * (1 if value >= centre else -1)
-                ax.text(value + nudge, yi, fmt_num(value, lang, digits), va="center", ha=ha,
-                        fontsize=8)
+                ax.text(
+                    value + nudge, yi, fmt_num(value, lang, digits), va="center", ha=ha, fontsize=8
+                )
         ax.set_xlim(centre - span * 1.3, centre + span * 1.3)
         ax.set_yticks(y, [names[i] for i in order])
         ax.tick_params(axis="y", length=0)
@@ -806,14 +919,26 @@ def rank_stability(
         table = pd.crosstab(data[unit], data[rank], normalize="index")
     ranks = np.array(table.columns, dtype=float)
     cumulative = table.cumsum(axis=1)
-    median_rank = pd.Series([ranks[np.argmax(row >= 0.5 - 1e-12)] for row in cumulative.to_numpy()],
-                            index=table.index)
+    median_rank = pd.Series(
+        [ranks[np.argmax(row >= 0.5 - 1e-12)] for row in cumulative.to_numpy()], index=table.index
+    )
     order = sorted(table.index, key=lambda u: (median_rank[u], u))
     table = table.loc[order]
     table.columns = [str(int(c)) if float(c).is_integer() else str(c) for c in table.columns]
-    heat = heatmap_matrix(table, lang=lang, percent=True, digits=2, vmin=0, vmax=1,
-                          cmap="Blues", cbar_label=cbar_label, title=title,
-                          xlabel=xlabel, ylabel=ylabel, ax=ax)
+    heat = heatmap_matrix(
+        table,
+        lang=lang,
+        percent=True,
+        digits=2,
+        vmin=0,
+        vmax=1,
+        cmap="Blues",
+        cbar_label=cbar_label,
+        title=title,
+        xlabel=xlabel,
+        ylabel=ylabel,
+        ax=ax,
+    )
     # blank cells that were never reached so the eye goes to where ranks fall
     for text in list(heat.texts):
         if text.get_text() in (fmt_pct(0.0, lang), ""):
@@ -865,11 +990,18 @@ def bar_with_ci(
     cats = list(dict.fromkeys(frame[x].astype(str)))
     hues = list(dict.fromkeys(frame[hue].astype(str))) if hue else [None]
     width = 0.8 / len(hues)
-    label_fmt = (lambda v: fmt_pct(v, lang, max(0, digits - 2))) if percent else (
-        lambda v: fmt_num(v, lang, digits))
+    label_fmt = (
+        (lambda v: fmt_pct(v, lang, max(0, digits - 2)))
+        if percent
+        else (lambda v: fmt_num(v, lang, digits))
+    )
     with style():
-        ax = _new_ax(ax, (max(4.5, 0.9 * len(cats) * len(hues) + 2), 4.2) if not horizontal
-                     else (7.0, max(2.2, 0.45 * len(cats) * len(hues) + 1.2)))
+        ax = _new_ax(
+            ax,
+            (max(4.5, 0.9 * len(cats) * len(hues) + 2), 4.2)
+            if not horizontal
+            else (7.0, max(2.2, 0.45 * len(cats) * len(hues) + 1.2)),
+        )
         pos = {c: i for i, c in enumerate(cats)}
         for h_i, h in enumerate(hues):
             mask = (frame[hue].astype(str) == h).to_numpy() if hue else np.ones(len(frame), bool)
@@ -880,18 +1012,35 @@ def bar_with_ci(
             values = est[mask]
             err = None
             if lo is not None and hi is not None:
-                err = np.vstack([np.nan_to_num(values - lo[mask]), np.nan_to_num(hi[mask] - values)])
+                err = np.vstack(
+                    [np.nan_to_num(values - lo[mask]), np.nan_to_num(hi[mask] - values)]
+                )
             colour = OKABE_ITO[h_i % len(OKABE_ITO)]
             if horizontal:
-                ax.barh(where, values, height=width * 0.95, color=colour, label=h,
-                        xerr=err, error_kw={"capsize": 3, "elinewidth": 1.2})
+                ax.barh(
+                    where,
+                    values,
+                    height=width * 0.95,
+                    color=colour,
+                    label=h,
+                    xerr=err,
+                    error_kw={"capsize": 3, "elinewidth": 1.2},
+                )
             else:
-                ax.bar(where, values, width=width * 0.95, color=colour, label=h,
-                       yerr=err, error_kw={"capsize": 3, "elinewidth": 1.2})
+                ax.bar(
+                    where,
+                    values,
+                    width=width * 0.95,
+                    color=colour,
+                    label=h,
+                    yerr=err,
+                    error_kw={"capsize": 3, "elinewidth": 1.2},
+                )
             if annotate:
                 tops = hi[mask] if hi is not None else values
-                for p_, v, t_ in zip(where, values, np.where(np.isnan(tops), values, tops),
-                                     strict=True):
+                for p_, v, t_ in zip(
+                    where, values, np.where(np.isnan(tops), values, tops), strict=True
+                ):
                     if math.isnan(v):
                         continue
                     if horizontal:
@@ -971,24 +1120,40 @@ def status_timeline(
         raise PlotError(f"more than one status per ({indicator}, {period})")
     indicators = list(dict.fromkeys(frame[indicator].astype(str)))
     cols = list(periods) if periods is not None else sorted(dict.fromkeys(frame[period]))
-    lookup = {(str(r[0]), r[1]): (str(r[2]) if pd.notna(r[2]) else "no_data")
-              for r in frame[[indicator, period, status]].itertuples(index=False, name=None)}
+    lookup = {
+        (str(r[0]), r[1]): (str(r[2]) if pd.notna(r[2]) else "no_data")
+        for r in frame[[indicator, period, status]].itertuples(index=False, name=None)
+    }
     labels = {**{k: k.replace("_", " ") for k in STATUS_ORDER}, **(status_labels or {})}
     with style():
-        ax = _new_ax(ax, (max(5.0, 1.6 + 0.9 * len(cols) + 2.0),
-                          max(2.0, 0.5 * len(indicators) + 1.3)))
+        ax = _new_ax(
+            ax, (max(5.0, 1.6 + 0.9 * len(cols) + 2.0), max(2.0, 0.5 * len(indicators) + 1.3))
+        )
         used = set()
         for r_i, ind in enumerate(indicators):
             yv = len(indicators) - 1 - r_i
             for c_i, per in enumerate(cols):
                 code = lookup.get((ind, per), "no_data")
                 used.add(code)
-                ax.add_patch(Rectangle(
-                    (c_i - 0.45, yv - 0.4), 0.9, 0.8, facecolor=STATUS_COLOURS[code],
-                    edgecolor="white"))
-                ax.text(c_i, yv, STATUS_SYMBOLS[code], ha="center", va="center", fontsize=11,
-                        color="black" if code in ("at_risk", "no_data") else "white",
-                        fontweight="bold")
+                ax.add_patch(
+                    Rectangle(
+                        (c_i - 0.45, yv - 0.4),
+                        0.9,
+                        0.8,
+                        facecolor=STATUS_COLOURS[code],
+                        edgecolor="white",
+                    )
+                )
+                ax.text(
+                    c_i,
+                    yv,
+                    STATUS_SYMBOLS[code],
+                    ha="center",
+                    va="center",
+                    fontsize=11,
+                    color="black" if code in ("at_risk", "no_data") else "white",
+                    fontweight="bold",
+                )
         ax.set_xlim(-0.6, len(cols) - 0.4)
         ax.set_ylim(-0.6, len(indicators) - 0.4)
         ax.set_xticks(range(len(cols)), [str(c) for c in cols])
@@ -996,9 +1161,17 @@ def status_timeline(
         ax.tick_params(length=0)
         for side in ("left", "bottom"):
             ax.spines[side].set_visible(False)
-        handles = [Patch(facecolor=STATUS_COLOURS[k], label=f"{STATUS_SYMBOLS[k]} {labels[k]}")
-                   for k in STATUS_ORDER if k in used]
-        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False,
-                  title=legend_title)
+        handles = [
+            Patch(facecolor=STATUS_COLOURS[k], label=f"{STATUS_SYMBOLS[k]} {labels[k]}")
+            for k in STATUS_ORDER
+            if k in used
+        ]
+        ax.legend(
+            handles=handles,
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+            frameon=False,
+            title=legend_title,
+        )
         _set_labels(ax, title, xlabel, "")
     return ax

@@ -169,7 +169,9 @@ def _read_catalog_file(path: Path) -> dict[str, dict[str, str]]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
-        raise CatalogError(f"{path.name}{where}: not valid YAML ({exc.__class__.__name__})") from None
+        raise CatalogError(
+            f"{path.name}{where}: not valid YAML ({exc.__class__.__name__})"
+        ) from None
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
@@ -188,13 +190,17 @@ def _read_catalog_file(path: Path) -> dict[str, dict[str, str]]:
             raise CatalogError(f"{path.name}: key {key!r} has unknown language(s) {extra}")
         for lang in LANGS:
             if not isinstance(value[lang], str) or not value[lang].strip():
-                raise CatalogError(f"{path.name}: key {key!r} has an empty or non-text {lang} value")
+                raise CatalogError(
+                    f"{path.name}: key {key!r} has an empty or non-text {lang} value"
+                )
         fields = {}
         for lang in LANGS:
             try:
                 fields[lang] = _fields(value[lang])
             except ValueError as exc:
-                raise CatalogError(f"{path.name}: key {key!r} {lang}: bad placeholder ({exc})") from None
+                raise CatalogError(
+                    f"{path.name}: key {key!r} {lang}: bad placeholder ({exc})"
+                ) from None
             if "" in fields[lang] or any(f.isdigit() for f in fields[lang]):
                 raise CatalogError(
                     f"{path.name}: key {key!r} {lang}: use named placeholders like {{n}}, not {{}}"
@@ -327,8 +333,12 @@ def _is_na(x: Any) -> bool:
 
 
 def _group(int_digits: str, lang: str) -> str:
-    """Insert thousands separators (CLDR: en ',' always; bg NBSP from 5 digits on)."""
-    if lang == "bg" and len(int_digits) <= 4:  # CLDR bg minimumGroupingDigits = 2
+    """Insert thousands separators (CLDR: en ',' always; bg NBSP from 5 digits on).
+
+    CLDR gives Bulgarian minimumGroupingDigits = 2, so 2019 and 1234 stay ungrouped and
+    12 345 is grouped (as in ICU / fisharebest/localization LocaleBg).
+    """
+    if lang == "bg" and len(int_digits) <= 4:
         return int_digits
     sep = "," if lang == "en" else NBSP
     head = len(int_digits) % 3 or 3
@@ -536,6 +546,13 @@ def _json_value(v: Any) -> Any:
     return str(v)
 
 
+def _as_count(v: Any) -> Any:
+    """Whole-number float counts (a column with NA becomes float) back to int for JSON."""
+    if isinstance(v, float) and math.isfinite(v) and v.is_integer():
+        return int(v)
+    return v
+
+
 def _label_text(label: Any) -> str:
     if isinstance(label, tuple):
         return " / ".join(str(x) for x in label if not _is_na(x) and str(x) != "")
@@ -566,10 +583,11 @@ def check_counts(df: pd.DataFrame, count_columns: Iterable[Any] = (), name: str 
     --------
     >>> import pandas as pd
     >>> check_counts(pd.DataFrame({"n": [12, 0, None]}))
-    >>> check_counts(pd.DataFrame({"n": [12, 3]}))
-    Traceback (most recent call last):
-    ...
-    ruse_research.report.SmallCountError: table: column 'n' row 1 holds 3, fewer than 5 respondents; suppress it (NA) first, e.g. with ruse_research.disclosure
+    >>> try:
+    ...     check_counts(pd.DataFrame({"n": [12, 3]}))
+    ... except RuseError as err:
+    ...     print(err)
+    table: column 'n' row 1 holds 3, fewer than 5 respondents; suppress it (NA) first, e.g. with ruse_research.disclosure
     """
     for col in _count_columns(df, count_columns):
         values = pd.to_numeric(df[col].astype("object"), errors="coerce")
@@ -584,10 +602,14 @@ def check_counts(df: pd.DataFrame, count_columns: Iterable[Any] = (), name: str 
             )
 
 
-def _cell_text(v: Any, lang: str, digits: int, percent: bool, count: bool) -> tuple[str, bool]:
+def _cell_text(
+    v: Any, lang: str, digits: int, percent: bool, count: bool, raw: bool = False
+) -> tuple[str, bool]:
     """(display text, is_number) of one cell."""
     if _is_na(v):
         return NA_TEXT, False
+    if raw:
+        return str(_as_count(v)), isinstance(v, numbers.Number)
     if isinstance(v, (bool, np.bool_)):
         return str(bool(v)), False
     if isinstance(v, numbers.Number):
@@ -616,6 +638,7 @@ def table_bundle(
     digits: int | Mapping[Any, int] = 2,
     percent_columns: Sequence[Any] = (),
     count_columns: Sequence[Any] = (),
+    raw_columns: Sequence[Any] = (),
     show_index: bool | None = None,
     note: str | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -628,10 +651,13 @@ def table_bundle(
             raise ReportError(f"show_table needs a pandas DataFrame, got {type(df).__name__}")
     lang = _check_lang(lang or get_lang())
     if df.columns.has_duplicates:
-        raise ReportError(f"{name}: duplicate column names {list(df.columns[df.columns.duplicated()])}")
-    missing_pct = [c for c in percent_columns if c not in df.columns]
-    if missing_pct:
-        raise ReportError(f"{name}: percent_columns not in the table: {missing_pct}")
+        raise ReportError(
+            f"{name}: duplicate column names {list(df.columns[df.columns.duplicated()])}"
+        )
+    for what, wanted in (("percent_columns", percent_columns), ("raw_columns", raw_columns)):
+        absent = [c for c in wanted if c not in df.columns]
+        if absent:
+            raise ReportError(f"{name}: {what} not in the table: {absent}")
     check_counts(df, count_columns, name)
     counts = set(_count_columns(df, count_columns))
     if show_index is None:
@@ -642,7 +668,14 @@ def table_bundle(
     for row in df.itertuples(index=False, name=None):
         cells.append(
             [
-                _cell_text(v, lang, _digits_for(c, digits), c in percent_columns, c in counts)
+                _cell_text(
+                    v,
+                    lang,
+                    _digits_for(c, digits),
+                    c in percent_columns,
+                    c in counts,
+                    c in raw_columns,
+                )
                 for c, v in zip(df.columns, row, strict=True)
             ]
         )
@@ -697,7 +730,13 @@ def table_bundle(
         "caption": caption,
         "columns": [_json_value(c) for c in df.columns],
         "index": [_json_value(i) for i in df.index],
-        "data": [[_json_value(v) for v in row] for row in df.itertuples(index=False, name=None)],
+        "data": [
+            [
+                _json_value(_as_count(v) if c in counts else v)
+                for c, v in zip(df.columns, row, strict=True)
+            ]
+            for row in df.itertuples(index=False, name=None)
+        ],
         "index_names": [_json_value(n) for n in df.index.names],
     }
     json.dumps(table_json, allow_nan=False)  # fail here, not in the runner
@@ -714,6 +753,7 @@ def show_table(
     digits: int | Mapping[Any, int] = 2,
     percent_columns: Sequence[Any] = (),
     count_columns: Sequence[Any] = (),
+    raw_columns: Sequence[Any] = (),
     show_index: bool | None = None,
     note: str | None = None,
 ) -> None:
@@ -744,6 +784,8 @@ def show_table(
         Columns holding proportions (0.42) shown as percentages (42%).
     count_columns : sequence
         Extra count columns for the privacy guard; they are shown as integers.
+    raw_columns : sequence
+        Columns shown as they are, without number formatting (years, codes, ids).
     show_index : bool, optional
         Default: shown unless the index is an unnamed RangeIndex. JSON always has it.
     note : str, optional
@@ -768,6 +810,7 @@ def show_table(
             digits=digits,
             percent_columns=percent_columns,
             count_columns=count_columns,
+            raw_columns=raw_columns,
             show_index=show_index,
             note=note,
         )
@@ -826,10 +869,24 @@ def figure_bytes(fig: Any) -> tuple[bytes, bytes]:
     figure = _figure_of(fig)
     png, svg = io.BytesIO(), io.BytesIO()
     with matplotlib.rc_context({"svg.hashsalt": SVG_HASHSALT, "svg.fonttype": "path"}):
-        figure.savefig(png, format="png", dpi=FIGURE_DPI, metadata={"Software": None},
-                       bbox_inches="tight", pad_inches=0.1, facecolor="white")
-        figure.savefig(svg, format="svg", dpi=FIGURE_DPI, metadata={"Date": None},
-                       bbox_inches="tight", pad_inches=0.1, facecolor="white")
+        figure.savefig(
+            png,
+            format="png",
+            dpi=FIGURE_DPI,
+            metadata={"Software": None},
+            bbox_inches="tight",
+            pad_inches=0.1,
+            facecolor="white",
+        )
+        figure.savefig(
+            svg,
+            format="svg",
+            dpi=FIGURE_DPI,
+            metadata={"Date": None},
+            bbox_inches="tight",
+            pad_inches=0.1,
+            facecolor="white",
+        )
     return png.getvalue(), svg.getvalue()
 
 
@@ -944,35 +1001,65 @@ def quote_list(
     *,
     base_n: int,
     caption: str | None = None,
+    names: Iterable[str] | None = None,
 ) -> None:
-    """Display scrubbed respondent quotes as literal text (escaped; never HTML/markdown).
+    """Display respondent quotes as literal text: scrubbed, escaped, never HTML/markdown.
+
+    Every quote goes through :func:`ruse_research.text.scrub` again (it is idempotent),
+    so e-mails, phones, EGNs, IBANs and the given ``names`` never reach the report even
+    if the caller forgot; then it is HTML-escaped and shown in a block quote.
 
     Parameters
     ----------
     quotes : iterable of str
-        Comments already scrubbed of personal data (``ruse_research.text.scrub``).
+        Comments, ideally already scrubbed with ``ruse_research.text.scrub``.
     lang : {"bg", "en"}
     base_n : int
-        Number of respondents in the group the quotes come from; must be at least 10.
+        Number of respondents in the group the quotes come from; at least 10
+        (``disclosure.MIN_QUOTE``), else ``DisclosureError``.
     caption : str, optional
         Shown above the list.
+    names : iterable of str, optional
+        Personal names to remove (passed to ``text.scrub``).
+
+    Examples
+    --------
+    >>> data, meta = quote_bundle(["Call me on 0888 123 456 <b>now</b>"], "en", base_n=40)
+    >>> data["text/plain"]
+    '> Call me on [PHONE] <b>now</b>'
+    >>> "&lt;b&gt;now&lt;/b&gt;" in data["text/html"]
+    True
     """
-    _publish(*quote_bundle(quotes, lang, base_n=base_n, caption=caption))
+    _publish(*quote_bundle(quotes, lang, base_n=base_n, caption=caption, names=names))
 
 
 def quote_bundle(
-    quotes: Iterable[str], lang: str, *, base_n: int, caption: str | None = None
+    quotes: Iterable[str],
+    lang: str,
+    *,
+    base_n: int,
+    caption: str | None = None,
+    names: Iterable[str] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """``(data, metadata)`` of :func:`quote_list`."""
+    from ruse_research.text import scrub
+
     _check_lang(lang)
     if isinstance(quotes, str):
         raise ReportError("quote_list needs a list of quotes, not one string")
-    if not isinstance(base_n, numbers.Integral) or base_n < MIN_QUOTE_BASE:
+    if (
+        isinstance(base_n, bool)
+        or not isinstance(base_n, numbers.Integral)
+        or base_n < MIN_QUOTE_BASE
+    ):
         raise _disclosure_error(
             f"quotes come from a group of {base_n} respondents; at least {MIN_QUOTE_BASE} "
             "are needed before comments are quoted"
         )
-    items = [" ".join(str(q).split()) for q in quotes if not _is_na(q) and str(q).strip()]
+    names = list(names) if names is not None else None
+    items = [
+        " ".join(scrub(q, names=names).split()) for q in quotes if not _is_na(q) and str(q).strip()
+    ]
     t = Catalog(COMMON, lang, load_catalog_entries(COMMON))
     parts = [f'<div class="ruse-quotes {_NO_MATH}">']
     plain = []
