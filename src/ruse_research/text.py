@@ -1,0 +1,948 @@
+"""Bulgarian open answers: normalisation, lemmas, dictionary theme coding and scrubbing.
+
+The coding follows the offline recipe in the project's research notes: Unicode NFC +
+``casefold``; tokens from a regular expression over Cyrillic and Latin letters; lemmas
+from the ``simplemma`` dictionary (``lang="bg"``, shipped inside the wheel) with the
+BulStem stemmer (Nakov 2003, ``bulstem`` package) for words the dictionary does not know;
+multi-label matching against a YAML dictionary of lemma/stem patterns with a
+"не е кодирано" / "not coded" bucket.
+
+:func:`scrub` replaces personal data in respondent text by typed placeholders
+(``[EMAIL]``, ``[PHONE]``, ``[EGN]``, ``[IBAN]``, ``[URL]``, ``[NAME]``) before any quote is
+published; :func:`representative_quotes` only returns scrubbed quotes, and only for themes
+named in at least :data:`ruse_research.disclosure.MIN_QUOTE` answers.
+
+Examples
+--------
+>>> from ruse_research import text
+>>> text.tokens("Повече е-услуги и по-малко ОПАШКИ!")
+['повече', 'е-услуги', 'и', 'по-малко', 'опашки']
+>>> text.lemmas(["гражданите", "услугите"])
+['гражданин', 'услуга']
+>>> text.scrub("Пишете на ivan.petrov@abv.bg или 0888 123 456")
+'Пишете на [EMAIL] или [PHONE]'
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from ruse_research import paths
+from ruse_research.disclosure import MIN_QUOTE
+from ruse_research.errors import CodebookError, RuseError
+
+__all__ = [
+    "NOT_CODED",
+    "PLACEHOLDERS",
+    "STOP_WORDS",
+    "Theme",
+    "ThemeSet",
+    "TextError",
+    "code_answers",
+    "lemmas",
+    "load_themes",
+    "normalise",
+    "representative_quotes",
+    "scrub",
+    "theme_frequencies",
+    "tokens",
+]
+
+
+class TextError(RuseError):
+    """Bad input to a text-coding function (unknown theme, misaligned series, ...)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Normalisation
+# ---------------------------------------------------------------------------------------------
+
+# Latin letters that look like Cyrillic ones. People (and OCR, and keyboards left in the wrong
+# layout) type them inside Cyrillic words: "Aдминистрация" with a Latin A. Only letters whose
+# glyphs are the same in common fonts are mapped, and only inside words that also contain a
+# Cyrillic letter, so English words and e-mail addresses stay as they are.
+_LATIN_TO_CYRILLIC = str.maketrans(
+    {
+        "A": "А", "B": "В", "C": "С", "E": "Е", "H": "Н", "K": "К", "M": "М", "O": "О",
+        "P": "Р", "T": "Т", "X": "Х", "Y": "У",
+        "a": "а", "c": "с", "e": "е", "o": "о", "p": "р", "x": "х", "y": "у", "k": "к",
+    }
+)  # fmt: skip
+_CYRILLIC = "\u0400-\u04ff"
+_WORD_WITH_LETTERS = re.compile(r"[^\W\d_]+", re.UNICODE)
+_HAS_CYRILLIC = re.compile(f"[{_CYRILLIC}]")
+_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")  # soft hyphen, zero-width
+_DASHES = re.compile("[\u2010\u2011\u2012\u2013\u2014\u2015\u2212]")
+_ELONGATION = re.compile(r"([^\W\d_])\1{2,}")  # "мноооого" -> "много" (no bg word has 3 in a row)
+_SPACES = re.compile(r"\s+")
+
+
+def _fix_lookalikes(match: re.Match[str]) -> str:
+    word = match.group(0)
+    if _HAS_CYRILLIC.search(word) and re.search("[A-Za-z]", word):
+        return word.translate(_LATIN_TO_CYRILLIC)
+    return word
+
+
+def normalise(s: object) -> str:
+    """Normalise one answer for matching (not for display).
+
+    Steps: Unicode NFC; soft hyphens and zero-width characters removed; Latin look-alike
+    letters inside Cyrillic words mapped to Cyrillic ("Aдминистрация" with a Latin ``A``);
+    ``casefold``; "ѝ" -> "и" and "ё" -> "е"; typographic dashes -> "-"; a letter typed three or
+    more times in a row collapsed to one ("мноооого" -> "много"); runs of whitespace -> one
+    space. Missing values (``None``, ``NaN``, ``pd.NA``) give ``""``.
+
+    Parameters
+    ----------
+    s : object
+        The answer; non-strings are converted with ``str``.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> normalise("  Aдминистрацията   е  мноооого БАВНА ")
+    'администрацията е много бавна'
+    >>> normalise(None)
+    ''
+    """
+    if s is None or (not isinstance(s, str) and pd.isna(s)):
+        return ""
+    out = unicodedata.normalize("NFC", str(s))
+    out = _INVISIBLE.sub("", out)
+    out = _WORD_WITH_LETTERS.sub(_fix_lookalikes, out)
+    out = out.casefold().replace("ѝ", "и").replace("ё", "е")
+    out = _DASHES.sub("-", out)
+    out = _ELONGATION.sub(r"\1", out)
+    return _SPACES.sub(" ", out).strip()
+
+
+# Letters: Latin a-z plus Latin-1 accented letters and the Cyrillic block, after casefold.
+_TOKEN = re.compile(r"[a-zà-ÿ\u0430-\u045f]+(?:-[a-zà-ÿ\u0430-\u045f]+)*")
+
+
+def _load_stop_words() -> frozenset[str]:
+    # stopwords-iso Bulgarian list (259 words), MIT, https://github.com/stopwords-iso/stopwords-bg,
+    # bundled in the `stopwordsiso` wheel, so no download happens at run time.
+    import stopwordsiso
+
+    return frozenset(normalise(w) for w in stopwordsiso.stopwords("bg"))
+
+
+STOP_WORDS: frozenset[str] = _load_stop_words()
+"""Bulgarian stop words from stopwords-iso (``stopwordsiso.stopwords("bg")``), normalised."""
+
+
+def tokens(s: object, *, drop_stop_words: bool = False) -> list[str]:
+    """Split an answer into normalised word tokens.
+
+    A token is a run of Cyrillic or Latin letters, optionally joined by hyphens
+    ("е-услуги", "по-бързо"); digits and punctuation separate tokens.
+
+    Parameters
+    ----------
+    s : object
+        The answer (normalised first with :func:`normalise`).
+    drop_stop_words : bool, default False
+        Drop the words in :data:`STOP_WORDS`. Theme coding keeps them: the stopwords-iso list
+        contains content words such as "време" (time) that matter for some themes.
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> tokens("По-бързо обслужване, моля!!!")
+    ['по-бързо', 'обслужване', 'моля']
+    >>> tokens("Да има повече информация", drop_stop_words=True)
+    ['информация']
+    """
+    found = _TOKEN.findall(normalise(s))
+    if drop_stop_words:
+        found = [t for t in found if t not in STOP_WORDS]
+    return found
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    from bulstem.stem import BulStemmer
+
+    # Rule set with context 1 and minimum rule frequency 2: Nakov's recommended setting.
+    return BulStemmer.from_file("stem-context-1", min_freq=2, left_context=1)
+
+
+@lru_cache(maxsize=65536)
+def _lemma(token: str) -> str:
+    import simplemma
+
+    if simplemma.is_known(token, lang="bg"):
+        return simplemma.lemmatize(token, lang="bg").casefold()
+    if _HAS_CYRILLIC.search(token):
+        return _stemmer().stem(token)
+    return token
+
+
+@lru_cache(maxsize=65536)
+def _stem(token: str) -> str:
+    return _stemmer().stem(token) if _HAS_CYRILLIC.search(token) else token
+
+
+def lemmas(toks: Iterable[str]) -> list[str]:
+    """Lemmatise tokens: simplemma's Bulgarian dictionary, BulStem stems for unknown words.
+
+    Parameters
+    ----------
+    toks : iterable of str
+        Tokens, normally from :func:`tokens`.
+
+    Returns
+    -------
+    list of str
+        One lemma (or, for words simplemma does not know, one BulStem stem) per token.
+
+    Examples
+    --------
+    >>> lemmas(["общините", "опашки", "електронни"])
+    ['община', 'опашка', 'електронен']
+    """
+    return [_lemma(t) for t in toks]
+
+
+# ---------------------------------------------------------------------------------------------
+# Theme dictionary
+# ---------------------------------------------------------------------------------------------
+
+NOT_CODED = "not_coded"
+"""Column name of the bucket for answers that match no theme."""
+
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class _Term:
+    text: str
+    prefix: bool
+
+    def matches(self, forms: tuple[str, ...]) -> bool:
+        """``forms`` = (token, lemma, stem[, base token, base lemma, base stem]) of one word."""
+        n = len(self.text)
+        if self.prefix:
+            if any(f.startswith(self.text) for f in forms):
+                return True
+            # One typo tolerated in long prefixes, compared with the written word form.
+            written = forms[::3]  # the token and, for "по-x", the base word
+            return n >= 6 and any(
+                _close(w[: n + d], self.text) for w in written for d in (-1, 0, 1)
+            )
+        exact = forms[:2] + forms[3:5]
+        return self.text in exact or (n >= 7 and any(_close(f, self.text) for f in exact))
+
+
+def _close(a: str, b: str) -> bool:
+    """True when ``a`` and ``b`` differ by at most one edit (insert, delete, substitute, swap).
+
+    Used to tolerate one typo in long words only (>= 6-7 letters), where a single edit rarely
+    turns one Bulgarian word into another.
+    """
+    if a == b:
+        return True
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    if la == lb:
+        diff = [i for i in range(la) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        return (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
+    short, long_ = (a, b) if la < lb else (b, a)
+    i = 0
+    while i < len(short) and short[i] == long_[i]:
+        i += 1
+    return short[i:] == long_[i + 1 :]
+
+
+@dataclass(frozen=True)
+class Theme:
+    """One theme: ``id``, bilingual ``label`` and its patterns.
+
+    A pattern is one or more terms separated by spaces; a term ending in ``*`` matches any
+    word form, lemma or stem that starts with it, other terms match a word form or lemma
+    exactly. Multi-term patterns match consecutive words, stop words skipped.
+    """
+
+    id: str
+    label: dict[str, str]
+    patterns: tuple[tuple[_Term, ...], ...]
+    description: dict[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class ThemeSet:
+    """The themes of one dictionary plus the label of the "not coded" bucket."""
+
+    name: str
+    title: dict[str, str]
+    themes: tuple[Theme, ...]
+    not_coded_label: dict[str, str]
+
+    @property
+    def ids(self) -> list[str]:
+        """Theme ids in dictionary order, without the not-coded bucket."""
+        return [t.id for t in self.themes]
+
+    def label(self, theme_id: str, lang: str = "en") -> str:
+        """Label of a theme (or of :data:`NOT_CODED`) in ``lang`` ("bg" or "en")."""
+        if lang not in ("bg", "en"):
+            raise TextError(f"language must be 'bg' or 'en', got {lang!r}")
+        if theme_id == NOT_CODED:
+            return self.not_coded_label[lang]
+        for t in self.themes:
+            if t.id == theme_id:
+                return t.label[lang]
+        raise TextError(f"unknown theme {theme_id!r}; known: {', '.join(self.ids)}")
+
+    def labels(self, lang: str = "en") -> dict[str, str]:
+        """``{theme id: label}`` for every theme and the not-coded bucket."""
+        return {i: self.label(i, lang) for i in [*self.ids, NOT_CODED]}
+
+
+def _bilingual(value: object, where: str) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(
+        isinstance(value.get(k), str) and value[k].strip() for k in ("bg", "en")
+    ):
+        raise CodebookError(f"{where}: needs a label with non-empty 'bg' and 'en' texts")
+    return {"bg": value["bg"], "en": value["en"]}
+
+
+def _parse_pattern(raw: object, where: str) -> tuple[_Term, ...]:
+    if not isinstance(raw, str) or not normalise(raw):
+        raise CodebookError(f"{where}: pattern must be a non-empty string, got {raw!r}")
+    terms = []
+    for word in normalise(raw).split(" "):
+        prefix = word.endswith("*")
+        core = word.rstrip("*")
+        if not _TOKEN.fullmatch(core):
+            raise CodebookError(f"{where}: pattern term {word!r} must be letters (and a final *)")
+        terms.append(_Term(core, prefix))
+    return tuple(terms)
+
+
+def load_themes(path_or_name: str | os.PathLike[str] = "recommendation_themes") -> ThemeSet:
+    """Read a theme dictionary YAML.
+
+    Parameters
+    ----------
+    path_or_name : str or path-like, default "recommendation_themes"
+        A bare name is looked up as ``data/codebooks/<name>.yaml``; anything else is a path
+        (relative paths resolved from the project root).
+
+    Returns
+    -------
+    ThemeSet
+
+    Raises
+    ------
+    CodebookError
+        The file is missing or malformed (duplicate ids, missing labels, empty patterns).
+
+    Examples
+    --------
+    >>> themes = load_themes("recommendation_themes")
+    >>> themes.label("e_services", "bg")
+    'Електронни услуги и онлайн достъп'
+    """
+    p = Path(path_or_name)
+    if p.suffix == "" and len(p.parts) == 1:
+        p = paths.codebook_dir() / f"{p.name}.yaml"
+    p = paths.resolve(p)
+    if not p.is_file():
+        raise CodebookError(f"{p}: theme dictionary not found")
+    try:
+        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise CodebookError(f"{p}: not valid YAML ({exc.__class__.__name__})") from exc
+    if not isinstance(doc, dict) or not isinstance(doc.get("themes"), list) or not doc["themes"]:
+        raise CodebookError(f"{p}: needs a non-empty 'themes' list")
+    themes: list[Theme] = []
+    seen: set[str] = set()
+    for i, entry in enumerate(doc["themes"]):
+        where = f"{p.name}: themes[{i}]"
+        if not isinstance(entry, dict):
+            raise CodebookError(f"{where}: must be a mapping")
+        tid = entry.get("id")
+        if not isinstance(tid, str) or not _ID.match(tid) or tid == NOT_CODED:
+            raise CodebookError(
+                f"{where}: id {tid!r} must match [a-z][a-z0-9_]* and not be {NOT_CODED!r}"
+            )
+        if tid in seen:
+            raise CodebookError(f"{where}: duplicate theme id {tid!r}")
+        seen.add(tid)
+        pats = entry.get("patterns")
+        if not isinstance(pats, list) or not pats:
+            raise CodebookError(f"{where} ({tid}): needs a non-empty 'patterns' list")
+        desc = entry.get("description")
+        themes.append(
+            Theme(
+                id=tid,
+                label=_bilingual(entry.get("label"), f"{where} ({tid})"),
+                patterns=tuple(_parse_pattern(x, f"{where} ({tid})") for x in pats),
+                description=_bilingual(desc, f"{where} ({tid}) description") if desc else None,
+            )
+        )
+    return ThemeSet(
+        name=str(doc.get("name", p.stem)),
+        title=_bilingual(doc.get("title"), f"{p.name}: title"),
+        themes=tuple(themes),
+        not_coded_label=_bilingual(doc.get("not_coded"), f"{p.name}: not_coded"),
+    )
+
+
+def _forms(token: str) -> tuple[str, ...]:
+    """(token, lemma, stem) of a word; comparatives "по-бързо"/"най-бързо" add the base word's."""
+    forms = (token, _lemma(token), _stem(token))
+    for prefix in ("по-", "най-"):
+        if token.startswith(prefix) and len(token) > len(prefix) + 1:
+            base = token[len(prefix) :]
+            forms += (base, _lemma(base), _stem(base))
+    return forms
+
+
+def _word_forms(answer: object) -> list[tuple[str, ...]]:
+    """Word forms of each non-stop-word token of an answer (see :func:`_forms`)."""
+    return [_forms(t) for t in tokens(answer) if t not in STOP_WORDS]
+
+
+def _matches(pattern: tuple[_Term, ...], forms: list[tuple[str, ...]]) -> bool:
+    n = len(pattern)
+    for start in range(len(forms) - n + 1):
+        if all(term.matches(forms[start + j]) for j, term in enumerate(pattern)):
+            return True
+    return False
+
+
+def _is_missing(answer: object) -> bool:
+    return answer is None or (not isinstance(answer, str) and pd.isna(answer)) or not tokens(answer)
+
+
+def code_answers(series: pd.Series, themes: ThemeSet) -> pd.DataFrame:
+    """Code open answers into themes (multi-label).
+
+    Parameters
+    ----------
+    series : pandas.Series
+        One answer per respondent.
+    themes : ThemeSet
+        From :func:`load_themes`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same index as ``series``; one nullable-boolean column per theme id in dictionary
+        order, then :data:`NOT_CODED` (True for an answer that matches no theme). Blank or
+        missing answers (no letters at all) are ``<NA>`` in every column, so they drop out of
+        shares.
+
+    Examples
+    --------
+    >>> th = load_themes("recommendation_themes")
+    >>> coded = code_answers(pd.Series(["Повече електронни услуги и по-кратки опашки", "", "Нищо"]), th)
+    >>> coded.loc[0, ["e_services", "speed_queues_deadlines", "not_coded"]].tolist()
+    [True, True, False]
+    >>> bool(coded.loc[2, "not_coded"]), coded.loc[1, "not_coded"] is pd.NA
+    (True, True)
+    """
+    if not isinstance(series, pd.Series):
+        raise TextError(
+            f"code_answers needs a pandas Series of answers, got {type(series).__name__}"
+        )
+    if not isinstance(themes, ThemeSet):
+        raise TextError("code_answers needs a ThemeSet from text.load_themes")
+    columns = [*themes.ids, NOT_CODED]
+    rows = []
+    for answer in series.tolist():
+        if _is_missing(answer):
+            rows.append([pd.NA] * len(columns))
+            continue
+        forms = _word_forms(answer)
+        hits = [any(_matches(p, forms) for p in t.patterns) for t in themes.themes]
+        rows.append([*hits, not any(hits)])
+    return pd.DataFrame(rows, index=series.index, columns=columns, dtype="boolean")
+
+
+def theme_frequencies(
+    coded: pd.DataFrame, by: str | Sequence[str] | pd.Series | pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """How many answers mention each theme, overall or by group.
+
+    Parameters
+    ----------
+    coded : pandas.DataFrame
+        Output of :func:`code_answers` (may carry extra columns used in ``by``).
+    by : str, list of str, Series, DataFrame or None
+        Grouping: column name(s) of ``coded`` or row-aligned Series/DataFrame.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Tidy columns ``[*groups, "theme", "n", "n_answers", "share"]``: ``n`` answers coded
+        with the theme, ``n_answers`` non-blank answers in the group, ``share = n / n_answers``.
+        Sorted by group then theme in dictionary order. Apply
+        :func:`ruse_research.disclosure.suppress` before publishing.
+
+    Examples
+    --------
+    >>> coded = pd.DataFrame({"a": [True, False, pd.NA], "not_coded": [False, True, pd.NA]},
+    ...                      dtype="boolean")
+    >>> theme_frequencies(coded)
+           theme  n  n_answers  share
+    0          a  1          2    0.5
+    1  not_coded  1          2    0.5
+    """
+    theme_cols = [c for c in coded.columns if str(coded[c].dtype) == "boolean"]
+    if NOT_CODED not in theme_cols:
+        raise TextError(f"coded frame has no {NOT_CODED!r} column: pass the output of code_answers")
+    if by is None:
+        groups = pd.DataFrame(index=coded.index)
+    elif isinstance(by, pd.Series):
+        groups = by.to_frame(by.name if by.name is not None else "group")
+    elif isinstance(by, pd.DataFrame):
+        groups = by
+    else:
+        names = [by] if isinstance(by, str) else list(by)
+        missing = [n for n in names if n not in coded.columns]
+        if missing:
+            raise TextError(f"grouping column(s) not in the coded frame: {', '.join(missing)}")
+        groups = coded[names]
+    if not groups.index.equals(coded.index):
+        raise TextError("grouping is not row-aligned with the coded answers (different index)")
+    group_cols = list(groups.columns)
+    answered = coded[theme_cols[0]].notna()
+    long = coded.loc[:, theme_cols].astype("Int64").fillna(0)
+    long["_answered"] = answered.astype("int64")
+    for g in group_cols:
+        long[g] = groups[g]
+    if group_cols:
+        sums = long.groupby(group_cols, observed=True, sort=True, dropna=False).sum()
+    else:
+        sums = long.sum().to_frame().T
+    out = []
+    for key, row in sums.iterrows():
+        key = key if isinstance(key, tuple) else (key,)
+        for theme in theme_cols:
+            n_answers = int(row["_answered"])
+            n = int(row[theme])
+            rec = dict(zip(group_cols, key, strict=False)) if group_cols else {}
+            rec.update(
+                theme=theme,
+                n=n,
+                n_answers=n_answers,
+                share=(n / n_answers) if n_answers else np.nan,
+            )
+            out.append(rec)
+    result = pd.DataFrame(out, columns=[*group_cols, "theme", "n", "n_answers", "share"])
+    return result.astype({"n": "int64", "n_answers": "int64", "share": "float64"})
+
+
+def representative_quotes(
+    answers: pd.Series,
+    coded: pd.DataFrame,
+    theme: str,
+    k: int = 3,
+    *,
+    min_answers: int = MIN_QUOTE,
+    seed: int = 20190118,
+    names: Iterable[str] | None = None,
+    max_chars: int = 300,
+) -> pd.DataFrame:
+    """Up to ``k`` scrubbed quotes for a theme, only if at least ``min_answers`` mention it.
+
+    Parameters
+    ----------
+    answers : pandas.Series
+        The raw answers (same index as ``coded``).
+    coded : pandas.DataFrame
+        Output of :func:`code_answers` for ``answers``.
+    theme : str
+        Theme id (or :data:`NOT_CODED`).
+    k : int, default 3
+        Number of quotes.
+    min_answers : int, default ``disclosure.MIN_QUOTE`` (10)
+        Below this many answers with the theme, no quote is returned (empty frame).
+        Values below ``MIN_QUOTE`` are refused.
+    seed : int
+        Seed of the random draw (quotes are then listed in the answers' order).
+    names : iterable of str, optional
+        Personal names to scrub in addition to e-mails, phones, EGN, IBAN and URLs.
+    max_chars : int, default 300
+        Longer quotes are cut at a word boundary and end with "…".
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``["theme", "quote"]``; ``quote`` is scrubbed with :func:`scrub` and NOT
+        HTML-escaped (``report.show_table`` escapes when rendering).
+
+    Examples
+    --------
+    >>> answers = pd.Series([f"Повече онлайн услуги, пишете на a{i}@abv.bg" for i in range(12)])
+    >>> coded = code_answers(answers, load_themes("recommendation_themes"))
+    >>> q = representative_quotes(answers, coded, "e_services", k=2, seed=1)
+    >>> len(q), bool(q["quote"].str.contains("@").any())
+    (2, False)
+    >>> representative_quotes(answers[:9], coded[:9], "e_services").empty
+    True
+    """
+    if theme not in coded.columns:
+        raise TextError(
+            f"unknown theme {theme!r}; coded columns: {', '.join(map(str, coded.columns))}"
+        )
+    if min_answers < MIN_QUOTE:
+        raise TextError(f"min_answers={min_answers} is below the quote threshold {MIN_QUOTE}")
+    if k < 1:
+        raise TextError(f"k must be at least 1, got {k}")
+    if not answers.index.equals(coded.index):
+        raise TextError("answers and coded answers are not row-aligned (different index)")
+    hit = coded[theme].fillna(False).astype(bool)
+    pool = answers[hit]
+    if len(pool) < min_answers:
+        return pd.DataFrame(
+            {"theme": pd.Series(dtype="string"), "quote": pd.Series(dtype="string")}
+        )
+    rng = np.random.default_rng(seed)
+    picked = np.sort(rng.choice(len(pool), size=min(k, len(pool)), replace=False))
+    quotes = [_shorten(scrub(str(pool.iloc[i]), names=names), max_chars) for i in picked]
+    return pd.DataFrame(
+        {
+            "theme": pd.array([theme] * len(quotes), dtype="string"),
+            "quote": pd.array(quotes, dtype="string"),
+        }
+    )
+
+
+def _shorten(s: str, max_chars: int) -> str:
+    s = _SPACES.sub(" ", s).strip()
+    if len(s) <= max_chars:
+        return s
+    cut = s[:max_chars].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:-") + "…"
+
+
+# ---------------------------------------------------------------------------------------------
+# Scrubbing personal data
+# ---------------------------------------------------------------------------------------------
+
+PLACEHOLDERS = ("[EMAIL]", "[PHONE]", "[EGN]", "[IBAN]", "[URL]", "[NAME]")
+"""The typed placeholders :func:`scrub` writes."""
+
+_L = r"[^\W\d_]"  # any letter
+_NOT_WORD_BEFORE = r"(?<![\w@])"
+_NOT_WORD_AFTER = r"(?![\w@])"
+
+_URL = re.compile(r"(?:(?:https?|ftp)://|www\.)[^\s<>\"'«»„“”]+", re.IGNORECASE)
+_EMAIL = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}", re.UNICODE)
+# Obfuscated addresses: "ivan at abv.bg", "ivan [at] abv [dot] bg", "ivan(at)abv.bg",
+# "ivan маймунка abv точка bg". To stay safe with ordinary words, the local part must be
+# Latin/digits/._- and the domain must end in a known top-level domain.
+_TLDS = r"(?:bg|com|net|org|eu|info|biz|io|de|uk|ru|gr|ro|me|co|edu|gov)"
+_AT = r"(?:\s*[\[\(\{<]\s*(?:at|ат)\s*[\]\)\}>]\s*|\s+(?:at|ат|маймунка|кльомба)\s+)"
+_DOT = r"(?:\s*[\[\(\{<]\s*(?:dot|точка)\s*[\]\)\}>]\s*|\s+(?:dot|точка)\s+|\.)"
+_EMAIL_OBFUSCATED = re.compile(
+    rf"(?<![\w.])[A-Za-z0-9][A-Za-z0-9._-]*{_AT}[A-Za-z0-9-]+(?:{_DOT}[A-Za-z0-9-]+)*{_DOT}{_TLDS}\b",
+    re.IGNORECASE,
+)
+
+# EGN: 10 digits not glued to other digits.
+_TEN_DIGITS = re.compile(r"(?<![\d])\d{10}(?![\d])")
+_EGN_CONTEXT = re.compile(r"(?:ЕГН|ЛНЧ|EGN)[^\d]{0,12}$", re.IGNORECASE)
+
+# IBAN: country code, check digits, then 11-30 letters/digits optionally in groups.
+_IBAN_CANDIDATE = re.compile(
+    r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?:[ -]?[A-Za-z0-9]){11,30}(?![A-Za-z0-9])"
+)
+_BG_IBAN_SHAPE = re.compile(r"^BG\d{2}[A-Z]{4}\d{6}[A-Z0-9]{8}$")
+
+# Phone candidates: national (0...) or international (+359 / 00359 / +CC) digit runs with the
+# separators people use: spaces, "-", "/", "." and parentheses around the area code.
+_PHONE_CANDIDATE = re.compile(
+    r"(?<![\w+/.-])(?:\+|00)?\(?\d{1,4}\)?(?:[ \-/.]{0,2}\(?\d{1,4}\)?){1,6}(?![\w])"
+)
+
+
+_DATE = re.compile(r"\d{1,2}\s?[./-]\s?\d{1,2}\s?[./-]\s?\d{2,4}")
+
+
+def _digits(s: str) -> str:
+    return re.sub(r"\D", "", s)
+
+
+def _valid_egn(digits: str) -> bool:
+    from stdnum.bg import egn
+
+    return egn.is_valid(digits)
+
+
+def _valid_iban(compact: str) -> bool:
+    from stdnum import iban
+
+    return iban.is_valid(compact)
+
+
+def _sub_iban(s: str) -> str:
+    def repl(m: re.Match[str]) -> str:
+        raw = m.group(0)
+        # Try the longest prefix (ending on a letter/digit) that validates: the candidate may
+        # run into a following code or word in capitals.
+        positions = [i + 1 for i, ch in enumerate(raw) if ch.isalnum()]
+        for end in reversed(positions):
+            compact = re.sub(r"[ -]", "", raw[:end]).upper()
+            if len(compact) < 15:
+                break
+            if _valid_iban(compact) or _BG_IBAN_SHAPE.match(compact):
+                return "[IBAN]" + raw[end:]
+        return raw
+
+    return _IBAN_CANDIDATE.sub(repl, s)
+
+
+def _sub_egn(s: str) -> str:
+    def repl(m: re.Match[str]) -> str:
+        digits = m.group(0)
+        if _valid_egn(digits) or _EGN_CONTEXT.search(s[max(0, m.start() - 20) : m.start()]):
+            return "[EGN]"
+        return digits
+
+    return _TEN_DIGITS.sub(repl, s)
+
+
+def _phone_ok(candidate: str) -> bool:
+    import phonenumbers
+
+    digits = _digits(candidate)
+    stripped = candidate.strip()
+    international = stripped.startswith("+") or stripped.startswith("00")
+    # Phone numbers are written starting with 0 (national) or +/00 (international); this
+    # keeps amounts ("1 250 000"), years and postal codes out.
+    if not (international or digits.startswith("0")) or len(digits) < 7:
+        return False
+    # A date like 08.12.2019 or 08/12/2019 is not a phone number.
+    if _DATE.fullmatch(stripped):
+        return False
+    try:
+        number = phonenumbers.parse(stripped.replace("(", " ").replace(")", " "), "BG")
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.is_valid_number(number)
+
+
+def _phones_in_run(run: str) -> list[tuple[int, int]]:
+    """Spans of valid phone numbers inside one run of digit groups.
+
+    A run may hold several numbers ("0888 123 456 082 123 456"): from each group, the longest
+    run of groups that is a valid number is taken. A number may start or end only where
+    groups are separated by whitespace, never inside "94-00-123" or "123/15.03.2020".
+    """
+    groups = list(re.finditer(r"(?:\+|\(?)\d+\)?", run))
+
+    def boundary(g: int) -> bool:
+        return g in (0, len(groups)) or bool(
+            re.search(r"\s", run[groups[g - 1].end() : groups[g].start()])
+        )
+
+    spans = []
+    i = 0
+    while i < len(groups):
+        if boundary(i):
+            for j in range(len(groups) - 1, i - 1, -1):
+                a, b = groups[i].start(), groups[j].end()
+                if boundary(j + 1) and _phone_ok(run[a:b]):
+                    spans.append((a, b))
+                    i = j
+                    break
+        i += 1
+    return spans
+
+
+def _sub_phone(s: str) -> str:
+    import phonenumbers
+
+    spans: list[tuple[int, int]] = []
+    for m in phonenumbers.PhoneNumberMatcher(s, "BG", leniency=phonenumbers.Leniency.VALID):
+        raw = m.raw_string
+        lead = len(raw) - len(raw.lstrip())
+        start = m.start + lead
+        if (
+            _DATE.fullmatch(raw.strip())  # 08.12.2019 is also a valid landline number
+            or not raw.lstrip().startswith(("0", "+", "("))  # numbers are written 0…, +…, 00…
+            or (start > 0 and (s[start - 1].isalnum() or s[start - 1] in "-/."))  # "№ 94-00-123/…"
+        ):
+            continue
+        spans.append((start, m.end))
+    for m in _PHONE_CANDIDATE.finditer(s):
+        spans.extend((m.start() + x, m.start() + y) for x, y in _phones_in_run(m.group(0)))
+    return _replace_spans(s, spans, "[PHONE]")
+
+
+def _replace_spans(s: str, spans: list[tuple[int, int]], placeholder: str) -> str:
+    """Replace the union of ``spans`` (start, end) in ``s`` by ``placeholder``."""
+    if not spans:
+        return s
+    merged: list[list[int]] = []
+    for a, b in sorted(spans):
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    out, last = [], 0
+    for a, b in merged:
+        out.append(s[last:a])
+        out.append(placeholder)
+        last = b
+    out.append(s[last:])
+    return "".join(out)
+
+
+# Streamlined System of Bulgarian transliteration (Transliteration Act 2009, art. 3).
+_TRANSLIT = {
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ж": "zh", "з": "z", "и": "i",
+    "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s",
+    "т": "t", "у": "u", "ф": "f", "х": "h", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "sht",
+    "ъ": "a", "ь": "y", "ю": "yu", "я": "ya",
+}  # fmt: skip
+
+
+def _transliterate(word: str) -> str:
+    return "".join(_TRANSLIT.get(ch, ch) for ch in word.casefold())
+
+
+def _name_variants(word: str) -> set[str]:
+    """Spelling variants of one name word: inflected Cyrillic forms and Latin transliteration."""
+    w = normalise(word)
+    forms = {w}
+    if re.search("[ая]$", w):  # Мария, Иванова, Петя: vocative -о/-е/-йо, plural/colloquial -и
+        base = w[:-1]
+        forms |= {base + e for e in ("а", "я", "о", "е", "и", "йо", "ьо", "ке")}
+    elif re.search("(ов|ев|ин)$", w):  # surnames Петров, Георгиев, Калин: -а (f), -и (pl), -е (voc)
+        forms |= {w + e for e in ("а", "и", "е", "ия", "ата", "ите", "ите")}
+    elif re.search("[бвгджзклмнпрстфхцчшщ]$", w):  # Иван -> Иване, Ивана, Иванчо
+        forms |= {w + e for e in ("е", "а", "у", "ът", "чо", "ко")}
+    elif re.search("[ий]$", w):  # Георги -> Георгийо? keep Георги, Георгия
+        forms |= {w + e for e in ("я", "е")}
+    latin = {_transliterate(f) for f in forms if _HAS_CYRILLIC.search(f)}
+    return forms | latin
+
+
+def _name_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
+    variants: set[str] = set()
+    for entry in names:
+        if not isinstance(entry, str):
+            raise TextError(f"names must be strings, got {entry!r}")
+        for word in _TOKEN.findall(normalise(entry)):
+            if len(word) >= 2:
+                variants |= _name_variants(word)
+    if not variants:
+        return None
+    alternatives = "|".join(sorted((re.escape(v) for v in variants), key=len, reverse=True))
+    one = rf"(?<![\w-])(?:{alternatives})(?![\w-])"
+    # A run of listed names ("Иван Петров", "Петров, Иван") becomes one placeholder.
+    return re.compile(rf"{one}(?:\s+{one})*", re.IGNORECASE)
+
+
+# Honorifics and titles followed by a capitalised word: "г-н Петров", "г-жа Иванова",
+# "инж. Колев", "д-р Маринова". The title stays; the name goes.
+_TITLED_NAME = re.compile(
+    r"(?<![\w-])(г-н|г-жа|г-ца|господин|госпожа|госпожица|инж\.|д-р|доц\.|проф\.|адв\.|арх\.)"
+    r"(\s*)([А-ЯЁЍЀ][а-яёѝ]+(?:-[А-Я][а-я]+)?(?:\s+[А-Я][а-я]+)?)"
+)
+
+
+def scrub(s: object, names: Iterable[str] | None = None) -> str:
+    """Replace personal data in a respondent's text by typed placeholders.
+
+    Replaced, in this order:
+
+    * ``[URL]`` — ``http://``, ``https://``, ``ftp://`` and ``www.`` addresses.
+    * ``[EMAIL]`` — e-mail addresses, also obfuscated ones ("ivan at abv.bg",
+      "ivan [at] abv [dot] bg", "ivan маймунка abv.bg"; domain must end in a common TLD).
+    * ``[IBAN]`` — IBANs of any country, spaced or not, with a valid mod-97 check
+      (``stdnum.iban``); a Bulgarian-shaped IBAN (``BGkk AAAA 9999 99XX XXXX XX``) is
+      replaced even when the check fails, because a mistyped account still identifies its
+      holder.
+    * ``[EGN]`` — ten-digit numbers that are a valid EGN (``stdnum.bg.egn``: date with the
+      +20/+40 month encoding and the weights 2,4,8,5,10,9,7,3,6 mod 11 check). A ten-digit
+      number that fails the check is replaced too when "ЕГН"/"ЛНЧ" stands just before it
+      (a mistyped EGN is still personal data); other ten-digit numbers go on to the phone
+      check.
+    * ``[PHONE]`` — numbers that ``phonenumbers`` accepts as valid for Bulgaria (mobile
+      ``0888 123 456``, ``+359 88 812 3456``, ``00359…``, landlines ``082 123 456``,
+      ``082/123-456``, ``(082) 82 12 34``) or as valid international numbers written with
+      ``+``/``00``. A candidate must start with 0, + or 00, so amounts, years and postal
+      codes stay.
+    * ``[NAME]`` — names from ``names`` (whole words, case-insensitive, also common
+      inflected forms such as vocative "Иване", feminine/plural surnames "Петрова",
+      "Петрови", and the official Latin transliteration "Ivan Petrov"); and any capitalised
+      word after a title ("г-н", "г-жа", "инж.", "д-р", ...).
+
+    Parameters
+    ----------
+    s : object
+        The text; missing values give ``""``.
+    names : iterable of str, optional
+        Personal names to remove (e.g. staff list, names of the respondent's contacts).
+
+    Returns
+    -------
+    str
+        The text with personal data replaced; everything else unchanged (not normalised).
+
+    Examples
+    --------
+    >>> scrub("ЕГН 7523169263, сметка BG80 BNBG 9661 1020 3456 78, www.example.bg")
+    'ЕГН [EGN], сметка [IBAN], [URL]'
+    >>> scrub("Благодаря на Иване и на г-жа Петрова!", names=["Иван"])
+    'Благодаря на [NAME] и на г-жа [NAME]!'
+    >>> scrub("чл. 26, ал. 4 от ЗНА; 30 дни; 1250 лв.; 7000 Русе")
+    'чл. 26, ал. 4 от ЗНА; 30 дни; 1250 лв.; 7000 Русе'
+    """
+    if s is None or (not isinstance(s, str) and pd.isna(s)):
+        return ""
+    out = unicodedata.normalize("NFC", str(s))
+    out = _INVISIBLE.sub("", out)
+    out = _URL.sub(lambda m: "[URL]" + _trailing_punct(m.group(0)), out)
+    out = _EMAIL.sub("[EMAIL]", out)
+    out = _EMAIL_OBFUSCATED.sub("[EMAIL]", out)
+    out = _sub_iban(out)
+    out = _sub_egn(out)
+    out = _sub_phone(out)
+    if names is not None:
+        if isinstance(names, str):
+            names = [names]
+        pattern = _name_pattern(names)
+        if pattern is not None:
+            out = pattern.sub("[NAME]", out)
+    out = _TITLED_NAME.sub(lambda m: f"{m.group(1)}{m.group(2) or ' '}[NAME]", out)
+    return out
+
+
+def _trailing_punct(url: str) -> str:
+    """Sentence punctuation the URL regex swallowed, to put back after the placeholder."""
+    m = re.search(r"[.,;:!?)\]]+$", url)
+    return m.group(0) if m else ""
