@@ -185,9 +185,16 @@ def tree_hashes(folder: Path, store: FileHashStore, relative_to: Path) -> dict[s
     }
 
 
-def package_source_hash(store: FileHashStore) -> str:
-    """Hash over every file of the imported ``ruse_research`` package (code, locale YAML...)."""
-    package_dir = Path(__file__).resolve().parent
+def package_source_dir(root: Path) -> Path:
+    """The helper package a run uses: ``<root>/src/ruse_research`` when the project has it
+    (the runner puts ``<root>/src`` first on the kernels' ``PYTHONPATH``), else the imported one."""
+    candidate = root / "src" / "ruse_research"
+    return candidate if (candidate / "__init__.py").is_file() else Path(__file__).resolve().parent
+
+
+def package_source_hash(root: Path, store: FileHashStore) -> str:
+    """Hash over every file of the helper package (code, locale YAML, templates...)."""
+    package_dir = package_source_dir(root)
     return _hash_json(tree_hashes(package_dir, store, package_dir))
 
 

@@ -427,7 +427,7 @@ class Plan:
 def plan_runs(runs: list[Run], root: Path, outputs: Path, store: cache.FileHashStore, force: bool = False) -> list[Plan]:
     """Decide, for each run, whether it must execute and why."""
     shared = {
-        "package_source": cache.package_source_hash(store),
+        "package_source": cache.package_source_hash(root, store),
         "environment": cache.environment_hash(root, store),
     }
     plans = []
@@ -724,13 +724,11 @@ def execute_run(spec: dict) -> dict[str, object]:
     package versions, root and outputs folders. Returns a result dict with ``status`` ``ok`` or
     ``failed``, ``duration_s`` and, on failure, ``error`` (``cell``, ``ename``, ``evalue``...).
     """
-    import nbformat
-
     from ruse_research import htmlreport
 
     root = Path(spec["root"])
     outputs = Path(spec["outputs"])
-    os.environ[paths.ROOT_ENV] = str(root)  # the kernel inherits it: paths.resolve finds this root
+    _kernel_environment(root)  # kernels inherit it: paths.resolve finds this root, imports its src/
     started = provenance.utc_now()
     clock = time.perf_counter()
     staging_root = outputs / ".staging"
@@ -790,6 +788,16 @@ def execute_run(spec: dict) -> dict[str, object]:
     finally:
         if stage.exists():
             shutil.rmtree(stage, ignore_errors=True)
+
+
+def _kernel_environment(root: Path) -> None:
+    """Environment the kernels inherit: the project root, and the project's own package source first."""
+    os.environ[paths.ROOT_ENV] = str(root)
+    source = cache.package_source_dir(root)
+    if source.parent.name == "src" and source.parent.parent == root:
+        current = os.environ.get("PYTHONPATH", "")
+        parts = [str(source.parent)] + [p for p in current.split(os.pathsep) if p and p != str(source.parent)]
+        os.environ["PYTHONPATH"] = os.pathsep.join(parts)
 
 
 def _read_notebook(path: Path) -> dict | None:
@@ -1042,7 +1050,7 @@ def refresh_one(spec: dict) -> dict[str, object]:
     import nbformat
 
     notebook = Path(spec["notebook"])
-    os.environ[paths.ROOT_ENV] = spec["root"]
+    _kernel_environment(Path(spec["root"]))
     clock = time.perf_counter()
     temporary = notebook.with_name(f".{notebook.stem}.refresh-{os.getpid()}.ipynb")
     try:
