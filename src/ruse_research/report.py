@@ -603,7 +603,13 @@ def check_counts(df: pd.DataFrame, count_columns: Iterable[Any] = (), name: str 
 
 
 def _cell_text(
-    v: Any, lang: str, digits: int, percent: bool, count: bool, raw: bool = False
+    v: Any,
+    lang: str,
+    digits: int,
+    percent: bool,
+    count: bool,
+    raw: bool = False,
+    pct_digits: int = 1,
 ) -> tuple[str, bool]:
     """(display text, is_number) of one cell."""
     if _is_na(v):
@@ -614,7 +620,7 @@ def _cell_text(
         return str(bool(v)), False
     if isinstance(v, numbers.Number):
         if percent:
-            return fmt_pct(v, lang, digits), True
+            return fmt_pct(v, lang, pct_digits), True
         if count or isinstance(v, numbers.Integral):
             return fmt_int(v, lang), True
         return fmt_num(v, lang, digits), True
@@ -637,6 +643,7 @@ def table_bundle(
     *,
     digits: int | Mapping[Any, int] = 2,
     percent_columns: Sequence[Any] = (),
+    pct_digits: int = 1,
     count_columns: Sequence[Any] = (),
     raw_columns: Sequence[Any] = (),
     show_index: bool | None = None,
@@ -675,6 +682,7 @@ def table_bundle(
                     c in percent_columns,
                     c in counts,
                     c in raw_columns,
+                    pct_digits,
                 )
                 for c, v in zip(df.columns, row, strict=True)
             ]
@@ -752,6 +760,7 @@ def show_table(
     *,
     digits: int | Mapping[Any, int] = 2,
     percent_columns: Sequence[Any] = (),
+    pct_digits: int = 1,
     count_columns: Sequence[Any] = (),
     raw_columns: Sequence[Any] = (),
     show_index: bool | None = None,
@@ -779,9 +788,11 @@ def show_table(
     lang : {"bg", "en"}, optional
         Number format; defaults to the session language (see :func:`set_lang`).
     digits : int or mapping column -> int, default 2
-        Decimals of non-integer numbers (and of percentages in ``percent_columns``).
+        Decimals of non-integer numbers.
     percent_columns : sequence
-        Columns holding proportions (0.42) shown as percentages (42%).
+        Columns holding proportions (0.425) shown as percentages (42.5%).
+    pct_digits : int, default 1
+        Decimals of the percentages.
     count_columns : sequence
         Extra count columns for the privacy guard; they are shown as integers.
     raw_columns : sequence
@@ -809,6 +820,7 @@ def show_table(
             lang,
             digits=digits,
             percent_columns=percent_columns,
+            pct_digits=pct_digits,
             count_columns=count_columns,
             raw_columns=raw_columns,
             show_index=show_index,

@@ -1,0 +1,441 @@
+"""Tests of ruse_research.report: catalogs, number formats, display bundles, privacy guards."""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import textwrap
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from ruse_research import report  # noqa: E402
+from ruse_research.errors import RuseError  # noqa: E402
+
+NBSP = "\u00a0"
+
+
+@pytest.fixture
+def published(monkeypatch):
+    """Record what the display functions publish instead of sending it to a kernel."""
+    calls: list[tuple[dict, dict]] = []
+    monkeypatch.setattr(
+        report, "_publish", lambda data, metadata=None: calls.append((data, metadata))
+    )
+    return calls
+
+
+@pytest.fixture
+def locale_dir(tmp_path, monkeypatch):
+    """A locale folder with the real common.yaml and room for test catalogs."""
+    (tmp_path / "common.yaml").write_text(
+        (report.LOCALE_DIR / "common.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    monkeypatch.setattr(report, "LOCALE_DIR", tmp_path)
+    return tmp_path
+
+
+def write(folder, name, text):
+    (folder / f"{name}.yaml").write_text(textwrap.dedent(text), encoding="utf-8")
+
+
+# ====================================================================== catalogs
+def test_common_catalog_is_complete_in_both_languages():
+    entries = report.load_catalog_entries("common")
+    assert len(entries) > 30
+    for key, texts in entries.items():
+        assert set(texts) == {"bg", "en"}, key
+    bg, en = report.texts("common", "bg"), report.texts("common", "en")
+    assert bg("label_dont_know") == "Не мога да преценя"
+    assert en("label_dont_know") == "Don't know"
+    assert en("n_of", n="1,234") == "n = 1,234"
+    # Bulgarian texts are written in Cyrillic, not left in English
+    assert any("\u0400" <= ch <= "\u04ff" for ch in bg("banner_synthetic_text"))
+
+
+def test_study_catalog_merges_with_common(locale_dir):
+    write(
+        locale_dir,
+        "demo",
+        """
+        intro:
+          bg: "Анкетирани са {n} служители."
+          en: "{n} staff members answered."
+    """,
+    )
+    t = report.texts("demo", "bg")
+    assert t("intro", n=t.int(12345)) == f"Анкетирани са 12{NBSP}345 служители."
+    assert t("label_ci") == "95% ДИ"
+    assert "intro" in t and "label_n" in t
+    assert report.get_lang() == "bg"  # texts() sets the session language
+    report.set_lang("en")
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('k:\n  bg: "а"\n', "has no en text"),
+        ('k:\n  en: "a"\n', "has no bg text"),
+        ('k:\n  bg: "а"\n  en: "a"\n  de: "x"\n', "unknown language"),
+        ('k:\n  bg: "{n} души"\n  en: "{count} people"\n', "placeholders differ"),
+        ('k:\n  bg: "{} души"\n  en: "{} people"\n', "named placeholders"),
+        ('k:\n  bg: ""\n  en: "x"\n', "empty or non-text bg"),
+        ('k: "just text"\n', "must map to"),
+        ('label_n:\n  bg: "н"\n  en: "n"\n', "redefines key(s) of common.yaml"),
+        ('k:\n  bg: "{n"\n  en: "{n"\n', "bad placeholder"),
+        ("k: [unclosed\n", "not valid YAML"),
+    ],
+)
+def test_bad_catalogs_fail_at_load_with_the_key_named(locale_dir, body, message):
+    (locale_dir / "bad.yaml").write_text(body, encoding="utf-8")
+    with pytest.raises(report.CatalogError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        report.texts("bad", "en")
+
+
+def test_catalog_lookup_errors():
+    t = report.texts("common", "en")
+    with pytest.raises(
+        report.CatalogError, match=r"no key 'label_dont_knw'.*did you mean 'label_dont_know'"
+    ):
+        t("label_dont_knw")
+    with pytest.raises(report.CatalogError, match=r"needs value\(s\) \['n'\]"):
+        t("n_of")
+    with pytest.raises(report.CatalogError, match=r"no placeholder\(s\) \['m'\]"):
+        t("n_of", n=1, m=2)
+    with pytest.raises(report.CatalogError, match="no language catalog nope.yaml"):
+        report.texts("nope", "en")
+    with pytest.raises(RuseError, match="unknown language 'de'"):
+        report.texts("common", "de")
+
+
+# ======================================================================= numbers
+# Reference values: CLDR number symbols. en: group ",", decimal "."; bg: group U+00A0,
+# decimal ",", minimumGroupingDigits 2 (CLDR common/main/bg.xml; the same values in
+# fisharebest/localization LocaleBg: GROUP = NBSP, DECIMAL = COMMA, minimumGroupingDigits 2).
+@pytest.mark.parametrize(
+    ("x", "lang", "digits", "expected"),
+    [
+        (1234567.891, "en", 2, "1,234,567.89"),
+        (1234567.891, "bg", 2, f"1{NBSP}234{NBSP}567,89"),
+        (1234.5, "bg", 1, "1234,5"),  # four digits: not grouped in bg
+        (1234.5, "en", 1, "1,234.5"),
+        (12345, "bg", 0, f"12{NBSP}345"),
+        (0.425, "bg", 2, "0,42"),  # float 0.425 is 0.42499... (round-half-even not involved)
+        (-3.14159, "en", 3, "-3.142"),
+        (-0.0004, "en", 2, "0.00"),  # no "-0.00"
+        (float("nan"), "en", 2, "–"),
+        (None, "bg", 2, "–"),
+        (pd.NA, "bg", 2, "–"),
+        (np.int64(2019), "bg", 0, "2019"),
+        (np.float32(0.5), "en", 1, "0.5"),
+    ],
+)
+def test_fmt_num(x, lang, digits, expected):
+    assert report.fmt_num(x, lang, digits) == expected
+
+
+def test_fmt_num_agrees_with_babel_for_grouped_numbers():
+    # babel (CLDR data, independent implementation) for numbers with >= 5 integer digits,
+    # where Bulgarian minimum grouping does not matter; babel ignores minimumGroupingDigits.
+    babel_numbers = pytest.importorskip("babel.numbers")
+    for x in (12345.678, 987654321.5, -45678.25):
+        for lang in ("bg", "en"):
+            want = babel_numbers.format_decimal(x, format="#,##0.00", locale=lang)
+            assert report.fmt_num(x, lang, 2) == want
+
+
+def test_fmt_pct_ci_p():
+    assert report.fmt_pct(0.425, "bg", 1) == "42,5%"
+    assert report.fmt_pct(0.4, "en") == "40%"
+    assert report.fmt_pct(None, "en") == "–"
+    assert report.fmt_ci(0.4213, 0.3, 0.552, "en") == "0.42 [0.30, 0.55]"
+    assert report.fmt_ci(0.4213, 0.3, 0.552, "bg") == "0,42 [0,30; 0,55]"
+    assert report.fmt_ci(1500, 1200.4, 1800.6, "en", 0) == "1,500 [1,200, 1,801]"
+    # APA 7: no leading zero, "< .001" floor; Bulgarian keeps the zero and the comma
+    assert report.fmt_p(0.0421, "en") == "p = .042"
+    assert report.fmt_p(0.0421, "bg") == "p = 0,042"
+    assert report.fmt_p(0.0009, "en") == "p < .001"
+    assert report.fmt_p(0.0009, "bg") == "p < 0,001"
+    assert report.fmt_p(0.001, "en") == "p = .001"
+    assert report.fmt_p(0.9999, "en") == "p > .999"
+    assert report.fmt_p(1.0, "bg") == "p > 0,999"
+    with pytest.raises(report.ReportError, match=r"p value must lie in \[0, 1\]"):
+        report.fmt_p(1.2, "en")
+    with pytest.raises(report.ReportError, match="unknown language"):
+        report.fmt_num(1, "fr")
+    with pytest.raises(report.ReportError, match="cannot format 'abc'"):
+        report.fmt_num("abc", "en")
+
+
+# ======================================================================== tables
+def example_table():
+    return pd.DataFrame(
+        {
+            "group": ["Служители", "НПО", "Граждани"],
+            "n": [25, 12, None],
+            "mean": [3.456, 2.5, np.nan],
+            "share": [0.425, 0.1, 0.55],
+            "year": [2019, 2020, 2020],
+        }
+    )
+
+
+def test_table_bundle_structure_and_json_round_trip(published):
+    df = example_table()
+    report.show_table(
+        df,
+        "staff_means",
+        caption="Средни",
+        lang="bg",
+        percent_columns=["share"],
+        raw_columns=["year"],
+    )
+    assert len(published) == 1
+    data, metadata = published[0]
+    assert metadata == {"ruse": {"kind": "table", "name": "staff_means"}}
+    assert set(data) == {"text/html", "text/plain", report.TABLE_MIME}
+    table = data[report.TABLE_MIME]
+    assert {"name", "caption", "columns", "index", "data"} <= set(table)
+    assert table["name"] == "staff_means" and table["caption"] == "Средни"
+    assert table["columns"] == ["group", "n", "mean", "share", "year"]
+    assert table["index"] == [0, 1, 2]
+    # NaN -> null, counts back to int, strict JSON (no NaN tokens)
+    assert table["data"][2] == ["Граждани", None, None, 0.55, 2020]
+    assert table["data"][0][1] == 25 and isinstance(table["data"][0][1], int)
+    text = json.dumps(table, allow_nan=False)
+    back = report.table_from_bundle(json.loads(text))
+    expected = df.astype({"n": "float64"})
+    pd.testing.assert_frame_equal(back, expected, check_dtype=False)
+    # per-language formatting in html and plain text
+    html_text, plain = data["text/html"], data["text/plain"]
+    assert "<caption>Средни</caption>" in html_text
+    assert ">3,46<" in html_text and ">42,5%<" in html_text and ">2019<" in html_text
+    assert ">–<" in html_text
+    assert plain.splitlines()[0] == "Средни" and "3,46" in plain
+    en_data, _ = report.table_bundle(df, "staff_means", lang="en", digits={"mean": 1})
+    assert ">3.5<" in en_data["text/html"] and ">2,019<" in en_data["text/html"]
+
+
+def test_index_and_multiindex_round_trip():
+    df = pd.DataFrame(
+        {("wave 1", "n"): [10, 20], ("wave 1", "mean"): [1.5, 2.5]},
+        index=pd.MultiIndex.from_tuples([("a", 1), ("b", 2)], names=["unit", "code"]),
+    )
+    data, _ = report.table_bundle(df, "multi", lang="en")
+    table = json.loads(json.dumps(data[report.TABLE_MIME], allow_nan=False))
+    back = report.table_from_bundle(table)
+    pd.testing.assert_frame_equal(back, df, check_column_type=False)
+    assert "<th>unit</th><th>code</th>" in data["text/html"]
+    assert "wave 1 / mean" in data["text/html"]
+
+
+HOSTILE = [
+    "<script>alert('x')</script>",
+    '<img src=x onerror="alert(1)">',
+    "**bold** and [link](javascript:alert(1))",
+    "costs $x$ and $$y$$",
+]
+
+
+def test_cells_headers_and_caption_are_escaped():
+    df = pd.DataFrame(
+        {h: [v] for h, v in zip(["<b>h</b>", "c2", "c3", "c4"], HOSTILE, strict=True)}
+    )
+    data, _ = report.table_bundle(df, "hostile", caption="<script>cap</script> $z$", lang="en")
+    out = data["text/html"]
+    for tag in ("<script", "<img", "<b>", "<a ", "<strong"):
+        assert tag not in out
+    assert "onerror=&quot;alert(1)&quot;" in out  # shown as text, not an attribute
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in out
+    assert "$" not in out  # no TeX delimiters survive for MathJax to pick up
+    assert "&#36;x&#36;" in out
+    assert "tex2jax_ignore" in out
+    # the machine-readable copy keeps the original text untouched
+    assert data[report.TABLE_MIME]["data"][0][:2] == HOSTILE[:2]
+
+
+@pytest.mark.parametrize(
+    ("frame", "kwargs"),
+    [
+        (pd.DataFrame({"n": [12, 3]}), {}),
+        (pd.DataFrame({"n_staff": [12, 1]}), {}),
+        (pd.DataFrame({"respondents": [12, 4]}), {"count_columns": ["respondents"]}),
+        (pd.DataFrame({"n": ["12", "2"]}), {}),  # counts already turned into text
+        (pd.DataFrame({"n_w": [12.0, 4.5]}), {}),
+        (pd.DataFrame({("w1", "n"): [30, 2]}), {}),
+    ],
+)
+def test_small_counts_are_refused(frame, kwargs, published):
+    with pytest.raises(RuseError, match="fewer than 5 respondents"):
+        report.show_table(frame, "small", **kwargs)
+    assert published == []
+
+
+def test_small_count_error_is_the_disclosure_error():
+    disclosure = pytest.importorskip("ruse_research.disclosure")
+    with pytest.raises(disclosure.DisclosureError):
+        report.check_counts(pd.DataFrame({"n": [3]}))
+    assert report.MIN_CELL == disclosure.MIN_CELL
+    assert report.MIN_QUOTE_BASE == disclosure.MIN_QUOTE
+
+
+def test_zero_suppressed_and_large_counts_pass(published):
+    ok = pd.DataFrame(
+        {
+            "n": pd.array([0, None, 5, 120], dtype="Int64"),
+            "n_label": ["<5", "x", "5", "120"],
+            "nn": [1, 2, 3, 4],
+        }
+    )
+    report.show_table(ok, "fine")
+    assert len(published) == 1
+
+
+@pytest.mark.parametrize("name", ["Bad", "with-dash", "", "a b", "таблица", None])
+def test_bad_names_are_refused(name):
+    with pytest.raises(report.ReportError, match="bad table/figure name"):
+        report.table_bundle(pd.DataFrame({"a": [1]}), name)
+
+
+def test_show_table_input_checks():
+    with pytest.raises(report.ReportError, match="needs a pandas DataFrame"):
+        report.table_bundle([[1, 2]], "t")
+    with pytest.raises(report.ReportError, match="percent_columns not in the table"):
+        report.table_bundle(pd.DataFrame({"a": [1]}), "t", percent_columns=["b"])
+    with pytest.raises(report.ReportError, match="count_columns not in the table"):
+        report.table_bundle(pd.DataFrame({"a": [1]}), "t", count_columns=["b"])
+
+
+# ======================================================================= figures
+def make_figure():
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.bar(["Служители", "НПО"], [3.2, 2.7], color="#0072B2")
+    ax.set_title("Средна оценка")
+    return fig
+
+
+def test_figure_bytes_are_identical_run_to_run():
+    first = report.figure_bytes(make_figure())
+    second = report.figure_bytes(make_figure())
+    plt.close("all")
+    assert first[0] == second[0]
+    assert first[1] == second[1]
+    png, svg = first
+    assert png.startswith(b"\x89PNG") and b"Software" not in png
+    assert b"<dc:date>" not in svg and b"<svg" in svg
+
+
+def test_show_figure_bundle_and_closes(published):
+    fig = make_figure()
+    number = fig.number
+    report.show_figure(fig, "mean_score", caption="Фигура 1. <i>Средна</i> оценка")
+    assert not plt.fignum_exists(number)
+    data, metadata = published[0]
+    assert metadata == {"ruse": {"kind": "figure", "name": "mean_score"}}
+    assert set(data) == {"image/png", "image/svg+xml", "text/plain"}
+    assert base64.b64decode(data["image/png"]).startswith(b"\x89PNG")
+    assert data["image/svg+xml"].lstrip().startswith("<?xml")
+    assert data["text/plain"] == "Фигура 1. <i>Средна</i> оценка"
+    caption_data, caption_meta = published[1]
+    assert caption_meta["ruse"]["kind"] == "caption"
+    assert "<i>" not in caption_data["text/html"] and "&lt;i&gt;" in caption_data["text/html"]
+
+
+def test_show_figure_accepts_axes_and_refuses_other_things(published):
+    fig = make_figure()
+    report.show_figure(fig.axes[0], "from_axes")
+    assert published[0][1]["ruse"]["name"] == "from_axes"
+    assert not plt.fignum_exists(fig.number)
+    with pytest.raises(report.ReportError, match="Figure, Axes or seaborn grid"):
+        report.show_figure("not a figure", "x")
+    with pytest.raises(report.ReportError, match="bad table/figure name"):
+        report.figure_bundle(make_figure(), "Bad Name")
+    plt.close("all")
+
+
+# ================================================================ markdown, banners
+def test_md_heading_findings(published):
+    report.md("Some **text**")
+    report.heading("Резултати\n", 2)
+    report.findings(["First.", "Second."], title="Key findings")
+    assert [d["text/markdown"] for d, _ in published] == [
+        "Some **text**",
+        "## Резултати",
+        "**Key findings**\n\n- First.\n- Second.",
+    ]
+    with pytest.raises(report.ReportError):
+        report.heading("x", 7)
+    with pytest.raises(report.ReportError):
+        report.findings("one string")
+
+
+def test_escape_md_makes_text_literal():
+    assert report.escape_md("[a](http://x) *b* <i>c</i> $d$") == (
+        r"\[a\]\(http://x\) \*b\* &lt;i&gt;c&lt;/i&gt; \$d\$"
+    )
+
+
+def test_data_banner_only_for_synthetic_data(tmp_path, published):
+    real = tmp_path / "real"
+    demo = tmp_path / "demo"
+    real.mkdir()
+    demo.mkdir()
+    (real / "staff.csv").write_text("a\n1\n")
+    (demo / "staff.csv").write_text("a\n1\n")
+    (demo / "truth.json").write_text(json.dumps({"synthetic": True}))
+    (real / "truth.json").write_text(json.dumps({"synthetic": False}))
+    report.data_banner([real / "staff.csv"], "en")
+    assert published == []
+    report.data_banner([real / "staff.csv", demo / "staff.csv"], "bg")
+    assert len(published) == 1
+    data, metadata = published[0]
+    assert metadata["ruse"]["kind"] == "banner"
+    assert "Синтетични демонстрационни данни" in data["text/html"]
+    assert "синтетични" in data["text/plain"]
+    report.banner_synthetic("en")
+    assert "Synthetic demonstration data" in published[1][0]["text/html"]
+
+
+def test_quotes_are_scrubbed_escaped_and_need_ten_respondents(published):
+    report.quote_list(
+        [
+            "Пишете на ivan@abv.bg <script>x</script>",
+            "  ",
+            None,
+            "Питах г-н Петров, не отговаря $$",
+        ],
+        "bg",
+        base_n=12,
+    )
+    data, _ = published[0]
+    assert "ivan@abv.bg" not in data["text/html"] and "[EMAIL]" in data["text/html"]
+    assert "<script>" not in data["text/html"] and "&lt;script&gt;" in data["text/html"]
+    assert "Петров" not in data["text/plain"]
+    assert data["text/plain"].count("\n") == 1  # blank and missing quotes dropped
+    with pytest.raises(RuseError, match="at least 10"):
+        report.quote_list(["ok"], "en", base_n=9)
+    report.quote_list([], "en", base_n=30)
+    assert "No comments can be quoted." in published[-1][0]["text/plain"]
+
+
+def test_json_value_is_strict_json():
+    values = [
+        np.int64(3),
+        np.float64("inf"),
+        pd.NaT,
+        pd.Timestamp("2020-01-02"),
+        np.bool_(True),
+        float("nan"),
+        "x",
+        (1, "a"),
+    ]
+    out = [report._json_value(v) for v in values]
+    assert out == [3, None, None, "2020-01-02T00:00:00", True, None, "x", [1, "a"]]
+    json.dumps(out, allow_nan=False)
+    assert not any(isinstance(v, float) and math.isnan(v) for v in out)
