@@ -1,0 +1,153 @@
+"""Seeded generator of the SYNTHETIC demonstration fieldwork, with planted effects.
+
+``python -m ruse_research.synthetic --out DIR [--seed N]`` writes, for the default seed
+20190118, exactly the files bundled in ``data/raw/``:
+
+* ``staff.{csv,cp1251.csv,xlsx,sav}`` - questionnaire A (``data/codebooks/staff.yaml``);
+* ``stakeholders.{csv,cp1251.csv,xlsx,sav}`` - questionnaire B, two waves;
+* ``panel.csv``, ``panel_weights.csv`` and ``monitoring_log.csv`` - from
+  :mod:`ruse_research.synthetic.panel` and :mod:`ruse_research.synthetic.monitoring`;
+* ``truth.json`` - ``{"synthetic": true, "seed": N, "generator_version": ...}`` plus the
+  planted effects of every module, each with its estimand spelled out;
+* ``SHA256SUMS`` - checksums of the files above in ``sha256sum`` format, sorted by name.
+
+The same seed gives byte-identical files. Each module draws from its own child of
+``numpy.random.SeedSequence(seed)``, so changing one module does not change the others' data.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> with tempfile.TemporaryDirectory() as d:
+...     written = write(d, seed=7)
+...     is_synthetic(pathlib.Path(d) / "staff.csv")
+True
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+GENERATOR_VERSION = "1.0.0"
+DEFAULT_SEED = 20190118  # the project's start date, 18 Jan 2019
+SURVEY_STEMS = ("staff", "stakeholders")
+_STREAMS = ("staff", "stakeholders", "panel", "monitoring")
+
+
+def is_synthetic(path: str | os.PathLike[str]) -> bool:
+    """True when a ``truth.json`` saying ``"synthetic": true`` sits beside ``path``.
+
+    ``path`` may be a data file or the folder that holds it. Missing or unreadable
+    ``truth.json`` means the data are not marked synthetic.
+
+    Examples
+    --------
+    >>> is_synthetic("data/raw/staff.csv")
+    True
+    >>> is_synthetic("/nonexistent/folder/file.csv")
+    False
+    """
+    from ruse_research import paths
+
+    p = paths.resolve(path)
+    folder = p if p.is_dir() else p.parent
+    truth = folder / "truth.json"
+    try:
+        return json.loads(truth.read_text(encoding="utf-8")).get("synthetic") is True
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def generate(seed: int = DEFAULT_SEED) -> tuple[dict[str, pd.DataFrame], dict]:
+    """All synthetic frames (file stem -> frame) and the merged truth dict.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the ``numpy.random.SeedSequence`` whose children drive each module.
+
+    Returns
+    -------
+    frames : dict
+        ``staff``, ``stakeholders`` and the frames of the panel and monitoring modules.
+    truth : dict
+        ``synthetic``, ``seed``, ``generator_version`` and one entry per module.
+
+    Examples
+    --------
+    >>> frames, truth = generate(1)
+    >>> truth["synthetic"], sorted(frames)[:2]
+    (True, ['monitoring_log', 'panel'])
+    """
+    from ruse_research.synthetic import monitoring, panel, staff, stakeholders
+
+    children = np.random.SeedSequence(int(seed)).spawn(len(_STREAMS))
+    rngs = {name: np.random.default_rng(child) for name, child in zip(_STREAMS, children)}
+    frames: dict[str, pd.DataFrame] = {}
+    truth: dict = {"synthetic": True, "seed": int(seed), "generator_version": GENERATOR_VERSION,
+                   "note": "SYNTHETIC demonstration data: no real respondent is described. "
+                           "See data/raw/README.md for the planted effects."}
+    for name, module in (("staff", staff), ("stakeholders", stakeholders), ("panel", panel),
+                         ("monitoring", monitoring)):
+        module_frames, module_truth = module.generate(rngs[name])
+        clash = set(module_frames) & set(frames)
+        if clash:
+            raise RuntimeError(f"synthetic module {name} returns frames already written: {clash}")
+        frames.update(module_frames)
+        truth[name] = module_truth
+    return frames, truth
+
+
+def _json_default(obj):
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return float(obj)
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    if isinstance(obj, pd.Timestamp):
+        return obj.isoformat()
+    raise TypeError(f"truth value of type {type(obj).__name__} is not JSON serialisable")
+
+
+def write(out: str | os.PathLike[str], seed: int = DEFAULT_SEED) -> list[Path]:
+    """Generate and write every file into ``out`` (created if needed); return the paths.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     names = sorted(p.name for p in write(d, seed=3))
+    >>> names[:3]
+    ['SHA256SUMS', 'monitoring_log.csv', 'panel.csv']
+    """
+    from ruse_research.codebook import load_codebook
+    from ruse_research.paths import codebook_dir
+    from ruse_research.synthetic import writers
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    frames, truth = generate(seed)
+    written: list[Path] = []
+    for stem, frame in frames.items():
+        if stem in SURVEY_STEMS:
+            cb = load_codebook(codebook_dir() / f"{stem}.yaml")
+            written += writers.write_all_formats(frame, out, stem, cb)
+        else:
+            path = out / f"{stem}.csv"
+            writers.write_csv(frame, path)
+            written.append(path)
+    truth_path = out / "truth.json"
+    truth_path.write_text(json.dumps(truth, ensure_ascii=False, indent=2, default=_json_default)
+                          + "\n", encoding="utf-8")
+    written.append(truth_path)
+    sums = out / "SHA256SUMS"
+    sums.write_text(writers.sha256sums(out, [p.name for p in written]), encoding="utf-8")
+    written.append(sums)
+    return written

@@ -1,0 +1,26 @@
+"""``python -m ruse_research.synthetic --out DIR [--seed N]``: write the demonstration data."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ruse_research.synthetic import DEFAULT_SEED, write
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m ruse_research.synthetic",
+        description="Write the SYNTHETIC demonstration fieldwork (same seed => same bytes).")
+    parser.add_argument("--out", required=True, help="folder to write into (created if needed)")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                        help=f"random seed (default {DEFAULT_SEED})")
+    args = parser.parse_args(argv)
+    paths = write(args.out, seed=args.seed)
+    for p in paths:
+        print(p)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

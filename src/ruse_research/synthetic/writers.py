@@ -1,0 +1,191 @@
+"""Write a survey frame in the four export formats, byte-for-byte reproducibly.
+
+* UTF-8 CSV with ``,`` and ``\\n`` line ends (no byte-order mark), dates ``YYYY-MM-DD``;
+* Windows-1251 CSV with ``;`` and CRLF line ends, dates ``DD.MM.YYYY`` - what Excel saves as
+  "CSV (разделен със запетаи)" on a Bulgarian Windows desktop;
+* XLSX (openpyxl) with the workbook's created/modified stamps fixed and every zip entry dated
+  1980-01-01, so the bytes do not depend on the clock;
+* SPSS ``.sav`` (pyreadstat) with Bulgarian variable and value labels, the codebook's
+  "don't know" and missing codes declared as user-missing values, and the header's creation
+  date and time overwritten with a fixed stamp (readstat writes the current time there).
+
+Examples
+--------
+>>> import pandas as pd, tempfile, pathlib
+>>> df = pd.DataFrame({"resp_id": ["a", "b"], "q1": pd.array([1, None], dtype="Int64")})
+>>> with tempfile.TemporaryDirectory() as d:
+...     p = pathlib.Path(d) / "x.csv"
+...     write_csv(df, p)
+...     p.read_text()
+'resp_id,q1\\na,1\\nb,\\n'
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import zipfile
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from ruse_research.codebook import Codebook
+
+FIXED_STAMP = datetime(2020, 3, 31, 12, 0, 0)  # end of the project's 14 months
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+
+def _text_frame(df: pd.DataFrame, date_format: str) -> pd.DataFrame:
+    out = pd.DataFrame(index=df.index)
+    for col in df.columns:
+        s = df[col]
+        if pd.api.types.is_datetime64_any_dtype(s):
+            out[col] = s.dt.strftime(date_format).fillna("")
+        else:
+            out[col] = s.astype("string").fillna("")
+    return out
+
+
+def write_csv(df: pd.DataFrame, path: Path, *, sep: str = ",", encoding: str = "utf-8",
+              lineterminator: str = "\n", date_format: str = "%Y-%m-%d") -> None:
+    """Write ``df`` as CSV: blanks for missing, minimal quoting, fixed line ends."""
+    text = _text_frame(df, date_format)
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=sep, lineterminator=lineterminator,
+                        quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(list(text.columns))
+    writer.writerows(text.itertuples(index=False, name=None))
+    Path(path).write_bytes(buf.getvalue().encode(encoding))
+
+
+def write_csv_cp1251(df: pd.DataFrame, path: Path) -> None:
+    """Windows-1251, ``;``, CRLF, ``DD.MM.YYYY`` dates (Excel on a Bulgarian desktop)."""
+    write_csv(df, path, sep=";", encoding="cp1251", lineterminator="\r\n", date_format="%d.%m.%Y")
+
+
+def _fix_zip(data: bytes) -> bytes:
+    """Rewrite a zip archive with every entry dated 1980-01-01 and fixed core properties."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            content = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                stamp = FIXED_STAMP.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+                content = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)",
+                                 rb"\g<1>" + stamp + rb"\g<2>", content)
+            new = zipfile.ZipInfo(info.filename, date_time=ZIP_DATE)
+            new.compress_type = zipfile.ZIP_DEFLATED
+            new.external_attr = 0o600 << 16
+            dst.writestr(new, content)
+    return out.getvalue()
+
+
+def write_xlsx(df: pd.DataFrame, path: Path, sheet: str = "data") -> None:
+    """First sheet, header in row 1, codes as numbers, dates as Excel dates, blanks empty."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet
+    ws.append(list(df.columns))
+    cols = []
+    for col in df.columns:
+        s = df[col]
+        if pd.api.types.is_datetime64_any_dtype(s):
+            cols.append([None if pd.isna(v) else v.to_pydatetime().date() for v in s])
+        elif isinstance(s.dtype, pd.Int64Dtype):
+            cols.append([None if pd.isna(v) else int(v) for v in s])
+        else:
+            cols.append([None if pd.isna(v) else str(v) for v in s])
+    for row in zip(*cols, strict=True):
+        ws.append(list(row))
+    for cells in ws.iter_cols(min_row=2, max_row=ws.max_row):
+        for cell in cells:
+            if cell.data_type == "d":
+                cell.number_format = "DD.MM.YYYY"
+    wb.properties.creator = "ruse_research.synthetic"
+    wb.properties.created = FIXED_STAMP
+    wb.properties.modified = FIXED_STAMP
+    buf = io.BytesIO()
+    wb.save(buf)
+    Path(path).write_bytes(_fix_zip(buf.getvalue()))
+
+
+# SAV header: "$FL2"(4) product(60) layout(4) nominal_case_size(4) compression(4)
+# weight_index(4) ncases(4) bias(8) -> creation date (9 bytes "dd Mmm yy") at offset 92,
+# creation time (8 bytes "hh:mm:ss") at offset 101 (IBM SPSS "System File Format").
+_SAV_DATE = slice(92, 101)
+_SAV_TIME = slice(101, 109)
+
+
+def _clip_bytes(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` UTF-8 bytes at a character boundary (SPSS limits)."""
+    raw = text.encode("utf-8")
+    if len(raw) <= limit:
+        return text
+    return raw[: limit - 3].decode("utf-8", errors="ignore").rstrip() + "..."
+
+
+def write_sav(df: pd.DataFrame, path: Path, codebook: Codebook, lang: str = "bg") -> None:
+    """SPSS file with variable labels, value labels and user-missing codes from ``codebook``."""
+    import pyreadstat
+
+    items = {it.id: it for it in codebook.items}
+    data = pd.DataFrame(index=df.index)
+    value_labels: dict[str, dict[int, str]] = {}
+    missing_ranges: dict[str, list] = {}
+    variable_labels: list[str] = []
+    for col in df.columns:
+        it = items[col]
+        s = df[col]
+        variable_labels.append(_clip_bytes(it.text[lang], 255))
+        if it.type in ("id", "text"):
+            data[col] = s.astype("string").fillna("").astype(object)
+        elif it.type == "date":
+            data[col] = s
+        else:
+            data[col] = s.astype("Float64").astype(float)
+        if it.response_scale:
+            scale = codebook.scales[it.response_scale]
+            labels = {**scale.values, **scale.dont_know, **scale.missing}
+            value_labels[col] = {int(code): _clip_bytes(lab[lang], 120)
+                                for code, lab in sorted(labels.items())}
+            user_missing = sorted([*scale.dont_know, *scale.missing])
+            if user_missing:
+                missing_ranges[col] = [int(c) for c in user_missing][:3]
+    tmp = Path(path).with_suffix(".sav.tmp")
+    pyreadstat.write_sav(data, tmp, column_labels=variable_labels,
+                         variable_value_labels=value_labels, missing_ranges=missing_ranges,
+                         file_label=_clip_bytes(codebook.title[lang], 64))
+    raw = bytearray(tmp.read_bytes())
+    tmp.unlink()
+    if raw[:4] not in (b"$FL2", b"$FL3"):
+        raise RuntimeError(f"unexpected SPSS header {bytes(raw[:4])!r} written by pyreadstat")
+    raw[_SAV_DATE] = FIXED_STAMP.strftime("%d %b %y").encode("ascii")
+    raw[_SAV_TIME] = FIXED_STAMP.strftime("%H:%M:%S").encode("ascii")
+    Path(path).write_bytes(bytes(raw))
+
+
+def write_all_formats(df: pd.DataFrame, out: Path, stem: str, codebook: Codebook) -> list[Path]:
+    """``<stem>.csv``, ``<stem>.cp1251.csv``, ``<stem>.xlsx`` and ``<stem>.sav`` in ``out``."""
+    out = Path(out)
+    paths = [out / f"{stem}.csv", out / f"{stem}.cp1251.csv", out / f"{stem}.xlsx",
+             out / f"{stem}.sav"]
+    write_csv(df, paths[0])
+    write_csv_cp1251(df, paths[1])
+    write_xlsx(df, paths[2])
+    write_sav(df, paths[3], codebook)
+    return paths
+
+
+def sha256sums(folder: Path, names: list[str]) -> str:
+    """Lines ``<sha256>  <name>`` (the ``sha256sum`` format), sorted by name."""
+    lines = []
+    for name in sorted(names):
+        digest = hashlib.sha256((Path(folder) / name).read_bytes()).hexdigest()
+        lines.append(f"{digest}  {name}\n")
+    return "".join(lines)
