@@ -1,0 +1,118 @@
+"""The whole study, run twice from scratch, gives the same bytes.
+
+This is the end-to-end check behind README's first command: every params file becomes a
+report, the index links them, reports are offline, and two fresh runs of the study produce
+byte-identical tables and figures and identical notebook outputs once volatile text (the
+regexes of tests/nbval_sanitize.cfg) is sanitised.
+"""
+
+from __future__ import annotations
+
+import configparser
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+COPIED = ["pyproject.toml", "params", "notebooks", "data"]
+
+
+def _copy_project(destination: Path) -> Path:
+    destination.mkdir(parents=True)
+    for name in COPIED:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, destination / name)
+        else:
+            shutil.copy2(source, destination / name)
+    return destination
+
+
+def _run_study(root: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "RUSE_RESEARCH_ROOT": str(root), "MPLBACKEND": "Agg"}
+    return subprocess.run(
+        [sys.executable, "-m", "ruse_research", "run", "--force"],
+        cwd=root, env=env, capture_output=True, text=True, timeout=1800,
+    )
+
+
+def _sanitizers() -> list[tuple[re.Pattern[str], str]]:
+    parser = configparser.ConfigParser()
+    parser.read(ROOT / "tests" / "nbval_sanitize.cfg", encoding="utf-8")
+    return [(re.compile(parser[s]["regex"]), parser[s]["replace"]) for s in parser.sections()]
+
+
+def _notebook_outputs(path: Path, sanitizers) -> list[str]:
+    """Cell outputs as sanitised JSON text, without metadata and execution counts."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    texts = []
+    for cell in nb["cells"]:
+        if cell.get("cell_type") != "code":
+            continue
+        for output in cell.get("outputs", []):
+            kept = {k: v for k, v in output.items() if k not in ("metadata", "execution_count")}
+            text = json.dumps(kept, sort_keys=True, ensure_ascii=False)
+            for pattern, replacement in sanitizers:
+                text = pattern.sub(replacement, text)
+            texts.append(text)
+    return texts
+
+
+@pytest.fixture(scope="module")
+def two_studies(tmp_path_factory):
+    roots = []
+    for label in ("first", "second"):
+        root = _copy_project(tmp_path_factory.mktemp(label) / "project")
+        result = _run_study(root)
+        assert result.returncode == 0, (
+            f"study run failed (exit {result.returncode}):\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+        )
+        roots.append(root)
+    return roots
+
+
+def test_every_params_file_gives_a_report_and_the_index_links_it(two_studies):
+    root = two_studies[0]
+    runs = sorted(p.name.removesuffix(".yaml") for p in (root / "params").glob("*.yaml"))
+    assert runs, "the study has no runs in params/"
+    index = (root / "outputs" / "index.html").read_text(encoding="utf-8")
+    for run in runs:
+        report = root / "outputs" / run / "report.html"
+        assert report.is_file(), f"no report for run {run}"
+        html = report.read_text(encoding="utf-8")
+        assert 'src="http' not in html, f"{run}: report loads something from the network"
+        assert f"{run}/report.html" in index, f"index does not link {run}"
+        assert (root / "outputs" / run / "provenance.json").is_file()
+
+
+def test_tables_and_figures_are_byte_identical(two_studies):
+    first, second = (r / "outputs" for r in two_studies)
+    compared = 0
+    for kind in ("tables", "figures"):
+        for path in sorted(first.glob(f"*/{kind}/*")):
+            twin = second / path.relative_to(first)
+            assert twin.is_file(), f"{twin} missing in the second run"
+            assert path.read_bytes() == twin.read_bytes(), f"{path.relative_to(first)} differs between runs"
+            compared += 1
+        assert sorted(p.relative_to(first) for p in first.glob(f"*/{kind}/*")) == sorted(
+            p.relative_to(second) for p in second.glob(f"*/{kind}/*")
+        )
+    assert compared > 0, "the study wrote no tables or figures"
+
+
+def test_notebook_outputs_are_identical_after_sanitising(two_studies):
+    first, second = (r / "outputs" for r in two_studies)
+    sanitizers = _sanitizers()
+    notebooks = sorted(first.glob("*/notebook.ipynb"))
+    assert notebooks
+    for path in notebooks:
+        twin = second / path.relative_to(first)
+        assert _notebook_outputs(path, sanitizers) == _notebook_outputs(twin, sanitizers), (
+            f"{path.relative_to(first)}: outputs differ between two runs"
+        )
