@@ -34,7 +34,13 @@ import pandas as pd
 
 PROJECT_START = pd.Timestamp("2019-01-18")
 PROJECT_END = pd.Timestamp("2020-07-18")
-EVENT_TYPES = {1: "consultation", 2: "request", 3: "council_meeting", 4: "website_check", 5: "campaign"}
+EVENT_TYPES = {
+    1: "consultation",
+    2: "request",
+    3: "council_meeting",
+    4: "website_check",
+    5: "campaign",
+}
 
 SHARE_30_DAYS = (0.50, 0.92)  # first -> last quarter, linear in time
 SHARE_REPORT = (0.30, 0.65)
@@ -100,7 +106,6 @@ def generate(rng: np.random.Generator) -> tuple[dict[str, pd.DataFrame], dict]:
     'up'
     """
     quarters = project_quarters()
-    n_q = len(quarters)
     # time position of each quarter's midpoint in the project, 0 .. 1
     mid = quarters["start"] + (quarters["end"] - quarters["start"]) / 2
     pos = ((mid - PROJECT_START) / (PROJECT_END - PROJECT_START)).to_numpy(dtype=float)
@@ -109,7 +114,12 @@ def generate(rng: np.random.Generator) -> tuple[dict[str, pd.DataFrame], dict]:
     def lerp(pair: tuple[float, float]) -> np.ndarray:
         return pair[0] + (pair[1] - pair[0]) * pos
 
-    p30, prep, med, chk = lerp(SHARE_30_DAYS), lerp(SHARE_REPORT), lerp(MEDIAN_DAYS), lerp(CHECKLIST_SHARE)
+    p30, prep, med, chk = (
+        lerp(SHARE_30_DAYS),
+        lerp(SHARE_REPORT),
+        lerp(MEDIAN_DAYS),
+        lerp(CHECKLIST_SHARE),
+    )
 
     rows: list[dict] = []
     for i, q in quarters.iterrows():
@@ -135,15 +145,24 @@ def generate(rng: np.random.Generator) -> tuple[dict[str, pd.DataFrame], dict]:
         if period >= COUNCIL_FROM:
             n_meet = 1 + int(rng.poisson(COUNCIL_MEETINGS_EXTRA * full[i]))
             for d in _dates(rng, start, end, n_meet):
-                rows.append({"event_date": d, "event_type": 3, "participants": int(rng.integers(8, 26))})
+                rows.append(
+                    {"event_date": d, "event_type": 3, "participants": int(rng.integers(8, 26))}
+                )
         met = int(rng.binomial(CHECKLIST_TOTAL, chk[i]))
         rows.append(
-            {"event_date": end, "event_type": 4, "checklist_met": met, "checklist_total": CHECKLIST_TOTAL}
+            {
+                "event_date": end,
+                "event_type": 4,
+                "checklist_met": met,
+                "checklist_total": CHECKLIST_TOTAL,
+            }
         )
         if period >= CAMPAIGN_FROM:
             n_camp = max(1, int(rng.poisson(CAMPAIGN_EVENTS_PER_QUARTER * full[i])))
             for d in _dates(rng, start, end, n_camp):
-                rows.append({"event_date": d, "event_type": 5, "reach": int(rng.integers(800, 4001))})
+                rows.append(
+                    {"event_date": d, "event_type": 5, "reach": int(rng.integers(800, 4001))}
+                )
 
     log = pd.DataFrame(rows)
     log = log.sort_values(["event_date", "event_type"], kind="stable").reset_index(drop=True)

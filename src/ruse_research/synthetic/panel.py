@@ -101,7 +101,7 @@ def generate(rng: np.random.Generator) -> tuple[dict[str, pd.DataFrame], dict]:
 
     rows = []
     for r, (rater, group) in enumerate(zip(rater_ids, groups, strict=True)):
-        for key, (code, means) in TRUE_PROFILES.items():
+        for code, means in TRUE_PROFILES.values():
             latent = np.asarray(means) + bias[r] + rng.normal(0.0, NOISE_SD, size=len(CRITERIA))
             bands = np.clip(np.rint(latent), 0, 5).astype(int)
             rows.append(
@@ -148,9 +148,12 @@ def generate(rng: np.random.Generator) -> tuple[dict[str, pd.DataFrame], dict]:
         "criteria": CRITERIA,
         "rater_groups": {"1": "administration", "2": "civil_society"},
         "true_mean_bands": {k: list(m) for k, (_, m) in TRUE_PROFILES.items()},
-        "true_mean_weights": {c: round(float(w), 3) for c, w in zip(CRITERIA, overall, strict=True)},
+        "true_mean_weights": {
+            c: round(float(w), 3) for c, w in zip(CRITERIA, overall, strict=True)
+        },
         "true_group_weights": {
-            str(g): {c: w for c, w in zip(CRITERIA, ws, strict=True)} for g, ws in TRUE_WEIGHTS.items()
+            str(g): {c: w for c, w in zip(CRITERIA, ws, strict=True)}
+            for g, ws in TRUE_WEIGHTS.items()
         },
         "true_composite_0_100": true_composite,
         "true_ranking": ranking,
