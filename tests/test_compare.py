@@ -300,3 +300,16 @@ def test_docstring_examples_run():
     result = doctest.testmod(compare)
     assert result.attempted >= 9
     assert result.failed == 0
+
+
+def test_means_t_interval_per_column():
+    rng = np.random.default_rng(11)
+    df = pd.DataFrame({"a": rng.integers(1, 6, 30), "b": rng.normal(3, 1, 30)})
+    df.loc[:3, "a"] = np.nan
+    out = compare.means(df, ["b", "a"])
+    assert list(out["column"]) == ["b", "a"]
+    for row in out.itertuples():
+        v = df[row.column].dropna()
+        low, high = stats.t.interval(0.95, len(v) - 1, loc=v.mean(), scale=stats.sem(v))
+        assert row.n == len(v) and row.mean == pytest.approx(v.mean())
+        assert row.ci_low == pytest.approx(low) and row.ci_high == pytest.approx(high)

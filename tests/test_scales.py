@@ -317,3 +317,37 @@ def test_docstring_examples_run():
     result = doctest.testmod(scales, optionflags=doctest.ELLIPSIS)
     assert result.attempted >= 4
     assert result.failed == 0
+
+
+def test_codebook_keys_from_the_staff_codebook():
+    from ruse_research.codebook import load_codebook
+
+    book = load_codebook("staff")
+    keys = scales.codebook_keys(book, ["att_participation", "trust_citizens"])
+    assert keys.items["att_participation"] == [
+        "att_ben_1", "att_ben_2", "att_ben_3", "att_cost_1", "att_cost_2", "att_cost_3"
+    ]  # fmt: skip
+    assert keys.reverse == ["att_cost_1", "att_cost_2", "att_cost_3", "trc_4"]
+    assert (keys.scale_min, keys.scale_max) == (1.0, 5.0)
+    assert set(keys.kwargs()) == {"items", "reverse", "scale_min", "scale_max"}
+    assert list(scales.codebook_keys(book).items) == list(book.constructs)
+    with pytest.raises(ScaleError, match="no construct 'attitude'"):
+        scales.codebook_keys(book, ["attitude"])
+
+
+def test_codebook_keys_refuses_mixed_response_scales():
+    class Book:  # two constructs on 1-5 and 0-10 scales
+        instrument = "demo"
+        constructs = {"a": None, "b": None}
+
+        def construct_items(self, name):
+            return [f"{name}1", f"{name}2"]
+
+        def reverse_keyed(self, name):
+            return []
+
+        def valid_codes(self, item):
+            return [1, 2, 3, 4, 5] if item.startswith("a") else list(range(11))
+
+    with pytest.raises(ScaleError, match="mix response scales"):
+        scales.codebook_keys(Book())

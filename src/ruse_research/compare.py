@@ -50,6 +50,7 @@ __all__ = [
     "group_means",
     "kruskal_wallis",
     "mann_whitney",
+    "means",
     "paired_t",
     "pairwise_mann_whitney",
     "rank_tests",
@@ -465,6 +466,61 @@ def rank_tests(
     return out[columns]
 
 
+def _mean_row(arr: np.ndarray, ci: float) -> dict:
+    n = len(arr)
+    mean = float(arr.mean()) if n else float("nan")
+    sd = float(arr.std(ddof=1)) if n > 1 else float("nan")
+    se = sd / math.sqrt(n) if n > 1 else float("nan")
+    half = float(stats.t.ppf(1 - (1 - ci) / 2, n - 1) * se) if n > 1 else float("nan")
+    return {
+        "n": n,
+        "mean": mean,
+        "sd": sd,
+        "se": se,
+        "ci_low": mean - half,
+        "ci_high": mean + half,
+        "median": float(np.median(arr)) if n else float("nan"),
+    }
+
+
+def means(data: pd.DataFrame, columns: Sequence[str], ci: float = 0.95) -> pd.DataFrame:
+    """Mean of each column with a t-based confidence interval (missing values dropped).
+
+    Parameters
+    ----------
+    data : DataFrame
+    columns : list of str
+        Numeric columns (items or scale scores).
+    ci : float, default 0.95
+
+    Returns
+    -------
+    DataFrame
+        One row per column, in the order given: ``column``, ``n``, ``mean``, ``sd``, ``se``,
+        ``ci_low``, ``ci_high`` (mean +/- t(n-1) * se), ``median``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from ruse_research.compare import means
+    >>> df = pd.DataFrame({"a": [1.0, 2.0, 3.0, None], "b": [4.0, 4.0, 5.0, 5.0]})
+    >>> means(df, ["a", "b"])[["column", "n", "mean", "ci_high"]].round(3)
+      column  n  mean  ci_high
+    0      a  3   2.0    4.484
+    1      b  4   4.5    5.419
+    """
+    _check_ci(ci)
+    columns = list(columns)
+    _check_frame(data, columns)
+    rows = []
+    for column in columns:
+        values = _as_float(data, column).dropna().to_numpy()
+        rows.append({"column": column, **_mean_row(values, ci)})
+    return pd.DataFrame(
+        rows, columns=["column", "n", "mean", "sd", "se", "ci_low", "ci_high", "median"]
+    )
+
+
 def group_means(
     data: pd.DataFrame,
     dv: str,
@@ -503,27 +559,10 @@ def group_means(
     """
     _check_ci(ci)
     labels, arrays, _ = _groups(data, dv, by, min_group_size)
-    rows = []
-    for label, arr in zip(labels, arrays, strict=True):
-        n = len(arr)
-        mean = float(arr.mean())
-        sd = float(arr.std(ddof=1)) if n > 1 else float("nan")
-        se = sd / math.sqrt(n) if n > 1 else float("nan")
-        half = float(stats.t.ppf(1 - (1 - ci) / 2, n - 1) * se) if n > 1 else float("nan")
-        rows.append(
-            {
-                "dv": dv,
-                "by": by,
-                "group": label,
-                "n": n,
-                "mean": mean,
-                "sd": sd,
-                "se": se,
-                "ci_low": mean - half,
-                "ci_high": mean + half,
-                "median": float(np.median(arr)),
-            }
-        )
+    rows = [
+        {"dv": dv, "by": by, "group": label, **_mean_row(arr, ci)}
+        for label, arr in zip(labels, arrays, strict=True)
+    ]
     return pd.DataFrame(
         rows,
         columns=["dv", "by", "group", "n", "mean", "sd", "se", "ci_low", "ci_high", "median"],

@@ -56,6 +56,8 @@ from ruse_research.errors import RuseError
 
 __all__ = [
     "NegativeItemWarning",
+    "ScaleKeys",
+    "codebook_keys",
     "OmegaResult",
     "Reliability",
     "ScaleError",
@@ -143,6 +145,71 @@ class OmegaResult:
 
     summary: pd.DataFrame
     loadings: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class ScaleKeys:
+    """Items, reverse keys and response-scale bounds of constructs, from a codebook.
+
+    Pass them on as keyword arguments: ``reliability(df, **keys.kwargs())`` or
+    ``score(df, **keys.kwargs())``.
+    """
+
+    items: dict[str, list[str]]
+    reverse: list[str]
+    scale_min: float
+    scale_max: float
+
+    def kwargs(self) -> dict:
+        return {
+            "items": self.items,
+            "reverse": self.reverse,
+            "scale_min": self.scale_min,
+            "scale_max": self.scale_max,
+        }
+
+
+def codebook_keys(codebook, constructs: Sequence[str] | None = None) -> ScaleKeys:
+    """Scale definitions (items, reverse keys, bounds) of ``constructs`` from a codebook.
+
+    Parameters
+    ----------
+    codebook : ruse_research.codebook.Codebook
+        Uses ``constructs``, ``construct_items``, ``reverse_keyed`` and ``valid_codes``.
+    constructs : list of str, optional
+        Construct ids, default all constructs of the codebook in file order.
+
+    Returns
+    -------
+    ScaleKeys
+        The bounds are the lowest and highest substantive code ("don't know" and missing
+        codes excluded), which must be the same for every item of the constructs.
+
+    Examples
+    --------
+    >>> from ruse_research.codebook import load_codebook
+    >>> keys = codebook_keys(load_codebook("staff"), ["att_participation"])
+    >>> keys.reverse, keys.scale_min, keys.scale_max
+    (['att_cost_1', 'att_cost_2', 'att_cost_3'], 1.0, 5.0)
+    """
+    names = list(codebook.constructs) if constructs is None else list(constructs)
+    if not names:
+        raise ScaleError("no constructs given")
+    items: dict[str, list[str]] = {}
+    reverse: list[str] = []
+    bounds: set[tuple[float, float]] = set()
+    for name in names:
+        if name not in codebook.constructs:
+            raise ScaleError(f"no construct {name!r} in the {codebook.instrument} codebook")
+        items[name] = list(codebook.construct_items(name))
+        reverse += list(codebook.reverse_keyed(name))
+        for item in items[name]:
+            codes = codebook.valid_codes(item)
+            bounds.add((float(min(codes)), float(max(codes))))
+    if len(bounds) != 1:
+        raise ScaleError(f"constructs {names} mix response scales with bounds {sorted(bounds)}")
+    low, high = bounds.pop()
+    return ScaleKeys(items=items, reverse=reverse, scale_min=low, scale_max=high)
 
 
 # ----------------------------------------------------------------------------------------
