@@ -369,6 +369,12 @@ def test_md_heading_findings(published):
         "## Резултати",
         "**Key findings**\n\n- First.\n- Second.",
     ]
+    report.set_lang("bg")
+    report.findings(["Едно."])
+    report.findings(["One."], title="")
+    report.set_lang("en")
+    assert published[3][0]["text/markdown"] == "**Основни изводи**\n\n- Едно."
+    assert published[4][0]["text/markdown"] == "- One."
     with pytest.raises(report.ReportError):
         report.heading("x", 7)
     with pytest.raises(report.ReportError):

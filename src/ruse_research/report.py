@@ -514,12 +514,20 @@ def heading(text: str, level: int = 2) -> None:
 
 
 def findings(sentences: Sequence[str], title: str | None = None) -> None:
-    """Display key findings as a markdown bullet list, optionally under a bold title.
+    """Display key findings as a markdown bullet list under a bold title.
 
-    Sentences are trusted text (from the catalog, with numbers from results).
+    Sentences are trusted text (from the catalog, with numbers from results). ``title``
+    defaults to the catalog's ``findings_title`` ("Key findings" / "Основни изводи") in
+    the session language; pass ``""`` for no title.
+
+    Examples
+    --------
+    >>> findings(["Staff agree more than citizens."], title="Key findings")  # doctest: +SKIP
     """
     if isinstance(sentences, str) or not sentences:
         raise ReportError("findings() needs a non-empty list of sentences")
+    if title is None:
+        title = Catalog(COMMON, get_lang(), load_catalog_entries(COMMON))("findings_title")
     lines = [f"**{title}**", ""] if title else []
     lines += ["- " + " ".join(str(s).split()) for s in sentences]
     md("\n".join(lines))
@@ -706,8 +714,9 @@ def table_bundle(
         if show_index:
             out += [f"<th>{escape(_cell_text(i, lang, 2, False, False)[0])}</th>" for i in idx]
         for text, is_number in row:
-            style = ' style="text-align: right"' if is_number else ""
-            out.append(f"<td{style}>{escape(text)}</td>")
+            # class for the report's CSS, inline style for JupyterLab / plain nbconvert
+            attrs = ' class="num" style="text-align: right"' if is_number else ' class="text"'
+            out.append(f"<td{attrs}>{escape(text)}</td>")
         out.append("</tr>")
     out.append("</tbody>")
     if note:
@@ -980,9 +989,11 @@ def banner_bundle(lang: str) -> tuple[dict[str, Any], dict[str, Any]]:
         "border: 3px solid #B35806; background: #FFF3E0; color: #3B1F00; padding: 0.8em 1em; "
         "margin: 0.5em 0 1em 0; border-radius: 4px; font-size: 1.05em"
     )
+    # h4: prominent but outside the h1-h3 table of contents; classes for the report CSS,
+    # inline style for JupyterLab and plain nbconvert
     html_text = (
         f'<div class="ruse-banner ruse-banner-synthetic {_NO_MATH}" role="note" style="{style}">'
-        f"<strong>⚠ {escape(title)}</strong><br>{escape(body)}</div>"
+        f'<h4 style="margin: 0 0 0.3em 0">⚠ {escape(title)}</h4><p style="margin: 0">{escape(body)}</p></div>'
     )
     return (
         {"text/html": html_text, "text/plain": f"*** {title} ***\n{body}"},
