@@ -86,7 +86,7 @@ def generate(seed: int = DEFAULT_SEED) -> tuple[dict[str, pd.DataFrame], dict]:
     from ruse_research.synthetic import monitoring, panel, staff, stakeholders
 
     children = np.random.SeedSequence(int(seed)).spawn(len(_STREAMS))
-    rngs = {name: np.random.default_rng(child) for name, child in zip(_STREAMS, children)}
+    rngs = {name: np.random.default_rng(child) for name, child in zip(_STREAMS, children, strict=True)}
     frames: dict[str, pd.DataFrame] = {}
     truth: dict = {"synthetic": True, "seed": int(seed), "generator_version": GENERATOR_VERSION,
                    "note": "SYNTHETIC demonstration data: no real respondent is described. "
@@ -99,7 +99,23 @@ def generate(seed: int = DEFAULT_SEED) -> tuple[dict[str, pd.DataFrame], dict]:
             raise RuntimeError(f"synthetic module {name} returns frames already written: {clash}")
         frames.update(module_frames)
         truth[name] = module_truth
+    truth["perception_gap"] = _perception_gap(truth["staff"], truth["stakeholders"])
     return frames, truth
+
+
+def _perception_gap(staff_truth: dict, stakeholder_truth: dict) -> dict:
+    """Staff minus stakeholder-group mean of each mirror item and of the admin_image score."""
+    staff_means = staff_truth["mirror_staff"]["values"]
+    groups = stakeholder_truth["mirror_population"]["values"]
+    return {
+        "estimand": "staff expected mean minus the stakeholder group's population mean, per "
+                    "mirror item (1-5) and for the admin_image score (mean of mir_1..mir_5), "
+                    "by wave; positive = staff rate the administration better",
+        "values": {wave: {group: {key: round(staff_means[key] - value, 4)
+                                  for key, value in means.items()}
+                          for group, means in by_group.items()}
+                   for wave, by_group in groups.items()},
+    }
 
 
 def _json_default(obj):

@@ -89,7 +89,7 @@ def _simulate(rng: np.random.Generator, n: int) -> tuple[dict[str, np.ndarray], 
     delta = np.where(trained, TRAINING_DELTA_MEAN + TRAINING_DELTA_SD * e[:, 6], 0.0)
     MIR = 0.3 * ORG + 0.95 * e[:, 7] + STAFF_MIRROR_LEVEL
 
-    for col, shift in zip(ATT_ITEMS, (0.5, 0.4, 0.6, 0.1, -0.4, 0.2)):
+    for col, shift in zip(ATT_ITEMS, (0.5, 0.4, 0.6, 0.1, -0.4, 0.2), strict=True):
         a[col] = likert5(rng, A, loading=0.7, shift=shift, reverse=col in ATT_REVERSED)
     for k, shift in enumerate((0.1, 0.3, -0.1, 0.2, 0.2), start=1):
         a[f"trc_{k}"] = likert5(rng, TC, loading=0.7, shift=shift, reverse=(k == 4))

@@ -201,7 +201,7 @@ def _answers(rng: np.random.Generator, frame: pd.DataFrame, group: int, wave: in
 
     pbase = {1: (-2.8, -2.2, -3.4, -1.5), 2: (0.2, 0.6, -0.3, -0.2),
              3: (-0.6, -0.8, -1.2, -1.8), 4: (0.8, 0.7, 0.9, -2.5)}[group]
-    for col, base in zip(("part_comment", "part_discussion", "part_council", "part_petition"), pbase):
+    for col, base in zip(("part_comment", "part_discussion", "part_council", "part_petition"), pbase, strict=True):
         a[col] = binary(rng, base + 0.35 * PART, n)
     will = 0.6 * PART + rng.standard_normal(n)
     a["will_council"] = np.where(will > 0.9, 1, np.where(will > -0.3, 2, 3))

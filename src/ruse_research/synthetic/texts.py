@@ -122,7 +122,7 @@ def egn_is_valid(egn: str) -> bool:
         return False
     digits = np.array([int(c) for c in egn])
     check = int((digits[:9] * _EGN_WEIGHTS).sum() % 11) % 10
-    return check == digits[9]
+    return bool(check == digits[9])
 
 
 def valid_egn(rng: np.random.Generator) -> str:

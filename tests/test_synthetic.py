@@ -1,0 +1,329 @@
+"""The synthetic demonstration data: reproducible bytes, realistic sizes, visible planted effects.
+
+The effect checks are deliberately loose (the data are one random draw); the exact planted
+values live in data/raw/truth.json and are what the notebooks' CIs are compared against.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ruse_research import paths
+from ruse_research.synthetic import DEFAULT_SEED, is_synthetic, stakeholders, texts, write
+
+RAW = paths.resolve("data/raw")
+
+
+@pytest.fixture(scope="module")
+def regenerated(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("raw")
+    write(out, seed=DEFAULT_SEED)
+    return out
+
+
+def _codes(path: Path) -> pd.DataFrame:
+    """Read a UTF-8 CSV export independently of ruse_research.io; 97-99 become NaN."""
+    df = pd.read_csv(path, dtype={"resp_id": str})
+    for col in df.columns:
+        if pd.api.types.is_numeric_dtype(df[col]):
+            df[col] = df[col].where(df[col] < 97)
+    return df
+
+
+@pytest.fixture(scope="module")
+def staff() -> pd.DataFrame:
+    return _codes(RAW / "staff.csv")
+
+
+@pytest.fixture(scope="module")
+def stake() -> pd.DataFrame:
+    return _codes(RAW / "stakeholders.csv")
+
+
+@pytest.fixture(scope="module")
+def truth() -> dict:
+    return json.loads((RAW / "truth.json").read_text(encoding="utf-8"))
+
+
+# ------------------------------------------------------------------------ reproducibility
+def test_regenerating_reproduces_the_bundled_checksums(regenerated):
+    assert (regenerated / "SHA256SUMS").read_text() == (RAW / "SHA256SUMS").read_text()
+
+
+def test_bundled_files_match_their_checksums():
+    import hashlib
+
+    for line in (RAW / "SHA256SUMS").read_text().splitlines():
+        digest, name = line.split("  ")
+        assert hashlib.sha256((RAW / name).read_bytes()).hexdigest() == digest, name
+
+
+def test_same_seed_twice_gives_identical_bytes_even_a_second_later(tmp_path):
+    first, second = tmp_path / "a", tmp_path / "b"
+    write(first, seed=7)
+    time.sleep(1.1)  # the .sav header and the xlsx properties would otherwise carry the time
+    write(second, seed=7)
+    names = sorted(p.name for p in first.iterdir())
+    assert names == sorted(p.name for p in second.iterdir())
+    for name in names:
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+    # and another seed gives other data
+    assert (first / "SHA256SUMS").read_text() != (RAW / "SHA256SUMS").read_text()
+
+
+def test_checksum_file_is_sorted_sha256sum_format():
+    lines = (RAW / "SHA256SUMS").read_text().splitlines()
+    names = [line.split("  ")[1] for line in lines]
+    assert names == sorted(names)
+    assert {"staff.csv", "staff.cp1251.csv", "staff.xlsx", "staff.sav", "stakeholders.csv",
+            "stakeholders.cp1251.csv", "stakeholders.xlsx", "stakeholders.sav", "panel.csv",
+            "monitoring_log.csv", "truth.json"} <= set(names)
+    assert all(len(line.split("  ")[0]) == 64 for line in lines)
+
+
+def test_xlsx_and_sav_carry_no_wall_clock_time():
+    with zipfile.ZipFile(RAW / "staff.xlsx") as z:
+        assert {info.date_time for info in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        core = z.read("docProps/core.xml").decode()
+    assert "2020-03-31T12:00:00Z" in core
+    header = (RAW / "staff.sav").read_bytes()[:120]
+    assert header[92:109] == b"31 Mar 2012:00:00"
+
+
+def test_cp1251_export_is_windows_1251_semicolon_crlf():
+    data = (RAW / "staff.cp1251.csv").read_bytes()
+    text = data.decode("cp1251")
+    assert text.splitlines()[0].startswith("resp_id;unit;position")
+    assert data.count(b"\r\n") == len(text.splitlines())
+    with pytest.raises(UnicodeDecodeError):
+        (RAW / "stakeholders.cp1251.csv").read_bytes().decode("utf-8")
+
+
+def test_every_format_reads_into_an_equal_frame():
+    from ruse_research.io import read_survey
+
+    for stem in ("staff", "stakeholders"):
+        codebook = paths.resolve(f"data/codebooks/{stem}.yaml")
+        frames = [read_survey(RAW / f"{stem}{ext}", codebook, dont_know="keep")
+                  for ext in (".csv", ".cp1251.csv", ".xlsx", ".sav")]
+        for other in frames[1:]:
+            pd.testing.assert_frame_equal(frames[0], other)
+
+
+# ------------------------------------------------------------------------ marking as synthetic
+def test_is_synthetic(tmp_path):
+    assert is_synthetic(RAW / "staff.csv")
+    assert is_synthetic(RAW)
+    assert not is_synthetic(tmp_path / "survey.csv")
+    (tmp_path / "truth.json").write_text('{"synthetic": false}')
+    assert not is_synthetic(tmp_path / "survey.csv")
+    (tmp_path / "truth.json").write_text("not json")
+    assert not is_synthetic(tmp_path / "survey.csv")
+
+
+def test_truth_header(truth):
+    assert truth["synthetic"] is True
+    assert truth["seed"] == DEFAULT_SEED == 20190118
+    assert truth["generator_version"]
+    assert {"staff", "stakeholders", "panel", "monitoring", "perception_gap"} <= set(truth)
+
+
+# ------------------------------------------------------------------------ sizes and coverage
+def test_sizes(staff, stake):
+    assert 80 <= len(staff) <= 120
+    per_wave = stake.groupby("wave").size()
+    assert list(per_wave.index) == [1, 2]
+    assert per_wave.between(600, 1000).all()
+    assert staff["resp_id"].is_unique and stake["resp_id"].is_unique
+
+
+def test_all_groups_and_all_eight_municipalities_in_both_waves(stake):
+    for _, wave in stake.groupby("wave"):
+        assert set(wave["group"]) == {1, 2, 3, 4}
+        assert set(wave["municipality"]) == set(range(1, 9))
+        assert set(wave.loc[wave["group"] == 1, "municipality"]) == set(range(1, 9))
+        assert set(wave.loc[wave["group"] == 4, "municipality"]) == set(range(1, 9))
+
+
+def test_realistic_nonresponse(stake):
+    raw = pd.read_csv(RAW / "stakeholders.csv")
+    assert 0.02 < (raw["trust_ra"] == 97).mean() < 0.12   # don't know
+    assert 0.0 < raw["trust_ra"].isna().mean() < 0.05     # skipped
+    citizens = raw[raw["group"] == 1]
+    assert citizens["org_invited"].isna().all()            # not asked of citizens
+    no_contact = raw["contact_12m"] == 2
+    assert (raw.loc[no_contact, "sat_overall"].dropna() == 98).all()  # skip pattern
+
+
+def test_citizen_sample_is_skewed_so_weighting_matters(stake):
+    margins = pd.read_csv(paths.resolve("data/reference/population_margins.csv"))
+    citizens = stake[stake["group"] == 1]
+    women_share = (citizens["sex"] == 2).sum() / citizens["sex"].notna().sum()
+    pop_women = margins.query("variable == 'sex' and category == 2")["share"].item()
+    assert women_share > pop_women + 0.04
+    old_share = (citizens["age_band"] == 4).sum() / citizens["age_band"].notna().sum()
+    pop_old = margins.query("variable == 'age_group' and category == 2")["share"].item()
+    assert old_share > pop_old + 0.05
+
+
+def test_generator_margins_equal_the_reference_file():
+    margins = pd.read_csv(paths.resolve("data/reference/population_margins.csv"))
+    for variable, constant in (("sex", stakeholders.SEX_POPULATION),
+                               ("age_group", stakeholders.AGE_GROUP_POPULATION),
+                               ("municipality", stakeholders.MUNICIPALITY_POPULATION)):
+        rows = margins[margins["variable"] == variable]
+        assert dict(zip(rows["category"], rows["population"], strict=True)) == constant
+    pop = stakeholders.citizen_population()
+    assert len(pop) == 117_929 + 51_731
+    assert abs((pop["age_band"] == 4).mean() - 51_731 / 169_660) < 1e-4
+
+
+# ------------------------------------------------------------------------ planted effects
+def _score(df, cols, reverse=()):
+    m = df[cols].astype(float).copy()
+    for c in reverse:
+        m[c] = 6 - m[c]
+    return m.mean(axis=1)
+
+
+def test_training_effect_is_visible(staff, truth):
+    pre = _score(staff, [f"comm_pre_{k}" for k in range(1, 6)])
+    post = _score(staff, [f"comm_post_{k}" for k in range(1, 6)])
+    diff = (post - pre).dropna()
+    assert len(diff) >= 60
+    planted = truth["staff"]["training_effect"]["mean_difference"]
+    assert planted == pytest.approx(0.5, abs=0.03)
+    assert diff.mean() == pytest.approx(planted, abs=0.25)
+    # untrained staff are not asked after the training
+    assert staff.loc[staff["trained"] == 2, "comm_post_1"].isna().all()
+
+
+def test_attitude_practice_correlation_is_positive(staff, truth):
+    att = _score(staff, [f"att_ben_{k}" for k in (1, 2, 3)] + [f"att_cost_{k}" for k in (1, 2, 3)],
+                 reverse=("att_cost_1", "att_cost_2", "att_cost_3"))
+    prac = _score(staff, [c for c in staff.columns if c.startswith("prac_")])
+    r = att.corr(prac)
+    assert truth["staff"]["attitude_practice"]["pearson_r"] == pytest.approx(0.4, abs=0.1)
+    assert 0.15 < r < 0.65
+
+
+def test_group_differences_in_trust(stake, truth):
+    means = stake.groupby("group")["trust_ra"].mean()
+    assert means[4] > means[2] > means[3]      # municipalities > NGOs > businesses
+    assert means[4] - means[1] > 1.5
+    planted = truth["stakeholders"]["trust_by_group"]["values"]["1"]
+    assert planted["municipality"] > planted["ngo"] > planted["citizen"] > planted["business"]
+
+
+def _rake(df, margins, iterations=50):
+    df = df.assign(age_group=df["age_band"].map({1: 1, 2: 1, 3: 1, 4: 2}))
+    df = df.dropna(subset=["sex", "age_group", "municipality"])
+    w = np.ones(len(df))
+    for _ in range(iterations):
+        for variable in ("sex", "age_group", "municipality"):
+            target = margins[margins["variable"] == variable].set_index("category")["share"]
+            key = df[variable].astype(int)
+            current = pd.Series(w, index=df.index).groupby(key).sum() / w.sum()
+            w = w * key.map(target / current).to_numpy()
+    return df, w
+
+
+def test_weighted_citizen_trust_is_closer_to_the_truth_than_unweighted(stake, truth):
+    margins = pd.read_csv(paths.resolve("data/reference/population_margins.csv"))
+    for wave in (1, 2):
+        citizens = stake[(stake["group"] == 1) & (stake["wave"] == wave)]
+        df, w = _rake(citizens, margins)
+        ok = df["trust_ra"].notna().to_numpy()
+        weighted = np.average(df["trust_ra"].to_numpy()[ok], weights=w[ok])
+        unweighted = df["trust_ra"].mean()
+        planted = truth["stakeholders"]["weighting_bias"]["values"][str(wave)]["trust_ra_mean"]
+        assert planted["expected_unweighted"] - planted["population"] > 0.25
+        assert abs(weighted - planted["population"]) < abs(unweighted - planted["population"])
+        assert abs(weighted - planted["population"]) < 0.35
+
+
+def test_public_image_and_awareness_improve_between_waves(stake, truth):
+    citizens = stake[stake["group"] == 1]
+    img = _score(citizens, ["img_1", "img_2", "img_3", "img_4"]).groupby(citizens["wave"]).mean()
+    assert img[2] - img[1] > 0.15
+    aware = citizens.groupby("wave")["aware_role"].apply(lambda s: (s == 1).sum() / s.notna().sum())
+    assert aware[2] > aware[1]
+    change = truth["stakeholders"]["wave_change"]
+    assert change["public_image_mean"]["difference"] > 0.3
+    assert change["aware_role_share_yes"]["difference"] > 0.1
+
+
+def test_staff_rate_the_administration_better_than_stakeholders(staff, stake, truth):
+    mirror = [f"mir_{k}" for k in range(1, 6)]
+    gap = _score(staff, mirror).mean() - _score(stake[stake["group"] == 1], mirror).mean()
+    assert gap > 0.4
+    planted = truth["perception_gap"]["values"]["1"]["citizen"]["admin_image_mean"]
+    assert planted == pytest.approx(0.7, abs=0.15)
+
+
+def test_responsiveness_drives_trust(stake, truth):
+    citizens = stake[stake["group"] == 1]
+    resp = _score(citizens, ["resp_1", "resp_2", "resp_3"])
+    ok = resp.notna() & citizens["trust_ra"].notna()
+    slope = np.polyfit(resp[ok], citizens.loc[ok, "trust_ra"], 1)[0]
+    planted = truth["stakeholders"]["trust_driver"]["slope"]["1"]
+    assert slope == pytest.approx(planted, abs=0.2)
+
+
+def test_scales_are_reliable(staff, stake):
+    def alpha(df, cols, reverse=()):
+        m = df[cols].astype(float).copy()
+        for c in reverse:
+            m[c] = 6 - m[c]
+        m = m.dropna()
+        k = m.shape[1]
+        return k / (k - 1) * (1 - m.var(ddof=1).sum() / m.sum(axis=1).var(ddof=1))
+
+    assert 0.7 <= alpha(staff, [f"att_ben_{k}" for k in (1, 2, 3)] + [f"att_cost_{k}" for k in (1, 2, 3)],
+                        ("att_cost_1", "att_cost_2", "att_cost_3")) <= 0.92
+    assert 0.7 <= alpha(staff, [f"comm_pre_{k}" for k in range(1, 6)]) <= 0.92
+    assert 0.7 <= alpha(stake, ["img_1", "img_2", "img_3", "img_4"]) <= 0.92
+    assert 0.7 <= alpha(stake, ["resp_1", "resp_2", "resp_3"]) <= 0.92
+
+
+# ------------------------------------------------------------------------ open answers
+def test_planted_personal_data_and_markup_are_in_the_text(stake, staff, truth):
+    planted = truth["stakeholders"]["planted_text"]["items"]
+    kinds = {p["kind"] for p in planted}
+    assert {"email", "phone", "egn", "iban", "url", "name", "markup"} <= kinds
+    by_id = stake.set_index("resp_id")["recommend"]
+    for p in planted:
+        assert p["value"] in by_id[p["resp_id"]]
+        if p["kind"] == "egn":
+            assert texts.egn_is_valid(p["value"])
+        if p["kind"] == "iban":
+            assert texts.iban_is_valid(p["value"])
+    staff_by_id = staff.set_index("resp_id")
+    for p in truth["staff"]["planted_text"]["items"]:
+        assert p["value"] in staff_by_id.loc[p["resp_id"], p["column"]]
+
+
+def test_open_answers_are_varied_and_some_empty(stake):
+    text = stake["recommend"]
+    assert 0.25 < text.isna().mean() < 0.6
+    assert text.dropna().nunique() > 0.5 * text.notna().sum()
+
+
+def test_egn_and_iban_checks_against_known_values():
+    # EGN 7552010005 worked by hand: digits 7,5,5,2,0,1,0,0,0 x weights 2,4,8,5,10,9,7,3,6
+    # = 14+20+40+10+0+9+0+0+0 = 93; 93 mod 11 = 5 -> check digit 5.
+    assert texts.egn_is_valid("7552010005")
+    assert not texts.egn_is_valid("7552010004")
+    # 7501020018: 14+20+0+5+0+18+0+0+6 = 63; 63 mod 11 = 8 -> check digit 8.
+    assert texts.egn_is_valid("7501020018")
+    # Bulgarian IBAN example of the IBAN registry (Wikipedia "International Bank Account
+    # Number", country format table): BG80 BNBG 9661 1020 3456 78
+    assert texts.iban_is_valid("BG80BNBG96611020345678")
+    assert not texts.iban_is_valid("BG81BNBG96611020345678")
