@@ -1,0 +1,81 @@
+"""The malformed-input corpus (tests/bad_inputs/cases.yaml) run through the real command line.
+
+For every case, ``ruse-research validate FILE --codebook X`` (as ``python -m ruse_research``
+in a subprocess, so the console entry point, argument parsing and error printing are
+exercised) must exit with code 2, print the expected substrings, print no traceback and
+leave the input file and codebook byte-for-byte unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ruse_research import paths
+
+HERE = Path(__file__).parent / "bad_inputs"
+CASES = yaml.safe_load((HERE / "cases.yaml").read_text(encoding="utf-8"))
+
+
+def _sha256(path: Path) -> str | None:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+
+
+def _codebook_argument(codebook: str) -> str:
+    """A bare name is passed as is (data/codebooks/<name>.yaml); a path is made absolute."""
+    return str(HERE / codebook) if "/" in codebook or codebook.endswith(".yaml") else codebook
+
+
+def _run(file: Path, codebook: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    return subprocess.run(
+        [sys.executable, "-m", "ruse_research", "validate", str(file), "--codebook", codebook],
+        capture_output=True, text=True, encoding="utf-8", cwd=paths.project_root(), env=env,
+        timeout=120, check=False,
+    )
+
+
+def test_corpus_is_large_and_consistent():
+    files = {c["file"] for c in CASES}
+    assert len(CASES) >= 30 and len(files) >= 30
+    for c in CASES:
+        assert c["command"] == "validate" and c["expect"], c
+        assert (HERE / c["file"]).is_file() or c["file"].startswith("no_such"), c["file"]
+    # every file in the folder is a case, so nothing sits there untested
+    on_disk = {p.name for p in HERE.iterdir() if p.is_file()}
+    assert on_disk - files == {"cases.yaml", "make_corpus.py"}
+
+
+@pytest.fixture(scope="module")
+def outcomes() -> dict[int, tuple[subprocess.CompletedProcess[str], tuple, tuple]]:
+    """Run every case once, several processes at a time (each start imports pandas)."""
+    jobs = [(HERE / c["file"], _codebook_argument(c["codebook"])) for c in CASES]
+    before = [(_sha256(f), _sha256(Path(cb))) for f, cb in jobs]
+    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
+        results = list(pool.map(lambda job: _run(*job), jobs))
+    after = [(_sha256(f), _sha256(Path(cb))) for f, cb in jobs]
+    return {i: (results[i], before[i], after[i]) for i in range(len(CASES))}
+
+
+@pytest.mark.parametrize(
+    "index", range(len(CASES)), ids=[f"{c['file']}|{Path(c['codebook']).stem}" for c in CASES]
+)
+def test_validate_reports_the_problem(outcomes, index):
+    case = CASES[index]
+    result, before, after = outcomes[index]
+    output = result.stdout + result.stderr
+    clean = case["file"] == "valid.csv" and case["codebook"] == "codebooks/mini.yaml"
+    assert result.returncode == (0 if clean else 2), output
+    for expected in case["expect"]:
+        assert expected in output, f"{expected!r} not in:\n{output}"
+    assert "Traceback" not in output
+    if not clean:
+        assert result.stdout == "" and result.stderr.startswith("ruse-research: ")
+    assert after == before  # input file and codebook unchanged
