@@ -9,7 +9,7 @@ check, 5 information-campaign event.
 Planted trends over the project's calendar quarters (returned in the truth dict):
 
 * the share of consultations open at least 30 days (Normative Acts Act art. 26(4)) rises
-  from about 0.50 to 0.92;
+  from about 0.35 to 0.95;
 * the share of consultations followed by a published report (art. 26(5)) rises slowly,
   from 0.30 to 0.65 (short of the 0.80 target);
 * the median days to answer a request falls from about 24 to 13;
@@ -42,12 +42,12 @@ EVENT_TYPES = {
     5: "campaign",
 }
 
-SHARE_30_DAYS = (0.50, 0.92)  # first -> last quarter, linear in time
+SHARE_30_DAYS = (0.35, 0.95)  # first -> last quarter, linear in time
 SHARE_REPORT = (0.30, 0.65)
 MEDIAN_DAYS = (24.0, 13.0)
 CHECKLIST_TOTAL = 20
 CHECKLIST_SHARE = (0.50, 0.85)
-CONSULTATIONS_PER_QUARTER = 8.0
+CONSULTATIONS_PER_QUARTER = 12.0
 REQUESTS_PER_QUARTER = 24.0
 COUNCIL_MEETINGS_EXTRA = 0.8  # meetings per full quarter beyond the first
 COUNCIL_FROM = pd.Period("2019Q3", freq="Q")
@@ -148,7 +148,10 @@ def generate(rng: np.random.Generator) -> tuple[dict[str, pd.DataFrame], dict]:
                 rows.append(
                     {"event_date": d, "event_type": 3, "participants": int(rng.integers(8, 26))}
                 )
-        met = int(rng.binomial(CHECKLIST_TOTAL, chk[i]))
+        # one check a quarter; the monitor's reading varies by about one checklist point
+        met = int(
+            np.clip(np.rint(CHECKLIST_TOTAL * chk[i] + rng.normal(0.0, 0.8)), 0, CHECKLIST_TOTAL)
+        )
         rows.append(
             {
                 "event_date": end,
@@ -207,7 +210,7 @@ def generate(rng: np.random.Generator) -> tuple[dict[str, pd.DataFrame], dict]:
         "n_events": int(len(log)),
         "note": (
             "Report share is planted to end near 0.65 against a 0.80 target, so a correct "
-            "status rule does not put it on track; the 30-day share ends near 0.92."
+            "status rule does not put it on track; the 30-day share ends near 0.95."
         ),
     }
     return {"monitoring_log": log}, truth
