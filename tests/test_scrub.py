@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
+import pandas as pd
 import pytest
 
+from ruse_research import paths
 from ruse_research.text import PLACEHOLDERS, scrub
 
 
@@ -123,6 +127,18 @@ PLANTED_NAMES = [
     ("д-р Маринов", "Маринов", "[NAME]"),
 ]
 
+# Names found without a list (guess_names=True, the default).
+GUESSED_NAMES = [
+    ("служителката Мария Иванова беше много груба", "Иванова", "[NAME]"),
+    ("Служителят Стоян ми помогна", "Стоян", "[NAME]"),
+    ("благодарим на Цветелина Георгиева", "Георгиева", "[NAME]"),
+    ("кмета Пламен Стоилов не отговаря", "Стоилов", "[NAME]"),
+    ("говорих с Петрова от деловодството", "Петрова", "[NAME]"),
+    ("питайте Десислава на гишето", "Десислава", "[NAME]"),
+    ("Иване, благодаря", "Иване", "[NAME]"),
+    ("началникът Колев", "Колев", "[NAME]"),
+]
+
 # Must survive untouched.
 NEGATIVES = [
     "На 27.11.2026 г. подадох заявлението.",
@@ -145,6 +161,12 @@ NEGATIVES = [
     "Служители: 25 души в 3 дирекции.",
     "Сайтът strategy.bg трябва да е по-ясен.",
     "Писмо с вх. № 94-00-123/15.03.2020.",
+    "Областна администрация Русе и Община Русе.",
+    "Вяра и надежда в институциите.",
+    "Готов съм да помогна. Нов сайт, нова мода.",
+    "Кметът на Борово и кмета на Ценово.",
+    "Служителите от Областната администрация са любезни.",
+    "МНОГО СЪМ ДОВОЛЕН ОТ ОБСЛУЖВАНЕТО",
 ]
 
 
@@ -165,6 +187,37 @@ def test_planted_names_are_replaced(text_in, secret, placeholder):
 @pytest.mark.parametrize("text_in", NEGATIVES)
 def test_ordinary_text_survives(text_in):
     assert scrub(text_in, names=NAMES) == text_in
+
+
+@pytest.mark.parametrize(("text_in", "secret", "placeholder"), GUESSED_NAMES)
+def test_names_are_guessed_without_a_list(text_in, secret, placeholder):
+    out = scrub(text_in)
+    assert secret not in out, out
+    assert placeholder in out, out
+    assert scrub(text_in, guess_names=False) == text_in
+
+
+def test_bundled_synthetic_answers_lose_every_planted_datum():
+    """The demo data plant e-mails, phones, EGNs, IBANs, URLs and names (truth.json)."""
+    truth_path = paths.raw_dir() / "truth.json"
+    if not truth_path.is_file():
+        pytest.fail(
+            "data/raw/truth.json missing: run python -m ruse_research.synthetic --out data/raw"
+        )
+    truth = json.loads(truth_path.read_text(encoding="utf-8"))
+    checked = 0
+    for instrument in ("staff", "stakeholders"):
+        planted = truth[instrument]["planted_text"]
+        frame = pd.read_csv(paths.raw_dir() / f"{instrument}.csv", dtype=str)
+        by_id = frame.set_index("resp_id")
+        for item in planted["items"]:
+            if item["kind"] == "markup":
+                continue
+            raw = by_id.at[item["resp_id"], item.get("column", planted.get("column"))]
+            assert item["value"] in raw
+            assert item["value"] not in scrub(raw), item
+            checked += 1
+    assert checked >= 20
 
 
 def test_at_least_fifty_planted_cases():

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from bulstem.stem import BulStemmer
 
-from ruse_research import text
+from ruse_research import paths, text
 from ruse_research.disclosure import MIN_QUOTE
 from ruse_research.errors import CodebookError, RuseError
 
@@ -215,6 +215,12 @@ GOLD = [
     ("корупцята", {"corruption_integrity"}),  # typo: missing letter
     ("повече информцаия", {"transparency_information"}),  # typo: swapped letters
     ("Online services please", {"e_services"}),
+    ("Да се удължи работното време", {"speed_queues_deadlines"}),  # "време" is a stop word
+    ("Да е по-прозрачна", {"transparency_information"}),  # comparative
+    ("малките ообщини", {"municipalities"}),  # doubled-letter typo
+    ("работните ггрупи да са отворени", {"consultation_participation"}),
+    ("Недостатъчно служители и липса на обучение", {"administrative_capacity"}),
+    ("Продължавайте в същия дух", {"praise_satisfaction"}),
 ]
 
 
@@ -227,6 +233,15 @@ def test_code_answers_reproduces_hand_coding():
         got = {c for c in THEMES.ids if coded.at[i, c]}
         assert got == expected, answer
         assert bool(coded.at[i, text.NOT_CODED]) == (not expected), answer
+
+
+def test_dictionary_covers_the_bundled_demo_answers():
+    # Coverage check on the synthetic stakeholder recommendations: fewer than 5% not coded.
+    frame = pd.read_csv(paths.raw_dir() / "stakeholders.csv", dtype=str)
+    coded = text.code_answers(frame["recommend"], THEMES)
+    freq = text.theme_frequencies(coded).set_index("theme")
+    assert freq.at[text.NOT_CODED, "share"] < 0.05
+    assert freq.at[text.NOT_CODED, "n_answers"] == frame["recommend"].notna().sum()
 
 
 def test_code_answers_keeps_index_and_marks_blank_answers_missing():

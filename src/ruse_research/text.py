@@ -236,20 +236,25 @@ _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 class _Term:
     text: str
     prefix: bool
+    fuzzy_from: int = 6  # shortest prefix that tolerates one typo (5 inside multi-word patterns)
 
-    def matches(self, forms: tuple[str, ...]) -> bool:
-        """``forms`` = (token, lemma, stem[, base token, base lemma, base stem]) of one word."""
+    def matches(self, variants: tuple[tuple[str, str, str], ...]) -> bool:
+        """``variants`` = (token, lemma, stem) triples of one word (see :func:`_forms`)."""
         n = len(self.text)
         if self.prefix:
-            if any(f.startswith(self.text) for f in forms):
+            if any(f.startswith(self.text) for v in variants for f in v):
                 return True
             # One typo tolerated in long prefixes, compared with the written word form.
-            written = forms[::3]  # the token and, for "по-x", the base word
-            return n >= 6 and any(
-                _close(w[: n + d], self.text) for w in written for d in (-1, 0, 1)
+            # (typos in the first letter are rare; checking it first keeps coding fast)
+            return n >= self.fuzzy_from and any(
+                v[0][:1] == self.text[:1] and _close(v[0][: n + d], self.text)
+                for v in variants
+                for d in (-1, 0, 1)
             )
-        exact = forms[:2] + forms[3:5]
-        return self.text in exact or (n >= 7 and any(_close(f, self.text) for f in exact))
+        exact = [f for v in variants for f in v[:2]]
+        return self.text in exact or (
+            n >= 7 and any(f[:1] == self.text[:1] and _close(f, self.text) for f in exact)
+        )
 
 
 def _close(a: str, b: str) -> bool:
@@ -343,6 +348,8 @@ def _parse_pattern(raw: object, where: str) -> tuple[_Term, ...]:
         if not _TOKEN.fullmatch(core):
             raise CodebookError(f"{where}: pattern term {word!r} must be letters (and a final *)")
         terms.append(_Term(core, prefix))
+    if len(terms) > 1:  # the neighbouring word makes a typo match safe for shorter prefixes
+        terms = [_Term(t.text, t.prefix, fuzzy_from=5) for t in terms]
     return tuple(terms)
 
 
@@ -416,27 +423,59 @@ def load_themes(path_or_name: str | os.PathLike[str] = "recommendation_themes") 
     )
 
 
-def _forms(token: str) -> tuple[str, ...]:
-    """(token, lemma, stem) of a word; comparatives "по-бързо"/"най-бързо" add the base word's."""
-    forms = (token, _lemma(token), _stem(token))
+_DOUBLED = re.compile(r"([^\W\d_])\1")
+
+
+@lru_cache(maxsize=65536)
+def _forms(token: str) -> tuple[tuple[str, str, str], ...]:
+    """(token, lemma, stem) of a word, plus the same for variants people mean by it.
+
+    Variants: the base word of a comparative ("по-бързо", "най-бързо" -> "бързо") and the
+    word with a doubled letter undoubled ("ообщини" -> "общини", a common typo).
+    """
+    words = [token]
     for prefix in ("по-", "най-"):
         if token.startswith(prefix) and len(token) > len(prefix) + 1:
-            base = token[len(prefix) :]
-            forms += (base, _lemma(base), _stem(base))
-    return forms
+            words.append(token[len(prefix) :])
+    words += [_DOUBLED.sub(r"\1", w) for w in words if _DOUBLED.search(w)]
+    return tuple((w, _lemma(w), _stem(w)) for w in dict.fromkeys(words))
 
 
-def _word_forms(answer: object) -> list[tuple[str, ...]]:
-    """Word forms of each non-stop-word token of an answer (see :func:`_forms`)."""
-    return [_forms(t) for t in tokens(answer) if t not in STOP_WORDS]
+def _word_tokens(answer: object) -> list[tuple[str, bool]]:
+    """(token, is stop word) for each token of an answer."""
+    return [(t, t in STOP_WORDS) for t in tokens(answer)]
 
 
-def _matches(pattern: tuple[_Term, ...], forms: list[tuple[str, ...]]) -> bool:
-    n = len(pattern)
-    for start in range(len(forms) - n + 1):
-        if all(term.matches(forms[start + j]) for j, term in enumerate(pattern)):
-            return True
-    return False
+class _Matcher:
+    """Decides each (term, word) pair once per coding run: answers repeat the same words."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[str, bool, int, str], bool] = {}
+
+    def term(self, term: _Term, token: str) -> bool:
+        key = (term.text, term.prefix, term.fuzzy_from, token)
+        hit = self._cache.get(key)
+        if hit is None:
+            hit = self._cache[key] = term.matches(_forms(token))
+        return hit
+
+    def pattern(self, pattern: tuple[_Term, ...], words: list[tuple[str, bool]]) -> bool:
+        """True when the terms match consecutive words, stop words in between skipped."""
+        first, rest = pattern[0], pattern[1:]
+        for start, (token, _) in enumerate(words):
+            if not self.term(first, token):
+                continue
+            j, ok = start, True
+            for term in rest:
+                j += 1
+                while j < len(words) and words[j][1] and not self.term(term, words[j][0]):
+                    j += 1
+                if j >= len(words) or not self.term(term, words[j][0]):
+                    ok = False
+                    break
+            if ok:
+                return True
+        return False
 
 
 def _is_missing(answer: object) -> bool:
@@ -478,12 +517,13 @@ def code_answers(series: pd.Series, themes: ThemeSet) -> pd.DataFrame:
         raise TextError("code_answers needs a ThemeSet from text.load_themes")
     columns = [*themes.ids, NOT_CODED]
     rows = []
+    matcher = _Matcher()
     for answer in series.tolist():
         if _is_missing(answer):
             rows.append([pd.NA] * len(columns))
             continue
-        forms = _word_forms(answer)
-        hits = [any(_matches(p, forms) for p in t.patterns) for t in themes.themes]
+        words = _word_tokens(answer)
+        hits = [any(matcher.pattern(p, words) for p in t.patterns) for t in themes.themes]
         rows.append([*hits, not any(hits)])
     return pd.DataFrame(rows, index=series.index, columns=columns, dtype="boolean")
 
@@ -867,14 +907,74 @@ def _name_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
 
 
 # Honorifics and titles followed by a capitalised word: "г-н Петров", "г-жа Иванова",
-# "инж. Колев", "д-р Маринова". The title stays; the name goes.
-_TITLED_NAME = re.compile(
-    r"(?<![\w-])(г-н|г-жа|г-ца|господин|госпожа|госпожица|инж\.|д-р|доц\.|проф\.|адв\.|арх\.)"
-    r"(\s*)([А-ЯЁЍЀ][а-яёѝ]+(?:-[А-Я][а-я]+)?(?:\s+[А-Я][а-я]+)?)"
+# "инж. Колев", "д-р Маринова"; and role nouns directly followed by a capitalised word:
+# "служителката Мария Иванова", "кмета Пламен Стоилов". The title stays; the name goes.
+_CAP = r"[А-ЯЀЍ][а-яѐѝ]+(?:-[А-Я][а-яѝ]+)?"
+_TITLE = (
+    r"г-н|г-жа|г-ца|господин|госпожа|госпожица|инж\.|д-р|доц\.|проф\.|адв\.|арх\."
+    r"|(?i:служител\w*|колег\w*|колежк\w*|шеф\w*|началник\w*|началничк\w*|директор\w*"
+    r"|управител\w*|кмет\w*|деловодител\w*|юрист\w*|експерт\w*|секретар\w*|чиновни\w*"
+    r"|заместни\w*|служебни\w*|консултант\w*|специалист\w*|инспектор\w*)"
 )
+_TITLED_NAME = re.compile(rf"(?<![\w-])({_TITLE})(\s*)({_CAP}(?:\s+{_CAP})?)")
+
+# Common Bulgarian given names, compiled for this package after the National Statistical
+# Institute's yearly lists of the most frequent names (not exhaustive). Used without a
+# names list, so that "Мария Иванова беше груба" is caught even when nobody supplied names.
+_GIVEN_NAMES = """
+Александър Алекси Ангел Антон Асен Атанас Бисер Благой Божидар Борис Борислав Бойко Боян
+Валентин Васил Венцислав Веселин Виктор Владимир Владислав Гаврил Георги Герасим Делян Деян
+Десислав Димитър Дончо Евгени Емил Здравко Иван Ивайло Илия Йордан Йосиф Калин Калоян Камен
+Кирил Константин Красимир Кристиан Кристиян Любомир Людмил Марин Мартин Методи Милен Митко
+Михаил Младен Момчил Николай Никола Огнян Пенчо Петко Петър Пламен Радослав Радостин Райко
+Румен Светослав Симеон Славчо Спас Станимир Станислав Стефан Стойко Стоян Тодор Томислав
+Трифон Христо Цветан Цветомир Чавдар Явор Янко
+Анна Ана Анелия Антония Ани Бистра Биляна Блага Богдана Борислава Валентина Ваня Вела
+Венета Весела Веселина Виолета Габриела Галина Галя Гергана Генка Грета Даниела Дарина Денислава
+Десислава Диана Донка Дора Елена Елисавета Елица Емилия Еми Жана Зорница Иванка Ивана Илияна
+Ирина Йорданка Катя Катерина Кина Красимира Кремена Лилия Лили Люба Людмила Магдалена Маргарита
+Мариана Марина Мария Марияна Милена Миглена Михаела Невена Нели Никол Николета Пенка Петя
+Петранка Пламена Радка Радостина Райна Румяна Росица Сашка Силвия Симона Соня Станка Стефка
+Стела Таня Теодора Теменужка Тодорка Христина Цветана Цветелина Цвета Юлия Яна Янка
+"""
+# Given names that are also ordinary words ("Вяра" = faith, "Ангел" = angel): only replaced
+# when a capitalised word follows.
+_AMBIGUOUS_GIVEN = {"Ангел", "Бисер", "Блага", "Бистра", "Вела", "Весела", "Дора", "Люба",
+                    "Зорница", "Пламен", "Пламена", "Цвета", "Кремена", "Спас", "Еми", "Ани"}  # fmt: skip
 
 
-def scrub(s: object, names: Iterable[str] | None = None) -> str:
+def _given_pattern(names: Iterable[str]) -> str:
+    forms: set[str] = set()
+    for n in names:
+        for v in _name_variants(n):
+            if _HAS_CYRILLIC.search(v):
+                forms.add(v[0].upper() + v[1:])
+    alts = "|".join(sorted(map(re.escape, forms), key=len, reverse=True))
+    return rf"(?<![\w-])(?:{alts})(?![\w-])"
+
+
+_ALL_GIVEN = _GIVEN_NAMES.split()
+_GIVEN_ANY = _given_pattern(_ALL_GIVEN)
+_GIVEN_CLEAR = _given_pattern(n for n in _ALL_GIVEN if n not in _AMBIGUOUS_GIVEN)
+# A given name followed by a capitalised word (surname or second name), or a non-ambiguous
+# given name alone; the ALL-CAPS forms ("МАРИЯ ИВАНОВА") are not guessed.
+_GIVEN_AND_SURNAME = re.compile(rf"{_GIVEN_ANY}(?:\s+{_CAP})+")
+_GIVEN_ALONE = re.compile(_GIVEN_CLEAR)
+# A capitalised surname-shaped word (-ов/-ова/-ев/-ева and their plurals) in mid-sentence,
+# i.e. right after a lower-case word: "говорих с Петрова", "питайте Колев".
+_SURNAME_MID = re.compile(r"(?<=[а-яѝ,] )[А-Я][а-я]{2,}(?:ов|ев)(?:а|и)?(?![\w-])")
+_NAME_RUN = re.compile(r"\[NAME\](?:[\s]+\[NAME\])+")
+
+
+def _guess_names(out: str) -> str:
+    out = _TITLED_NAME.sub(lambda m: f"{m.group(1)}{m.group(2) or ' '}[NAME]", out)
+    out = _GIVEN_AND_SURNAME.sub("[NAME]", out)
+    out = _GIVEN_ALONE.sub("[NAME]", out)
+    out = _SURNAME_MID.sub("[NAME]", out)
+    return _NAME_RUN.sub("[NAME]", out)
+
+
+def scrub(s: object, names: Iterable[str] | None = None, *, guess_names: bool = True) -> str:
     """Replace personal data in a respondent's text by typed placeholders.
 
     Replaced, in this order:
@@ -898,8 +998,13 @@ def scrub(s: object, names: Iterable[str] | None = None) -> str:
       codes stay.
     * ``[NAME]`` — names from ``names`` (whole words, case-insensitive, also common
       inflected forms such as vocative "Иване", feminine/plural surnames "Петрова",
-      "Петрови", and the official Latin transliteration "Ivan Petrov"); and any capitalised
-      word after a title ("г-н", "г-жа", "инж.", "д-р", ...).
+      "Петрови", and the official Latin transliteration "Ivan Petrov"). With
+      ``guess_names`` (default) also, without any list: capitalised words after a title or
+      role ("г-жа Петрова", "д-р Колев", "служителката Мария Иванова", "кмета Стоилов");
+      a common Bulgarian given name followed by capitalised words ("Мария Иванова"); a
+      common given name alone ("питайте Стоян"); a capitalised -ов/-ев/-ова/-ева word after
+      a lower-case word ("говорих с Петрова"). Guessing errs on the side of privacy: a
+      public figure's name in a street or institution ("Христо Ботев") is replaced too.
 
     Parameters
     ----------
@@ -907,6 +1012,8 @@ def scrub(s: object, names: Iterable[str] | None = None) -> str:
         The text; missing values give ``""``.
     names : iterable of str, optional
         Personal names to remove (e.g. staff list, names of the respondent's contacts).
+    guess_names : bool, default True
+        Also replace names found by the rules above without a list.
 
     Returns
     -------
@@ -919,6 +1026,8 @@ def scrub(s: object, names: Iterable[str] | None = None) -> str:
     'ЕГН [EGN], сметка [IBAN], [URL]'
     >>> scrub("Благодаря на Иване и на г-жа Петрова!", names=["Иван"])
     'Благодаря на [NAME] и на г-жа [NAME]!'
+    >>> scrub("служителката Мария Иванова беше груба")
+    'служителката [NAME] беше груба'
     >>> scrub("чл. 26, ал. 4 от ЗНА; 30 дни; 1250 лв.; 7000 Русе")
     'чл. 26, ал. 4 от ЗНА; 30 дни; 1250 лв.; 7000 Русе'
     """
@@ -938,7 +1047,8 @@ def scrub(s: object, names: Iterable[str] | None = None) -> str:
         pattern = _name_pattern(names)
         if pattern is not None:
             out = pattern.sub("[NAME]", out)
-    out = _TITLED_NAME.sub(lambda m: f"{m.group(1)}{m.group(2) or ' '}[NAME]", out)
+    if guess_names:
+        out = _guess_names(out)
     return out
 
 
