@@ -153,7 +153,7 @@ def test_heatmap_matrix_annotates_every_cell_in_the_language():
         columns=["Планиране", "Изпълнение", "Мониторинг"],
     )
     ax = plots.heatmap_matrix(m, lang="bg", digits=2)
-    assert sorted(texts_of(ax)) == ["0,12", "0,25", "0,50", "0,75", "1,00"]  # NA left blank
+    assert sorted(texts_of(ax)) == ["0,13", "0,25", "0,50", "0,75", "1,00"]  # NA blank; .125 half up
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Информиране", "Консултиране"]
     with pytest.raises(plots.PlotError, match="not numbers"):
         plots.heatmap_matrix(pd.DataFrame({"a": ["x"]}))
@@ -179,8 +179,8 @@ def test_paired_change_dumbbell_and_slope():
     # "e" has no after value; the others are sorted by change, largest gain on top
     assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "b", "d", "c"]
     assert len(ax.lines) == 4
-    # mean change (1 + 0.5 + 0 - 1) / 4 = 0.125
-    assert "Средна промяна: +0,12" in texts_of(ax)
+    # mean change (1 + 0.5 + 0 - 1) / 4 = 0.125, shown rounded half up
+    assert "Средна промяна: +0,13" in texts_of(ax)
     with pytest.raises(RuseError, match="fewer than 5 units"):
         plots.paired_change(d, before="before", after="after", kind="slope")
     d5 = pd.DataFrame({"before": [1.0, 2, 3, 4, 5], "after": [2.0, 2, 3, 5, 6]})

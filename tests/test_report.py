@@ -126,7 +126,13 @@ def test_catalog_lookup_errors():
         (1234.5, "bg", 1, "1234,5"),  # four digits: not grouped in bg
         (1234.5, "en", 1, "1,234.5"),
         (12345, "bg", 0, f"12{NBSP}345"),
-        (0.425, "bg", 2, "0,42"),  # float 0.425 is 0.42499... (round-half-even not involved)
+        # half away from zero on the decimal a person reads, as Excel ROUND(0.425, 2) = 0.43
+        # and ROUND(2.675, 2) = 2.68 (binary floats hold 0.42499... and 2.67499...)
+        (0.425, "bg", 2, "0,43"),
+        (2.675, "en", 2, "2.68"),
+        (-2.5, "en", 0, "-3"),
+        (1e30, "en", 0, "1," + ",".join(["000"] * 10)),
+        (float("inf"), "en", 1, "∞"),
         (-3.14159, "en", 3, "-3.142"),
         (-0.0004, "en", 2, "0.00"),  # no "-0.00"
         (float("nan"), "en", 2, "–"),
@@ -152,6 +158,8 @@ def test_fmt_num_agrees_with_babel_for_grouped_numbers():
 
 def test_fmt_pct_ci_p():
     assert report.fmt_pct(0.425, "bg", 1) == "42,5%"
+    assert report.fmt_pct(0.4255, "en", 1) == "42.6%"  # 42.55 rounds half up
+    assert report.fmt_pct(0.005, "en") == "1%"
     assert report.fmt_pct(0.4, "en") == "40%"
     assert report.fmt_pct(None, "en") == "–"
     assert report.fmt_ci(0.4213, 0.3, 0.552, "en") == "0.42 [0.30, 0.55]"
@@ -164,6 +172,8 @@ def test_fmt_pct_ci_p():
     assert report.fmt_p(0.0009, "bg") == "p < 0,001"
     assert report.fmt_p(0.001, "en") == "p = .001"
     assert report.fmt_p(0.9999, "en") == "p > .999"
+    assert report.fmt_p(0.9995, "en") == "p > .999"  # would print as 1.000
+    assert report.fmt_p(0.0425, "en") == "p = .043"
     assert report.fmt_p(1.0, "bg") == "p > 0,999"
     with pytest.raises(report.ReportError, match=r"p value must lie in \[0, 1\]"):
         report.fmt_p(1.2, "en")

@@ -38,6 +38,7 @@ from matplotlib import pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
+from matplotlib.ticker import Formatter, MaxNLocator
 
 from ruse_research.errors import RuseError
 from ruse_research.report import MIN_CELL, fmt_num, fmt_pct
@@ -446,9 +447,7 @@ def likert_bars(
             )
             top = max(0.25, float(dk_share.max(initial=0)) * 1.9)
             ax_dk.set_xlim(0, top)
-            for yi, w, dk_n, n in zip(
-                y, dk_share, dk_counts.to_numpy(), n_all.to_numpy(), strict=True
-            ):
+            for yi, w, n in zip(y, dk_share, n_all.to_numpy(), strict=True):
                 ax_dk.text(
                     w + top * 0.03,
                     yi,
@@ -456,8 +455,8 @@ def likert_bars(
                     va="center",
                     fontsize=7.5,
                 )
-                del dk_n
-            ax_dk.set_xticks([0, top / 2], [fmt_pct(0, lang), fmt_pct(top / 2, lang)])
+            ax_dk.xaxis.set_major_locator(MaxNLocator(nbins=2, steps=[1, 2, 5, 10]))
+            ax_dk.xaxis.set_major_formatter(LangFormatter(lang, percent=True))
             ax_dk.tick_params(axis="y", length=0)
             ax_dk.spines["left"].set_visible(False)
             if dont_know_title is not None:
@@ -530,13 +529,7 @@ def heatmap_matrix(
         )
         colourbar = ax.collections[0].colorbar
         if colourbar is not None:
-            from matplotlib.ticker import FuncFormatter
-
-            colourbar.ax.yaxis.set_major_formatter(
-                FuncFormatter(lambda v, _p: fmt_pct(v, lang))
-                if percent
-                else _number_formatter(lang)
-            )
+            colourbar.ax.yaxis.set_major_formatter(LangFormatter(lang, percent=percent))
         ax.set_yticklabels([str(i) for i in matrix.index], rotation=0)
         ax.set_xticklabels([str(c) for c in matrix.columns], rotation=0)
         ax.tick_params(length=0)
@@ -727,14 +720,46 @@ def estimates_with_ci(
     return ax
 
 
-def _number_formatter(lang: str):
-    from matplotlib.ticker import FuncFormatter
+class LangFormatter(Formatter):
+    """Tick labels in the report language with one number of decimals for the whole axis.
 
-    def tick(x: float, _pos: int) -> str:
-        digits = 0 if float(x).is_integer() else (1 if float(x * 10).is_integer() else 2)
-        return fmt_num(x, lang, digits)
+    ``percent=True`` reads values as proportions (0.25 -> "25%").
 
-    return FuncFormatter(tick)
+    Examples
+    --------
+    >>> LangFormatter("bg").format_ticks([59.8, 60.0, 60.2])
+    ['59,8', '60,0', '60,2']
+    >>> LangFormatter("en", percent=True).format_ticks([0, 0.125, 0.25])
+    ['0.0%', '12.5%', '25.0%']
+    """
+
+    def __init__(self, lang: str, percent: bool = False):
+        self.lang = lang
+        self.percent = percent
+
+    @staticmethod
+    def _decimals(values: Sequence[float], percent: bool) -> int:
+        scaled = [float(v) * (100 if percent else 1) for v in values if np.isfinite(v)]
+        for digits in range(5):
+            if all(abs(v * 10**digits - round(v * 10**digits)) < 1e-6 for v in scaled):
+                return digits
+        return 4
+
+    def _format(self, value: float, digits: int) -> str:
+        if self.percent:
+            return fmt_pct(value, self.lang, digits)
+        return fmt_num(value, self.lang, digits)
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        return self._format(x, self._decimals([x], self.percent))
+
+    def format_ticks(self, values: Sequence[float]) -> list[str]:
+        digits = self._decimals(values, self.percent)
+        return [self._format(v, digits) for v in values]
+
+
+def _number_formatter(lang: str) -> LangFormatter:
+    return LangFormatter(lang)
 
 
 # ========================================================== importance-performance
@@ -1055,12 +1080,7 @@ def bar_with_ci(
         else:
             ax.set_xticks(ticks, cats)
             axis = ax.yaxis
-        if percent:
-            from matplotlib.ticker import FuncFormatter
-
-            axis.set_major_formatter(FuncFormatter(lambda v, _p: fmt_pct(v, lang)))
-        else:
-            axis.set_major_formatter(_number_formatter(lang))
+        axis.set_major_formatter(LangFormatter(lang, percent=percent))
         if hue:
             ax.legend(frameon=False, title=legend_title, loc="best")
         _set_labels(ax, title, xlabel, ylabel)

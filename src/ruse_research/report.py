@@ -45,6 +45,7 @@ import re
 import string
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from pathlib import Path
 from typing import Any
 
@@ -365,19 +366,35 @@ def fmt_num(x: Any, lang: str, digits: int = 2) -> str:
         return NA_TEXT
     if not isinstance(digits, int) or digits < 0:
         raise ReportError(f"digits must be a non-negative integer, got {digits!r}")
-    try:
-        value = float(x)
-    except (TypeError, ValueError):
-        raise ReportError(f"cannot format {x!r} as a number") from None
-    if math.isinf(value):
+    value = _decimal(x)
+    if not value.is_finite():
         return "∞" if value > 0 else "-∞"
-    text = f"{abs(value):.{digits}f}"
-    negative = value < 0 and float(text) != 0.0
+    # half away from zero on the shortest decimal repr: 0.425 -> 0.43, as Excel and SPSS
+    # show it (binary 0.425 is 0.42499..., which plain float formatting rounds down)
+    with localcontext() as context:
+        context.prec = max(60, value.adjusted() + digits + 5)
+        rounded = value.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    text = f"{abs(rounded):.{digits}f}"
+    negative = rounded < 0 and rounded != 0
     int_part, _, frac = text.partition(".")
     out = _group(int_part, lang)
     if frac:
         out += ("," if lang == "bg" else ".") + frac
     return ("-" if negative else "") + out
+
+
+def _decimal(x: Any) -> Decimal:
+    """Exact decimal of what a person reads: ints as they are, floats by their shortest repr."""
+    if isinstance(x, Decimal):
+        return x
+    if isinstance(x, (bool, np.bool_)):
+        raise ReportError(f"cannot format {x!r} as a number")
+    if isinstance(x, numbers.Integral):
+        return Decimal(int(x))
+    try:
+        return Decimal(repr(float(x)))
+    except (TypeError, ValueError):
+        raise ReportError(f"cannot format {x!r} as a number") from None
 
 
 def fmt_int(x: Any, lang: str) -> str:
@@ -404,7 +421,7 @@ def fmt_pct(x: Any, lang: str, digits: int = 0) -> str:
     if _is_na(x):
         _check_lang(lang)
         return NA_TEXT
-    return fmt_num(float(x) * 100, lang, digits) + "%"
+    return fmt_num(_decimal(x) * 100, lang, digits) + "%"
 
 
 def fmt_ci(est: Any, low: Any, high: Any, lang: str, digits: int = 2) -> str:
@@ -444,13 +461,14 @@ def fmt_p(p: Any, lang: str, digits: int = 3) -> str:
     value = float(p)
     if not 0.0 <= value <= 1.0:
         raise ReportError(f"a p value must lie in [0, 1], got {p!r}")
-    floor = 10.0**-digits
+    floor = Decimal(1).scaleb(-digits)
+    rounded = _decimal(value).quantize(floor, rounding=ROUND_HALF_UP)
     if value < floor:
         op, shown = "<", floor
-    elif round(value, digits) >= 1.0:
-        op, shown = ">", 1.0 - floor
+    elif rounded >= 1:
+        op, shown = ">", 1 - floor
     else:
-        op, shown = "=", value
+        op, shown = "=", rounded
     text = fmt_num(shown, lang, digits)
     if lang == "en":
         text = text.removeprefix("0")
