@@ -173,7 +173,7 @@ def test_cp1251_file_really_is_windows_1251_with_crlf(tmp_path, expected):
     with pytest.raises(UnicodeDecodeError):
         data.decode("utf-8")
     summary = validate_file(target, CODEBOOK)
-    assert summary == "bg.csv: 6 respondents, 14 columns, encoding windows-1251, delimiter ';' - OK"
+    assert summary == "bg.csv: 6 rows, 14 columns, encoding windows-1251, delimiter ';' - OK"
 
 
 def test_validate_file_summaries(tmp_path, expected):
@@ -181,12 +181,12 @@ def test_validate_file_summaries(tmp_path, expected):
     write_sav(expected, CODEBOOK, tmp_path / "s.sav")
     write_csv(expected, CODEBOOK, tmp_path / "s.csv", encoding="utf-8-sig")
     assert validate_file(tmp_path / "s.xlsx", CODEBOOK) == (
-        "s.xlsx: 6 respondents, 14 columns, sheet 'Данни' - OK")
+        "s.xlsx: 6 rows, 14 columns, sheet 'Данни' - OK")
     assert validate_file(tmp_path / "s.sav", CODEBOOK) == (
-        "s.sav: 6 respondents, 14 columns, SPSS .sav, value labels agree with codebook "
+        "s.sav: 6 rows, 14 columns, SPSS .sav, value labels agree with codebook "
         "'survey' - OK")
     assert validate_file(tmp_path / "s.csv", FIXTURES / "survey.yaml") == (
-        "s.csv: 6 respondents, 14 columns, encoding utf-8 with BOM, delimiter ',' - OK")
+        "s.csv: 6 rows, 14 columns, encoding utf-8 with BOM, delimiter ',' - OK")
 
 
 def test_relative_paths_resolve_from_the_project_root(monkeypatch, tmp_path):
@@ -469,3 +469,17 @@ def test_bundled_demo_exports_read_into_equal_frames(instrument):
         pdt.assert_frame_equal(frames[0], other)
     assert frames[0][codebook.id_column].is_unique
     assert [sha256(f) for f in files] == before
+
+
+BUNDLED_EXPORTS = sorted(
+    p.name for p in RAW.glob("*")
+    if p.suffix in (".csv", ".xlsx", ".sav") and (paths.codebook_dir() / f"{p.name.split('.')[0]}.yaml").is_file()
+)
+
+
+@pytest.mark.parametrize("name", BUNDLED_EXPORTS or ["(none generated yet)"])
+def test_every_bundled_export_validates_against_its_codebook(name):
+    if not BUNDLED_EXPORTS:
+        pytest.skip("no bundled demo data yet")
+    summary = validate_file(RAW / name, name.split(".")[0])
+    assert summary.startswith(f"{name}: ") and summary.endswith(" - OK")

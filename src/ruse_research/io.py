@@ -38,7 +38,7 @@ Examples
 >>> df.dtypes["trust_1"], df.dtypes["resp_id"]
 (Int64Dtype(), <StringDtype(na_value=<NA>)>)
 >>> validate_file("tests/fixtures/io/survey.csv", "tests/fixtures/io/survey.yaml")
-"survey.csv: 6 respondents, 14 columns, encoding utf-8, delimiter ',' - OK"
+"survey.csv: 6 rows, 14 columns, encoding utf-8, delimiter ',' - OK"
 """
 
 from __future__ import annotations
@@ -151,7 +151,7 @@ def validate_file(
     Returns
     -------
     str
-        For example ``"staff.csv: 104 respondents, 61 columns, encoding utf-8,
+        For example ``"staff.csv: 104 rows, 61 columns, encoding utf-8,
         delimiter ',' - OK"``.
 
     Raises
@@ -163,10 +163,10 @@ def validate_file(
     --------
     >>> from ruse_research.io import validate_file
     >>> validate_file("tests/fixtures/io/survey.xlsx", "tests/fixtures/io/survey.yaml")
-    "survey.xlsx: 6 respondents, 14 columns, sheet 'Sheet1' - OK"
+    "survey.xlsx: 6 rows, 14 columns, sheet 'Sheet1' - OK"
     """
     frame, raw = _read(path, codebook, "na")
-    return (f"{raw.name}: {len(frame)} respondents, {frame.shape[1]} columns, "
+    return (f"{raw.name}: {len(frame)} rows, {frame.shape[1]} columns, "
             f"{raw.details} - OK")
 
 

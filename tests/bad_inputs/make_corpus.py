@@ -101,7 +101,7 @@ AGREE = {1: "Strongly disagree", 2: "Disagree", 3: "Neither agree nor disagree",
 
 def main() -> None:
     good = csv_text()
-    case("valid.csv", good, ["valid.csv: 3 respondents, 8 columns"],
+    case("valid.csv", good, ["valid.csv: 3 rows, 8 columns"],
          "a clean file: the harness must accept it (exit 0)")
 
     # ---------------------------------------------------------------- encoding
