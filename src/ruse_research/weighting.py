@@ -43,6 +43,7 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -128,6 +129,8 @@ def _numeric(series: pd.Series, role: str) -> np.ndarray:
             f"{role} column {series.name!r} is not numeric (dtype {series.dtype}); "
             "use kind='proportion' for categorical answers"
         )
+    if s.dtype == np.float64:
+        return s.to_numpy()
     return s.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
 
 
@@ -635,31 +638,97 @@ def _domain_codes(data: pd.DataFrame, by: list[str]) -> tuple[np.ndarray, pd.Dat
     return dom, frame
 
 
-def _domain_means(design: _Design, y: np.ndarray, dom: np.ndarray, n_dom: int):
-    """Weighted domain means of y (NaN = missing) with their linearised variances.
+@dataclass(frozen=True)
+class _Cells:
+    """Every row's PSU x domain cell, coded once per design and set of domains.
 
-    Returns estimate, variance, n (valid respondents), weight sum, weighted variance of y
-    (R ``svyvar``: n/(n-1) correction) and design degrees of freedom, each (n_dom,).
+    Domain estimation needs, per item, sums of w, w*y and w*y^2 in every PSU x domain
+    cell; one ``np.bincount`` per sum over the compact cell codes gives them, and all
+    that follows works on the (much smaller) table of cells. This is the hot loop of the
+    stakeholder study and of bench/scale.py.
     """
-    valid = ~np.isnan(y) & (dom >= 0)
-    d = dom[valid]
-    wv = design.w[valid]
-    yv = y[valid]
-    n = np.bincount(d, minlength=n_dom)
-    wsum = np.bincount(d, weights=wv, minlength=n_dom)
+
+    cell: np.ndarray  # (n,) compact cell code 0..C-1 of every row
+    cell_psu: np.ndarray  # (C,) PSU of every cell
+    cell_slot: np.ndarray  # (C,) domain of every cell (n_dom = outside every domain)
+    n_dom: int
+
+
+def _cells(design: _Design, dom: np.ndarray, n_dom: int) -> _Cells:
+    slot = np.where(dom >= 0, dom, n_dom)
+    code = design.psu * (n_dom + 1) + slot
+    cell, uniques = pd.factorize(code, sort=True)
+    uniques = np.asarray(uniques, dtype=np.int64)
+    return _Cells(cell.astype(np.int64), uniques // (n_dom + 1), uniques % (n_dom + 1), n_dom)
+
+
+def _domain_means(
+    design: _Design, y: np.ndarray, dom: np.ndarray, n_dom: int, cells: _Cells | None = None
+):
+    """Weighted domain means of the columns of y (NaN = missing) with linearised variances.
+
+    ``y`` is (n,) or (n, m). Returns estimate, variance, n (valid respondents), weight
+    sum, weighted variance of y (R ``svyvar``: n/(n-1) correction) and design degrees
+    of freedom, each (n_dom,) for a 1-d ``y`` or (m, n_dom) for a 2-d one.
+    """
+    if cells is None:
+        cells = _cells(design, dom, n_dom)
+    one = y.ndim == 1
+    Y = y.reshape(len(y), -1)
+    m, k = Y.shape[1], n_dom + 1
+    if len(Y) == 0:
+        raise WeightingError("data has no rows")
+    slot, n_cells = cells.cell_slot, len(cells.cell_slot)
+    c_n, c_w, c_wy, c_wyy = (np.empty((n_cells, m)) for _ in range(4))
+    shift = np.empty(m)
+    for j in range(m):
+        yj = Y[:, j]
+        valid = ~np.isnan(yj)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-missing sample -> shift 0
+            shift_j = np.nan_to_num(np.nanmean(yj[::97]))  # centring keeps sums of squares exact
+        yc = np.where(valid, yj - shift_j, 0.0)
+        wv = np.where(valid, design.w, 0.0)
+        wy = wv * yc
+        c_n[:, j] = np.bincount(cells.cell, weights=valid, minlength=n_cells)
+        c_w[:, j] = np.bincount(cells.cell, weights=wv, minlength=n_cells)
+        c_wy[:, j] = np.bincount(cells.cell, weights=wy, minlength=n_cells)
+        c_wyy[:, j] = np.bincount(cells.cell, weights=wy * yc, minlength=n_cells)
+        shift[j] = shift_j
+
+    def by_slot(c: np.ndarray) -> np.ndarray:  # (C, m) cell sums -> (m, k) domain sums
+        return np.stack([np.bincount(slot, weights=c[:, j], minlength=k) for j in range(m)])
+
+    n, wsum, s_wy, s_wyy = by_slot(c_n), by_slot(c_w), by_slot(c_wy), by_slot(c_wyy)
+    var = np.empty((m, n_dom))
+    df = np.empty((m, n_dom), dtype=np.int64)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.bincount(d, weights=wv * yv, minlength=n_dom) / wsum
-        resid = yv - mean[d]
-        z = wv * resid / wsum[d]
-        # PSU x domain totals in one bincount: index psu * n_dom + domain
-        totals = np.bincount(
-            design.psu[valid] * n_dom + d, weights=z, minlength=design.n_psu * n_dom
-        ).reshape(design.n_psu, n_dom)
-        var = _variance(design, totals)
-        ss = np.bincount(d, weights=wv * resid**2, minlength=n_dom)
+        mc = s_wy / wsum  # domain means of the centred values
+        ss = s_wyy - s_wy * mc
         s2 = ss / wsum * n / (n - 1)
-    df = np.array([_degrees_of_freedom(design, valid & (dom == k)) for k in range(n_dom)])
-    return mean, var, n, wsum, s2, df
+        for j in range(m):
+            # PSU x domain totals of the linearised values w (y - mean_d) / W_d
+            z_cell = (c_wy[:, j] - mc[j, slot] * c_w[:, j]) / wsum[j, slot]
+            totals = np.zeros((design.n_psu, k))
+            totals[cells.cell_psu, slot] = z_cell
+            var[j] = _variance(design, totals[:, :n_dom])
+            # design df: PSUs holding a valid answer minus their strata (R degf of the subset)
+            has = np.zeros((design.n_psu, k), dtype=bool)
+            has[cells.cell_psu, slot] = c_n[:, j] > 0
+            has = has[:, :n_dom]
+            strata_with = np.zeros((design.n_strata, n_dom), dtype=bool)
+            rows, cols = np.nonzero(has)
+            strata_with[design.psu_stratum[rows], cols] = True
+            df[j] = np.maximum(has.sum(axis=0) - strata_with.sum(axis=0), 1)
+    out = (
+        mc[:, :n_dom] + shift[:, None],
+        var,
+        n[:, :n_dom].astype(np.int64),
+        wsum[:, :n_dom],
+        s2[:, :n_dom],
+        df,
+    )
+    return tuple(a[0] for a in out) if one else out
 
 
 def _t_quantile(ci: float, df) -> np.ndarray:
@@ -757,44 +826,47 @@ def estimate(
     design = _make_design(data, weights, strata, psu, fpc, lonely_psu)
     dom, labels = _domain_codes(data, by_cols)
     n_dom = len(labels)
+    cells = _cells(design, dom, n_dom)
     frames = []
+    specs: list[tuple[str, object, np.ndarray]] = []  # (variable, category, values)
     for var in variables:
         col = _column(data, var, "variable")
         if kind == "mean":
-            pieces = [(None, _numeric(col, "variable"))]
+            specs.append((var, None, _numeric(col, "variable")))
+            continue
+        levels = _levels(col)
+        if not levels:
+            raise WeightingError(f"variable {var!r} has no valid answers")
+        codes = _codes(col, levels)
+        specs.extend(
+            (var, lv, np.where(codes < 0, np.nan, (codes == i).astype(float)))
+            for i, lv in enumerate(levels)
+        )
+    # one column at a time: gathering a 2-d block of rows is slower than 1-d gathers
+    for var, category, values in specs:
+        mean, var_, n, wsum, s2, design_df = _domain_means(design, values, dom, n_dom, cells)
+        se = np.sqrt(var_)
+        use_df = design_df.astype(float) if df is None else np.full(n_dom, float(df))
+        q = _t_quantile(ci, use_df)
+        if kind == "mean":
+            low, high = mean - q * se, mean + q * se
         else:
-            levels = _levels(col)
-            if not levels:
-                raise WeightingError(f"variable {var!r} has no valid answers")
-            codes = _codes(col, levels)
-            pieces = [
-                (lv, np.where(codes < 0, np.nan, (codes == i).astype(float)))
-                for i, lv in enumerate(levels)
-            ]
-        for category, y in pieces:
-            mean, var_, n, wsum, s2, design_df = _domain_means(design, y, dom, n_dom)
-            se = np.sqrt(var_)
-            use_df = design_df.astype(float) if df is None else np.full(n_dom, float(df))
-            q = _t_quantile(ci, use_df)
-            if kind == "mean":
-                low, high = mean - q * se, mean + q * se
-            else:
-                low, high = _logit_ci(mean, se, q)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                deff = var_ / (s2 / n)
-            part = labels.copy()
-            part.insert(0, "variable", var)
-            if kind == "proportion":
-                part["category"] = category
-            part["estimate"] = mean
-            part["se"] = se
-            part["ci_low"] = low
-            part["ci_high"] = high
-            part["df"] = use_df
-            part["n"] = n.astype(np.int64)
-            part["weight_sum"] = wsum
-            part["deff"] = deff
-            frames.append(part)
+            low, high = _logit_ci(mean, se, q)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            deff = var_ / (s2 / n)
+        part = labels.copy()
+        part.insert(0, "variable", var)
+        if kind == "proportion":
+            part["category"] = category
+        part["estimate"] = mean
+        part["se"] = se
+        part["ci_low"] = low
+        part["ci_high"] = high
+        part["df"] = use_df
+        part["n"] = n.astype(np.int64)
+        part["weight_sum"] = wsum
+        part["deff"] = deff
+        frames.append(part)
     out = pd.concat(frames, ignore_index=True)
     if kind == "proportion":
         out["category"] = out["category"].astype(object)
