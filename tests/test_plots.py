@@ -153,7 +153,13 @@ def test_heatmap_matrix_annotates_every_cell_in_the_language():
         columns=["Планиране", "Изпълнение", "Мониторинг"],
     )
     ax = plots.heatmap_matrix(m, lang="bg", digits=2)
-    assert sorted(texts_of(ax)) == ["0,13", "0,25", "0,50", "0,75", "1,00"]  # NA blank; .125 half up
+    assert sorted(texts_of(ax)) == [
+        "0,13",
+        "0,25",
+        "0,50",
+        "0,75",
+        "1,00",
+    ]  # NA blank; .125 half up
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Информиране", "Консултиране"]
     with pytest.raises(plots.PlotError, match="not numbers"):
         plots.heatmap_matrix(pd.DataFrame({"a": ["x"]}))
@@ -237,6 +243,11 @@ def test_tornado_sorted_by_swing():
     assert [t.get_text() for t in ax.get_yticklabels()] == ["тегло Б", "праг", "тегло А"]
     assert len(ax.patches) == 6
     assert "0,65" in texts_of(ax)
+    # base from a column, as participation.weight_tornado returns it
+    ax = plots.tornado(f.assign(base=0.5), base="base")
+    assert ax.lines[0].get_xdata()[0] == pytest.approx(0.5)
+    with pytest.raises(plots.PlotError, match="one base value"):
+        plots.tornado(f.assign(base=[0.5, 0.6, 0.5]), base="base")
 
 
 def test_rank_stability_shares():

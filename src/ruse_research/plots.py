@@ -846,7 +846,7 @@ def tornado(
     variable: str = "variable",
     low: str = "low",
     high: str = "high",
-    base: float | None = None,
+    base: float | str | None = None,
     low_label: str = "Low",
     high_label: str = "High",
     lang: str = "en",
@@ -858,7 +858,10 @@ def tornado(
     """Tornado chart: the outcome at each input's low and high value around ``base``.
 
     Bars run from ``base`` to the outcome at ``low`` and at ``high``; inputs are sorted
-    by swing ``|high - low|``, largest on top (ties by name).
+    by swing ``|high - low|``, largest on top (ties by name). ``base`` is the outcome with
+    every input at its base value: a number, or the name of a column holding it (one
+    value for all rows, as in ``participation.weight_tornado``'s ``score_base``); default
+    the median of all low and high outcomes.
 
     Examples
     --------
@@ -875,7 +878,16 @@ def tornado(
     if np.isnan(lo).any() or np.isnan(hi).any():
         raise PlotError(f"{low} and {high} must be numbers in every row")
     names = frame[variable].astype(str).to_numpy()
-    centre = float(np.median(np.concatenate([lo, hi]))) if base is None else float(base)
+    if isinstance(base, str):
+        _need(frame, base)
+        bases = pd.to_numeric(frame[base], errors="coerce").dropna().unique()
+        if len(bases) != 1:
+            raise PlotError(f"column {base!r} must hold one base value, found {len(bases)}")
+        centre = float(bases[0])
+    elif base is None:
+        centre = float(np.median(np.concatenate([lo, hi])))
+    else:
+        centre = float(base)
     swing = np.abs(hi - lo)
     order = sorted(range(len(names)), key=lambda i: (-swing[i], names[i]))
     with style():

@@ -7,19 +7,35 @@ display bundles into ``tables/<name>.csv|.xlsx`` and ``figures/<name>.png|.svg``
 Public interface
 ----------------
 Language
-    ``texts(study, lang) -> Catalog``; ``catalog("key", **values) -> str``;
-    ``set_lang(lang)`` / ``get_lang()`` (session default for tables; ``texts`` sets it).
-Numbers
-    ``fmt_num(x, lang, digits=2)``, ``fmt_int(x, lang)``, ``fmt_pct(x, lang, digits=0)``,
-    ``fmt_ci(est, low, high, lang, digits=2)``, ``fmt_p(p, lang)``.
-Display (each returns ``None`` so nothing is echoed twice)
-    ``md(text)``, ``heading(text, level=2)``, ``findings(sentences, title=None)``,
-    ``show_table(df, name, caption=None, lang=None, ...)``,
-    ``show_figure(fig, name, caption=None)``, ``banner_synthetic(lang)``,
-    ``data_banner(paths, lang)``, ``quote_list(quotes, lang, base_n=...)``.
-Bundles without displaying (for tests and the runner)
-    ``table_bundle(...)``, ``figure_bundle(...)`` return ``(data, metadata)``;
-    ``table_from_bundle(data)`` rebuilds the DataFrame from the JSON part.
+    ``texts(study, lang) -> Catalog`` reads ``locale/<study>.yaml`` + ``locale/common.yaml``
+    (every key needs ``bg`` and ``en`` with the same ``{placeholders}``; checked at load).
+    ``t = texts("staff", lang)``; ``t("key", n=t.int(n))``; ``t.num / t.int / t.pct / t.ci
+    / t.p`` format numbers in the catalog's language. ``texts`` also sets the session
+    language used by ``show_table`` and ``findings`` (``set_lang`` / ``get_lang``).
+Numbers (``lang`` is ``"bg"`` or ``"en"``; NA -> ``"–"``; rounding half up)
+    ``fmt_num(x, lang, digits=2)``, ``fmt_int(x, lang)``, ``fmt_pct(proportion, lang,
+    digits=0)``, ``fmt_ci(est, low, high, lang, digits=2)``, ``fmt_p(p, lang)``.
+Display (each returns ``None``, so nothing is echoed twice)
+    ``md(text)`` (trusted markdown; ``#``-``###`` feed the table of contents),
+    ``heading(text, level=2)``, ``findings(sentences, title=None)``,
+    ``show_table(df, name, caption=None, lang=None, *, digits=2, percent_columns=(),
+    pct_digits=1, count_columns=(), raw_columns=(), show_index=None, note=None)``,
+    ``show_figure(fig_or_ax, name, caption=None)``, ``banner_synthetic(lang)``,
+    ``data_banner(paths, lang)``, ``quote_list(quotes, lang, *, base_n, caption=None,
+    names=None)``.
+Safety helpers
+    ``escape(text)`` (HTML), ``escape_md(text)`` (markdown), ``check_counts(df, ...)``
+    (the small-count guard of ``show_table``), ``check_name(name)``,
+    ``is_synthetic_data(path)``.
+Bundles without displaying (tests, the runner)
+    ``table_bundle``, ``figure_bundle``, ``banner_bundle``, ``quote_bundle`` return
+    ``(data, metadata)``; ``figure_bytes(fig) -> (png, svg)``; ``table_from_bundle(json)``
+    rebuilds the DataFrame.
+
+Privacy: ``show_table`` refuses a count column (``n``, ``n_*`` or ``count_columns``)
+holding 1-4 (suppress first with ``ruse_research.disclosure``); ``quote_list`` needs
+``base_n >= 10`` and re-scrubs every quote; all respondent text is HTML-escaped and kept
+away from MathJax.
 
 Examples
 --------
