@@ -32,10 +32,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ruse_research.errors import RuseError
+
 GENERATOR_VERSION = "1.0.0"
 DEFAULT_SEED = 20190118  # the project's start date, 18 Jan 2019
 SURVEY_STEMS = ("staff", "stakeholders")
 _STREAMS = ("staff", "stakeholders", "panel", "monitoring")
+
+
+class SyntheticError(RuseError):
+    """Bad arguments to the generator (a negative seed, an output path that is a file)."""
+
+
+def _check_seed(seed) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise SyntheticError(f"seed {seed!r} is not allowed; expected a whole number >= 0")
+    return int(seed)
 
 
 def is_synthetic(path: str | os.PathLike[str]) -> bool:
@@ -85,7 +97,7 @@ def generate(seed: int = DEFAULT_SEED) -> tuple[dict[str, pd.DataFrame], dict]:
     """
     from ruse_research.synthetic import monitoring, panel, staff, stakeholders
 
-    children = np.random.SeedSequence(int(seed)).spawn(len(_STREAMS))
+    children = np.random.SeedSequence(_check_seed(seed)).spawn(len(_STREAMS))
     rngs = {name: np.random.default_rng(child) for name, child in zip(_STREAMS, children, strict=True)}
     frames: dict[str, pd.DataFrame] = {}
     truth: dict = {"synthetic": True, "seed": int(seed), "generator_version": GENERATOR_VERSION,
@@ -135,6 +147,11 @@ def _json_default(obj):
 def write(out: str | os.PathLike[str], seed: int = DEFAULT_SEED) -> list[Path]:
     """Generate and write every file into ``out`` (created if needed); return the paths.
 
+    Raises
+    ------
+    SyntheticError
+        ``seed`` is negative or not a whole number, or ``out`` is an existing file.
+
     Examples
     --------
     >>> import tempfile
@@ -148,8 +165,10 @@ def write(out: str | os.PathLike[str], seed: int = DEFAULT_SEED) -> list[Path]:
     from ruse_research.synthetic import writers
 
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not out.is_dir():
+        raise SyntheticError(f"--out {out} is a file; expected a folder to write into")
     frames, truth = generate(seed)
+    out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for stem, frame in frames.items():
         if stem in SURVEY_STEMS:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ruse_research.errors import RuseError
 from ruse_research.synthetic import DEFAULT_SEED, write
 
 
@@ -16,7 +17,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
                         help=f"random seed (default {DEFAULT_SEED})")
     args = parser.parse_args(argv)
-    paths = write(args.out, seed=args.seed)
+    try:
+        paths = write(args.out, seed=args.seed)
+    except RuseError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return err.exit_code
     for p in paths:
         print(p)
     return 0

@@ -92,6 +92,12 @@ def citizen_population() -> pd.DataFrame:
 
     Cells are the product of the one-way shares (independence), rounded to whole people by
     largest remainder; the total is the 2021 census population aged 15+ (169,660).
+
+    Examples
+    --------
+    >>> pop = citizen_population()
+    >>> len(pop), round(float((pop["age_band"] == 4).mean()), 4)  # census: 51,731 / 169,660
+    (169660, 0.3049)
     """
     total = sum(AGE_GROUP_POPULATION.values())
     sex_sh = np.array([SEX_POPULATION[1], SEX_POPULATION[2]], float)

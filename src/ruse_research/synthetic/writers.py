@@ -51,7 +51,27 @@ def _text_frame(df: pd.DataFrame, date_format: str) -> pd.DataFrame:
 
 def write_csv(df: pd.DataFrame, path: Path, *, sep: str = ",", encoding: str = "utf-8",
               lineterminator: str = "\n", date_format: str = "%Y-%m-%d") -> None:
-    """Write ``df`` as CSV: blanks for missing, minimal quoting, fixed line ends."""
+    r"""Write ``df`` as CSV: blanks for missing, minimal quoting, fixed line ends.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Codes (``Int64``), text (``string``) and dates (``datetime64``).
+    path : Path
+        File to write (overwritten).
+    sep, encoding, lineterminator, date_format
+        Delimiter, text encoding, line end and ``strftime`` format of dates.
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, pathlib
+    >>> df = pd.DataFrame({"d": pd.to_datetime(["2019-05-02"]), "t": ["а, б"]})
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     p = pathlib.Path(tmp) / "x.csv"
+    ...     write_csv(df, p)
+    ...     p.read_text(encoding="utf-8")
+    'd,t\n2019-05-02,"а, б"\n'
+    """
     text = _text_frame(df, date_format)
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=sep, lineterminator=lineterminator,
@@ -62,7 +82,18 @@ def write_csv(df: pd.DataFrame, path: Path, *, sep: str = ",", encoding: str = "
 
 
 def write_csv_cp1251(df: pd.DataFrame, path: Path) -> None:
-    """Windows-1251, ``;``, CRLF, ``DD.MM.YYYY`` dates (Excel on a Bulgarian desktop)."""
+    r"""Windows-1251, ``;``, CRLF, ``DD.MM.YYYY`` dates (Excel on a Bulgarian desktop).
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, pathlib
+    >>> df = pd.DataFrame({"d": pd.to_datetime(["2019-05-02"]), "t": ["Русе"]})
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     p = pathlib.Path(tmp) / "x.csv"
+    ...     write_csv_cp1251(df, p)
+    ...     p.read_bytes()
+    b'd;t\r\n02.05.2019;\xd0\xf3\xf1\xe5\r\n'
+    """
     write_csv(df, path, sep=";", encoding="cp1251", lineterminator="\r\n", date_format="%d.%m.%Y")
 
 
@@ -85,7 +116,18 @@ def _fix_zip(data: bytes) -> bytes:
 
 
 def write_xlsx(df: pd.DataFrame, path: Path, sheet: str = "data") -> None:
-    """First sheet, header in row 1, codes as numbers, dates as Excel dates, blanks empty."""
+    """First sheet, header in row 1, codes as numbers, dates as Excel dates, blanks empty.
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, pathlib, openpyxl
+    >>> df = pd.DataFrame({"q": pd.array([1, None], dtype="Int64"), "t": ["a", "b"]})
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     p = pathlib.Path(tmp) / "x.xlsx"
+    ...     write_xlsx(df, p)
+    ...     [c.value for c in openpyxl.load_workbook(p).active["A"]]
+    ['q', 1, None]
+    """
     from openpyxl import Workbook
 
     wb = Workbook()
@@ -131,7 +173,25 @@ def _clip_bytes(text: str, limit: int) -> str:
 
 
 def write_sav(df: pd.DataFrame, path: Path, codebook: Codebook, lang: str = "bg") -> None:
-    """SPSS file with variable labels, value labels and user-missing codes from ``codebook``."""
+    """SPSS file with variable labels, value labels and user-missing codes from ``codebook``.
+
+    Labels are in ``lang`` and cut to SPSS's byte limits (value labels 120 bytes). The
+    header's creation date and time are set to :data:`FIXED_STAMP`.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, pyreadstat
+    >>> from ruse_research.codebook import load_codebook
+    >>> from ruse_research.synthetic import generate
+    >>> staff = generate(1)[0]["staff"]
+    >>> cb = load_codebook("data/codebooks/staff.yaml")
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     p = pathlib.Path(tmp) / "staff.sav"
+    ...     write_sav(staff, p, cb)
+    ...     _, meta = pyreadstat.read_sav(p, metadataonly=True)
+    >>> meta.variable_value_labels["sex"][2], str(meta.creation_time)
+    ('Жена', '2020-03-31 12:00:00')
+    """
     import pyreadstat
 
     items = {it.id: it for it in codebook.items}
@@ -171,7 +231,19 @@ def write_sav(df: pd.DataFrame, path: Path, codebook: Codebook, lang: str = "bg"
 
 
 def write_all_formats(df: pd.DataFrame, out: Path, stem: str, codebook: Codebook) -> list[Path]:
-    """``<stem>.csv``, ``<stem>.cp1251.csv``, ``<stem>.xlsx`` and ``<stem>.sav`` in ``out``."""
+    """``<stem>.csv``, ``<stem>.cp1251.csv``, ``<stem>.xlsx`` and ``<stem>.sav`` in ``out``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from ruse_research.codebook import load_codebook
+    >>> from ruse_research.synthetic import generate
+    >>> staff = generate(1)[0]["staff"]
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     paths = write_all_formats(staff, tmp, "staff", load_codebook("data/codebooks/staff.yaml"))
+    >>> [p.name for p in paths]
+    ['staff.csv', 'staff.cp1251.csv', 'staff.xlsx', 'staff.sav']
+    """
     out = Path(out)
     paths = [out / f"{stem}.csv", out / f"{stem}.cp1251.csv", out / f"{stem}.xlsx",
              out / f"{stem}.sav"]
@@ -183,7 +255,16 @@ def write_all_formats(df: pd.DataFrame, out: Path, stem: str, codebook: Codebook
 
 
 def sha256sums(folder: Path, names: list[str]) -> str:
-    """Lines ``<sha256>  <name>`` (the ``sha256sum`` format), sorted by name."""
+    r"""Lines ``<sha256>  <name>`` (the ``sha256sum`` format), sorted by name.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     _ = (pathlib.Path(tmp) / "a.txt").write_bytes(b"")
+    ...     sha256sums(tmp, ["a.txt"])
+    'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855  a.txt\n'
+    """
     lines = []
     for name in sorted(names):
         digest = hashlib.sha256((Path(folder) / name).read_bytes()).hexdigest()
