@@ -183,20 +183,20 @@ def main() -> None:
         "weighted means with Taylor SEs (strata = municipality, PSUs of ~20)"
     )
     print(
-        "agree = largest |difference| of the 120 estimates, largest relative difference of the SEs "
-        "(samplics drops rows with a missing answer from the design; ours keeps them as R does "
-        "with na.rm=TRUE, so SEs differ slightly)"
+        "agree = largest |difference| of the 120 estimates and largest relative difference of "
+        "the 120 SEs between ruse_research and samplics"
     )
-    header = (
-        f"{'n':>9} {'ours s':>8} {'tracemalloc MB':>15} {'max RSS MB':>11} {'samplics s':>11} "
-        f"{'samplics RSS':>13} {'ratio':>7}  agree"
+    print(f"machine: {os.cpu_count()} CPUs, load average at start {os.getloadavg()[0]:.1f}")
+    print(
+        f"{'n':>9} {'ours s':>7} {'ours cpu':>8} {'tracemalloc MB':>14} {'max RSS MB':>10} "
+        f"{'samplics s':>10} {'samplics cpu':>12} {'samplics RSS':>12} {'ratio wall':>10} "
+        f"{'ratio cpu':>9}  agree"
     )
-    print(header)
+    nan = float("nan")
     previous = None
     for n in args.sizes:
         ours = run("ours", n, args.timeout)
         theirs = run("samplics", n, args.timeout) if n <= args.samplics_max else None
-        nan = float("nan")
         ratio = theirs["seconds"] / ours["seconds"] if theirs else nan
         ratio_cpu = theirs["cpu_seconds"] / ours["cpu_seconds"] if theirs else nan
         agree = "samplics not run"
@@ -205,15 +205,20 @@ def main() -> None:
             se_rel = np.max(np.abs(np.divide(theirs["se"], ours["se"]) - 1))
             agree = f"estimates {est_diff:.1e}, SE {se_rel:.1e}"
         print(
-            f"{n:>9} {ours['seconds']:>8.2f} {ours['tracemalloc_peak_mb']:>15.0f} {ours['max_rss_mb']:>11.0f} "
-            f"{theirs['seconds'] if theirs else float('nan'):>11.2f} "
-            f"{theirs['max_rss_mb'] if theirs else float('nan'):>13.0f} {ratio:>7.1f}  {agree}"
+            f"{n:>9} {ours['seconds']:>7.2f} {ours['cpu_seconds']:>8.2f} "
+            f"{ours['tracemalloc_peak_mb']:>14.0f} {ours['max_rss_mb']:>10.0f} "
+            f"{theirs['seconds'] if theirs else nan:>10.2f} "
+            f"{theirs['cpu_seconds'] if theirs else nan:>12.2f} "
+            f"{theirs['max_rss_mb'] if theirs else nan:>12.0f} {ratio:>10.1f} {ratio_cpu:>9.1f}  {agree}",
+            flush=True,
         )
         if previous:
             print(
-                f"          growth x{n / previous[0]:.0f} in n -> x{ours['seconds'] / previous[1]:.1f} in time"
+                f"{'':>9} n x{n / previous[0]:.0f} -> wall x{ours['seconds'] / previous[1]:.1f}, "
+                f"cpu x{ours['cpu_seconds'] / previous[2]:.1f}",
+                flush=True,
             )
-        previous = (n, ours["seconds"])
+        previous = (n, ours["seconds"], ours["cpu_seconds"])
 
 
 if __name__ == "__main__":
