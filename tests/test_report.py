@@ -455,3 +455,40 @@ def test_json_value_is_strict_json():
     assert out == [3, None, None, "2020-01-02T00:00:00", True, None, "x", [1, "a"]]
     json.dumps(out, allow_nan=False)
     assert not any(isinstance(v, float) and math.isnan(v) for v in out)
+
+
+def test_default_matplotlib_svg_is_not_deterministic_so_the_salt_matters():
+    """Positive control for the byte-identity test: without a fixed ``svg.hashsalt`` and
+    date, matplotlib writes random clip-path ids and the current date into the SVG."""
+    import io
+
+    def default_svg() -> bytes:
+        fig = make_figure()
+        fig.axes[0].set_clip_on(True)
+        buffer = io.BytesIO()
+        with matplotlib.rc_context({"svg.hashsalt": None}):
+            fig.savefig(buffer, format="svg")
+        plt.close(fig)
+        return buffer.getvalue()
+
+    assert default_svg() != default_svg()
+
+
+def test_figure_bytes_are_identical_across_processes():
+    import subprocess
+    import sys
+
+    code = (
+        "import hashlib, matplotlib; matplotlib.use('Agg');"
+        "import matplotlib.pyplot as plt; from ruse_research import report;"
+        "fig, ax = plt.subplots(figsize=(4, 3)); ax.bar(['Служители', 'НПО'], [3.2, 2.7]);"
+        "png, svg = report.figure_bytes(fig);"
+        "print(hashlib.sha256(png).hexdigest(), hashlib.sha256(svg).hexdigest())"
+    )
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        ).stdout
+        for _ in range(2)
+    ]
+    assert runs[0] == runs[1] and len(runs[0].split()) == 2
