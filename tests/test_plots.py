@@ -119,6 +119,24 @@ def test_likert_bars_geometry():
     assert "40%" in texts_of(main)
 
 
+def test_likert_shares_match_the_figure():
+    table = plots.likert_shares(likert_frame())
+    assert table["item"].tolist() == ["Срокове", "Достъп", "Участие"]  # same order as the bars
+    first = table.iloc[0]
+    # Срокове: 5, 5, 10, 20, 10 substantive answers (n = 50) and 12 "don't know" (of 62)
+    assert (first["n_answers"], first["n_substantive"]) == (62, 50)
+    assert first["disagree"] == pytest.approx(10 / 50)
+    assert first["neutral"] == pytest.approx(10 / 50)
+    assert first["agree"] == pytest.approx(30 / 50)
+    assert first["dont_know"] == pytest.approx(12 / 62)
+    assert first[AGREE5_BG].tolist() == pytest.approx([0.1, 0.1, 0.2, 0.4, 0.2])
+    assert table[["disagree", "neutral", "agree"]].sum(axis=1).tolist() == pytest.approx([1, 1, 1])
+    # publishable with the small-count guard: n columns are whole numbers
+    assert table["n_answers"].dtype == "int64"
+    data, _ = report.table_bundle(table, "likert_shares", lang="bg", percent_columns=["agree"])
+    assert ">60,0%<" in data["text/html"]
+
+
 def test_likert_bars_without_dont_know_has_one_panel_and_keeps_order():
     frame = likert_frame()
     frame = frame[~frame["dont_know"]]

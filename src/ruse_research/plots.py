@@ -11,6 +11,28 @@ Texts (axis labels, legends) come in already translated, usually from the catalo
 Display with ``report.show_figure(fig_or_ax, name, caption)``, which renders fixed-dpi
 PNG and salted SVG so the same data give the same bytes.
 
+Functions
+---------
+Likert
+    ``likert_counts(df, items, codebook, lang)`` -> tidy counts with "don't know" kept;
+    ``likert_bars(counts, ...) -> Figure`` (diverging, centred on neutral, "don't know"
+    panel, n on every bar); ``likert_shares(counts, ...)`` -> the same numbers as a table.
+Matrices and change
+    ``heatmap_matrix(matrix, ...)``, ``paired_change(data, before=, after=, unit=,
+    kind="dumbbell"|"slope")``.
+Estimates
+    ``estimates_with_ci(frame, group=, estimate=, low=, high=, wave=None)``,
+    ``bar_with_ci(frame, x=, y=, low=, high=, hue=None, percent=False)``.
+Participation model
+    ``importance_performance(frame, ...)``, ``tornado(frame, variable=, low=, high=,
+    base=)``, ``rank_stability(draws, unit=, rank=)``.
+Monitoring
+    ``status_timeline(frame, indicator=, period=, status=)``, ``status_colour(status)``,
+    ``STATUS_COLOURS`` / ``STATUS_SYMBOLS`` (on_track, at_risk, off_track, no_data).
+Helpers
+    ``style()`` context, ``diverging_palette(n)``, ``OKABE_ITO``, ``LangFormatter``,
+    ``close(fig_or_ax)``. Bad input raises :class:`PlotError` (a ``RuseError``).
+
 Examples
 --------
 >>> import pandas as pd
@@ -29,6 +51,7 @@ import math
 import textwrap
 from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import matplotlib
@@ -233,6 +256,135 @@ def likert_counts(
     )
 
 
+@dataclass(frozen=True)
+class _Likert:
+    categories: list
+    items: list
+    shares: pd.DataFrame  # items x substantive categories, rows sum to 1
+    n_substantive: pd.Series
+    dk_counts: pd.Series
+    n_all: pd.Series
+    has_dont_know: bool  # the input has "don't know" rows (even if all zero)
+
+
+def _likert_prepare(
+    counts: pd.DataFrame,
+    item: str,
+    category: str,
+    count: str,
+    dont_know: str | None,
+    order: Sequence[str] | None,
+    sort: bool,
+) -> _Likert:
+    _need(counts, item, category, count, dont_know)
+    frame = counts[[c for c in (item, category, count, dont_know) if c is not None]].copy()
+    frame[count] = pd.to_numeric(frame[count], errors="coerce")
+    if frame[count].isna().any() or (frame[count] < 0).any():
+        raise PlotError(f"column {count!r} must hold non-negative counts")
+    is_dk = frame[dont_know].astype(bool) if dont_know else pd.Series(False, index=frame.index)
+    dk_frame, scale_frame = frame[is_dk], frame[~is_dk]
+    categories = list(order) if order is not None else list(dict.fromkeys(scale_frame[category]))
+    unknown = sorted(set(scale_frame[category]) - set(categories), key=str)
+    if unknown:
+        raise PlotError(f"categories not in order=: {unknown}")
+    if len(categories) < 2:
+        raise PlotError("a Likert scale needs at least two substantive categories")
+    if scale_frame.duplicated([item, category]).any():
+        raise PlotError(f"more than one row per ({item}, {category})")
+
+    wide = (
+        scale_frame.pivot_table(
+            index=item, columns=category, values=count, aggfunc="sum", sort=False, observed=True
+        )
+        .reindex(columns=categories)
+        .fillna(0.0)
+    )
+    items = list(dict.fromkeys(frame[item]))
+    wide = wide.reindex(items).fillna(0.0)
+    dk_counts = dk_frame.groupby(item, sort=False)[count].sum().reindex(items).fillna(0.0)
+    n_substantive = wide.sum(axis=1)
+    n_all = n_substantive + dk_counts
+    small = n_all[(n_all > 0) & (n_all < MIN_CELL)]
+    if len(small):
+        raise PlotError(
+            f"item {small.index[0]!r} has {int(small.iloc[0])} answers, fewer than {MIN_CELL} "
+            "respondents; leave it out of the figure"
+        )
+    shares = wide.div(n_substantive.where(n_substantive > 0), axis=0).fillna(0.0)
+
+    k = len(categories)
+    half = k // 2
+    agree_cols = categories[half + (k % 2) :]
+    if sort:
+        key = pd.DataFrame({"agree": shares[agree_cols].sum(axis=1), "pos": range(len(items))})
+        # highest agreement first; ties keep input order (deterministic)
+        items = list(key.sort_values(["agree", "pos"], ascending=[False, True]).index)
+        shares, n_substantive, dk_counts, n_all = (
+            shares.loc[items],
+            n_substantive.loc[items],
+            dk_counts.loc[items],
+            n_all.loc[items],
+        )
+    return _Likert(categories, items, shares, n_substantive, dk_counts, n_all, len(dk_frame) > 0)
+
+
+def likert_shares(
+    counts: pd.DataFrame,
+    *,
+    item: str = "item_label",
+    category: str = "category",
+    count: str = "count",
+    dont_know: str | None = "dont_know",
+    order: Sequence[str] | None = None,
+    sort: bool = True,
+) -> pd.DataFrame:
+    """The numbers behind :func:`likert_bars`, as a table to publish beside the figure.
+
+    Same input, checks, category order and item order as :func:`likert_bars`.
+
+    Returns
+    -------
+    DataFrame
+        One row per item: ``item``, ``n_answers`` (all answers incl. "don't know"),
+        ``n_substantive``, ``disagree``, ``neutral`` (NaN for an even scale), ``agree``
+        (shares of substantive answers below / at / above the middle), ``dont_know``
+        (share of all answers), then one share column per substantive category.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> counts = pd.DataFrame({"item_label": ["A"] * 4, "category": ["No", "Neutral", "Yes", "DK"],
+    ...                        "dont_know": [False, False, False, True], "count": [2, 3, 15, 5]})
+    >>> likert_shares(counts)[["item", "n_answers", "disagree", "neutral", "agree", "dont_know"]]
+      item  n_answers  disagree  neutral  agree  dont_know
+    0    A         25       0.1     0.15   0.75        0.2
+    """
+    prepared = _likert_prepare(counts, item, category, count, dont_know, order, sort)
+    cats = prepared.categories
+    k = len(cats)
+    half = k // 2
+    shares = prepared.shares
+    out = pd.DataFrame(
+        {
+            "item": [str(i) for i in prepared.items],
+            "n_answers": prepared.n_all.to_numpy(),
+            "n_substantive": prepared.n_substantive.to_numpy(),
+            "disagree": shares[cats[:half]].sum(axis=1).to_numpy(),
+            "neutral": shares[cats[half]].to_numpy() if k % 2 == 1 else np.nan,
+            "agree": shares[cats[half + (k % 2) :]].sum(axis=1).to_numpy(),
+            "dont_know": (prepared.dk_counts / prepared.n_all.where(prepared.n_all > 0))
+            .fillna(0.0)
+            .to_numpy(),
+        }
+    )
+    for cat in cats:
+        out[str(cat)] = shares[cat].to_numpy()
+    for col in ("n_answers", "n_substantive"):
+        whole = out[col].round().eq(out[col]).all()
+        out[col] = out[col].astype("int64") if whole else out[col]
+    return out
+
+
 def likert_bars(
     counts: pd.DataFrame,
     *,
@@ -310,62 +462,18 @@ def likert_bars(
     ['A', 'B']
     >>> close(fig)
     """
-    _need(counts, item, category, count, dont_know)
-    frame = counts[[c for c in (item, category, count, dont_know) if c is not None]].copy()
-    frame[count] = pd.to_numeric(frame[count], errors="coerce")
-    if frame[count].isna().any() or (frame[count] < 0).any():
-        raise PlotError(f"column {count!r} must hold non-negative counts")
-    is_dk = frame[dont_know].astype(bool) if dont_know else pd.Series(False, index=frame.index)
-    dk_frame, scale_frame = frame[is_dk], frame[~is_dk]
-    categories = list(order) if order is not None else list(dict.fromkeys(scale_frame[category]))
-    unknown = sorted(set(scale_frame[category]) - set(categories), key=str)
-    if unknown:
-        raise PlotError(f"categories not in order=: {unknown}")
-    if len(categories) < 2:
-        raise PlotError("a Likert scale needs at least two substantive categories")
-    if scale_frame.duplicated([item, category]).any():
-        raise PlotError(f"more than one row per ({item}, {category})")
-
-    wide = (
-        scale_frame.pivot_table(
-            index=item, columns=category, values=count, aggfunc="sum", sort=False, observed=True
-        )
-        .reindex(columns=categories)
-        .fillna(0.0)
-    )
-    items = list(dict.fromkeys(frame[item]))
-    wide = wide.reindex(items).fillna(0.0)
-    dk_counts = dk_frame.groupby(item, sort=False)[count].sum().reindex(items).fillna(0.0)
-    n_substantive = wide.sum(axis=1)
-    n_all = n_substantive + dk_counts
-    small = n_all[(n_all > 0) & (n_all < MIN_CELL)]
-    if len(small):
-        raise PlotError(
-            f"item {small.index[0]!r} has {int(small.iloc[0])} answers, fewer than {MIN_CELL} "
-            "respondents; leave it out of the figure"
-        )
-    shares = wide.div(n_substantive.where(n_substantive > 0), axis=0).fillna(0.0)
-
+    prepared = _likert_prepare(counts, item, category, count, dont_know, order, sort)
+    categories, items, shares = prepared.categories, prepared.items, prepared.shares
+    n_substantive, dk_counts, n_all = prepared.n_substantive, prepared.dk_counts, prepared.n_all
     k = len(categories)
     half = k // 2
     neutral = categories[half] if k % 2 == 1 else None
-    agree_cols = categories[half + (k % 2) :]
-    if sort:
-        key = pd.DataFrame({"agree": shares[agree_cols].sum(axis=1), "pos": range(len(items))})
-        # highest agreement first; ties keep input order (deterministic)
-        items = list(key.sort_values(["agree", "pos"], ascending=[False, True]).index)
-        shares, n_substantive, dk_counts, n_all = (
-            shares.loc[items],
-            n_substantive.loc[items],
-            dk_counts.loc[items],
-            n_all.loc[items],
-        )
     left_offset = shares[categories[:half]].sum(axis=1)
     if neutral is not None:
         left_offset = left_offset + shares[neutral] / 2
 
     colours = diverging_palette(k)
-    has_dk = dont_know is not None and len(dk_frame) > 0
+    has_dk = prepared.has_dont_know
     lines = max(str(i).count("\n") + 1 + len(str(i)) // wrap for i in items)
     height = max(2.6, (0.45 + 0.15 * lines) * len(items) + 1.9)
     with style():
