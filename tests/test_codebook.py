@@ -205,6 +205,17 @@ BROKEN = {
     "reverse without construct": (
         lambda r: _item(r, "age").update(reverse=True),
         "item 'age': is reverse keyed but belongs to no construct"),
+    "reverse on a text item": (
+        lambda r: _item(r, "comment").update(reverse=True, construct="trust"),
+        "item 'comment': is reverse keyed but of type 'text' without range"),
+    "construct mixing scales": (
+        lambda r: _item(r, "trust_2").update(response_scale="gender"),
+        "construct 'trust': its items mix ordinal agree5, ordinal gender; expected every item "
+        "of a construct of one type on one response scale"),
+    "item without id": (
+        lambda r: r["items"].append({"type": "text", "text": {"bg": "x" * 80, "en": "y"}}),
+        "item #15: is {'type': 'text', 'text': {'bg': 'xxxxxxxxxxxxxxxxxxxxxxxx...; expected a "
+        "mapping with id, type, text"),
     "reverse not a boolean": (
         lambda r: _item(r, "trust_3").update(reverse="yes"),
         "item 'trust_3': reverse is 'yes'; expected true or false"),
@@ -258,7 +269,12 @@ def test_yaml_level_problems(tmp_path):
 
 
 # ------------------------------------------------------------ bundled codebooks
-BUNDLED = sorted(p.stem for p in paths.codebook_dir().glob("*.yaml"))
+# data/codebooks also holds other dictionaries (recommendation_themes.yaml for the text
+# module); survey codebooks are the files that declare an instrument.
+BUNDLED = sorted(
+    p.stem for p in paths.codebook_dir().glob("*.yaml")
+    if "instrument" in (yaml.safe_load(p.read_text(encoding="utf-8")) or {})
+)
 
 
 @pytest.mark.parametrize("name", BUNDLED)

@@ -293,6 +293,10 @@ def test_file_level_problems(tmp_path):
         f'{HEADER}\n{_row(comment=chr(34) + "open quote")}\n': "a quoted value that is never closed",
         HEADER.replace(",", ";", 2) + "\n" + GOOD + "\n": "a header line using ',' and ';'",
         f"{HEADER}\n{GOOD}\n{HEADER}\n": "a repeated header row",
+        f"Survey 2019,,,\n\n{HEADER}\n{GOOD}\n": "the header on row 3",
+        f"\n{HEADER}\n{GOOD}\n": "the header on row 2",
+        f"{GOOD}\n{_row(resp_id='R2')}\n": "none of the columns of codebook 'survey' in the "
+                                          "header ('R001', '1', '1', '34', ...)",
     }
     for text, found in cases.items():
         problems, message, _ = _problems(tmp_path, text)

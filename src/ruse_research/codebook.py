@@ -488,6 +488,15 @@ class _Builder:
             if cid not in used:
                 self.fail(f"construct {cid!r}", "no item uses it; expected at least one item "
                           f"with construct: {cid}")
+                continue
+            # Scoring and reverse keys (low + high - x) need one scale per construct.
+            kinds = sorted({(it.type, it.response_scale or "") for it in items
+                            if it.construct == cid
+                            and (it.response_scale is None or it.response_scale in scales)})
+            if len(kinds) > 1:
+                shown = ", ".join(f"{t} {s}".strip() for t, s in kinds)
+                self.fail(f"construct {cid!r}", f"its items mix {shown}; expected every item "
+                          "of a construct of one type on one response scale")
         if self.problems:
             shown = self.problems[:12]
             more = len(self.problems) - len(shown)
@@ -579,7 +588,8 @@ class _Builder:
         first_seen: dict[str, int] = {}
         for number, body in enumerate(raw, start=1):
             if not isinstance(body, dict) or "id" not in body:
-                self.fail(f"item #{number}", f"is {body!r}; expected a mapping with id, type, text")
+                self.fail(f"item #{number}", f"is {_short(body)}; expected a mapping with id, "
+                          "type, text")
                 continue
             iid = body["id"]
             where = f"item {iid!r}"
@@ -628,6 +638,9 @@ class _Builder:
             reverse = False
         elif reverse and construct is None:
             self.fail(where, "is reverse keyed but belongs to no construct; expected a construct")
+        elif reverse and itype != "ordinal" and body.get("range") is None:
+            self.fail(where, f"is reverse keyed but of type {itype!r} without range; expected an "
+                             "ordinal item or a range to reverse within")
         required = body.get("required", False)
         if not isinstance(required, bool):
             self.fail(where, f"required is {required!r}; expected true or false")
@@ -689,6 +702,11 @@ def _lang(lang: str) -> str:
     if lang not in LANGS:
         raise CodebookError(f"unknown language {lang!r}; expected 'bg' or 'en'")
     return lang
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _plain(value: Any) -> Any:

@@ -365,6 +365,14 @@ def _read_csv(file: Path, shown: str, codebook: Codebook, problems: _Problems) -
             problems.add(row, None, f"badly quoted text ({err})",
                          'values quoted as "..." with inner quotes doubled ("")')
         return None
+    header_index = _find_header_row([cells for _, cells in records], codebook)
+    if header_index:
+        problems.add(header_index + 1, None, f"the header on row {header_index + 1}",
+                     "the header in row 1 (delete the rows above it)")
+        return None
+    if header_index is None and not any(c.strip() for c in records[0][1]):
+        problems.add(1, None, "a blank first row", "the header in row 1")
+        return None
     header = [_clean(h) for h in records[0][1]]
     ragged_width = len(header)
     rows: list[tuple[int, list[str]]] = []
@@ -631,6 +639,13 @@ def _convert(raw: _Raw, codebook: Codebook, dont_know: str, problems: _Problems)
     positions: dict[str, list[int]] = {}
     for index, name in enumerate(raw.header):
         positions.setdefault(name, []).append(index)
+    if not set(positions) & set(items):
+        first = ", ".join(repr(h) for h in raw.header[:4]) + (", ..." if len(raw.header) > 4 else "")
+        some = ", ".join(codebook.item_ids[:3])
+        problems.add(1, None, f"none of the columns of codebook {codebook.instrument!r} in the "
+                     f"header ({first})",
+                     f"a header row naming the items ({some}, ...); is it the right codebook?")
+        return pd.DataFrame()
     for name, where in positions.items():
         if not name:
             # Unnamed columns are fine when empty (Excel's trailing delimiters).
