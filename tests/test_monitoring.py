@@ -235,6 +235,18 @@ def test_scorecard_uses_last_complete_quarter(framework, synthetic):
         M.scorecard(v, framework, as_of="2031Q1")
 
 
+def test_path_start_delays_the_expected_progress(framework, synthetic):
+    log, _ = synthetic
+    v = M.compute_indicators(log, framework)
+    sc = M.scorecard(v, framework, as_of="2019Q4").set_index("indicator")
+    # the campaign's path starts on 2020-01-01, so nothing is expected of it in 2019
+    assert sc.loc["campaign_reach", "elapsed"] == 0.0
+    assert sc.loc["campaign_reach", "status"] == "on_track"
+    sc = M.scorecard(v, framework, as_of="2020Q2").set_index("indicator")
+    # 2020-01-01 .. 2020-06-30 is 181 of the 199 days to 2020-07-18
+    assert sc.loc["campaign_reach", "elapsed"] == pytest.approx(181 / 199)
+
+
 def test_same_result_from_raw_csv_and_typed_frame(framework, synthetic, tmp_path):
     typed, _ = synthetic
     frames, _ = log_gen.generate(np.random.default_rng(SEED))

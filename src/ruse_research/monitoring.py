@@ -13,6 +13,9 @@ Status rule (``status_rule`` in the YAML; defaults 0.9 and 0.6)::
     at_risk    if progress >= 0.6 * expected
     off_track  otherwise;  no_data when there is no value
 
+An indicator whose activity is planned to start later in the project (``path_start`` in the
+YAML, e.g. the information campaign) has its linear path start on that date instead.
+
 The formula needs no special case for "lower is better": target and baseline swap sides
 together with the value. When target equals baseline, progress is 1 if the value meets the
 target and 0 otherwise. A tolerance of 1e-9 lets values exactly on a threshold reach it.
@@ -140,6 +143,10 @@ def load_framework(path: str | os.PathLike[str] = DEFAULT_FRAMEWORK) -> dict:
             raise FrameworkError(f"{file}: indicator {key!r} needs computation.column")
         if ind.get("direction") not in DIRECTIONS:
             raise FrameworkError(f"{file}: indicator {key!r} direction must be higher or lower")
+        if ind.get("path_start") is not None:
+            ind["path_start"] = _as_date(ind["path_start"], f"{file}: indicator {key!r} path_start")
+            if not project["start"] <= ind["path_start"] < project["end"]:
+                raise FrameworkError(f"{file}: indicator {key!r} path_start must lie within the project period")
         try:
             _check_sides(float(ind["baseline"]), float(ind["target"]), ind["direction"])
         except (KeyError, TypeError, ValueError) as exc:
@@ -554,7 +561,8 @@ def scorecard(
             )
         r = row.iloc[0]
         baseline, target = float(ind["baseline"]), float(ind["target"])
-        elapsed = elapsed_fraction(r["quarter_end"], start, end)
+        # an activity planned for later (path_start) is expected to progress only from then on
+        elapsed = elapsed_fraction(r["quarter_end"], ind.get("path_start") or start, end)
         rows.append(
             {
                 "indicator": ind["key"],
