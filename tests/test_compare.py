@@ -313,3 +313,14 @@ def test_means_t_interval_per_column():
         low, high = stats.t.interval(0.95, len(v) - 1, loc=v.mean(), scale=stats.sem(v))
         assert row.n == len(v) and row.mean == pytest.approx(v.mean())
         assert row.ci_low == pytest.approx(low) and row.ci_high == pytest.approx(high)
+
+
+def test_kruskal_all_tied_gives_zero_without_warnings():
+    import warnings
+
+    df = pd.DataFrame({"v": [3] * 12, "g": ["a", "b", "c"] * 4})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = compare.kruskal_wallis(df, "v", "g").iloc[0]
+    assert res["H"] == 0 and res["p"] == 1 and res["epsilon_sq"] == 0
+    assert math.isnan(res["ci_low"]) and math.isnan(res["ci_high"])

@@ -196,7 +196,9 @@ def kruskal_wallis(
         Confidence level.
     n_boot : int, default 2000
         Bootstrap resamples for the CI of epsilon squared (percentile method; each group is
-        resampled within itself, so group sizes stay fixed). 0 skips the CI.
+        resampled within itself, so group sizes stay fixed). 0 skips the CI, and so does an
+        outcome on which every answer ties (H = 0). The lower bound is above 0 even when the
+        groups do not differ, because epsilon squared cannot be negative.
     seed : int
         Seed of the bootstrap's random generator (same seed, same interval).
     min_group_size : int, default 1
@@ -234,7 +236,7 @@ def kruskal_wallis(
         h, p = (float(v) for v in stats.kruskal(*groups))
     eps = h / (n - 1)
     low = high = float("nan")
-    if n_boot:
+    if n_boot and h > 0:  # with every answer tied there is nothing to resample
         boot = stats.bootstrap(
             tuple(groups),
             _epsilon_squared,
