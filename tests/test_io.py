@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import os
 from pathlib import Path
 
 import openpyxl
@@ -343,6 +344,31 @@ def test_unsupported_and_missing_files(tmp_path):
         read_survey(tmp_path / "x.json", CODEBOOK)
     with pytest.raises(DataError, match=r"nope\.csv: found 'no such file', expected an existing"):
         read_survey(tmp_path / "nope.csv", CODEBOOK)
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0,
+                    reason="needs POSIX permissions and a non-root user")
+def test_unreadable_file(tmp_path):
+    target = tmp_path / "locked.csv"
+    target.write_text(f"{HEADER}\n{GOOD}\n", encoding="utf-8")
+    target.chmod(0)
+    try:
+        with pytest.raises(DataError, match="a file that cannot be read"):
+            read_survey(target, CODEBOOK)
+    finally:
+        target.chmod(0o600)
+
+
+def test_read_errors_of_the_operating_system_become_a_problem(monkeypatch):
+    import ruse_research.io as ruse_io
+
+    def refuse(*args):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(ruse_io, "_read_csv", refuse)
+    with pytest.raises(DataError, match=r"survey\.csv: found 'a file that cannot be read "
+                       r"\(Permission denied\)', expected a readable data file"):
+        read_survey(SOURCE_CSV, CODEBOOK)
 
 
 def test_many_problems_are_capped_but_counted(tmp_path):

@@ -372,6 +372,9 @@ def load_codebook(name_or_path: str | os.PathLike[str] | Codebook) -> Codebook:
         raise CodebookError(f"{path.name}:{where}: not valid YAML ({problem})") from None
     except UnicodeDecodeError:
         raise CodebookError(f"{path.name}: not UTF-8 text; expected a UTF-8 YAML file") from None
+    except OSError as err:
+        raise CodebookError(f"{path}: cannot be read ({err.strerror or err}); expected a "
+                            "readable YAML codebook") from None
     return _Builder(path).build(raw)
 
 

@@ -241,7 +241,11 @@ def _read(path, codebook, dont_know: str) -> tuple[pd.DataFrame, _Raw]:
                      "an existing data file")
         problems.raise_if_any()
     reader = {".csv": _read_csv, ".xlsx": _read_xlsx, ".sav": _read_sav}[suffix]
-    raw = reader(file, shown, codebook, problems)
+    try:
+        raw = reader(file, shown, codebook, problems)
+    except OSError as err:  # unreadable (permissions, a file vanishing mid-read)
+        problems.add(None, None, f"a file that cannot be read ({err.strerror or err})",
+                     "a readable data file")
     problems.raise_if_any()
     assert raw is not None
     frame = _convert(raw, codebook, dont_know, problems)
