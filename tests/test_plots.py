@@ -137,6 +137,27 @@ def test_likert_shares_match_the_figure():
     assert ">60,0%<" in data["text/html"]
 
 
+def test_weighted_likert_shares_with_unweighted_n():
+    frame = likert_frame()
+    weights = np.where(frame["category"] == AGREE5_BG[4], 2.0, 1.0)  # strongly agree weighs 2
+    weighted = frame.assign(weighted=frame["count"] * weights)
+    table = plots.likert_shares(weighted, count="weighted", n_count="count", sort=False)
+    first = table.iloc[0]  # Достъп: 5, 10, 15, 12, 8 (x2 = 16), 6 "don't know"
+    assert first["item"] == "Достъп"
+    assert (first["n_substantive"], first["n_answers"]) == (50, 56)  # unweighted
+    assert first["agree"] == pytest.approx((12 + 16) / (5 + 10 + 15 + 12 + 16))
+    assert first["dont_know"] == pytest.approx(6 / (58 + 6))
+    fig = plots.likert_bars(weighted, count="weighted", n_count="count")
+    assert "n = 50" in texts_of(fig.axes[0])
+
+
+def test_likert_bars_refuses_few_substantive_answers_even_with_many_dont_know():
+    frame = likert_frame()
+    frame.loc[frame["item_label"] == "Участие", "count"] = [1, 1, 0, 1, 0, 30]
+    with pytest.raises(RuseError, match="'Участие' has 3 substantive answers, fewer than 5"):
+        plots.likert_bars(frame)
+
+
 def test_likert_bars_without_dont_know_has_one_panel_and_keeps_order():
     frame = likert_frame()
     frame = frame[~frame["dont_know"]]
@@ -149,7 +170,7 @@ def test_likert_bars_without_dont_know_has_one_panel_and_keeps_order():
 def test_likert_bars_refuses_items_with_fewer_than_five_answers():
     frame = likert_frame()
     frame.loc[frame["item_label"] == "Участие", "count"] = [1, 0, 1, 1, 0, 0]
-    with pytest.raises(RuseError, match="'Участие' has 3 answers, fewer than 5"):
+    with pytest.raises(RuseError, match="'Участие' has 3 substantive answers, fewer than 5"):
         plots.likert_bars(frame)
 
 

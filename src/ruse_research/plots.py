@@ -264,6 +264,7 @@ class _Likert:
     n_substantive: pd.Series
     dk_counts: pd.Series
     n_all: pd.Series
+    dk_share: pd.Series  # "don't know" as a share of all answers (weighted if counts are)
     has_dont_know: bool  # the input has "don't know" rows (even if all zero)
 
 
@@ -275,12 +276,15 @@ def _likert_prepare(
     dont_know: str | None,
     order: Sequence[str] | None,
     sort: bool,
+    n_count: str | None = None,
 ) -> _Likert:
-    _need(counts, item, category, count, dont_know)
-    frame = counts[[c for c in (item, category, count, dont_know) if c is not None]].copy()
-    frame[count] = pd.to_numeric(frame[count], errors="coerce")
-    if frame[count].isna().any() or (frame[count] < 0).any():
-        raise PlotError(f"column {count!r} must hold non-negative counts")
+    _need(counts, item, category, count, dont_know, n_count)
+    columns = list(dict.fromkeys(c for c in (item, category, count, dont_know, n_count) if c))
+    frame = counts[columns].copy()
+    for col in dict.fromkeys(c for c in (count, n_count) if c):
+        frame[col] = pd.to_numeric(frame[col], errors="coerce")
+        if frame[col].isna().any() or (frame[col] < 0).any():
+            raise PlotError(f"column {col!r} must hold non-negative counts")
     is_dk = frame[dont_know].astype(bool) if dont_know else pd.Series(False, index=frame.index)
     dk_frame, scale_frame = frame[is_dk], frame[~is_dk]
     categories = list(order) if order is not None else list(dict.fromkeys(scale_frame[category]))
@@ -292,25 +296,41 @@ def _likert_prepare(
     if scale_frame.duplicated([item, category]).any():
         raise PlotError(f"more than one row per ({item}, {category})")
 
-    wide = (
-        scale_frame.pivot_table(
-            index=item, columns=category, values=count, aggfunc="sum", sort=False, observed=True
-        )
-        .reindex(columns=categories)
-        .fillna(0.0)
-    )
     items = list(dict.fromkeys(frame[item]))
-    wide = wide.reindex(items).fillna(0.0)
-    dk_counts = dk_frame.groupby(item, sort=False)[count].sum().reindex(items).fillna(0.0)
-    n_substantive = wide.sum(axis=1)
-    n_all = n_substantive + dk_counts
-    small = n_all[(n_all > 0) & (n_all < MIN_CELL)]
-    if len(small):
-        raise PlotError(
-            f"item {small.index[0]!r} has {int(small.iloc[0])} answers, fewer than {MIN_CELL} "
-            "respondents; leave it out of the figure"
+
+    def totals(values: str) -> tuple[pd.DataFrame, pd.Series]:
+        wide = (
+            scale_frame.pivot_table(
+                index=item,
+                columns=category,
+                values=values,
+                aggfunc="sum",
+                sort=False,
+                observed=True,
+            )
+            .reindex(columns=categories)
+            .reindex(items)
+            .fillna(0.0)
         )
-    shares = wide.div(n_substantive.where(n_substantive > 0), axis=0).fillna(0.0)
+        dk = dk_frame.groupby(item, sort=False)[values].sum().reindex(items).fillna(0.0)
+        return wide, dk
+
+    wide, dk_weight = totals(count)
+    raw_wide, dk_counts = totals(n_count) if n_count else (wide, dk_weight)
+    n_substantive = raw_wide.sum(axis=1)
+    n_all = n_substantive + dk_counts
+    # both the scale bars (substantive answers) and the whole item must describe >= 5 people
+    for what, n in (("substantive answers", n_substantive), ("answers", n_all)):
+        small = n[(n > 0) & (n < MIN_CELL)]
+        if len(small):
+            raise PlotError(
+                f"item {small.index[0]!r} has {int(small.iloc[0])} {what}, fewer than "
+                f"{MIN_CELL} respondents; leave it out of the figure"
+            )
+    weight_substantive = wide.sum(axis=1)
+    shares = wide.div(weight_substantive.where(weight_substantive > 0), axis=0).fillna(0.0)
+    weight_all = weight_substantive + dk_weight
+    dk_share = (dk_weight / weight_all.where(weight_all > 0)).fillna(0.0)
 
     k = len(categories)
     half = k // 2
@@ -319,13 +339,16 @@ def _likert_prepare(
         key = pd.DataFrame({"agree": shares[agree_cols].sum(axis=1), "pos": range(len(items))})
         # highest agreement first; ties keep input order (deterministic)
         items = list(key.sort_values(["agree", "pos"], ascending=[False, True]).index)
-        shares, n_substantive, dk_counts, n_all = (
+        shares, n_substantive, dk_counts, n_all, dk_share = (
             shares.loc[items],
             n_substantive.loc[items],
             dk_counts.loc[items],
             n_all.loc[items],
+            dk_share.loc[items],
         )
-    return _Likert(categories, items, shares, n_substantive, dk_counts, n_all, len(dk_frame) > 0)
+    return _Likert(
+        categories, items, shares, n_substantive, dk_counts, n_all, dk_share, len(dk_frame) > 0
+    )
 
 
 def likert_shares(
@@ -337,10 +360,13 @@ def likert_shares(
     dont_know: str | None = "dont_know",
     order: Sequence[str] | None = None,
     sort: bool = True,
+    n_count: str | None = None,
 ) -> pd.DataFrame:
     """The numbers behind :func:`likert_bars`, as a table to publish beside the figure.
 
-    Same input, checks, category order and item order as :func:`likert_bars`.
+    Same input, checks, category order and item order as :func:`likert_bars`
+    (``n_count``: unweighted counts when ``count`` is weighted; the ``n_*`` columns then
+    hold unweighted numbers and the shares are weighted).
 
     Returns
     -------
@@ -359,7 +385,7 @@ def likert_shares(
       item  n_answers  disagree  neutral  agree  dont_know
     0    A         25       0.1     0.15   0.75        0.2
     """
-    prepared = _likert_prepare(counts, item, category, count, dont_know, order, sort)
+    prepared = _likert_prepare(counts, item, category, count, dont_know, order, sort, n_count)
     cats = prepared.categories
     k = len(cats)
     half = k // 2
@@ -372,9 +398,7 @@ def likert_shares(
             "disagree": shares[cats[:half]].sum(axis=1).to_numpy(),
             "neutral": shares[cats[half]].to_numpy() if k % 2 == 1 else np.nan,
             "agree": shares[cats[half + (k % 2) :]].sum(axis=1).to_numpy(),
-            "dont_know": (prepared.dk_counts / prepared.n_all.where(prepared.n_all > 0))
-            .fillna(0.0)
-            .to_numpy(),
+            "dont_know": prepared.dk_share.to_numpy(),
         }
     )
     for cat in cats:
@@ -394,6 +418,7 @@ def likert_bars(
     dont_know: str | None = "dont_know",
     order: Sequence[str] | None = None,
     sort: bool = True,
+    n_count: str | None = None,
     lang: str = "en",
     title: str | None = None,
     xlabel: str | None = None,
@@ -418,9 +443,12 @@ def likert_bars(
     counts : DataFrame
         Tidy counts: one row per item and category (see :func:`likert_counts`).
     item, category, count : str
-        Column names.
+        Column names. ``count`` may hold weighted counts (then give ``n_count``).
     dont_know : str or None
         Boolean column marking "don't know" rows; ``None`` when there are none.
+    n_count : str, optional
+        Column of unweighted counts when ``count`` is weighted: shares come from
+        ``count``, the ``n`` labels and the fewer-than-5 check from ``n_count``.
     order : sequence of str, optional
         Substantive categories from most negative to most positive; default: their
         order of first appearance in ``counts``.
@@ -462,9 +490,9 @@ def likert_bars(
     ['A', 'B']
     >>> close(fig)
     """
-    prepared = _likert_prepare(counts, item, category, count, dont_know, order, sort)
+    prepared = _likert_prepare(counts, item, category, count, dont_know, order, sort, n_count)
     categories, items, shares = prepared.categories, prepared.items, prepared.shares
-    n_substantive, dk_counts, n_all = prepared.n_substantive, prepared.dk_counts, prepared.n_all
+    n_substantive, n_all = prepared.n_substantive, prepared.n_all
     k = len(categories)
     half = k // 2
     neutral = categories[half] if k % 2 == 1 else None
@@ -543,7 +571,7 @@ def likert_bars(
             title=legend_title,
         )
         if ax_dk is not None:
-            dk_share = (dk_counts / n_all.where(n_all > 0)).fillna(0.0).to_numpy()
+            dk_share = prepared.dk_share.to_numpy()
             ax_dk.barh(
                 y,
                 dk_share,
