@@ -2,16 +2,17 @@
 
 Each case is one small malformed file, the codebook to check it against, the command
 (``validate``) and the substrings the error output must contain. The files are committed;
-this script documents how they were made and rewrites them (XLSX/SAV bytes differ between
-runs because those formats embed timestamps; the expectations do not).
+this script documents how they were made and rewrites them. XLSX/SAV files embed
+timestamps, so existing ones are kept unless ``--force`` is given.
 
-    /work/venv/bin/python tests/bad_inputs/make_corpus.py
+    /work/venv/bin/python tests/bad_inputs/make_corpus.py [--force]
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import sys
 from pathlib import Path
 
 import openpyxl
@@ -55,11 +56,15 @@ def case(name: str, data: bytes | str | None, expect: list[str], about: str,
                   "expect": expect, "about": about})
 
 
+FORCE = "--force" in sys.argv
+
+
 def xlsx(name: str, build) -> bytes:
-    book = openpyxl.Workbook()
-    build(book)
     path = HERE / name
-    book.save(path)
+    if FORCE or not path.exists():  # keep committed binaries unless asked (they embed times)
+        book = openpyxl.Workbook()
+        build(book)
+        book.save(path)
     return path.read_bytes()
 
 
@@ -82,6 +87,8 @@ def _typed(column: str, value: str):
 
 
 def sav(name: str, rows=ROWS, labels=None) -> None:
+    if not FORCE and (HERE / name).exists():
+        return
     data = {}
     for i, column in enumerate(HEADER):
         values = [r[i] for r in rows]
@@ -128,10 +135,11 @@ def main() -> None:
          ["row 2", "neither UTF-8 nor Windows-1251"],
          "byte 0x98, undefined in Windows-1251 and invalid in UTF-8")
     buffer = io.BytesIO()
-    book = openpyxl.Workbook()
-    fill(book.active)
-    book.save(buffer)
-    case("workbook_named.csv", buffer.getvalue(),
+    if FORCE or not (HERE / "workbook_named.csv").exists():
+        book = openpyxl.Workbook()
+        fill(book.active)
+        book.save(buffer)
+    case("workbook_named.csv", buffer.getvalue() or None,
          ["a zip archive or Excel workbook named .csv"], "an .xlsx renamed to .csv")
 
     # ---------------------------------------------------------------- structure
@@ -151,6 +159,15 @@ def main() -> None:
          ["row 5", "a quoted value that is never closed"], "cut off inside a quoted value")
     case("extra_field.csv", good + "R004,1,30,4,4,1,2019-05-16,ok,extra\n",
          ["row 5", "a row of 9 fields", "unquoted ','"], "a value with an unquoted comma")
+    case("no_header.csv", "".join(csv_text().splitlines(keepends=True)[1:]),
+         ["row 1", "none of the columns of codebook 'mini' in the header ('R001', '1', '34', "
+          "'5', ...)", "is it the right codebook?"], "data without a header row")
+    case("title_row_cp1251.csv", ("Анкета 2019;;;;;;;\r\n" + csv_text(sep=";")
+                                  .replace("\n", "\r\n")).encode("cp1251"),
+         ["row 2", "the header on row 2", "delete the rows above it"],
+         "a title row above the header, as Excel-BG saves a sheet with a title")
+    case("blank_first_line.csv", "\n" + good, ["the header on row 2"],
+         "a blank line before the header")
     case("repeated_header.csv", good + csv_text(rows=[]), ["row 5", "a repeated header row"],
          "two exports pasted together")
 
