@@ -303,3 +303,22 @@ def test_deterministic_and_order_preserving():
 def test_module_exports():
     assert issubclass(disclosure.DisclosureError, RuseError)
     assert set(disclosure.__all__) >= {"suppress", "check_no_small_cells", "MIN_CELL", "MIN_QUOTE"}
+
+
+def test_groups_in_the_index_are_used():
+    t = pd.DataFrame(
+        {"n": [12, 2, 6, 20], "mean": [3.1, 4.5, 2.5, 3.3]}, index=["A", "B", "C", "D"]
+    )
+    t.index.name = "unit"
+    out = suppress(t)
+    assert out["suppressed"].tolist() == ["", "primary", "complementary", ""]
+    assert out.index.tolist() == ["A", "B", "C", "D"]
+
+
+def test_numeric_group_codes_must_be_named():
+    t = pd.DataFrame({"wave": [1, 2, 3], "n": [30, 2, 9], "mean": [3.0, 4.0, 2.0]})
+    with pytest.raises(DisclosureError, match="group_columns"):
+        suppress(t)
+    out = suppress(t, group_columns=["wave"])
+    assert out["wave"].tolist() == [1, 2, 3]
+    assert out["suppressed"].tolist() == ["", "primary", "complementary"]

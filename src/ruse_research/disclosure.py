@@ -277,6 +277,29 @@ def _tidy_parts(
     return counts, groups
 
 
+def _group_keys(table: pd.DataFrame, groups: list[str]) -> pd.DataFrame | None:
+    """The values identifying each row: the group columns, else a meaningful index.
+
+    Returns ``None`` for a one-row table without groups. Raises when a longer table has
+    neither, because complementary suppression needs to know which rows add up.
+    """
+    if groups:
+        return table[groups].reset_index(drop=True)
+    index = table.index
+    if not (isinstance(index, pd.RangeIndex) and index.name is None):
+        keys = index.to_frame(index=False)
+        keys.columns = [
+            name if name is not None else f"_level_{i}" for i, name in enumerate(index.names)
+        ]
+        return keys
+    if len(table) > 1:
+        raise DisclosureError(
+            "cannot tell which columns identify the groups: pass group_columns=[...] "
+            "(numeric group codes such as a wave number are not guessed)"
+        )
+    return None
+
+
 def suppress(
     table: pd.DataFrame,
     count_columns: str | Sequence[str] | None = None,
@@ -310,7 +333,9 @@ def suppress(
     k : int, default :data:`MIN_CELL`
         Threshold; use :data:`MIN_QUOTE` for tables that introduce quoted comments.
     group_columns : list of str, optional
-        Tidy tables: the columns identifying a row. Default: the non-numeric columns.
+        Tidy tables: the columns identifying a row. Default: the non-numeric columns, or
+        the index when there are none (``groupby(...).agg(...)`` without ``as_index=False``).
+        Numeric group codes (a wave number) must be named here.
     stat_columns : list of str, optional
         Tidy tables: columns hidden with the counts. Default: every other column.
     total_labels : sequence, default :data:`TOTAL_LABELS`
@@ -360,8 +385,8 @@ def suppress(
 
     counts, groups = _tidy_parts(table, count_columns, group_columns)
     values = _as_count_array(table[counts], "suppress")
-    keys = table[groups].reset_index(drop=True) if groups else pd.DataFrame(index=range(len(table)))
-    lines = _build_lines(keys, values, total_labels) if groups else []
+    keys = _group_keys(table, groups)
+    lines = _build_lines(keys, values, total_labels) if keys is not None else []
     hidden, primary = _suppression_pattern(values, lines, int(k))
 
     out = table.copy()
@@ -484,8 +509,8 @@ def audit(
     else:
         counts, groups = _tidy_parts(original, count_columns, group_columns)
         values = _as_count_array(original[counts], "audit")
-        keys = original[groups].reset_index(drop=True)
-        lines = _build_lines(keys, values, total_labels) if groups else []
+        keys = _group_keys(original, groups)
+        lines = _build_lines(keys, values, total_labels) if keys is not None else []
         hidden = published[counts].isna().any(axis=1).to_numpy()
         where = [(i, None) for i in range(len(hidden))]
         names = counts
@@ -576,8 +601,7 @@ def check_no_small_cells(
                 raise DisclosureError(
                     f"{what}: a row or column hides exactly one cell; it can be recovered from the total"
                 )
-    elif groups:
-        keys = table[groups].reset_index(drop=True)
+    elif (keys := _group_keys(table, groups)) is not None:
         hidden_rows = table[counts].isna().any(axis=1).to_numpy()
         dummy = np.zeros((len(table), 1))
         for line in _build_lines(keys, dummy, total_labels):
