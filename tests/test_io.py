@@ -296,6 +296,8 @@ def test_file_level_problems(tmp_path):
         f"{HEADER}\n{GOOD}\n{HEADER}\n": "a repeated header row",
         f"Survey 2019,,,\n\n{HEADER}\n{GOOD}\n": "the header on row 3",
         f"\n{HEADER}\n{GOOD}\n": "the header on row 2",
+        f"Survey 2019\n{HEADER.replace(',', ';')}\n{GOOD.replace(',', ';')}\n":
+            "the header on row 2",
         f"{GOOD}\n{_row(resp_id='R2')}\n": "none of the columns of codebook 'survey' in the "
                                           "header ('R001', '1', '1', '34', ...)",
     }

@@ -113,9 +113,11 @@ def read_survey(
     Raises
     ------
     DataError
-        Every problem found (up to :data:`MAX_PROBLEMS` listed, then a count of the rest),
-        each naming the file, 1-based spreadsheet row (header = 1), column, value found
-        and what was expected.
+        Every problem found (up to :data:`MAX_PROBLEMS` listed, then a count of the rest
+        per column), each naming the file, 1-based spreadsheet row (header = 1), column,
+        value found and what was expected. File-level problems stop the reading; otherwise
+        header problems come first, then cell problems column by column (codebook order),
+        row by row within a column.
     CodebookError
         The codebook itself is broken.
 
@@ -345,14 +347,18 @@ def _read_csv(file: Path, shown: str, codebook: Codebook, problems: _Problems) -
     if decoded is None:
         return None
     text, encoding = decoded
-    header_line = text.lstrip("\r\n").split("\n", 1)[0].rstrip("\r")
-    counts = {d: _count_outside_quotes(header_line, d) for d in _DELIMITERS}
-    used = [d for d in _DELIMITERS if counts[d]]
-    if len(used) > 1:
-        names = " and ".join(_DELIMITER_NAMES[d] for d in used)
-        problems.add(1, None, f"a header line using {names}",
-                     "one delimiter (',' or ';' or tab) throughout the file")
-        return None
+    # The delimiter is the one of the first line that has any (the header, unless a
+    # title line without delimiters sits above it; that is reported below).
+    used: list[str] = []
+    for line_no, line in enumerate(text.splitlines()[:20], start=1):
+        used = [d for d in _DELIMITERS if _count_outside_quotes(line, d)]
+        if len(used) > 1:
+            names = " and ".join(_DELIMITER_NAMES[d] for d in used)
+            problems.add(line_no, None, f"a header line using {names}",
+                         "one delimiter (',' or ';' or tab) throughout the file")
+            return None
+        if used:
+            break
     delimiter = used[0] if used else ","
     reader = csv.reader(_io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     records: list[tuple[int, list[str]]] = []
