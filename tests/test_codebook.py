@@ -81,6 +81,8 @@ def test_labelled_makes_ordered_categoricals_for_ordinal_items(cb):
     pd.testing.assert_series_equal(out["age"], df["age"])
     pd.testing.assert_frame_equal(df, df.copy())  # input untouched
     assert str(df["trust_1"].dtype) == "Int64"
+    missing = cb.labelled(pd.DataFrame({"trust_1": pd.array([9, 1], dtype="Int64")}), "en")
+    assert pd.isna(missing["trust_1"].iloc[0]) and missing["trust_1"].iloc[1] == "Strongly disagree"
     with pytest.raises(DataError, match="column 'trust_1': found 7, expected a code of scale"):
         cb.labelled(pd.DataFrame({"trust_1": pd.array([7], dtype="Int64")}), "en")
 

@@ -216,7 +216,9 @@ class Codebook:
 
         Ordinal items become *ordered* Categoricals (categories in code order: valid codes,
         then "don't know"); nominal items keep that category order but are unordered,
-        because their order carries no meaning. Other columns, and columns the codebook
+        because their order carries no meaning. Missing codes ("no answer"), which
+        :func:`~ruse_research.io.read_survey` already turns into ``<NA>``, become NaN
+        here too. Other columns, and columns the codebook
         does not know, are copied unchanged. A code the scale does not define raises
         :class:`~ruse_research.errors.DataError`.
 
@@ -249,7 +251,11 @@ class Codebook:
                                 f"a code of scale {scale.name!r}: {sorted(mapping)}")
                     )
                     break
-            labels = [None if pd.isna(v) else mapping.get(v) for v in codes]
+            # Missing codes ("no answer") are not categories: they become NaN.
+            labels = [None if pd.isna(v) or v in scale.missing else mapping[v] for v in codes
+                      if pd.isna(v) or v in mapping]
+            if len(labels) != len(codes):  # an unknown code was reported above
+                continue
             out[column] = pd.Categorical(
                 labels, categories=categories, ordered=it.type == "ordinal"
             )
