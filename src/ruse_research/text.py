@@ -693,10 +693,6 @@ def _shorten(s: str, max_chars: int) -> str:
 PLACEHOLDERS = ("[EMAIL]", "[PHONE]", "[EGN]", "[IBAN]", "[URL]", "[NAME]")
 """The typed placeholders :func:`scrub` writes."""
 
-_L = r"[^\W\d_]"  # any letter
-_NOT_WORD_BEFORE = r"(?<![\w@])"
-_NOT_WORD_AFTER = r"(?![\w@])"
-
 _URL = re.compile(r"(?:(?:https?|ftp)://|www\.)[^\s<>\"'«»„“”]+", re.IGNORECASE)
 _EMAIL = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}", re.UNICODE)
 # Obfuscated addresses: "ivan at abv.bg", "ivan [at] abv [dot] bg", "ivan(at)abv.bg",
@@ -932,7 +928,7 @@ _GIVEN_NAMES = """
 Анна Ана Анелия Антония Ани Бистра Биляна Блага Богдана Борислава Валентина Ваня Вела
 Венета Весела Веселина Виолета Габриела Галина Галя Гергана Генка Грета Даниела Дарина Денислава
 Десислава Диана Донка Дора Елена Елисавета Елица Емилия Еми Жана Зорница Иванка Ивана Илияна
-Ирина Йорданка Катя Катерина Кина Красимира Кремена Лилия Лили Люба Людмила Магдалена Маргарита
+Ирина Йорданка Катя Катерина Красимира Кремена Лилия Лили Люба Людмила Магдалена Маргарита
 Мариана Марина Мария Марияна Милена Миглена Михаела Невена Нели Никол Николета Пенка Петя
 Петранка Пламена Радка Радостина Райна Румяна Росица Сашка Силвия Симона Соня Станка Стефка
 Стела Таня Теодора Теменужка Тодорка Христина Цветана Цветелина Цвета Юлия Яна Янка
@@ -940,22 +936,26 @@ _GIVEN_NAMES = """
 # Given names that are also ordinary words ("Вяра" = faith, "Ангел" = angel): only replaced
 # when a capitalised word follows.
 _AMBIGUOUS_GIVEN = {"Ангел", "Бисер", "Блага", "Бистра", "Вела", "Весела", "Дора", "Люба",
-                    "Зорница", "Пламен", "Пламена", "Цвета", "Кремена", "Спас", "Еми", "Ани"}  # fmt: skip
+                    "Зорница", "Пламен", "Пламена", "Цвета", "Кремена", "Спас", "Еми", "Ани",
+                    "Лилия", "Маргарита", "Виолета", "Теменужка", "Невена", "Явор"}  # fmt: skip
 
 
-def _given_pattern(names: Iterable[str]) -> str:
+def _given_pattern(names: Iterable[str], exclude: Iterable[str] = ()) -> str:
     forms: set[str] = set()
     for n in names:
         for v in _name_variants(n):
             if _HAS_CYRILLIC.search(v):
                 forms.add(v[0].upper() + v[1:])
+    forms -= set(exclude)  # e.g. "Лилия" (lily), also an inflected form of "Лили"
     alts = "|".join(sorted(map(re.escape, forms), key=len, reverse=True))
     return rf"(?<![\w-])(?:{alts})(?![\w-])"
 
 
 _ALL_GIVEN = _GIVEN_NAMES.split()
 _GIVEN_ANY = _given_pattern(_ALL_GIVEN)
-_GIVEN_CLEAR = _given_pattern(n for n in _ALL_GIVEN if n not in _AMBIGUOUS_GIVEN)
+_GIVEN_CLEAR = _given_pattern(
+    (n for n in _ALL_GIVEN if n not in _AMBIGUOUS_GIVEN), exclude=_AMBIGUOUS_GIVEN
+)
 # A given name followed by a capitalised word (surname or second name), or a non-ambiguous
 # given name alone; the ALL-CAPS forms ("МАРИЯ ИВАНОВА") are not guessed.
 _GIVEN_AND_SURNAME = re.compile(rf"{_GIVEN_ANY}(?:\s+{_CAP})+")
