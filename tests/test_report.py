@@ -493,3 +493,17 @@ def test_figure_bytes_are_identical_across_processes():
     plt.close(fig)
     here = f"{hashlib.sha256(png).hexdigest()} {hashlib.sha256(svg).hexdigest()}"
     assert other.stdout.strip() == here
+
+
+def test_every_bundled_catalog_loads_and_bg_is_translated():
+    """All locale/*.yaml pass the load checks, and no Bulgarian text is an English copy."""
+    import re
+
+    files = sorted(report.LOCALE_DIR.glob("*.yaml"))
+    assert any(f.stem == "common" for f in files)
+    for path in files:
+        entries = report.load_catalog_entries(path.stem)
+        for key, texts in entries.items():
+            latin_words = re.findall(r"[A-Za-z]{4,}", texts["bg"])
+            has_cyrillic = re.search("[\u0400-\u04ff]", texts["bg"]) is not None
+            assert has_cyrillic or not latin_words, f"{path.name}: {key} bg looks untranslated"
