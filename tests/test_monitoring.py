@@ -216,6 +216,13 @@ def test_bad_log_raises(framework):
         M.compute_indicators(hand_log().drop(columns="consult_days"), framework)
 
 
+def test_dont_know_code_left_in_raw_log_is_refused(framework):
+    log = hand_log()
+    log.loc[2, "report_published"] = 97  # "cannot be established": io.read_survey makes it NA
+    with pytest.raises(DataError, match="io.read_survey"):
+        M.compute_indicators(log, framework)
+
+
 def test_scorecard_uses_last_complete_quarter(framework, synthetic):
     log, _ = synthetic
     v = M.compute_indicators(log, framework)

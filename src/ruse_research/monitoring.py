@@ -44,6 +44,7 @@ from scipy.stats import kendalltau, quantile_test, theilslopes
 from statsmodels.stats.proportion import proportion_confint
 
 from . import paths
+from .codebook import load_codebook
 from .errors import DataError, Problem, RuseError
 
 __all__ = [
@@ -146,7 +147,9 @@ def load_framework(path: str | os.PathLike[str] = DEFAULT_FRAMEWORK) -> dict:
         if ind.get("path_start") is not None:
             ind["path_start"] = _as_date(ind["path_start"], f"{file}: indicator {key!r} path_start")
             if not project["start"] <= ind["path_start"] < project["end"]:
-                raise FrameworkError(f"{file}: indicator {key!r} path_start must lie within the project period")
+                raise FrameworkError(
+                    f"{file}: indicator {key!r} path_start must lie within the project period"
+                )
         try:
             _check_sides(float(ind["baseline"]), float(ind["target"]), ind["direction"])
         except (KeyError, TypeError, ValueError) as exc:
@@ -378,6 +381,7 @@ def _prepare_log(log: pd.DataFrame, framework: dict) -> pd.DataFrame:
             ]
         )
     out = log.copy()
+    _check_codes(out)
     dates = pd.to_datetime(out["event_date"], errors="coerce", format="ISO8601")
     bad = dates.isna()
     if bad.any():
@@ -396,6 +400,29 @@ def _prepare_log(log: pd.DataFrame, framework: dict) -> pd.DataFrame:
     out["event_date"] = dates
     out["quarter"] = out["event_date"].dt.to_period("Q").astype(str)
     return out
+
+
+def _check_codes(log: pd.DataFrame) -> None:
+    """Coded columns may hold only the codebook's valid codes (or blanks).
+
+    A raw export still holding a "don't know" code (e.g. 97 in ``report_published``) would
+    otherwise be counted as a substantive answer; ``io.read_survey`` turns those codes into NA.
+    """
+    book = load_codebook("monitoring_log")
+    problems = []
+    for item in book.items:
+        if item.response_scale is None or item.id not in log.columns:
+            continue
+        valid = set(book.scales[item.response_scale].values)
+        codes = pd.to_numeric(log[item.id], errors="coerce")
+        bad = codes.notna() & ~codes.isin(valid)
+        problems += [
+            Problem("monitoring_log", int(i) + 2, item.id, log[item.id].iloc[i],
+                    f"one of the codes {sorted(valid)} (read the log with io.read_survey)")
+            for i in np.flatnonzero(bad.to_numpy())
+        ]  # fmt: skip
+    if problems:
+        raise DataError(problems)
 
 
 def _period(log: pd.DataFrame, framework: dict) -> tuple[pd.Timestamp, pd.Timestamp]:

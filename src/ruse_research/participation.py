@@ -443,9 +443,10 @@ def coverage_index(cov: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        One row per stage plus nothing else: ``stage, target_level, practice_level`` and the
-        index in ``DataFrame.attrs["index"] = {"target": C_t, "practice": C_p}``; a stage with
-        nothing reached has level 0. ``practice`` is NaN when practice is unknown.
+        One row per stage: ``stage, target_level, practice_level`` (highest level rank
+        reached, 0 when none), with the two indices in
+        ``DataFrame.attrs["index"] = {"target": C_t, "practice": C_p}``. Practice values are
+        NaN when today's practice is unknown (no staff data).
 
     Examples
     --------
