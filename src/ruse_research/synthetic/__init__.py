@@ -34,7 +34,7 @@ import pandas as pd
 
 from ruse_research.errors import RuseError
 
-GENERATOR_VERSION = "1.0.0"
+GENERATOR_VERSION = "1.1.0"
 DEFAULT_SEED = 20190118  # the project's start date, 18 Jan 2019
 SURVEY_STEMS = ("staff", "stakeholders")
 _STREAMS = ("staff", "stakeholders", "panel", "monitoring")
@@ -74,13 +74,18 @@ def is_synthetic(path: str | os.PathLike[str]) -> bool:
         return False
 
 
-def generate(seed: int = DEFAULT_SEED) -> tuple[dict[str, pd.DataFrame], dict]:
+def generate(seed: int = DEFAULT_SEED, only=None) -> tuple[dict[str, pd.DataFrame], dict]:
     """All synthetic frames (file stem -> frame) and the merged truth dict.
 
     Parameters
     ----------
     seed : int
         Seed of the ``numpy.random.SeedSequence`` whose children drive each module.
+    only : iterable of str, optional
+        Generate only these modules (``staff``, ``stakeholders``, ``panel``,
+        ``monitoring``), for simulation studies. Each module keeps its own random stream,
+        so its frames and truths are the same as in a full run. ``perception_gap`` needs
+        both ``staff`` and ``stakeholders``.
 
     Returns
     -------
@@ -94,9 +99,16 @@ def generate(seed: int = DEFAULT_SEED) -> tuple[dict[str, pd.DataFrame], dict]:
     >>> frames, truth = generate(1)
     >>> truth["synthetic"], sorted(frames)[:2]
     (True, ['monitoring_log', 'panel'])
+    >>> sorted(generate(1, only=["panel"])[0])
+    ['panel', 'panel_weights']
     """
     from ruse_research.synthetic import monitoring, panel, staff, stakeholders
 
+    wanted = set(_STREAMS if only is None else only)
+    unknown = sorted(wanted - set(_STREAMS))
+    if unknown:
+        raise SyntheticError(f"unknown module(s) {', '.join(unknown)}; expected some of "
+                             f"{', '.join(_STREAMS)}")
     children = np.random.SeedSequence(_check_seed(seed)).spawn(len(_STREAMS))
     rngs = {name: np.random.default_rng(child) for name, child in zip(_STREAMS, children, strict=True)}
     frames: dict[str, pd.DataFrame] = {}
@@ -105,13 +117,16 @@ def generate(seed: int = DEFAULT_SEED) -> tuple[dict[str, pd.DataFrame], dict]:
                            "See data/raw/README.md for the planted effects."}
     for name, module in (("staff", staff), ("stakeholders", stakeholders), ("panel", panel),
                          ("monitoring", monitoring)):
+        if name not in wanted:
+            continue
         module_frames, module_truth = module.generate(rngs[name])
         clash = set(module_frames) & set(frames)
         if clash:
             raise RuntimeError(f"synthetic module {name} returns frames already written: {clash}")
         frames.update(module_frames)
         truth[name] = module_truth
-    truth["perception_gap"] = _perception_gap(truth["staff"], truth["stakeholders"])
+    if {"staff", "stakeholders"} <= wanted:
+        truth["perception_gap"] = _perception_gap(truth["staff"], truth["stakeholders"])
     return frames, truth
 
 

@@ -15,8 +15,10 @@ Latent model (standard-normal latents, item loadings about 0.7):
 * the staff view of the administration ``MIR = 0.3 ORG + noise + 0.95``, higher than the
   stakeholders' view of the same mirror items - the planted perception gap.
 
-The planted truths are superpopulation expected values of the estimators, computed by Monte
-Carlo over 100,000 simulated employees with the same code (standard error <= 0.004).
+The planted truths are superpopulation values of what the notebook estimates, computed by
+Monte Carlo over 100,000 simulated employees with the same code, the same item non-response
+and the same scoring as ``ruse_research.scales.score`` (mean of the answered items, at least
+half answered); Monte Carlo standard error <= 0.004.
 
 Examples
 --------
@@ -35,6 +37,7 @@ import pandas as pd
 
 from ruse_research.synthetic import texts
 from ruse_research.synthetic.common import (
+    DONT_KNOW,
     NOT_APPLICABLE,
     categorical,
     inject_nonresponse,
@@ -58,6 +61,7 @@ TRAINING_DELTA_MEAN = 0.70
 TRAINING_DELTA_SD = 0.35
 P_TRAINED = 0.78
 N_MONTE_CARLO = 100_000
+ITEM_REFUSED = 0.003  # "no answer" (99) on a substantive item
 
 ITEM_ORDER = [
     "resp_id", "unit", "position", "tenure", "public_contact", "sex", "age_band", "trained",
@@ -110,34 +114,63 @@ def _simulate(rng: np.random.Generator, n: int) -> tuple[dict[str, np.ndarray], 
 
 
 def _score(a: dict, cols: list[str], reverse: tuple[str, ...] = ()) -> np.ndarray:
-    return np.column_stack([6 - a[c] if c in reverse else a[c] for c in cols]).astype(float).mean(axis=1)
+    """Scale score as ``ruse_research.scales.score`` computes it: mean of the answered items
+    (NaN = not answered), NaN when fewer than half of them (rounded up) are answered."""
+    x = np.column_stack([6 - a[c] if c in reverse else a[c] for c in cols]).astype(float)
+    answered = np.isfinite(x).sum(axis=1)
+    with np.errstate(invalid="ignore"):
+        mean = np.nansum(x, axis=1) / answered
+    return np.where(answered >= -(-len(cols) // 2), mean, np.nan)
+
+
+def _answered(rng: np.random.Generator, a: dict, trained: np.ndarray) -> dict:
+    """The item answers after the fieldwork noise of ``generate`` ("don't know", "no answer"
+    and blanks as NaN; comm_post only for trained staff), as ``io.read_survey`` reads them."""
+    out = {}
+    for col in ATT_ITEMS + COMM_PRE + COMM_POST + PRACTICE_ITEMS + MIRROR_ITEMS:
+        dk, blank = next((v for p, v in NONRESPONSE.items() if col.startswith(p)), (0.0, 0.01))
+        kept = inject_nonresponse(rng, a[col].astype(np.int64), blank=blank, dont_know=dk,
+                                  refused=ITEM_REFUSED)
+        values = kept.to_numpy(dtype=float, na_value=np.nan)
+        values[values >= DONT_KNOW] = np.nan
+        if col in COMM_POST:
+            values[~trained] = np.nan
+        out[col] = values
+    return out
 
 
 def _truth(rng: np.random.Generator) -> dict:
-    a, lat = _simulate(rng, N_MONTE_CARLO)
+    full, lat = _simulate(rng, N_MONTE_CARLO)
     trained = lat["trained"]
-    diff = _score(a, COMM_POST)[trained] - _score(a, COMM_PRE)[trained]
+    a = _answered(rng, full, trained)
+    diff = (_score(a, COMM_POST) - _score(a, COMM_PRE))[trained]
+    diff = diff[np.isfinite(diff)]
     att = _score(a, ATT_ITEMS, ATT_REVERSED)
     prac = _score(a, PRACTICE_ITEMS)
+    both = np.isfinite(att) & np.isfinite(prac)
+    att, prac = att[both], prac[both]
     r = float(np.corrcoef(att, prac)[0, 1])
     ranks = [pd.Series(x).rank().to_numpy() for x in (att, prac)]
     rho = float(np.corrcoef(*ranks)[0, 1])
-    grid = {lv: {st: float(a[f"prac_{lv}_{st}"].mean()) for st in STAGES} for lv in LEVELS}
-    mirror = {f"{c}_mean": float(a[c].mean()) for c in MIRROR_ITEMS}
-    mirror["admin_image_mean"] = float(_score(a, MIRROR_ITEMS).mean())
+    grid = {lv: {st: float(np.nanmean(a[f"prac_{lv}_{st}"])) for st in STAGES} for lv in LEVELS}
+    mirror = {f"{c}_mean": float(np.nanmean(a[c])) for c in MIRROR_ITEMS}
+    mirror["admin_image_mean"] = float(np.nanmean(_score(a, MIRROR_ITEMS)))
     return {
         "training_effect": {
             "estimand": "expected paired difference comm_post score - comm_pre score (scale "
-                        "score = mean of the 5 items, 1-5) among trained staff",
+                        "score = mean of the answered items of 5, at least 3, 1-5) among "
+                        "trained staff with both scores",
             "mean_difference": float(diff.mean()),
             "sd_difference": float(diff.std()),
             "cohen_dz": float(diff.mean() / diff.std()),
             "latent_shift_mean": TRAINING_DELTA_MEAN,
         },
         "attitude_practice": {
-            "estimand": "correlation between the att_participation score (mean of 6 items, "
-                        "att_cost_* reverse-keyed) and the practice score (mean of the 20 "
-                        "prac_* items) among staff",
+            "estimand": "correlation between the att_participation score (mean of the "
+                        "answered items of 6, at least 3, att_cost_* reverse-keyed) and the "
+                        "practice score (mean of the answered prac_* items, at least 10 of 20) "
+                        "among staff with both scores; the item non-response is part of the "
+                        "estimand (fewer items, noisier scores, a slightly lower correlation)",
             "pearson_r": r,
             "spearman_rho": rho,
         },
@@ -151,6 +184,10 @@ def _truth(rng: np.random.Generator) -> dict:
             "values": mirror,
         },
         "monte_carlo_draws": N_MONTE_CARLO,
+        "note": "Superpopulation values by Monte Carlo over simulated employees answering "
+                "with the same item non-response as the data and scored as "
+                "ruse_research.scales.score scores them (mean of the answered items, at least "
+                "half answered); 'don't know' and 'no answer' count as missing.",
     }
 
 
@@ -197,7 +234,7 @@ def generate(rng: np.random.Generator) -> tuple[dict[str, pd.DataFrame], dict]:
         if col.startswith("comm_post_"):
             values = np.where(trained, values, NOT_APPLICABLE)
         dk, blank = next((v for p, v in NONRESPONSE.items() if col.startswith(p)), (0.0, 0.01))
-        refused = 0.03 if col in ("sex", "age_band", "unit") else 0.003
+        refused = 0.03 if col in ("sex", "age_band", "unit") else ITEM_REFUSED
         eligible = values != NOT_APPLICABLE
         arr = inject_nonresponse(rng, values, blank=blank, dont_know=dk, refused=refused,
                                  eligible=eligible)
