@@ -133,7 +133,15 @@ class Codebook:
     # ----------------------------------------------------------------- look-ups
     @property
     def item_ids(self) -> list[str]:
-        """Item ids (column names) in codebook order."""
+        """Item ids (column names) in codebook order.
+
+        Examples
+        --------
+        >>> from ruse_research.codebook import load_codebook
+        >>> cb = load_codebook("tests/fixtures/io/survey.yaml")
+        >>> cb.item_ids[:3]
+        ['resp_id', 'group', 'gender']
+        """
         return [it.id for it in self.items]
 
     def item(self, item_id: str) -> Item:
@@ -152,7 +160,15 @@ class Codebook:
         raise CodebookError(f"{self.path.name}: no item {item_id!r}{hint}")
 
     def scale(self, item_id: str) -> Scale:
-        """Return the response scale of a coded (ordinal/nominal) item."""
+        """Return the response scale of a coded (ordinal/nominal) item.
+
+        Examples
+        --------
+        >>> from ruse_research.codebook import load_codebook
+        >>> cb = load_codebook("tests/fixtures/io/survey.yaml")
+        >>> cb.scale("trust_1").name
+        'agree5'
+        """
         it = self.item(item_id)
         if it.response_scale is None:
             raise CodebookError(
@@ -162,15 +178,39 @@ class Codebook:
         return self.scales[it.response_scale]
 
     def valid_codes(self, item_id: str) -> list[int]:
-        """Codes that are substantive answers (not "don't know" or missing), ascending."""
+        """Codes that are substantive answers (not "don't know" or missing), ascending.
+
+        Examples
+        --------
+        >>> from ruse_research.codebook import load_codebook
+        >>> cb = load_codebook("tests/fixtures/io/survey.yaml")
+        >>> cb.valid_codes("gender")
+        [1, 2, 3]
+        """
         return list(self.scale(item_id).values)
 
     def dont_know_codes(self, item_id: str) -> list[int]:
-        """Codes meaning "don't know / cannot judge", ascending."""
+        """Codes meaning "don't know / cannot judge", ascending.
+
+        Examples
+        --------
+        >>> from ruse_research.codebook import load_codebook
+        >>> cb = load_codebook("tests/fixtures/io/survey.yaml")
+        >>> cb.dont_know_codes("trust_1")
+        [8]
+        """
         return list(self.scale(item_id).dont_know)
 
     def missing_codes(self, item_id: str) -> list[int]:
-        """Codes meaning "no answer" (read as ``<NA>``), ascending."""
+        """Codes meaning "no answer" (read as ``<NA>``), ascending.
+
+        Examples
+        --------
+        >>> from ruse_research.codebook import load_codebook
+        >>> cb = load_codebook("tests/fixtures/io/survey.yaml")
+        >>> cb.missing_codes("trust_1")
+        [9]
+        """
         return list(self.scale(item_id).missing)
 
     # -------------------------------------------------------------- constructs
@@ -181,22 +221,54 @@ class Codebook:
         return self.constructs[construct]
 
     def construct_items(self, construct: str) -> list[str]:
-        """Ids of the items of ``construct``, in codebook order."""
+        """Ids of the items of ``construct``, in codebook order.
+
+        Examples
+        --------
+        >>> from ruse_research.codebook import load_codebook
+        >>> cb = load_codebook("tests/fixtures/io/survey.yaml")
+        >>> cb.construct_items("info")
+        ['info_1', 'info_2']
+        """
         self._construct(construct)
         return [it.id for it in self.items if it.construct == construct]
 
     def reverse_keyed(self, construct: str) -> list[str]:
-        """Ids of the reverse-keyed items of ``construct``, in codebook order."""
+        """Ids of the reverse-keyed items of ``construct``, in codebook order.
+
+        Examples
+        --------
+        >>> from ruse_research.codebook import load_codebook
+        >>> cb = load_codebook("tests/fixtures/io/survey.yaml")
+        >>> cb.reverse_keyed("trust")
+        ['trust_3']
+        """
         self._construct(construct)
         return [it.id for it in self.items if it.construct == construct and it.reverse]
 
     def construct_label(self, construct: str, lang: str) -> str:
-        """Label of ``construct`` in ``lang`` (``"bg"`` or ``"en"``)."""
+        """Label of ``construct`` in ``lang`` (``"bg"`` or ``"en"``).
+
+        Examples
+        --------
+        >>> from ruse_research.codebook import load_codebook
+        >>> cb = load_codebook("tests/fixtures/io/survey.yaml")
+        >>> cb.construct_label("trust", "bg")
+        'Доверие'
+        """
         return self._construct(construct).label[_lang(lang)]
 
     # ------------------------------------------------------------------ labels
     def label(self, item_id: str, lang: str) -> str:
-        """Question text of ``item_id`` in ``lang``."""
+        """Question text of ``item_id`` in ``lang``.
+
+        Examples
+        --------
+        >>> from ruse_research.codebook import load_codebook
+        >>> cb = load_codebook("tests/fixtures/io/survey.yaml")
+        >>> cb.label("age", "en")
+        'Age'
+        """
         return self.item(item_id).text[_lang(lang)]
 
     def value_labels(self, item_id: str, lang: str) -> dict[int, str]:
@@ -270,6 +342,12 @@ class Codebook:
         In the stakeholder codebook this maps each stakeholder item to the identically
         worded staff item. With ``target`` (e.g. the staff codebook), each mirrored id is
         checked to exist there and to use the same response scale.
+
+        Examples
+        --------
+        >>> from ruse_research.codebook import load_codebook
+        >>> load_codebook("tests/fixtures/io/survey.yaml").mirror_pairs()
+        {'info_1': 'staff_info_1'}
         """
         pairs = {it.id: it.mirror for it in self.items if it.mirror is not None}
         if target is not None:
@@ -289,11 +367,27 @@ class Codebook:
         return pairs
 
     def groups(self) -> list[str]:
-        """Every respondent group named by some item's ``groups``, sorted."""
+        """Every respondent group named by some item's ``groups``, sorted.
+
+        Examples
+        --------
+        >>> from ruse_research.codebook import load_codebook
+        >>> cb = load_codebook("tests/fixtures/io/survey.yaml")
+        >>> cb.groups()
+        ['business', 'citizen', 'ngo']
+        """
         return sorted({g for it in self.items for g in (it.groups or ())})
 
     def items_for_group(self, group: str) -> list[str]:
-        """Ids of the items asked of ``group`` (items without ``groups`` are asked of all)."""
+        """Ids of the items asked of ``group`` (items without ``groups`` are asked of all).
+
+        Examples
+        --------
+        >>> from ruse_research.codebook import load_codebook
+        >>> cb = load_codebook("tests/fixtures/io/survey.yaml")
+        >>> [i for i in cb.items_for_group("ngo") if i.startswith("info")]
+        ['info_2']
+        """
         known = self.groups()
         if known and group not in known:
             raise CodebookError(
@@ -302,7 +396,15 @@ class Codebook:
         return [it.id for it in self.items if it.groups is None or group in it.groups]
 
     def source(self, item_id: str) -> str | None:
-        """Where the item comes from: its own ``source``, else its construct's, else None."""
+        """Where the item comes from: its own ``source``, else its construct's, else None.
+
+        Examples
+        --------
+        >>> from ruse_research.codebook import load_codebook
+        >>> cb = load_codebook("tests/fixtures/io/survey.yaml")
+        >>> cb.source("trust_3"), cb.source("info_1")
+        ('new', 'new')
+        """
         it = self.item(item_id)
         if it.source is not None:
             return it.source
