@@ -606,7 +606,8 @@ def wilcoxon_paired(data: pd.DataFrame, before: str, after: str, ci: float = 0.9
         One row: ``before``, ``after``, ``n`` (complete pairs), ``n_nonzero`` (pairs with a
         change; zeros are dropped, Wilcoxon's method), ``median_before``, ``median_after``,
         ``median_diff``, ``W`` (scipy's statistic, the smaller rank sum), ``p``
-        (two-sided), ``r_rb`` = (T+ - T-) / (T+ + T-), positive when scores rose,
+        (two-sided; scipy's exact distribution up to 50 pairs without ties or zeros, else the
+        normal approximation), ``r_rb`` = (T+ - T-) / (T+ + T-), positive when scores rose,
         ``ci_low``, ``ci_high`` (Fisher z, se = sqrt((2m^3 + 3m^2 + m) / 6) / (m(m+1)/2),
         m = ``n_nonzero``).
 
