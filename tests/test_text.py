@@ -354,3 +354,50 @@ def test_long_quotes_are_shortened_at_a_word():
     coded = text.code_answers(answers, THEMES)
     q = text.representative_quotes(answers, coded, "e_services", k=1, max_chars=60)
     assert len(q.at[0, "quote"]) <= 61 and q.at[0, "quote"].endswith("…")
+
+
+# ---------------------------------------------------------------------------------------------
+# Agreement with hand coding
+# ---------------------------------------------------------------------------------------------
+
+
+def test_coding_agreement_matches_published_kappa_example():
+    # Cohen's kappa worked example (Wikipedia, "Cohen's kappa", simple example): 50
+    # proposals, both yes 20, A yes/B no 5, A no/B yes 10, both no 15 -> po = 0.7,
+    # pe = 0.5, kappa = 0.4. Asymptotic CI from statsmodels' cohens_kappa: 0.1511-0.6489.
+    auto = pd.DataFrame({"t": [True] * 25 + [False] * 25}, dtype="boolean")
+    manual = pd.DataFrame({"t": [True] * 20 + [False] * 5 + [True] * 10 + [False] * 15})
+    row = text.coding_agreement(auto, manual).iloc[0]
+    assert (row["both"], row["auto_only"], row["manual_only"], row["neither"]) == (20, 5, 10, 15)
+    assert row["n"] == 50
+    assert row["agreement"] == pytest.approx(0.7)
+    assert row["kappa"] == pytest.approx(0.4)
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((0.1511, 0.6489), abs=1e-4)
+    assert row["precision"] == pytest.approx(20 / 25)
+    assert row["recall"] == pytest.approx(20 / 30)
+
+
+def test_coding_agreement_on_hand_coded_gold_answers():
+    answers = pd.Series([a for a, _ in GOLD])
+    auto = text.code_answers(answers, THEMES)
+    manual = pd.DataFrame(
+        {t: [t in expected for _, expected in GOLD] for t in THEMES.ids}, index=answers.index
+    )
+    result = text.coding_agreement(auto, manual.iloc[::2])  # a hand-coded half
+    assert list(result.columns) == [
+        "theme", "n", "both", "auto_only", "manual_only", "neither",
+        "agreement", "kappa", "ci_low", "ci_high", "precision", "recall",
+    ]  # fmt: skip
+    assert (result["agreement"] == 1.0).all()
+    assert (result["n"] == len(manual.iloc[::2])).all()
+    # Themes nobody mentioned in the sample: kappa undefined, not a warning.
+    absent = result[result["both"] + result["manual_only"] + result["auto_only"] == 0]
+    assert absent["kappa"].isna().all()
+
+
+def test_coding_agreement_bad_input():
+    auto = text.code_answers(pd.Series(["онлайн"]), THEMES)
+    with pytest.raises(text.TextError, match="not in the dictionary"):
+        text.coding_agreement(auto, pd.DataFrame({"nope": [True]}))
+    with pytest.raises(text.TextError, match="same index"):
+        text.coding_agreement(auto, pd.DataFrame({"e_services": [True]}, index=[7]))

@@ -49,6 +49,7 @@ __all__ = [
     "ThemeSet",
     "TextError",
     "code_answers",
+    "coding_agreement",
     "lemmas",
     "load_themes",
     "normalise",
@@ -600,6 +601,87 @@ def theme_frequencies(
             out.append(rec)
     result = pd.DataFrame(out, columns=[*group_cols, "theme", "n", "n_answers", "share"])
     return result.astype({"n": "int64", "n_answers": "int64", "share": "float64"})
+
+
+def coding_agreement(auto: pd.DataFrame, manual: pd.DataFrame) -> pd.DataFrame:
+    """Agreement between dictionary coding and a hand-coded sample, theme by theme.
+
+    The usual check of a coding dictionary: a person codes a sample of answers by hand
+    (same theme columns, True/False), and each theme's agreement is reported as percent
+    agreement and Cohen's kappa (``statsmodels.stats.inter_rater.cohens_kappa``, with its
+    asymptotic 95% CI), plus the dictionary's precision and recall against the hand coding.
+
+    Parameters
+    ----------
+    auto : pandas.DataFrame
+        Output of :func:`code_answers`.
+    manual : pandas.DataFrame
+        Hand coding of some of the same rows (index a subset of ``auto``'s), one boolean
+        column per theme compared; rows with a missing value in either are left out.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``["theme", "n", "both", "auto_only", "manual_only", "neither",
+        "agreement", "kappa", "ci_low", "ci_high", "precision", "recall"]``, themes in
+        ``manual``'s column order. ``kappa`` is NaN when both codings are constant (kappa is
+        undefined); precision/recall are NaN when their denominator is 0.
+
+    Examples
+    --------
+    >>> auto = pd.DataFrame({"a": [True] * 25 + [False] * 25}, dtype="boolean")
+    >>> manual = pd.DataFrame({"a": [True] * 20 + [False] * 5 + [True] * 10 + [False] * 15})
+    >>> row = coding_agreement(auto, manual).iloc[0]
+    >>> [round(float(row[c]), 3) for c in ("kappa", "agreement", "precision", "recall")]
+    [0.4, 0.7, 0.8, 0.667]
+    """
+    from statsmodels.stats.inter_rater import cohens_kappa
+
+    missing = [c for c in manual.columns if c not in auto.columns]
+    if missing:
+        raise TextError(f"hand-coded theme(s) not in the dictionary coding: {', '.join(missing)}")
+    if not manual.index.isin(auto.index).all():
+        raise TextError("hand-coded rows must be rows of the dictionary coding (same index labels)")
+    rows = []
+    for theme in manual.columns:
+        pair = pd.DataFrame({"auto": auto.loc[manual.index, theme], "manual": manual[theme]})
+        pair = pair.dropna().astype(bool)
+        both = int((pair["auto"] & pair["manual"]).sum())
+        auto_only = int((pair["auto"] & ~pair["manual"]).sum())
+        manual_only = int((~pair["auto"] & pair["manual"]).sum())
+        neither = int((~pair["auto"] & ~pair["manual"]).sum())
+        n = len(pair)
+        kappa = low = high = np.nan
+        table = np.array([[both, auto_only], [manual_only, neither]])
+        expected = (
+            (
+                (both + auto_only) * (both + manual_only)
+                + (manual_only + neither) * (auto_only + neither)
+            )
+            / n**2
+            if n
+            else 1.0
+        )
+        if expected < 1.0:  # kappa is undefined when both codings are constant
+            result = cohens_kappa(table)
+            kappa, low, high = float(result.kappa), float(result.kappa_low), float(result.kappa_upp)
+        rows.append(
+            {
+                "theme": theme,
+                "n": n,
+                "both": both,
+                "auto_only": auto_only,
+                "manual_only": manual_only,
+                "neither": neither,
+                "agreement": (both + neither) / n if n else np.nan,
+                "kappa": kappa,
+                "ci_low": low,
+                "ci_high": high,
+                "precision": both / (both + auto_only) if both + auto_only else np.nan,
+                "recall": both / (both + manual_only) if both + manual_only else np.nan,
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def representative_quotes(
