@@ -292,3 +292,12 @@ def test_stakeholder_mirrors_exist_in_staff_with_the_same_scale():
         pytest.skip("staff/stakeholders codebooks not present")
     pairs = load_codebook("stakeholders").mirror_pairs(load_codebook("staff"))
     assert pairs  # the comparison study needs mirrored items
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import ruse_research.codebook as module
+
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 10 and result.failed == 0

@@ -515,3 +515,12 @@ def test_every_bundled_export_validates_against_its_codebook(name):
         pytest.skip("no bundled demo data yet")
     summary = validate_file(RAW / name, name.split(".")[0])
     assert summary.startswith(f"{name}: ") and summary.endswith(" - OK")
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import ruse_research.io as module
+
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= 6 and result.failed == 0
