@@ -450,3 +450,19 @@ def test_same_figure_gives_identical_svg_and_png_bytes(kind):
     assert svg_1 == svg_2
     assert png_1 == png_2
     assert b"<dc:date>" not in svg_1
+
+
+def test_default_labels_come_from_the_common_catalog_in_the_language():
+    fig = plots.likert_bars(likert_frame(), lang="bg")
+    assert fig.axes[0].get_xlabel() == "% от отговорилите по същество"
+    assert fig.axes[1].get_title() == "Не мога да преценя"
+    d = pd.DataFrame({"u": list("abcde"), "x": [1.0, 2, 3, 4, 5], "y": [2.0, 2, 3, 5, 6]})
+    ax = plots.paired_change(d, before="x", after="y", kind="slope", lang="bg")
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["Преди", "След"]
+    assert any(t.startswith("Средна промяна: +") for t in texts_of(ax))
+    f = pd.DataFrame({"variable": ["а"], "low": [0.4], "high": [0.6]})
+    legend = plots.tornado(f, base=0.5, lang="bg").get_legend().get_texts()
+    assert [t.get_text() for t in legend] == ["Ниска стойност", "Висока стойност"]
+    s = pd.DataFrame({"indicator": ["A"], "period": ["Q1"], "status": ["on_track"]})
+    legend = plots.status_timeline(s, lang="en").get_legend().get_texts()
+    assert [t.get_text() for t in legend] == ["✓ On track"]

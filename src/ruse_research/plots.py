@@ -139,6 +139,15 @@ def diverging_palette(n: int) -> list[str]:
     return colours
 
 
+def _common(lang: str, key: str) -> str:
+    """A shared label from ``locale/common.yaml`` in ``lang`` (defaults of the plots)."""
+    from ruse_research.report import COMMON, Catalog, load_catalog_entries
+
+    if lang not in ("bg", "en"):
+        raise PlotError(f"unknown language {lang!r}; expected 'bg' or 'en'")
+    return Catalog(COMMON, lang, load_catalog_entries(COMMON))(key)
+
+
 def _need(data: pd.DataFrame, *columns: str | None) -> None:
     if not isinstance(data, pd.DataFrame):
         raise PlotError(f"data must be a pandas DataFrame, got {type(data).__name__}")
@@ -457,7 +466,8 @@ def likert_bars(
     lang : {"bg", "en"}
         Number format of the percentage labels.
     title, xlabel, dont_know_title, legend_title : str, optional
-        Translated texts (e.g. ``t("label_share_substantive")``, ``t("label_dont_know")``).
+        Translated texts. ``xlabel`` and ``dont_know_title`` default to the common
+        catalog's ``label_share_substantive`` and ``label_dont_know`` in ``lang``.
     n_label : str
         Text before the count, e.g. ``"n"``.
     min_label_share : float
@@ -491,6 +501,10 @@ def likert_bars(
     >>> close(fig)
     """
     prepared = _likert_prepare(counts, item, category, count, dont_know, order, sort, n_count)
+    if xlabel is None:
+        xlabel = _common(lang, "label_share_substantive")
+    if dont_know_title is None:
+        dont_know_title = _common(lang, "label_dont_know")
     categories, items, shares = prepared.categories, prepared.items, prepared.shares
     n_substantive, n_all = prepared.n_substantive, prepared.n_all
     k = len(categories)
@@ -683,8 +697,8 @@ def paired_change(
     after: str,
     unit: str | None = None,
     kind: str = "dumbbell",
-    labels: tuple[str, str] = ("Before", "After"),
-    mean_label: str = "Mean change",
+    labels: tuple[str, str] | None = None,
+    mean_label: str | None = None,
     lang: str = "en",
     digits: int = 2,
     title: str | None = None,
@@ -698,6 +712,8 @@ def paired_change(
     line, units sorted by change (largest gain on top), mean change in the title area.
     ``kind="slope"``: a slopegraph of every row (thin grey lines) with the mean as a
     thick line; it needs at least 5 rows because each line shows one unit.
+    ``labels`` (before, after) and ``mean_label`` default to the common catalog's
+    ``label_before``, ``label_after`` and ``label_mean_change`` in ``lang``.
 
     Examples
     --------
@@ -710,6 +726,10 @@ def paired_change(
     >>> close(ax)
     """
     _need(data, before, after, unit)
+    if labels is None:
+        labels = (_common(lang, "label_before"), _common(lang, "label_after"))
+    if mean_label is None:
+        mean_label = _common(lang, "label_mean_change")
     if kind not in ("dumbbell", "slope"):
         raise PlotError(f"kind must be 'dumbbell' or 'slope', got {kind!r}")
     pre, post = _numeric(data, before), _numeric(data, after)
@@ -983,8 +1003,8 @@ def tornado(
     low: str = "low",
     high: str = "high",
     base: float | str | None = None,
-    low_label: str = "Low",
-    high_label: str = "High",
+    low_label: str | None = None,
+    high_label: str | None = None,
     lang: str = "en",
     digits: int = 2,
     title: str | None = None,
@@ -997,7 +1017,8 @@ def tornado(
     by swing ``|high - low|``, largest on top (ties by name). ``base`` is the outcome with
     every input at its base value: a number, or the name of a column holding it (one
     value for all rows, as in ``participation.weight_tornado``'s ``score_base``); default
-    the median of all low and high outcomes.
+    the median of all low and high outcomes. ``low_label`` / ``high_label`` name the two
+    bar colours (default: the common catalog's ``label_low`` / ``label_high``).
 
     Examples
     --------
@@ -1010,6 +1031,8 @@ def tornado(
     >>> close(ax)
     """
     _need(frame, variable, low, high)
+    low_label = _common(lang, "label_low") if low_label is None else low_label
+    high_label = _common(lang, "label_high") if high_label is None else high_label
     lo, hi = _numeric(frame, low), _numeric(frame, high)
     if np.isnan(lo).any() or np.isnan(hi).any():
         raise PlotError(f"{low} and {high} must be numbers in every row")
@@ -1258,6 +1281,7 @@ def status_timeline(
     status: str = "status",
     status_labels: Mapping[str, str] | None = None,
     periods: Sequence[Any] | None = None,
+    lang: str = "en",
     title: str | None = None,
     xlabel: str | None = None,
     legend_title: str | None = None,
@@ -1268,7 +1292,7 @@ def status_timeline(
     Status codes are ``on_track``, ``at_risk``, ``off_track``, ``no_data``; each cell
     also carries a symbol (✓ ! ✗ –) so the chart reads without colour. Missing
     indicator × period combinations are drawn as ``no_data``. ``status_labels`` maps the
-    codes to translated legend texts (e.g. ``{"on_track": t("status_on_track"), ...}``).
+    codes to legend texts; by default the common catalog's ``status_*`` labels in ``lang``.
 
     Examples
     --------
@@ -1292,7 +1316,7 @@ def status_timeline(
         (str(r[0]), r[1]): (str(r[2]) if pd.notna(r[2]) else "no_data")
         for r in frame[[indicator, period, status]].itertuples(index=False, name=None)
     }
-    labels = {**{k: k.replace("_", " ") for k in STATUS_ORDER}, **(status_labels or {})}
+    labels = {**{k: _common(lang, f"status_{k}") for k in STATUS_ORDER}, **(status_labels or {})}
     with style():
         ax = _new_ax(
             ax, (max(5.0, 1.6 + 0.9 * len(cols) + 2.0), max(2.0, 0.5 * len(indicators) + 1.3))
