@@ -388,3 +388,18 @@ def test_generator_deterministic_and_valid(tmp_path):
     path = tmp_path / "monitoring_log.csv"
     log.to_csv(path, index=False)
     io.validate_file(path, "monitoring_log")  # raises DataError on any problem
+
+
+def test_bundled_demo_data_recovers_truth(framework):
+    """The bundled data/raw log, read through its codebook, gives back the planted trends."""
+    raw = paths.resolve("data/raw")
+    if not (raw / "truth.json").is_file():
+        pytest.skip("bundled demonstration data not generated")
+    truth = yaml.safe_load((raw / "truth.json").read_text(encoding="utf-8"))["monitoring"]
+    log = io.read_survey(raw / "monitoring_log.csv", "monitoring_log")
+    assert len(log) == truth["n_events"]
+    v = M.compute_indicators(log, framework)
+    tr = M.trend(log, v, framework).set_index("indicator")
+    assert tr.loc["consult_30d_share", "change"] == "improving"
+    assert tr.loc["request_median_days", "change"] == "improving"
+    assert v["quarter"].drop_duplicates().tolist() == truth["quarters"]

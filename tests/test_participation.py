@@ -461,3 +461,20 @@ def test_recommendations_prioritised(model, synthetic):
     assert gap_mech["impact"].max() == 1.0
     assert not gap_mech["key"].eq("open_information").any()  # information cells are no gap here
     assert rec["recommendation"].str.contains("[а-я]", regex=True).all()
+
+
+def test_bundled_demo_data_recovers_truth(model):
+    """The bundled data/raw files, read through their codebooks, give back the planted effects."""
+    raw = paths.resolve("data/raw")
+    if not (raw / "truth.json").is_file():
+        pytest.skip("bundled demonstration data not generated")
+    from ruse_research import io
+
+    truth = yaml.safe_load((raw / "truth.json").read_text(encoding="utf-8"))["panel"]
+    panel = io.read_survey(raw / "panel.csv", "panel")
+    weights = io.read_survey(raw / "panel_weights.csv", "panel_weights")
+    cs = P.composite_scores(panel, weights, model)
+    assert cs["mechanism"].head(2).tolist() == truth["top_two_mechanisms"]
+    w = P.mean_weights(weights, model).sort_values("weight", ascending=False)
+    assert set(w["criterion"].head(2)) == set(truth["heaviest_two_criteria"])
+    assert len(panel) == truth["n_raters"] * truth["n_mechanisms"]
