@@ -141,3 +141,25 @@ def test_refresh_leaves_a_failing_notebook_unchanged(project, capsys):
     assert "FAILED notebooks/90_standin.ipynb: cell 4 (In [3]): ValueError: planted failure" in out
     assert notebook.read_bytes() == before
     assert sorted(p.name for p in notebook.parent.iterdir()) == ["90_standin.ipynb"]
+
+
+def test_forked_kernels_give_the_same_notebook_as_fresh_kernels(project, monkeypatch, capsys):
+    """Kernels forked from the zygote (preloaded pandas, pyplot, inline backend...) must behave
+    exactly like `python -m ipykernel_launcher`: same outputs, byte for byte."""
+    from ruse_research import runner
+
+    notebook = project / "notebooks" / "90_standin.ipynb"
+    monkeypatch.setenv(runner.NO_ZYGOTE_ENV, "1")
+    assert cli.main(["refresh"]) == 0
+    fresh = notebook.read_bytes()
+    monkeypatch.delenv(runner.NO_ZYGOTE_ENV)
+    with runner.kernel_zygote() as in_use:
+        assert in_use
+        assert cli.main(["refresh"]) == 0  # nested: this refresh starts and uses its own zygote
+    forked = notebook.read_bytes()
+    assert forked == fresh
+    nb = json.loads(forked)
+    left_open = next(c for c in nb["cells"] if "plt.plot" in "".join(c["source"]))
+    assert [o["output_type"] for o in left_open["outputs"]] == ["display_data"]
+    assert "image/png" in left_open["outputs"][0]["data"]  # the inline backend showed the open figure
+    capsys.readouterr()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -146,4 +147,7 @@ def test_kernel_start_failures_are_retried(project, monkeypatch, tmp_path):
     manager = attempts[0]()
     assert manager.transport == "ipc"
     assert manager.format_kernel_cmd([])[:3] == [sys.executable, "-m", "ipykernel_launcher"]
-    assert os.path.dirname(manager.connection_file) != os.path.dirname(attempts[1]().connection_file)
+    other = attempts[1]()
+    assert os.path.dirname(manager.connection_file) != os.path.dirname(other.connection_file)
+    for unused in (manager, other):
+        shutil.rmtree(unused._private_dir)

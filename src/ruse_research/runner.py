@@ -488,6 +488,227 @@ def outputs_lock(outputs: Path) -> Iterator[None]:
 # --------------------------------------------------------------------------- execution
 
 
+# --------------------------------------------------------------------------- kernel zygote
+#
+# Starting a kernel costs a new interpreter that imports ipykernel, then the notebook imports
+# pandas, scipy... For many short runs that import time dominates. The zygote is one process
+# that imports those libraries once and forks a fresh kernel for every run (the idea of
+# multiprocessing's forkserver). jupyter_client still manages an ordinary child process: a tiny
+# client that asks the zygote to fork, passes its stdin/stdout/stderr, forwards signals and
+# exits with the kernel's exit code. If the zygote is unavailable the client simply execs
+# ``python -m ipykernel_launcher``. matplotlib's inline backend is preloaded without a shell, so
+# each forked kernel connects it to its own shell right after start-up (what importing it in a
+# fresh kernel does); tests/test_cli.py checks that both ways give byte-identical notebooks.
+
+ZYGOTE_ENV = "RUSE_RESEARCH_KERNEL_ZYGOTE"
+NO_ZYGOTE_ENV = "RUSE_RESEARCH_NO_ZYGOTE"
+ZYGOTE_PRELOAD = (
+    "ipykernel.kernelapp", "ipykernel.ipkernel", "IPython", "zmq", "tornado", "jupyter_client",
+    "numpy", "pandas", "scipy", "scipy.stats", "statsmodels.api", "yaml", "matplotlib",
+    "matplotlib.pyplot", "matplotlib_inline.backend_inline", "seaborn", "pingouin", "openpyxl",
+    # the helper package itself (the project's own src/, first on PYTHONPATH)
+    "ruse_research.report", "ruse_research.plots", "ruse_research.io", "ruse_research.codebook",
+    "ruse_research.scales", "ruse_research.compare", "ruse_research.weighting", "ruse_research.text",
+    "ruse_research.disclosure", "ruse_research.participation", "ruse_research.monitoring",
+)
+
+_KERNEL_CLIENT = r"""
+import json, os, signal, socket, sys
+path, args = sys.argv[1], sys.argv[2:]
+try:
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    conn.connect(path)
+    request = json.dumps({"argv": args, "cwd": os.getcwd(), "env": dict(os.environ)}).encode() + b"\n"
+    socket.send_fds(conn, [request], [0, 1, 2])
+    reader = conn.makefile("rb")
+    pid = int(reader.readline())
+except (OSError, ValueError):
+    os.execv(sys.executable, [sys.executable, "-m", "ipykernel_launcher", *args])
+def forward(signum, frame):
+    try:
+        os.kill(pid, signum)
+    except OSError:
+        pass
+for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
+    signal.signal(number, forward)
+line = reader.readline()
+sys.exit(int(line) if line.strip() else 1)
+"""
+
+
+def _connect_matplotlib_to_shell() -> None:
+    """Do in a forked kernel what importing pyplot and the inline backend does in a fresh one."""
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].install_repl_displayhook()
+    if "matplotlib_inline.backend_inline" in sys.modules:
+        sys.modules["matplotlib_inline.backend_inline"]._enable_matplotlib_integration()
+
+
+def _zygote_child(server, selector, conn, fds: list[int], request: dict) -> None:
+    """In the forked child: become an ordinary ipykernel for the client's connection file."""
+    import signal
+
+    code = 1
+    try:
+        selector.close()
+        server.close()
+        conn.close()
+        for target, fd in zip((0, 1, 2), fds, strict=False):
+            os.dup2(fd, target)
+            os.close(fd)
+        for number in (signal.SIGTERM, signal.SIGCHLD):
+            signal.signal(number, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        # IPKernelApp read JPY_PARENT_PID when the zygote imported it; give it the client's value
+        argv = [*request["argv"], f"--IPKernelApp.parent_handle={request['env'].get('JPY_PARENT_PID') or 1}"]
+        sys.argv = ["ipykernel_launcher", *argv]
+        from ipykernel.kernelapp import IPKernelApp
+
+        app = IPKernelApp.instance()
+        app.initialize(argv)
+        _connect_matplotlib_to_shell()
+        app.start()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
+
+
+def _zygote_main(socket_path: str) -> None:
+    """Preload the kernel's libraries, then fork one kernel per client until told to stop."""
+    import importlib
+    import selectors
+    import signal
+    import socket
+
+    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    for name in ZYGOTE_PRELOAD:
+        try:
+            importlib.import_module(name)
+        except Exception:  # a missing optional library only costs speed
+            pass
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(socket_path)
+    server.listen(64)
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    print("ready", flush=True)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    parent = os.getppid()
+    selector = selectors.DefaultSelector()
+    selector.register(server, selectors.EVENT_READ, None)
+    children: dict[int, socket.socket] = {}
+    while not stopping and os.getppid() == parent:
+        for key, _ in selector.select(timeout=0.2):
+            if key.data is None:
+                conn, _ = server.accept()
+                try:
+                    message, fds, _, _ = socket.recv_fds(conn, 1 << 20, 3)
+                    while message and not message.endswith(b"\n"):
+                        more = conn.recv(1 << 20)
+                        if not more:
+                            break
+                        message += more
+                    request = json.loads(message)
+                except (OSError, ValueError):
+                    conn.close()
+                    continue
+                pid = os.fork()
+                if pid == 0:
+                    _zygote_child(server, selector, conn, fds, request)
+                for fd in fds:
+                    os.close(fd)
+                conn.sendall(f"{pid}\n".encode())
+                children[pid] = conn
+                selector.register(conn, selectors.EVENT_READ, pid)
+            else:  # the client went away (killed by jupyter_client): stop its kernel too
+                pid = key.data
+                try:
+                    gone = not key.fileobj.recv(1)
+                except OSError:
+                    gone = True
+                if gone:
+                    selector.unregister(key.fileobj)
+                    key.fileobj.close()
+                    children.pop(pid, None)
+                    with contextlib.suppress(OSError):
+                        os.kill(pid, signal.SIGKILL)
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                break
+            conn = children.pop(pid, None)
+            if conn is not None:
+                with contextlib.suppress(OSError):
+                    conn.sendall(f"{os.waitstatus_to_exitcode(status)}\n".encode())
+                selector.unregister(conn)
+                conn.close()
+    for pid in children:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+
+
+@contextlib.contextmanager
+def kernel_zygote(while_starting: Callable[[], None] | None = None, timeout: float = 300.0) -> Iterator[bool]:
+    """Run a kernel zygote for the duration of the block; yields whether it is in use.
+
+    Kernels started meanwhile (in this process or in forked workers) are forked from it.
+    ``while_starting`` runs while the zygote imports its libraries (the runner preloads its own
+    there). Set ``RUSE_RESEARCH_NO_ZYGOTE=1`` to start every kernel as a new interpreter instead.
+    """
+    import select
+    import subprocess
+    import tempfile
+
+    if os.environ.get(NO_ZYGOTE_ENV) or not hasattr(os, "fork"):
+        if while_starting is not None:
+            while_starting()
+        yield False
+        return
+    folder = tempfile.mkdtemp(prefix="rr-z", dir="/tmp" if os.path.isdir("/tmp") else None)
+    socket_path = os.path.join(folder, "z.sock")
+    process = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from ruse_research.runner import _zygote_main; _zygote_main(sys.argv[1])",
+         socket_path],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, start_new_session=True,
+    )
+    try:
+        if while_starting is not None:
+            while_starting()
+        ready, _, _ = select.select([process.stdout], [], [], timeout)
+        line = process.stdout.readline().strip() if ready else b""
+        if line == b"ready":
+            os.environ[ZYGOTE_ENV] = socket_path
+            yield True
+        else:
+            yield False
+    finally:
+        os.environ.pop(ZYGOTE_ENV, None)
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        process.stdout.close()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def _isolated_kernel_manager_class():
     """A kernel manager that uses IPC sockets in a private folder and this interpreter.
 
@@ -508,7 +729,11 @@ def _isolated_kernel_manager_class():
             super().__init__(**kwargs)
 
         def format_kernel_cmd(self, extra_arguments=None):
-            return [sys.executable, "-m", "ipykernel_launcher", "-f", self.connection_file, *(extra_arguments or [])]
+            arguments = ["-f", self.connection_file, *(extra_arguments or [])]
+            zygote = os.environ.get(ZYGOTE_ENV)
+            if zygote:
+                return [sys.executable, "-c", _KERNEL_CLIENT, zygote, *arguments]
+            return [sys.executable, "-m", "ipykernel_launcher", *arguments]
 
         async def _async_cleanup_resources(self, restart: bool = False) -> None:
             await super()._async_cleanup_resources(restart=restart)
@@ -944,21 +1169,22 @@ def run_study(
                     "synthetic": any(provenance.is_synthetic(p) for p in run.inputs.values()),
                     "root": str(root), "outputs": str(outputs),
                 })
-            _preload_heavy_modules()
-            total = len(specs)
-            done = [0]
+            _kernel_environment(root)
+            with kernel_zygote(while_starting=_preload_heavy_modules):
+                total = len(specs)
+                done = [0]
 
-            def report_progress(result: dict) -> None:
-                done[0] += 1
-                prefix = f"[{done[0]}/{total}]"
-                if result["status"] == "ok":
-                    echo(f"{prefix} ok     {result['run']} in {result['duration_s']:.1f} s")
-                else:
-                    echo(f"{prefix} FAILED {result['run']}: {describe_error(result['error'])}")
+                def report_progress(result: dict) -> None:
+                    done[0] += 1
+                    prefix = f"[{done[0]}/{total}]"
+                    if result["status"] == "ok":
+                        echo(f"{prefix} ok     {result['run']} in {result['duration_s']:.1f} s")
+                    else:
+                        echo(f"{prefix} FAILED {result['run']}: {describe_error(result['error'])}")
 
-            for result in _map_jobs(execute_run, specs, jobs, report_progress):
-                result["reason"] = next(p.reason for p in to_run if p.run.name == result["run"])
-                results[result["run"]] = result
+                for result in _map_jobs(execute_run, specs, jobs, report_progress):
+                    result["reason"] = next(p.reason for p in to_run if p.run.name == result["run"])
+                    results[result["run"]] = result
         from ruse_research import htmlreport
 
         htmlreport.write_index(outputs, [p.run for p in plans], results)
@@ -1096,7 +1322,7 @@ def refresh_notebooks(
     specs = [{"notebook": str(p), "name": _rel(p, root), "root": str(root)} for p in targets]
     for spec in specs:
         echo(f"refreshing {spec['name']}")
-    _preload_heavy_modules()
+    _kernel_environment(root)
 
     def report(result: dict) -> None:
         if result["status"] == "ok":
@@ -1104,5 +1330,6 @@ def refresh_notebooks(
         else:
             echo(f"FAILED {result['run']}: {describe_error(result['error'])} (notebook left unchanged)")
 
-    results = _map_jobs(refresh_one, specs, max(1, jobs or os.cpu_count() or 1), report)
+    with kernel_zygote(while_starting=_preload_heavy_modules):
+        results = _map_jobs(refresh_one, specs, max(1, jobs or os.cpu_count() or 1), report)
     return 1 if any(r["status"] != "ok" for r in results) else 0
