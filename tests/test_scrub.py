@@ -59,6 +59,8 @@ PLANTED = [
     ("поща: ivan маймунка abv.bg", "ivan маймунка", "[EMAIL]"),
     ("поща: petya {at} yahoo {dot} com", "petya", "[EMAIL]"),
     ("кирилица в адреса: иван@abv.bg", "иван@", "[EMAIL]"),
+    ("ГЛАВНИ: IVAN@ABV.BG", "IVAN@", "[EMAIL]"),
+    ("кирилски домейн: иван@абв.бг", "иван@абв", "[EMAIL]"),
     # --- phones: mobile -----------------------------------------------------------------
     ("Обадете се на 0888 123 456 утре", "123 456", "[PHONE]"),
     ("GSM 0888123456", "0888123456", "[PHONE]"),
@@ -72,6 +74,9 @@ PLANTED = [
     ("моб. 0988 765 432", "765 432", "[PHONE]"),
     ("моб. 0888.123.456", "0888.123", "[PHONE]"),
     ("(+359) 887 654 321", "654 321", "[PHONE]"),
+    ("тел. +359 (0) 888 123 456", "888 123 456", "[PHONE]"),
+    ("тел. 0888 - 123 - 456", "123 - 456", "[PHONE]"),
+    ("тел:0888123456,0899123456", "0899123456", "[PHONE]"),
     # --- phones: landlines --------------------------------------------------------------
     ("Ruse: 082 123 456", "123 456", "[PHONE]"),
     ("Ruse: 082/123-456", "123-456", "[PHONE]"),
@@ -96,6 +101,7 @@ PLANTED = [
     (f"сметка {IBAN_BG}", "BNBG9661", "[IBAN]"),
     (f"сметка {spaced(IBAN_BG)}.", "BNBG 9661", "[IBAN]"),
     (f"сметка {IBAN_BG.lower()}", "bnbg9661", "[IBAN]"),
+    (f"сметка {spaced(IBAN_BG).lower()}", "bnbg 9661", "[IBAN]"),
     (f"Konto {spaced(IBAN_DE)}", "3704 0044", "[IBAN]"),
     (f"account {IBAN_GB}", "WEST1234", "[IBAN]"),
     (f"compte {spaced(IBAN_FR)}", "2004 1010", "[IBAN]"),
@@ -107,6 +113,7 @@ PLANTED = [
     ("http://example.bg/profile?id=42.", "example.bg", "[URL]"),
     ("www.my-blog.bg/за-мен", "my-blog", "[URL]"),
     ("(https://t.me/ivan_ruse)", "ivan_ruse", "[URL]"),
+    ("профил: facebook.com/ivan.petrov.75", "ivan.petrov", "[URL]"),
 ]
 
 NAMES = ["Иван Петров", "Мария Колева", "Георги"]

@@ -775,7 +775,13 @@ def _shorten(s: str, max_chars: int) -> str:
 PLACEHOLDERS = ("[EMAIL]", "[PHONE]", "[EGN]", "[IBAN]", "[URL]", "[NAME]")
 """The typed placeholders :func:`scrub` writes."""
 
-_URL = re.compile(r"(?:(?:https?|ftp)://|www\.)[^\s<>\"'«»„“”]+", re.IGNORECASE)
+_URL = re.compile(
+    r"(?:(?:https?|ftp)://|www\.)[^\s<>\"'«»„“”]+"
+    # a bare domain followed by a path ("facebook.com/ivan.petrov"): the path names a page,
+    # often a person's profile; a bare domain alone ("strategy.bg") is kept
+    r"|(?<![\w@.-])[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:bg|com|net|org|eu|info|io|me|tv|ly)/[^\s<>\"'«»„“”]+",
+    re.IGNORECASE,
+)
 _EMAIL = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}", re.UNICODE)
 # Obfuscated addresses: "ivan at abv.bg", "ivan [at] abv [dot] bg", "ivan(at)abv.bg",
 # "ivan маймунка abv точка bg". To stay safe with ordinary words, the local part must be
@@ -1061,7 +1067,9 @@ def scrub(s: object, names: Iterable[str] | None = None, *, guess_names: bool = 
 
     Replaced, in this order:
 
-    * ``[URL]`` — ``http://``, ``https://``, ``ftp://`` and ``www.`` addresses.
+    * ``[URL]`` — ``http://``, ``https://``, ``ftp://`` and ``www.`` addresses, and bare
+      domains followed by a path ("facebook.com/ivan.petrov"); a bare domain alone
+      ("strategy.bg") stays.
     * ``[EMAIL]`` — e-mail addresses, also obfuscated ones ("ivan at abv.bg",
       "ivan [at] abv [dot] bg", "ivan маймунка abv.bg"; domain must end in a common TLD).
     * ``[IBAN]`` — IBANs of any country, spaced or not, with a valid mod-97 check
