@@ -114,3 +114,19 @@ def test_catalog_and_params_load(lang):
 
     run = runner.load_run(paths.resolve(f"params/staff_attitudes.{lang}.yaml"))
     assert run.parameters["lang"] == lang
+
+
+def test_notebook_parameters_cell_defaults():
+    import nbformat
+
+    from ruse_research import runner
+
+    nb = nbformat.read(paths.resolve("notebooks/01_staff_attitudes.ipynb"), as_version=4)
+    first_code = next(c for c in nb.cells if c.cell_type == "code")
+    assert "parameters" in first_code.metadata.get("tags", [])
+    defaults = runner.parse_parameters_cell(first_code.source)
+    assert defaults["lang"] == "en"
+    assert defaults["staff_path"] == "data/raw/staff.csv"
+    assert defaults["staff_list_size"] is None
+    # no markdown cells: the HTML report would show them in one language only
+    assert not [c for c in nb.cells if c.cell_type == "markdown"]
