@@ -312,11 +312,23 @@ class ThemeSet:
 
     @property
     def ids(self) -> list[str]:
-        """Theme ids in dictionary order, without the not-coded bucket."""
+        """Theme ids in dictionary order, without the not-coded bucket.
+
+        Examples
+        --------
+        >>> load_themes("recommendation_themes").ids[:2]
+        ['e_services', 'transparency_information']
+        """
         return [t.id for t in self.themes]
 
     def label(self, theme_id: str, lang: str = "en") -> str:
-        """Label of a theme (or of :data:`NOT_CODED`) in ``lang`` ("bg" or "en")."""
+        """Label of a theme (or of :data:`NOT_CODED`) in ``lang`` ("bg" or "en").
+
+        Examples
+        --------
+        >>> load_themes("recommendation_themes").label("not_coded", "bg")
+        'Не е кодирано'
+        """
         if lang not in ("bg", "en"):
             raise TextError(f"language must be 'bg' or 'en', got {lang!r}")
         if theme_id == NOT_CODED:
@@ -327,7 +339,13 @@ class ThemeSet:
         raise TextError(f"unknown theme {theme_id!r}; known: {', '.join(self.ids)}")
 
     def labels(self, lang: str = "en") -> dict[str, str]:
-        """``{theme id: label}`` for every theme and the not-coded bucket."""
+        """``{theme id: label}`` for every theme and the not-coded bucket.
+
+        Examples
+        --------
+        >>> load_themes("recommendation_themes").labels("en")["e_services"]
+        'E-services and online access'
+        """
         return {i: self.label(i, lang) for i in [*self.ids, NOT_CODED]}
 
 
