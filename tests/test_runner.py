@@ -265,3 +265,18 @@ def test_end_to_end_two_runs_in_parallel(project, capsys):
     assert "skipped standin.bg (unchanged)" in out and "skipped standin.en (unchanged)" in out
     assert "running" not in out
     assert "skipped-cached" in (outputs / "index.html").read_text(encoding="utf-8")
+
+
+def test_index_lists_every_run_even_when_one_is_selected(project, monkeypatch):
+    def fake_execute(spec):
+        run_dir = Path(spec["outputs"]) / spec["run"]
+        run_dir.mkdir(parents=True)
+        return {"run": spec["run"], "status": "ok", "duration_s": 0.5, "error": None, "tables": [], "figures": []}
+
+    monkeypatch.setattr(runner, "execute_run", fake_execute)
+    monkeypatch.setattr(runner, "_preload_heavy_modules", lambda: None)
+    monkeypatch.setenv(runner.NO_ZYGOTE_ENV, "1")
+    assert cli.main(["run", "standin.en"]) == 0
+    index = (project / "outputs" / "index.html").read_text(encoding="utf-8")
+    assert "<code>standin.en</code>" in index and "<code>standin.bg</code>" in index
+    assert "not run" in index

@@ -1187,12 +1187,28 @@ def run_study(
                     results[result["run"]] = result
         from ruse_research import htmlreport
 
-        htmlreport.write_index(outputs, [p.run for p in plans], results)
+        htmlreport.write_index(outputs, _runs_for_index(root, plans, store), results)
         echo(f"index: {outputs / 'index.html'}")
     failed = sorted(name for name, r in results.items() if r["status"] == "failed")
     for name in failed:
         echo(f"run {name} failed: {describe_error(results[name]['error'])}; see {outputs / name / 'failed' / 'report.html'}")
     return RunOutcome(results=results, exit_code=1 if failed else 0)
+
+
+def _runs_for_index(root: Path, plans: list[Plan], store: cache.FileHashStore) -> list[Run]:
+    """Every run of the project for the index: the planned ones plus the others that load."""
+    planned = {plan.run.name: plan.run for plan in plans}
+    runs = []
+    for params_file in discover_runs(root):
+        name = params_file.name[: -len(".yaml")]
+        if name in planned:
+            runs.append(planned[name])
+            continue
+        try:
+            runs.append(load_run(params_file, store, root))
+        except RuseError:
+            continue  # `ruse-research list` shows why; the index lists runs that can run
+    return runs
 
 
 def describe_error(error: dict | None) -> str:
