@@ -403,3 +403,18 @@ def test_bundled_demo_data_recovers_truth(framework):
     assert tr.loc["consult_30d_share", "change"] == "improving"
     assert tr.loc["request_median_days", "change"] == "improving"
     assert v["quarter"].drop_duplicates().tolist() == truth["quarters"]
+
+
+def test_filled_template_validates_and_computes(framework, tmp_path):
+    """A monitor's first row in the empty template is a valid log the indicators accept."""
+    header = paths.resolve("data/templates/monitoring_log_template.csv").read_text(encoding="utf-8")
+    filled = tmp_path / "monitoring_log.csv"
+    filled.write_text(header.rstrip("\n") + "\nE0001,2019-02-04,1,30,1,3,,,,,,\n", encoding="utf-8")
+    io.validate_file(filled, "monitoring_log")
+    log = io.read_survey(filled, "monitoring_log")
+    v = M.compute_indicators(log, framework).set_index(["indicator", "quarter"])
+    assert v.loc[("consult_30d_share", "2019Q1"), "value"] == 1.0
+    assert v.loc[("consult_30d_share", "2019Q1"), "n"] == 1
+    assert math.isnan(v.loc[("consult_30d_share", "2019Q2"), "value"])
+    card = M.scorecard(v.reset_index(), framework, as_of="2019Q2").set_index("indicator")
+    assert card.loc["consult_30d_share", "status"] == "no_data"
