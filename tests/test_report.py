@@ -450,9 +450,10 @@ def test_json_value_is_strict_json():
         float("nan"),
         "x",
         (1, "a"),
+        np.datetime64("NaT"),
     ]
     out = [report._json_value(v) for v in values]
-    assert out == [3, None, None, "2020-01-02T00:00:00", True, None, "x", [1, "a"]]
+    assert out == [3, None, None, "2020-01-02T00:00:00", True, None, "x", [1, "a"], None]
     json.dumps(out, allow_nan=False)
     assert not any(isinstance(v, float) and math.isnan(v) for v in out)
 

@@ -341,12 +341,16 @@ def texts(study: str, lang: str) -> Catalog:
 
 # ======================================================================== numbers
 def _is_na(x: Any) -> bool:
-    if x is None or x is pd.NA or x is pd.NaT:
+    """True for None, NaN, ``<NA>``, NaT (pandas or numpy) scalars; False for anything else."""
+    if x is None:
         return True
+    if isinstance(x, (str, bytes, list, tuple, dict)):
+        return False
     try:
-        return bool(isinstance(x, numbers.Number) and not isinstance(x, bool) and math.isnan(x))
+        result = pd.isna(x)
     except (TypeError, ValueError):
         return False
+    return bool(result) if isinstance(result, (bool, np.bool_)) else False
 
 
 def _group(int_digits: str, lang: str) -> str:
