@@ -15,8 +15,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ruse_research import paths
-from ruse_research.synthetic import DEFAULT_SEED, is_synthetic, stakeholders, texts, write
+from ruse_research import paths, scales
+from ruse_research.synthetic import (
+    DEFAULT_SEED,
+    SyntheticError,
+    generate,
+    is_synthetic,
+    staff as staff_module,
+    stakeholders,
+    texts,
+    write,
+)
+from ruse_research.synthetic.common import DONT_KNOW, inject_nonresponse
 
 RAW = paths.resolve("data/raw")
 
@@ -295,6 +305,57 @@ def test_responsiveness_drives_trust(stake, truth):
     slope = np.polyfit(resp[ok], citizens.loc[ok, "trust_ra"], 1)[0]
     planted = truth["stakeholders"]["trust_driver"]["slope"]["1"]
     assert slope == pytest.approx(planted, abs=0.2)
+
+
+def test_generate_only_keeps_each_module_stream():
+    full, truth = generate(11)
+    part, part_truth = generate(11, only=["staff"])
+    assert sorted(part) == ["staff"]
+    pd.testing.assert_frame_equal(part["staff"], full["staff"])
+    assert part_truth["staff"] == truth["staff"]
+    assert "perception_gap" not in part_truth  # needs both surveys
+    with pytest.raises(SyntheticError, match="unknown module"):
+        generate(11, only=["staf"])
+
+
+def test_staff_truth_scores_answers_as_the_package_does():
+    # the Monte Carlo truths must use the notebooks' score: mean of the answered items,
+    # at least half of them answered, reverse keys 6 - x
+    rng = np.random.default_rng(4)
+    answers = {c: np.where(rng.random(300) < 0.35, np.nan, rng.integers(1, 6, 300)).astype(float)
+               for c in staff_module.ATT_ITEMS}
+    ours = staff_module._score(answers, staff_module.ATT_ITEMS, staff_module.ATT_REVERSED)
+    package = scales.score(pd.DataFrame(answers), staff_module.ATT_ITEMS,
+                           reverse=staff_module.ATT_REVERSED, scale_min=1, scale_max=5)
+    assert np.isnan(ours).sum() > 10  # the half rule is exercised
+    np.testing.assert_allclose(ours, package.to_numpy(), equal_nan=True)
+
+
+def test_trust_driver_truth_is_what_a_complete_case_analysis_estimates():
+    # Independent check of the exact expectation over missingness patterns: put the
+    # generator's own item non-response on a whole citizen population several times, score
+    # with ruse_research.scales.score (half rule), fit OLS on the complete cases.
+    rng = np.random.default_rng(8)
+    ans = stakeholders._answers(rng, stakeholders.citizen_population(), 1, 1)["answers"]
+    planted = stakeholders._summaries(ans)["trust_on_responsiveness_slope"]
+    trust = ans["trust_ra"].astype(float)
+    complete = np.polyfit(stakeholders._scale_mean(ans, stakeholders.RESP_ITEMS), trust, 1)[0]
+    slopes = []
+    for _ in range(4):
+        items = {}
+        for col in stakeholders.RESP_ITEMS:
+            dk, blank = stakeholders.NONRESPONSE[col]
+            codes = inject_nonresponse(rng, ans[col], blank=blank, dont_know=dk,
+                                       refused=stakeholders.REFUSED_RATE)
+            values = codes.to_numpy(dtype=float, na_value=np.nan)
+            items[col] = np.where(values >= DONT_KNOW, np.nan, values)
+        score = scales.score(pd.DataFrame(items), stakeholders.RESP_ITEMS).to_numpy()
+        ok = np.isfinite(score)
+        slopes.append(np.polyfit(score[ok], trust[ok], 1)[0])
+    simulated = float(np.mean(slopes))
+    # the missing items attenuate the slope by about 0.01; the truth must carry that
+    assert complete - simulated > 0.006
+    assert simulated == pytest.approx(planted, abs=0.002)
 
 
 def test_scales_are_reliable(staff, stake):
