@@ -324,3 +324,18 @@ def test_kruskal_all_tied_gives_zero_without_warnings():
         res = compare.kruskal_wallis(df, "v", "g").iloc[0]
     assert res["H"] == 0 and res["p"] == 1 and res["epsilon_sq"] == 0
     assert math.isnan(res["ci_low"]) and math.isnan(res["ci_high"])
+
+
+def test_rank_biserial_ci_at_perfect_separation_is_not_degenerate():
+    df = pd.DataFrame({"v": [1, 2, 3, 4, 5, 6, 7, 8], "g": list("aaaabbbb")})
+    row = compare.mann_whitney(df, "v", "g").iloc[0]
+    assert row["r_rb"] == -1.0
+    # half-count centre 2 * 0.5 / 16 - 1, Fisher z with se = sqrt(9 / 48); outer bound -1
+    se = math.sqrt(9 / 48)
+    centre = math.atanh(-1 + 1 / 16)
+    assert row["ci_low"] == -1.0
+    assert row["ci_high"] == pytest.approx(math.tanh(centre + 1.959964 * se))
+    assert row["ci_high"] < 0
+    one = pd.DataFrame({"pre": [1, 2, 3], "post": [1, 2, 4]})  # a single non-zero change
+    res = compare.wilcoxon_paired(one, "pre", "post").iloc[0]
+    assert res["r_rb"] == 1.0 and res["ci_high"] == 1.0 and res["ci_low"] < -0.9

@@ -140,13 +140,26 @@ def _groups(
     return kept, arrays, dropped
 
 
-def _fisher_ci(r: float, se: float, ci: float) -> tuple[float, float]:
-    """Interval for a correlation-type effect via Fisher's z: tanh(atanh(r) -/+ q * se)."""
+def _fisher_ci(r: float, se: float, ci: float, cells: float | None = None) -> tuple[float, float]:
+    """Interval for a correlation-type effect via Fisher's z: tanh(atanh(r) -/+ q * se).
+
+    At |r| = 1 the z scale is infinite and the interval would collapse onto the estimate.
+    For rank-biserial correlations ``cells`` is the number of pair comparisons behind r
+    (n1 * n2, or m(m+1)/2 signed-rank units); the interval is then centred on the half-count
+    value +/-(1 - 1/cells), as if half a comparison had gone the other way, and its outer
+    bound is +/-1, so it still holds the reported estimate of +/-1.
+    """
     if not np.isfinite(r) or not np.isfinite(se):
         return float("nan"), float("nan")
+    limit = 1 - 1 / cells if cells else 1 - 1e-12
     q = stats.norm.ppf(1 - (1 - ci) / 2)
-    z = math.atanh(min(max(r, -1 + 1e-12), 1 - 1e-12))
-    return float(math.tanh(z - q * se)), float(math.tanh(z + q * se))
+    z = math.atanh(min(max(r, -limit), limit))
+    low, high = math.tanh(z - q * se), math.tanh(z + q * se)
+    if r >= limit:
+        high = 1.0
+    elif r <= -limit:
+        low = -1.0
+    return float(low), float(high)
 
 
 def _kruskal_h(groups: Sequence[np.ndarray]) -> float:
@@ -269,7 +282,7 @@ def _mwu_row(x: np.ndarray, y: np.ndarray, ci: float) -> dict:
     n1, n2 = len(x), len(y)
     u1, p = stats.mannwhitneyu(x, y, alternative="two-sided")
     r_rb = 2 * float(u1) / (n1 * n2) - 1
-    low, high = _fisher_ci(r_rb, math.sqrt((n1 + n2 + 1) / (3 * n1 * n2)), ci)
+    low, high = _fisher_ci(r_rb, math.sqrt((n1 + n2 + 1) / (3 * n1 * n2)), ci, n1 * n2)
     return {
         "n_1": n1,
         "n_2": n2,
@@ -634,7 +647,7 @@ def wilcoxon_paired(data: pd.DataFrame, before: str, after: str, ci: float = 0.9
         r_rb = float((t_plus - t_minus) / (t_plus + t_minus))
         total = m * (m + 1) / 2
         se = math.sqrt((2 * m**3 + 3 * m**2 + m) / 6) / total
-        low, high = _fisher_ci(r_rb, se, ci)
+        low, high = _fisher_ci(r_rb, se, ci, total)
         res = stats.wilcoxon(a, b, zero_method="wilcox", alternative="two-sided")
         w, p = float(res.statistic), float(res.pvalue)
     return pd.DataFrame(
