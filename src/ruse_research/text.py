@@ -992,7 +992,8 @@ def _name_variants(word: str) -> set[str]:
     return forms | latin
 
 
-def _name_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
+@lru_cache(maxsize=64)
+def _name_pattern(names: tuple[str, ...]) -> re.Pattern[str] | None:
     variants: set[str] = set()
     for entry in names:
         if not isinstance(entry, str):
@@ -1011,7 +1012,14 @@ def _name_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
 # Honorifics and titles followed by a capitalised word: "г-н Петров", "г-жа Иванова",
 # "инж. Колев", "д-р Маринова"; and role nouns directly followed by a capitalised word:
 # "служителката Мария Иванова", "кмета Пламен Стоилов". The title stays; the name goes.
-_CAP = r"[А-ЯЀЍ][а-яѐѝ]+(?:-[А-Я][а-яѝ]+)?"
+# Capitalised words that are not names: the polite "Ви/Вас/Ваш…" and institutions/places
+# that follow role nouns ("експертите Областна администрация", "кмета Русе").
+_NOT_NAME = (
+    r"(?!(?:Ви|Вас|Вие|Вам|Ваш\w*|Твоят|Областн\w*|Общин\w*|Администраци\w*|Русе|България"
+    r"|София|Министерств\w*|Дирекци\w*|Отдел\w*|Закон\w*|Държавн\w*|Европейск\w*"
+    r"|Регионалн\w*|Национал\w*|Народн\w*)(?![\w-]))"
+)
+_CAP = _NOT_NAME + r"[А-ЯЀЍ][а-яѐѝ]+(?:-[А-Я][а-яѝ]+)?"
 _TITLE = (
     r"г-н|г-жа|г-ца|господин|госпожа|госпожица|инж\.|д-р|доц\.|проф\.|адв\.|арх\."
     r"|(?i:служител\w*|колег\w*|колежк\w*|шеф\w*|началник\w*|началничк\w*|директор\w*"
@@ -1152,7 +1160,7 @@ def scrub(s: object, names: Iterable[str] | None = None, *, guess_names: bool = 
     if names is not None:
         if isinstance(names, str):
             names = [names]
-        pattern = _name_pattern(names)
+        pattern = _name_pattern(tuple(names))
         if pattern is not None:
             out = pattern.sub("[NAME]", out)
     if guess_names:
