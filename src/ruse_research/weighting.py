@@ -66,6 +66,13 @@ __all__ = [
     "wald_test",
     "rao_scott",
     "linear_model",
+    "holm",
+    "difference_between_samples",
+    "reference_margins",
+    "rake_to_reference",
+    "StakeholderDesign",
+    "stakeholder_design",
+    "stakeholder_scores",
 ]
 
 LONELY_PSU_RULES = ("fail", "certainty", "adjust")
@@ -802,8 +809,9 @@ def estimate(
         ``category`` (proportions only), ``estimate``, ``se``, ``ci_low``, ``ci_high``,
         ``df``, ``n`` (unweighted respondents with a valid answer), ``weight_sum`` and
         ``deff`` (design effect against simple random sampling with replacement, R
-        ``deff="replace"``). Mean CIs are ``estimate +/- t * se``; proportion CIs are
-        on the logit scale and back-transformed (R ``svyciprop(method="logit")``).
+        ``deff="replace"``). Mean CIs are ``estimate +/- t * se``; proportion CIs (and
+        CIs of means of 0/1 columns) are on the logit scale and back-transformed (R
+        ``svyciprop(method="logit")``).
 
     Examples
     --------
@@ -848,9 +856,10 @@ def estimate(
         se = np.sqrt(var_)
         use_df = design_df.astype(float) if df is None else np.full(n_dom, float(df))
         q = _t_quantile(ci, use_df)
-        if kind == "mean":
+        observed = values[~np.isnan(values)]
+        if kind == "mean" and not np.all((observed == 0) | (observed == 1)):
             low, high = mean - q * se, mean + q * se
-        else:
+        else:  # shares (proportions, or means of 0/1 columns) stay inside [0, 1]
             low, high = _logit_ci(mean, se, q)
         with np.errstate(invalid="ignore", divide="ignore"):
             deff = var_ / (s2 / n)
@@ -995,12 +1004,18 @@ def compare_means(
             }
         )
     out = pd.DataFrame(rows)
-    out.insert(out.columns.get_loc("p_value") + 1, "p_holm", _holm(out["p_value"].to_numpy()))
+    out.insert(out.columns.get_loc("p_value") + 1, "p_holm", holm(out["p_value"].to_numpy()))
     return out
 
 
-def _holm(p: np.ndarray) -> np.ndarray:
-    """Holm step-down adjusted p-values (NaN stays NaN)."""
+def holm(p) -> np.ndarray:
+    """Holm step-down adjusted p-values for a family of tests (NaN stays NaN).
+
+    Examples
+    --------
+    >>> holm([0.01, 0.04, 0.03]).round(2).tolist()
+    [0.03, 0.06, 0.06]
+    """
     p = np.asarray(p, dtype=float)
     out = np.full_like(p, np.nan)
     ok = np.flatnonzero(~np.isnan(p))
@@ -1272,3 +1287,340 @@ def linear_model(
             "n": int(valid.sum()),
         }
     )
+
+
+# --------------------------------------------------------------------------------------
+# two independent samples
+
+
+def difference_between_samples(
+    first: pd.DataFrame,
+    second: pd.DataFrame,
+    variables: str | Sequence[str],
+    first_weights=None,
+    second_weights=None,
+    by: str | Sequence[str] | None = None,
+    first_design: Mapping[str, str] | None = None,
+    second_design: Mapping[str, str] | None = None,
+    ci: float = 0.95,
+) -> pd.DataFrame:
+    """Mean of each variable in one sample minus its (domain) means in another sample.
+
+    For two independently drawn samples (for example staff and stakeholders answering the
+    same "mirror" items). Each side is estimated with :func:`estimate` under its own
+    design; the variance of the difference is the sum of the two variances and the t
+    reference uses Welch-Satterthwaite degrees of freedom from the two design df.
+    ``by`` splits the *second* sample into domains; the first is used whole.
+
+    Parameters
+    ----------
+    first_design, second_design : mapping, optional
+        Extra keyword arguments for :func:`estimate` (``strata``, ``psu``, ``fpc``,
+        ``lonely_psu``) of each sample.
+
+    Returns
+    -------
+    DataFrame
+        ``variable``, the ``by`` columns, ``estimate_first``, ``se_first``, ``n_first``,
+        ``estimate_second``, ``se_second``, ``n_second``, ``difference`` (first -
+        second), ``se``, ``ci_low``, ``ci_high``, ``df``, ``t``, ``p_value``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> a = pd.DataFrame({"x": [4.0, 5.0, 4.0, 3.0]})
+    >>> b = pd.DataFrame({"x": [2.0, 3.0, 3.0, 2.0, 4.0, 2.0], "g": list("ppqqqq")})
+    >>> difference_between_samples(a, b, "x", by="g")[["g", "difference"]]
+       g  difference
+    0  p        1.50
+    1  q        1.25
+    """
+    _check_ci(ci)
+    variables = _as_list(variables)
+    by_cols = _as_list(by)
+    one = estimate(first, variables, first_weights, ci=ci, **dict(first_design or {}))
+    two = estimate(second, variables, second_weights, by=by, ci=ci, **dict(second_design or {}))
+    one = one[["variable", "estimate", "se", "df", "n"]].rename(
+        columns={"estimate": "estimate_first", "se": "se_first", "df": "df_first", "n": "n_first"}
+    )
+    two = two[["variable", *by_cols, "estimate", "se", "df", "n"]].rename(
+        columns={
+            "estimate": "estimate_second",
+            "se": "se_second",
+            "df": "df_second",
+            "n": "n_second",
+        }
+    )
+    out = two.merge(one, on="variable", how="left", sort=False)
+    out["difference"] = out["estimate_first"] - out["estimate_second"]
+    v1, v2 = out["se_first"] ** 2, out["se_second"] ** 2
+    out["se"] = np.sqrt(v1 + v2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        dof = (v1 + v2) ** 2 / (v1**2 / out["df_first"] + v2**2 / out["df_second"])
+        q = _t_quantile(ci, dof)
+        out["ci_low"] = out["difference"] - q * out["se"]
+        out["ci_high"] = out["difference"] + q * out["se"]
+        out["df"] = dof
+        out["t"] = out["difference"] / out["se"]
+    out["p_value"] = 2 * stats.t.sf(np.abs(out["t"]), dof)
+    columns = [
+        "variable",
+        *by_cols,
+        "estimate_first",
+        "se_first",
+        "n_first",
+        "estimate_second",
+        "se_second",
+        "n_second",
+        "difference",
+        "se",
+        "ci_low",
+        "ci_high",
+        "df",
+        "t",
+        "p_value",
+    ]
+    return out[columns]
+
+
+# --------------------------------------------------------------------------------------
+# population margins from data/reference and the stakeholder survey design
+
+
+def reference_margins(path, population: float | None = None) -> tuple[dict, dict]:
+    """Raking margins and survey-code recodes from a reference margins CSV.
+
+    The file has one row per category (``data/reference/population_margins.csv``):
+    ``variable``, ``category``, ``population``, ``share``, ``survey_variable`` and
+    ``survey_codes`` (space-separated survey codes that fall in the category). The
+    margins of one file may describe different universes (all ages, 15+, another census
+    year), so each margin is taken as its ``share`` times one common ``population``
+    (default: the smallest margin total in the file, the narrowest universe).
+
+    Returns
+    -------
+    (margins, recodes)
+        ``margins = {variable: {category: total}}``;
+        ``recodes = {variable: (survey_variable, {survey_code: category})}``.
+
+    Examples
+    --------
+    >>> from ruse_research import paths
+    >>> margins, recodes = reference_margins(paths.resolve("data/reference/population_margins.csv"))
+    >>> sorted(margins)
+    ['age_group', 'municipality', 'sex']
+    >>> recodes["age_group"]
+    ('age_band', {1: 1, 2: 1, 3: 1, 4: 2})
+    """
+    from ruse_research import paths
+
+    file = paths.resolve(path)
+    if not file.is_file():
+        raise WeightingError(f"reference margins file {str(path)!r} does not exist")
+    table = pd.read_csv(file, dtype={"survey_codes": str})
+    needed = {"variable", "category", "population", "share", "survey_variable", "survey_codes"}
+    if not needed <= set(table.columns):
+        missing = ", ".join(sorted(needed - set(table.columns)))
+        raise WeightingError(f"reference margins file {file.name} lacks column(s) {missing}")
+    totals = table.groupby("variable", sort=False)["population"].sum()
+    total = float(totals.min()) if population is None else float(population)
+    margins: dict = {}
+    recodes: dict = {}
+    for variable, part in table.groupby("variable", sort=False):
+        shares = part["share"].astype(float)
+        shares = shares / shares.sum()  # shares are rounded to 6 dp; make each margin sum to 1
+        margins[variable] = {
+            int(c): float(s * total) for c, s in zip(part["category"], shares, strict=True)
+        }
+        survey_vars = part["survey_variable"].unique()
+        if len(survey_vars) != 1:
+            raise WeightingError(f"margin {variable!r} names more than one survey variable")
+        code_map = {}
+        for category, codes in zip(part["category"], part["survey_codes"], strict=True):
+            for code in str(codes).split():
+                code_map[int(code)] = int(category)
+        recodes[variable] = (str(survey_vars[0]), dict(sorted(code_map.items())))
+    return margins, recodes
+
+
+def rake_to_reference(
+    data: pd.DataFrame,
+    path,
+    population: float | None = None,
+    weights=None,
+    by: str | Sequence[str] | None = None,
+    bounds: tuple[float, float] | None = None,
+    max_iter: int = 200,
+    tol: float = 1e-8,
+) -> pd.Series:
+    """Rake ``data`` to the margins of a reference CSV, separately within each ``by`` group.
+
+    Survey codes are mapped to margin categories with the file's ``survey_codes`` (for
+    example ``age_band`` 1-3 -> ``age_group`` 1). Every ``by`` group (for example each
+    wave, an independent cross-section) is raked to the full population margins.
+
+    Returns
+    -------
+    Series
+        Weights named ``"weight"`` on the index of ``data``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from ruse_research import paths
+    >>> import itertools
+    >>> d = pd.DataFrame(list(itertools.product([1, 2], [1, 2, 3, 4], range(1, 9))),
+    ...                  columns=["sex", "age_band", "municipality"])
+    >>> w = rake_to_reference(d, paths.resolve("data/reference/population_margins.csv"), population=1000)
+    >>> round(float(w.sum())), round(float(w[d["sex"] == 2].sum()), 1)
+    (1000, 521.7)
+    """
+    margins, recodes = reference_margins(path, population)
+    derived = pd.DataFrame(index=data.index)
+    for variable, (survey_variable, code_map) in recodes.items():
+        source = _column(data, survey_variable, "margin survey")
+        mapped = source.map(code_map)
+        unknown = source.notna() & mapped.isna()
+        if unknown.any():
+            raise RakingError(
+                f"column {survey_variable!r} has code(s) "
+                f"{', '.join(map(str, sorted(source[unknown].unique())[:5]))} that the reference margins do not map"
+            )
+        derived[variable] = mapped
+    by_cols = _as_list(by)
+    start = _weights_array(data, weights, len(data))
+    out = pd.Series(np.nan, index=data.index, name="weight")
+    if by_cols:
+        groups = [g.index for _, g in data.groupby(by_cols, sort=True, observed=True)]
+    else:
+        groups = [data.index]
+    for index in groups:
+        part = derived.loc[index]
+        positions = data.index.get_indexer(index)
+        out.loc[index] = rake(
+            part, margins, weights=start[positions], max_iter=max_iter, tol=tol, bounds=bounds
+        ).to_numpy()
+    return out
+
+
+@dataclass(frozen=True)
+class StakeholderDesign:
+    """The stakeholder sample ready for design-based estimation.
+
+    ``data`` holds the kept respondents with ``weight``, ``weight_population`` and
+    ``stratum`` columns;
+    ``excluded`` counts citizens left out of the weighting (sex or age not given) by wave.
+    """
+
+    data: pd.DataFrame
+    excluded: pd.DataFrame
+    population: float
+
+
+def stakeholder_design(
+    answers: pd.DataFrame,
+    margins_path,
+    citizen_code: int = 1,
+    population: float | None = None,
+    bounds: tuple[float, float] | None = None,
+) -> StakeholderDesign:
+    """Weights and strata for the stakeholder questionnaire (citizens raked, organisations not).
+
+    Adds ``weight_population`` (citizens: raked weights summing to the population in each
+    wave; organisations: 1), ``weight`` (the same rescaled to mean 1 within wave x group,
+    for analysis) and ``stratum``.
+
+    Citizens (``group == citizen_code``) are raked, wave by wave, to the one-way sex,
+    age group and municipality margins of ``margins_path`` (:func:`rake_to_reference`);
+    citizens who did not give sex or age cannot be raked and are left out (counted in
+    ``excluded``). NGOs, businesses and municipal administrations are their own groups,
+    not weighted to a population: weight 1. Strata follow the sampling: wave x group x
+    municipality for citizens (municipality quotas), wave x group for organisations;
+    every respondent is a PSU.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from ruse_research import paths
+    >>> import itertools
+    >>> citizens = pd.DataFrame(list(itertools.product([1, 2], [1, 2, 3, 4], range(1, 9))),
+    ...                         columns=["sex", "age_band", "municipality"]).assign(wave=1, group=1)
+    >>> ngos = pd.DataFrame({"sex": [1, None], "age_band": [2, None], "municipality": [1, 1],
+    ...                      "wave": 1, "group": 2})
+    >>> sd = stakeholder_design(pd.concat([citizens, ngos], ignore_index=True),
+    ...                         paths.resolve("data/reference/population_margins.csv"))
+    >>> sd.data["weight"].tolist()[-2:], sd.excluded["n_excluded"].tolist()
+    ([1.0, 1.0], [0])
+    >>> sd.data["stratum"].iloc[[0, -1]].tolist()
+    ['1-1-1', '1-2']
+    """
+    for column in ("wave", "group", "sex", "age_band", "municipality"):
+        _column(answers, column, "stakeholder design")
+    citizen = answers["group"] == citizen_code
+    unraked = citizen & (answers["sex"].isna() | answers["age_band"].isna())
+    excluded = (
+        unraked.groupby(answers["wave"])
+        .sum()
+        .rename("n_excluded")
+        .rename_axis("wave")
+        .reset_index()
+    )
+    excluded["n_excluded"] = excluded["n_excluded"].astype(np.int64)
+    data = answers[~unraked].copy()
+    citizens = data["group"] == citizen_code
+    weight = pd.Series(1.0, index=data.index)
+    if citizens.any():
+        weight[citizens] = rake_to_reference(
+            data[citizens], margins_path, population=population, by="wave", bounds=bounds
+        )
+    data["weight_population"] = weight
+    # Analysis weight: mean 1 within wave x group. Domain means, their SEs and group
+    # differences do not change with a constant factor inside a group, but tables that
+    # pool groups (Rao-Scott, Cramer's V, eta squared) then count every group with its
+    # sample size instead of letting the population-sized citizen weights swamp the rest.
+    data["weight"] = weight / weight.groupby([data["wave"], data["group"]]).transform("mean")
+    stratum = data["wave"].astype(str) + "-" + data["group"].astype(str)
+    data["stratum"] = stratum.where(~citizens, stratum + "-" + data["municipality"].astype(str))
+    total = reference_margins(margins_path, population)[0]
+    pop = float(sum(next(iter(total.values())).values()))
+    return StakeholderDesign(data.reset_index(drop=True), excluded, pop)
+
+
+#: Constructs of the stakeholder questionnaire scored as the mean of their answered items.
+STAKEHOLDER_SCORES = (
+    "public_image",
+    "admin_image",
+    "sat_services",
+    "impartiality",
+    "responsiveness",
+)
+
+
+def stakeholder_scores(answers: pd.DataFrame, codebook) -> pd.DataFrame:
+    """Analysis columns of the stakeholder questionnaire, one row per respondent.
+
+    Construct scores (:data:`STAKEHOLDER_SCORES`, mean of the answered items with
+    reverse keys, at least half of the items answered; ``ruse_research.scales.score``)
+    and 0/1 indicators with missing kept missing: ``aware_yes`` (knows the
+    administration's role: 1 = yes, 0 = no) and ``contact_yes`` (contact in the last 12
+    months).
+
+    Examples
+    --------
+    >>> from ruse_research import codebook, io, paths
+    >>> book = codebook.load_codebook("stakeholders")
+    >>> answers = io.read_survey(paths.resolve("data/raw/stakeholders.csv"), book)
+    >>> list(stakeholder_scores(answers, book).columns)
+    ['public_image', 'admin_image', 'sat_services', 'impartiality', 'responsiveness', 'aware_yes', 'contact_yes']
+    """
+    from ruse_research import scales
+
+    parts = []
+    for construct in STAKEHOLDER_SCORES:
+        keys = scales.codebook_keys(codebook, [construct])
+        parts.append(scales.score(answers, **keys.kwargs()))
+    out = pd.concat(parts, axis=1)
+    for source, target in (("aware_role", "aware_yes"), ("contact_12m", "contact_yes")):
+        codes = _column(answers, source, "stakeholder").astype("Float64")
+        out[target] = (codes == 1).astype("Float64").where(codes.isin([1, 2]))
+    return out
