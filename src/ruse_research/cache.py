@@ -90,6 +90,13 @@ def notebook_code_hash(nb: dict) -> str:
 
     Injected-parameter cells written by papermill are ignored, so an executed copy of a
     notebook hashes like its source.
+
+    Examples
+    --------
+    >>> a = {"cells": [{"cell_type": "code", "source": "x = 1", "metadata": {"tags": ["remove-input"]}}]}
+    >>> b = {"cells": [{"cell_type": "code", "source": "x = 1\\n", "metadata": {}}]}
+    >>> notebook_code_hash(a) == notebook_code_hash(b)
+    True
     """
     cells = []
     for cell in nb.get("cells", []):
@@ -167,7 +174,18 @@ class FileHashStore:
 
 
 def iter_tree(folder: Path) -> Iterable[Path]:
-    """Files under ``folder`` in sorted order, without caches and compiled files."""
+    """Files under ``folder`` in sorted order, without caches and compiled files.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> (folder / "__pycache__").mkdir()
+    >>> _ = (folder / "__pycache__" / "m.pyc").write_bytes(b"")
+    >>> _ = (folder / "m.py").write_text("")
+    >>> [p.name for p in iter_tree(folder)]
+    ['m.py']
+    """
     if not folder.is_dir():
         return
     for dirpath, dirnames, filenames in os.walk(folder):
@@ -179,7 +197,16 @@ def iter_tree(folder: Path) -> Iterable[Path]:
 
 
 def tree_hashes(folder: Path, store: FileHashStore, relative_to: Path) -> dict[str, str]:
-    """``{relative path: sha256}`` for every file under ``folder``."""
+    """``{relative path: sha256}`` for every file under ``folder``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "a.txt").write_bytes(b"abc")
+    >>> tree_hashes(folder, FileHashStore(), folder)["a.txt"][:16]
+    'ba7816bf8f01cfea'
+    """
     return {
         path.relative_to(relative_to).as_posix(): store.sha256(path) for path in iter_tree(folder)
     }
@@ -187,19 +214,37 @@ def tree_hashes(folder: Path, store: FileHashStore, relative_to: Path) -> dict[s
 
 def package_source_dir(root: Path) -> Path:
     """The helper package a run uses: ``<root>/src/ruse_research`` when the project has it
-    (the runner puts ``<root>/src`` first on the kernels' ``PYTHONPATH``), else the imported one."""
+    (the runner puts ``<root>/src`` first on the kernels' ``PYTHONPATH``), else the imported one.
+
+    Examples
+    --------
+    >>> package_source_dir(Path("/nonexistent")).name
+    'ruse_research'
+    """
     candidate = root / "src" / "ruse_research"
     return candidate if (candidate / "__init__.py").is_file() else Path(__file__).resolve().parent
 
 
 def package_source_hash(root: Path, store: FileHashStore) -> str:
-    """Hash over every file of the helper package (code, locale YAML, templates...)."""
+    """Hash over every file of the helper package (code, locale YAML, templates...).
+
+    Examples
+    --------
+    >>> len(package_source_hash(Path("/nonexistent"), FileHashStore()))
+    64
+    """
     package_dir = package_source_dir(root)
     return _hash_json(tree_hashes(package_dir, store, package_dir))
 
 
 def environment_hash(root: Path, store: FileHashStore) -> str:
-    """Hash of ``requirements.lock`` (when present) and the installed key-library versions."""
+    """Hash of ``requirements.lock`` (when present) and the installed key-library versions.
+
+    Examples
+    --------
+    >>> len(environment_hash(Path("/nonexistent"), FileHashStore()))
+    64
+    """
     lock = root / "requirements.lock"
     return _hash_json(
         {
@@ -210,7 +255,13 @@ def environment_hash(root: Path, store: FileHashStore) -> str:
 
 
 def cache_key(components: dict[str, object]) -> str:
-    """SHA-256 over the canonical JSON of the components (see the module docstring)."""
+    """SHA-256 over the canonical JSON of the components (see the module docstring).
+
+    Examples
+    --------
+    >>> cache_key({"a": 1}) == cache_key({"a": 1}) != cache_key({"a": 2})
+    True
+    """
     return _hash_json(components)
 
 

@@ -37,7 +37,13 @@ def _positive_int(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``ruse-research``."""
+    """The argument parser of ``ruse-research``.
+
+    Examples
+    --------
+    >>> build_parser().parse_args(["run", "a.en", "--jobs", "2"]).jobs
+    2
+    """
     parser = argparse.ArgumentParser(
         prog="ruse-research",
         description="Run the ruse_research study: parameterised notebooks -> reports in outputs/.",
@@ -105,7 +111,14 @@ COMMANDS = {"list": _cmd_list, "run": _cmd_run, "validate": _cmd_validate, "refr
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
+    """Run the command line with ``argv`` (default ``sys.argv[1:]``); return the exit code.
+
+    Examples
+    --------
+    >>> main(["validate", "data/raw/staff.csv", "--codebook", "staff"])  # doctest: +SKIP
+    staff.csv: 104 respondents, 61 columns, encoding utf-8, delimiter ',' - OK
+    0
+    """
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)

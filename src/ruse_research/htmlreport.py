@@ -280,7 +280,12 @@ def _css() -> str:
 
 
 def warm_up() -> None:
-    """Load the exporter, templates and CSS once (the runner calls this before forking workers)."""
+    """Load the exporter, templates and CSS once (the runner calls this before forking workers).
+
+    Examples
+    --------
+    >>> warm_up()
+    """
     _exporter()
     _page_template()
     _css()
@@ -454,7 +459,13 @@ effects, not fieldwork. / Изпълненията, отбелязани кат�
 
 
 def index_rows(outputs: Path, runs: list, results: dict[str, dict]) -> list[dict[str, object]]:
-    """One row per run for the index: status of this invocation, else of the stored outputs."""
+    """One row per run for the index: status of this invocation, else of the stored outputs.
+
+    Examples
+    --------
+    >>> index_rows(Path("/nonexistent"), [], {})
+    []
+    """
     from ruse_research import provenance
 
     rows = []
@@ -477,7 +488,7 @@ def index_rows(outputs: Path, runs: list, results: dict[str, dict]) -> list[dict
         if status == "failed":
             from ruse_research.runner import describe_error
 
-            detail = describe_error((result.get("error") or (failure or {}).get("error")))
+            detail = describe_error(result.get("error") or (failure or {}).get("error"))
         elif status == "skipped-cached":
             detail = "inputs unchanged"
         rows.append({
@@ -498,7 +509,14 @@ def index_rows(outputs: Path, runs: list, results: dict[str, dict]) -> list[dict
 
 
 def write_index(outputs: Path, runs: list, results: dict[str, dict]) -> Path:
-    """Write ``outputs/index.html`` listing every run with status, duration and links."""
+    """Write ``outputs/index.html`` listing every run with status, duration and links.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> write_index(Path(tempfile.mkdtemp()), [], {}).name
+    'index.html'
+    """
     import jinja2
 
     rows = index_rows(outputs, runs, results)

@@ -47,7 +47,13 @@ _CHUNK = 1 << 20
 
 
 def sha256_bytes(data: bytes) -> str:
-    """Hex SHA-256 of ``data``."""
+    """Hex SHA-256 of ``data``.
+
+    Examples
+    --------
+    >>> sha256_bytes(b"abc")[:16]
+    'ba7816bf8f01cfea'
+    """
     return hashlib.sha256(data).hexdigest()
 
 
@@ -131,6 +137,14 @@ def is_synthetic(path: str | os.PathLike[str]) -> bool:
 
     This is the rule of docs/ARCHITECTURE.md ("Bundled demonstration data"); it is read here
     without importing the generator so the runner stays light.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "truth.json").write_text('{"synthetic": true}')
+    >>> is_synthetic(folder / "staff.csv")
+    True
     """
     truth = Path(path).parent / "truth.json"
     try:
@@ -140,7 +154,13 @@ def is_synthetic(path: str | os.PathLike[str]) -> bool:
 
 
 def utc_now() -> datetime:
-    """The current time in UTC (timezone-aware)."""
+    """The current time in UTC (timezone-aware).
+
+    Examples
+    --------
+    >>> utc_now().tzinfo
+    datetime.timezone.utc
+    """
     return datetime.now(UTC)
 
 
@@ -205,7 +225,16 @@ def build_record(
 
 
 def write_json(path: str | os.PathLike[str], data: object) -> None:
-    """Write ``data`` as sorted, indented UTF-8 JSON through a temporary file and ``os.replace``."""
+    """Write ``data`` as sorted, indented UTF-8 JSON through a temporary file and ``os.replace``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "p.json"
+    >>> write_json(target, {"b": 1, "a": "я"})
+    >>> target.read_text(encoding="utf-8")
+    '{\\n  "a": "я",\\n  "b": 1\\n}\\n'
+    """
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(
@@ -216,7 +245,13 @@ def write_json(path: str | os.PathLike[str], data: object) -> None:
 
 
 def read_json(path: str | os.PathLike[str]) -> dict | None:
-    """The JSON object in ``path``, or ``None`` when it is missing or unreadable."""
+    """The JSON object in ``path``, or ``None`` when it is missing or unreadable.
+
+    Examples
+    --------
+    >>> read_json("/nonexistent/provenance.json") is None
+    True
+    """
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ruse_research import cache, paths, provenance
-from ruse_research.errors import ParamsError, RuseError, RunLockedError
+from ruse_research.errors import ParamsError, RunLockedError, RuseError
 
 LANGUAGES = ("bg", "en")
 PARAMS_KEYS = ("notebook", "title", "description", "parameters")
@@ -184,6 +184,12 @@ def _type_word(default: object) -> str:
     return type(default).__name__
 
 
+def _resolve(value: str | os.PathLike[str], root: Path) -> Path:
+    """Like :func:`paths.resolve`, for an explicit project root (what the kernel will see)."""
+    path = Path(value)
+    return path if path.is_absolute() else root / path
+
+
 def _rel(path: Path, root: Path) -> str:
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()
@@ -197,6 +203,16 @@ class Run:
 
     ``parameters`` are the merged values (notebook defaults updated by ``overrides``); ``inputs``
     maps each ``*_path`` parameter to its resolved file.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> run = Run(name="demo.bg", params_file=root / "params/demo.bg.yaml", notebook=root / "nb.ipynb",
+    ...           notebook_rel="nb.ipynb", titles={"bg": "Демо", "en": "Demo"}, descriptions={},
+    ...           overrides={"lang": "bg"}, parameters={"lang": "bg"}, lang="bg", inputs={}, code_hash="0")
+    >>> run.title
+    'Демо'
     """
 
     name: str
@@ -255,6 +271,23 @@ def load_run(params_file: Path, store: cache.FileHashStore | None = None, root: 
         One line naming the params file, the key and what was expected: broken YAML, a
         top-level key other than notebook/title/description/parameters, an unknown parameter,
         a value of the wrong type, ``lang`` not bg/en, or a ``*_path`` file that does not exist.
+
+    Examples
+    --------
+    >>> import json, pathlib, tempfile
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> (root / "params").mkdir()
+    >>> nb = {"cells": [{"cell_type": "code", "source": "lang = 'en'\\nalpha = 0.05", "outputs": [],
+    ...        "metadata": {"tags": ["parameters"]}, "execution_count": None}], "metadata": {},
+    ...        "nbformat": 4, "nbformat_minor": 5}
+    >>> _ = (root / "demo.ipynb").write_text(json.dumps(nb))
+    >>> _ = (root / "params" / "demo.bg.yaml").write_text("notebook: demo.ipynb\\ntitle: Demo\\nparameters: {lang: bg, alpha: 0.1}\\n")
+    >>> load_run(root / "params" / "demo.bg.yaml", root=root).parameters
+    {'lang': 'bg', 'alpha': 0.1}
+    >>> _ = (root / "params" / "demo.bg.yaml").write_text("notebook: demo.ipynb\\ntitle: Demo\\nparameters: {alpha: high}\\n")
+    >>> load_run(root / "params" / "demo.bg.yaml", root=root)
+    Traceback (most recent call last):
+    ruse_research.errors.ParamsError: .../demo.bg.yaml: parameters.alpha: found 'high', expected a number like the notebook default 0.05
     """
     import yaml
 
@@ -282,7 +315,7 @@ def load_run(params_file: Path, store: cache.FileHashStore | None = None, root: 
     notebook_value = data["notebook"]
     if not isinstance(notebook_value, str) or not notebook_value.endswith(".ipynb"):
         raise ParamsError(f"{where}: notebook: found {notebook_value!r}, expected a path to an .ipynb file")
-    notebook = paths.resolve(notebook_value)
+    notebook = _resolve(notebook_value, root)
     if not notebook.is_file():
         raise ParamsError(f"{where}: notebook: file {notebook_value} not found (looked in {notebook})")
     titles = _text_by_language(data["title"], where, "title")
@@ -324,7 +357,7 @@ def load_run(params_file: Path, store: cache.FileHashStore | None = None, root: 
         origin = f"parameters.{key}" if key in overrides else f"notebook default of {key}"
         if not isinstance(value, str | os.PathLike):
             raise ParamsError(f"{where}: {origin}: found {value!r}, expected a file path")
-        resolved = paths.resolve(value)
+        resolved = _resolve(value, root)
         if not resolved.is_file():
             raise ParamsError(f"{where}: {origin}: file {value} not found (looked in {resolved})")
         inputs[key] = resolved
@@ -364,6 +397,11 @@ def validate_inputs(run: Run, root: Path | None = None) -> list[str]:
 
     Returns the one-line summaries; raises the ``DataError`` (or other ``RuseError``) of the first
     bad file. Called for every run that will execute, before any kernel starts.
+
+    Examples
+    --------
+    >>> validate_inputs(run)  # doctest: +SKIP
+    ['staff.csv: 104 respondents, 61 columns, encoding utf-8, delimiter ',' - OK']
     """
     root = root or paths.project_root()
     summaries = []
@@ -381,7 +419,13 @@ def validate_inputs(run: Run, root: Path | None = None) -> list[str]:
 
 
 def input_files(run: Run, root: Path) -> dict[str, Path]:
-    """Every input file whose content is hashed: ``*_path`` files, codebooks, reference data."""
+    """Every input file whose content is hashed: ``*_path`` files, codebooks, reference data.
+
+    Examples
+    --------
+    >>> sorted(input_files(run, paths.project_root()))  # doctest: +SKIP
+    ['data/codebooks/staff.yaml', 'data/raw/staff.csv', 'data/reference/population.csv']
+    """
     files = {_rel(p, root): p for p in run.inputs.values()}
     for folder in (root / "data" / "codebooks", root / "data" / "reference"):
         for path in cache.iter_tree(folder):
@@ -397,7 +441,13 @@ def _jsonable_parameters(parameters: dict[str, object]) -> dict[str, object]:
 
 
 def cache_components(run: Run, root: Path, store: cache.FileHashStore, shared: dict[str, str]) -> dict[str, object]:
-    """The cache-key components of ``run`` (see :mod:`ruse_research.cache`)."""
+    """The cache-key components of ``run`` (see :mod:`ruse_research.cache`).
+
+    Examples
+    --------
+    >>> sorted(cache_components(run, root, store, shared))  # doctest: +SKIP
+    ['environment', 'format', 'inputs', 'notebook_code', 'package_source', 'parameters', 'run_meta']
+    """
     return {
         "format": cache.RUNNER_FORMAT_VERSION,
         "notebook_code": run.code_hash,
@@ -415,7 +465,14 @@ def cache_components(run: Run, root: Path, store: cache.FileHashStore, shared: d
 
 @dataclass
 class Plan:
-    """What :func:`plan_runs` decided for one run."""
+    """What :func:`plan_runs` decided for one run.
+
+    Examples
+    --------
+    >>> plan = Plan(run=None, execute=False, reason="unchanged")
+    >>> plan.execute, plan.reason
+    (False, 'unchanged')
+    """
 
     run: Run
     execute: bool
@@ -425,7 +482,13 @@ class Plan:
 
 
 def plan_runs(runs: list[Run], root: Path, outputs: Path, store: cache.FileHashStore, force: bool = False) -> list[Plan]:
-    """Decide, for each run, whether it must execute and why."""
+    """Decide, for each run, whether it must execute and why.
+
+    Examples
+    --------
+    >>> [(p.run.name, p.reason) for p in plan_runs(runs, root, root / "outputs", store)]  # doctest: +SKIP
+    [('staff_attitudes.bg', 'params changed (alpha)'), ('staff_attitudes.en', 'unchanged')]
+    """
     shared = {
         "package_source": cache.package_source_hash(root, store),
         "environment": cache.environment_hash(root, store),
@@ -464,6 +527,16 @@ def outputs_lock(outputs: Path) -> Iterator[None]:
     ------
     RunLockedError
         When another ``ruse-research run`` holds the lock.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> with outputs_lock(folder):
+    ...     with outputs_lock(folder):
+    ...         pass
+    Traceback (most recent call last):
+    ruse_research.errors.RunLockedError: another 'ruse-research run' is writing ...
     """
     outputs.mkdir(parents=True, exist_ok=True)
     lock_path = outputs / ".lock"
@@ -670,6 +743,11 @@ def kernel_zygote(while_starting: Callable[[], None] | None = None, timeout: flo
     Kernels started meanwhile (in this process or in forked workers) are forked from it.
     ``while_starting`` runs while the zygote imports its libraries (the runner preloads its own
     there). Set ``RUSE_RESEARCH_NO_ZYGOTE=1`` to start every kernel as a new interpreter instead.
+
+    Examples
+    --------
+    >>> with kernel_zygote() as forking:  # doctest: +SKIP
+    ...     execute_notebook(source, destination, {"lang": "bg"}, source.parent)
     """
     import select
     import subprocess
@@ -761,6 +839,11 @@ def execute_notebook(source: Path, destination: Path, overrides: dict[str, objec
 
     Retries up to three times when the kernel fails before any cell ran (ZMQ errors, start-up
     timeouts); a failing cell raises ``papermill.PapermillExecutionError`` at once.
+
+    Examples
+    --------
+    >>> execute_notebook(Path("notebooks/01_staff_attitudes.ipynb"), Path("/tmp/out.ipynb"),
+    ...                  {"lang": "bg"}, Path("notebooks"))  # doctest: +SKIP
     """
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -794,6 +877,14 @@ def failing_cell(nb: dict) -> dict[str, object] | None:
 
     ``cell`` counts every cell of the source notebook from 1 (papermill's injected-parameters and
     error-marker cells are not counted); ``execution_count`` is the ``In [n]`` shown by Jupyter.
+
+    Examples
+    --------
+    >>> nb = {"cells": [{"cell_type": "markdown", "source": "x"},
+    ...        {"cell_type": "code", "execution_count": 1, "metadata": {},
+    ...         "outputs": [{"output_type": "error", "ename": "KeyError", "evalue": "'n'"}]}]}
+    >>> failing_cell(nb)
+    {'cell': 2, 'execution_count': 1, 'ename': 'KeyError', 'evalue': "'n'"}
     """
     number = 0
     for cell in nb.get("cells", []):
@@ -858,7 +949,17 @@ def table_frame(payload: dict):
 
 
 def write_table(payload: dict, folder: Path) -> str:
-    """Write ``<name>.csv`` (UTF-8) and ``<name>.xlsx`` (deterministic bytes) for a table bundle."""
+    """Write ``<name>.csv`` (UTF-8) and ``<name>.xlsx`` (deterministic bytes) for a table bundle.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> write_table({"name": "t", "caption": "", "columns": ["n"], "index": [0, 1], "data": [[5], [6]]}, folder)
+    't'
+    >>> (folder / "t.csv").read_text()
+    'n\\n5\\n6\\n'
+    """
     import io
 
     import pandas as pd
@@ -893,6 +994,15 @@ def extract_artifacts(nb: dict, folder: Path) -> tuple[list[str], list[str]]:
     ------
     ValueError
         When a table or figure name is not ``[a-z0-9_]+`` or is used twice.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> nb = {"cells": [{"cell_type": "code", "outputs": [{"output_type": "display_data", "metadata": {},
+    ...        "data": {"application/vnd.ruse.table+json": {"name": "t", "caption": "", "columns": ["n"],
+    ...                 "index": [0], "data": [[5]]}}}]}]}
+    >>> extract_artifacts(nb, pathlib.Path(tempfile.mkdtemp()))
+    (['t'], [])
     """
     import base64
 
@@ -948,6 +1058,11 @@ def execute_run(spec: dict) -> dict[str, object]:
     ``spec`` is a plain dict so it pickles: run fields, cache key and components, git state,
     package versions, root and outputs folders. Returns a result dict with ``status`` ``ok`` or
     ``failed``, ``duration_s`` and, on failure, ``error`` (``cell``, ``ename``, ``evalue``...).
+
+    Examples
+    --------
+    >>> execute_run(spec)["status"]  # doctest: +SKIP
+    'ok'
     """
     from ruse_research import htmlreport
 
@@ -1082,14 +1197,27 @@ def _preload_heavy_modules() -> None:
 
 @dataclass
 class RunOutcome:
-    """What :func:`run_study` did: per-run status lines and the exit code (0 ok, 1 a run failed)."""
+    """What :func:`run_study` did: per-run status lines and the exit code (0 ok, 1 a run failed).
+
+    Examples
+    --------
+    >>> RunOutcome(results={}, exit_code=0).exit_code
+    0
+    """
 
     results: dict[str, dict[str, object]]
     exit_code: int
 
 
 def select_runs(names: list[str] | None, root: Path) -> list[Path]:
-    """The params files for ``names`` (all when empty); unknown names raise ``ParamsError``."""
+    """The params files for ``names`` (all when empty); unknown names raise ``ParamsError``.
+
+    Examples
+    --------
+    >>> select_runs(["no_such_run"], paths.project_root())
+    Traceback (most recent call last):
+    ruse_research.errors.ParamsError: params/no_such_run.yaml: no such run, expected one of: ...
+    """
     files = discover_runs(root)
     if not names:
         return files
@@ -1288,7 +1416,14 @@ def strip_volatile_metadata(nb: dict) -> dict:
 
 
 def refresh_one(spec: dict) -> dict[str, object]:
-    """Re-execute one notebook in place with its default parameters (cwd = its folder, as nbval)."""
+    """Re-execute one notebook in place with its default parameters (cwd = its folder, as nbval).
+
+    Examples
+    --------
+    >>> refresh_one({"notebook": "/abs/notebooks/01_x.ipynb", "name": "notebooks/01_x.ipynb",
+    ...              "root": "/abs"})["status"]  # doctest: +SKIP
+    'ok'
+    """
     import nbformat
 
     notebook = Path(spec["notebook"])
@@ -1321,6 +1456,13 @@ def refresh_notebooks(
     """Re-execute ``notebooks/NN_*.ipynb`` (or the given ones) in place; 0 when all succeed, else 1.
 
     A notebook that fails is left exactly as it was.
+
+    Examples
+    --------
+    >>> refresh_notebooks(["notebooks/01_staff_attitudes.ipynb"])  # doctest: +SKIP
+    refreshing notebooks/01_staff_attitudes.ipynb
+    ok     notebooks/01_staff_attitudes.ipynb in 9.1 s
+    0
     """
     root = (root or paths.project_root()).resolve()
     if notebooks:
