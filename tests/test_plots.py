@@ -158,6 +158,29 @@ def test_likert_bars_refuses_few_substantive_answers_even_with_many_dont_know():
         plots.likert_bars(frame)
 
 
+def test_likert_bars_by_group_for_mirror_items():
+    base = likert_frame()
+    staff = base.assign(group="Служители")
+    # citizens agree less with every item; "Участие" (lowest for staff) is shifted the most
+    citizens = base.assign(group="Граждани")
+    citizens.loc[citizens["item_label"] == "Участие", "count"] = [30, 10, 5, 3, 2, 4]
+    counts = pd.concat([staff, citizens], ignore_index=True)
+    fig = plots.likert_bars(counts, group="group", lang="bg")
+    main = fig.axes[0]
+    # 3 items x 2 groups = 6 bars per category
+    assert len(main.patches) == 6 * 5
+    assert [t.get_text() for t in main.get_yticklabels()] == ["Служители", "Граждани"] * 3
+    headers = [t.get_text() for t in main.texts if t.get_fontweight() == "bold"]
+    # items by mean agreement over groups: Срокове .60, Достъп .40, Участие (.20 + .10) / 2
+    assert headers == ["Срокове", "Достъп", "Участие"]
+    assert sorted(t for t in texts_of(main) if t.startswith("n =")).count("n = 50") == 6
+    table = plots.likert_shares(counts, group="group")
+    assert list(table.columns[:3]) == ["item", "group", "n_answers"]
+    last = table.iloc[-1]
+    assert (last["item"], last["group"]) == ("Участие", "Граждани")
+    assert last["agree"] == pytest.approx(5 / 50)
+
+
 def test_likert_bars_without_dont_know_has_one_panel_and_keeps_order():
     frame = likert_frame()
     frame = frame[~frame["dont_know"]]

@@ -55,6 +55,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import matplotlib
+import matplotlib.transforms
 import numpy as np
 import pandas as pd
 from matplotlib import pyplot as plt
@@ -360,6 +361,83 @@ def _likert_prepare(
     )
 
 
+def _likert_reorder(prepared: _Likert, rows: list) -> _Likert:
+    return _Likert(
+        prepared.categories,
+        rows,
+        prepared.shares.loc[rows],
+        prepared.n_substantive.loc[rows],
+        prepared.dk_counts.loc[rows],
+        prepared.n_all.loc[rows],
+        prepared.dk_share.loc[rows],
+        prepared.has_dont_know,
+    )
+
+
+_ROW_KEY = "__ruse_likert_row__"
+_SEP = "\x1f"  # joins item and group in the row key; never in labels
+
+
+@dataclass(frozen=True)
+class _LikertLayout:
+    prepared: _Likert
+    y: np.ndarray  # y of each data row (top row has the largest y)
+    tick_labels: list[str]
+    headers: list[tuple[float, str]]  # (y, item text) above each item's group rows
+    item_of_row: list[str]
+    group_of_row: list[str | None]
+
+
+def _likert_layout(
+    counts: pd.DataFrame,
+    item: str,
+    category: str,
+    count: str,
+    dont_know: str | None,
+    order: Sequence[str] | None,
+    sort: bool,
+    n_count: str | None,
+    group: str | None,
+) -> _LikertLayout:
+    """Rows of a Likert chart: items (sorted by agreement) or item headers + group rows."""
+    if group is None:
+        prepared = _likert_prepare(counts, item, category, count, dont_know, order, sort, n_count)
+        rows = prepared.items
+        y = np.arange(len(rows), dtype=float)[::-1]
+        labels = [str(r) for r in rows]
+        return _LikertLayout(prepared, y, labels, [], labels, [None] * len(rows))
+    _need(counts, item, group)
+    keyed = counts.assign(**{_ROW_KEY: counts[item].astype(str) + _SEP + counts[group].astype(str)})
+    prepared = _likert_prepare(keyed, _ROW_KEY, category, count, dont_know, order, False, n_count)
+    rows = list(prepared.items)
+    item_of = {r: r.split(_SEP, 1)[0] for r in rows}
+    item_order = list(dict.fromkeys(item_of[r] for r in rows))
+    if sort:
+        k = len(prepared.categories)
+        agree = prepared.shares[prepared.categories[k // 2 + (k % 2) :]].sum(axis=1)
+        mean_agree = {it: agree[[r for r in rows if item_of[r] == it]].mean() for it in item_order}
+        position = {it: i for i, it in enumerate(item_order)}
+        item_order = sorted(item_order, key=lambda it: (-mean_agree[it], position[it]))
+    ordered = [r for it in item_order for r in rows if item_of[r] == it]
+    prepared = _likert_reorder(prepared, ordered)
+    # top to bottom: header line, then the item's group rows
+    slots: list[tuple[str, str]] = []
+    for it in item_order:
+        slots.append(("header", it))
+        slots += [("row", r) for r in ordered if item_of[r] == it]
+    top = len(slots) - 1
+    y_of = {value: float(top - i) for i, (kind, value) in enumerate(slots) if kind == "row"}
+    headers = [(float(top - i), value) for i, (kind, value) in enumerate(slots) if kind == "header"]
+    return _LikertLayout(
+        prepared,
+        np.array([y_of[r] for r in ordered]),
+        [r.split(_SEP, 1)[1] for r in ordered],
+        headers,
+        [item_of[r] for r in ordered],
+        [r.split(_SEP, 1)[1] for r in ordered],
+    )
+
+
 def likert_shares(
     counts: pd.DataFrame,
     *,
@@ -370,12 +448,14 @@ def likert_shares(
     order: Sequence[str] | None = None,
     sort: bool = True,
     n_count: str | None = None,
+    group: str | None = None,
 ) -> pd.DataFrame:
     """The numbers behind :func:`likert_bars`, as a table to publish beside the figure.
 
     Same input, checks, category order and item order as :func:`likert_bars`
     (``n_count``: unweighted counts when ``count`` is weighted; the ``n_*`` columns then
-    hold unweighted numbers and the shares are weighted).
+    hold unweighted numbers and the shares are weighted; ``group``: one row per item and
+    group, with a ``group`` column after ``item``).
 
     Returns
     -------
@@ -394,14 +474,15 @@ def likert_shares(
       item  n_answers  disagree  neutral  agree  dont_know
     0    A         25       0.1     0.15   0.75        0.2
     """
-    prepared = _likert_prepare(counts, item, category, count, dont_know, order, sort, n_count)
+    layout = _likert_layout(counts, item, category, count, dont_know, order, sort, n_count, group)
+    prepared = layout.prepared
     cats = prepared.categories
     k = len(cats)
     half = k // 2
     shares = prepared.shares
     out = pd.DataFrame(
         {
-            "item": [str(i) for i in prepared.items],
+            "item": layout.item_of_row,
             "n_answers": prepared.n_all.to_numpy(),
             "n_substantive": prepared.n_substantive.to_numpy(),
             "disagree": shares[cats[:half]].sum(axis=1).to_numpy(),
@@ -412,6 +493,8 @@ def likert_shares(
     )
     for cat in cats:
         out[str(cat)] = shares[cat].to_numpy()
+    if group is not None:
+        out.insert(1, "group", layout.group_of_row)
     for col in ("n_answers", "n_substantive"):
         whole = out[col].round().eq(out[col]).all()
         out[col] = out[col].astype("int64") if whole else out[col]
@@ -428,6 +511,7 @@ def likert_bars(
     order: Sequence[str] | None = None,
     sort: bool = True,
     n_count: str | None = None,
+    group: str | None = None,
     lang: str = "en",
     title: str | None = None,
     xlabel: str | None = None,
@@ -458,6 +542,10 @@ def likert_bars(
     n_count : str, optional
         Column of unweighted counts when ``count`` is weighted: shares come from
         ``count``, the ``n`` labels and the fewer-than-5 check from ``n_count``.
+    group : str, optional
+        Column of respondent groups (e.g. staff / citizens / NGOs for mirror items): each
+        item becomes a bold header line followed by one bar per group (groups in order
+        of appearance; items sorted by their mean agreement across groups).
     order : sequence of str, optional
         Substantive categories from most negative to most positive; default: their
         order of first appearance in ``counts``.
@@ -500,7 +588,8 @@ def likert_bars(
     ['A', 'B']
     >>> close(fig)
     """
-    prepared = _likert_prepare(counts, item, category, count, dont_know, order, sort, n_count)
+    layout = _likert_layout(counts, item, category, count, dont_know, order, sort, n_count, group)
+    prepared = layout.prepared
     if xlabel is None:
         xlabel = _common(lang, "label_share_substantive")
     if dont_know_title is None:
@@ -516,8 +605,9 @@ def likert_bars(
 
     colours = diverging_palette(k)
     has_dk = prepared.has_dont_know
-    lines = max(str(i).count("\n") + 1 + len(str(i)) // wrap for i in items)
-    height = max(2.6, (0.45 + 0.15 * lines) * len(items) + 1.9)
+    lines = max(str(i).count("\n") + 1 + len(str(i)) // wrap for i in layout.tick_labels)
+    n_slots = len(items) + len(layout.headers)
+    height = max(2.6, (0.45 + 0.15 * lines) * n_slots + 1.9)
     with style():
         if has_dk:
             fig, axes = plt.subplots(
@@ -532,7 +622,7 @@ def likert_bars(
         else:
             fig, ax = plt.subplots(figsize=(width, height), layout="constrained")
             ax_dk = None
-        y = np.arange(len(items))[::-1]  # first item on top
+        y = layout.y  # first row on top
         start = -left_offset.to_numpy()
         for j, cat in enumerate(categories):
             widths = shares[cat].to_numpy()
@@ -572,8 +662,21 @@ def likert_bars(
             ax.text(x1 + 0.015, yi, f"{n_label} = {fmt_num(n, lang, 0)}", va="center", fontsize=8)
         ticks = np.arange(-lim, lim + 1e-9, 0.25)
         ax.set_xticks(ticks, [fmt_pct(abs(t), lang) for t in ticks])
-        ax.set_yticks(y, [textwrap.fill(str(i), wrap) for i in items])
-        ax.set_ylim(-0.6, len(items) - 0.4)
+        ax.set_yticks(y, [textwrap.fill(str(i), wrap) for i in layout.tick_labels])
+        ax.set_ylim(-0.6, n_slots - 0.4)
+        for header_y, header in layout.headers:
+            ax.text(
+                0.0,
+                header_y,
+                textwrap.shorten(str(header), 110, placeholder=" …"),
+                transform=matplotlib.transforms.blended_transform_factory(
+                    ax.transAxes, ax.transData
+                ),
+                ha="left",
+                va="center",
+                fontweight="bold",
+                fontsize=9,
+            )
         ax.spines["left"].set_visible(False)
         ax.tick_params(axis="y", length=0)
         _set_labels(ax, title, xlabel, None)
