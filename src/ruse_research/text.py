@@ -21,6 +21,23 @@ Examples
 ['гражданин', 'услуга']
 >>> text.scrub("Пишете на ivan.petrov@abv.bg или 0888 123 456")
 'Пишете на [EMAIL] или [PHONE]'
+
+The usual pipeline in a notebook (quotes then go to ``report.quote_list``):
+
+>>> import pandas as pd
+>>> from ruse_research import disclosure
+>>> answers = pd.Series(["Повече онлайн услуги"] * 12 + ["Корупция"] * 3 + ["Нищо"] * 6)
+>>> themes = text.load_themes("recommendation_themes")
+>>> coded = text.code_answers(answers, themes)
+>>> freq = disclosure.suppress(text.theme_frequencies(coded), count_columns="n",
+...                            group_columns=["theme"])
+>>> shown = freq.set_index("theme").loc[["e_services", "corruption_integrity"]]
+>>> shown["n"].tolist(), shown["suppressed"].tolist()
+([12, <NA>], ['', 'primary'])
+>>> len(text.representative_quotes(answers, coded, "e_services", k=3))
+3
+>>> text.representative_quotes(answers, coded, "corruption_integrity").empty  # < 10 answers
+True
 """
 
 from __future__ import annotations
