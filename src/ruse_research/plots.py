@@ -16,7 +16,9 @@ Functions
 Likert
     ``likert_counts(df, items, codebook, lang)`` -> tidy counts with "don't know" kept;
     ``likert_bars(counts, ...) -> Figure`` (diverging, centred on neutral, "don't know"
-    panel, n on every bar); ``likert_shares(counts, ...)`` -> the same numbers as a table.
+    panel, n on every bar; ``group=`` for one bar per group under each item,
+    ``n_count=`` for weighted counts with unweighted n); ``likert_shares(counts, ...)``
+    -> the same numbers as a table.
 Matrices and change
     ``heatmap_matrix(matrix, ...)``, ``paired_change(data, before=, after=, unit=,
     kind="dumbbell"|"slope")``.
@@ -29,6 +31,9 @@ Participation model
 Monitoring
     ``status_timeline(frame, indicator=, period=, status=)``, ``status_colour(status)``,
     ``STATUS_COLOURS`` / ``STATUS_SYMBOLS`` (on_track, at_risk, off_track, no_data).
+Texts left as ``None`` (axis labels, legends of Likert, paired change, tornado, status)
+come from ``locale/common.yaml`` in the function's ``lang``.
+
 Helpers
     ``style()`` context, ``diverging_palette(n)``, ``OKABE_ITO``, ``LangFormatter``,
     ``close(fig_or_ax)``. Bad input raises :class:`PlotError` (a ``RuseError``).
