@@ -18,21 +18,21 @@ answered items, at least half answered, reverse keys from the codebook);
 * practice grid: ``compare.means`` of each prac_* item (t CI), pooled over the 20 cells;
 * staff admin_image mean: ``compare.means`` of the score.
 
-Stakeholders (notebook 02): citizens of each wave are raked with ``weighting.rake`` to the
-three one-way margins of ``data/reference/population_margins.csv`` (``share`` scaled to the
-number of raked citizens, age collapsed to 15-64/65+ via ``survey_codes``); citizens who did
-not give sex or age are dropped. The design has strata = wave x municipality for citizens
-(the quota strata) and wave x group for organisations (simple random samples, weight 1).
+Stakeholders (``notebooks/02_stakeholder_opinions.ipynb``, the same calls):
+``weighting.stakeholder_scores`` (scores, ``aware_yes``), ``weighting.stakeholder_design``
+(citizens raked wave by wave to the three one-way margins of
+``data/reference/population_margins.csv``, citizens without sex or age left out,
+organisations weight 1; strata wave x group x municipality for citizens, wave x group for
+organisations; every respondent a PSU);
 
-* trust_ra by group and wave: ``weighting.estimate`` (by wave and group);
+* trust_ra, aware_yes, public_image and admin_image by wave and group:
+  ``weighting.estimate`` (t CI with design df); the citizens' rows are the "weighted
+  means", and the same citizens without weights or strata are the contrast (expected to
+  miss: the quota sample over-represents women and people aged 65+);
 * group minus citizens, trust_ra: ``weighting.compare_means`` within a wave;
-* citizens' weighted means (trust_ra, public_image, admin_image) and share aware of the
-  RA's role (``kind="proportion"``, logit CI) by wave: ``weighting.estimate``; the same
-  with unit weights and no strata for contrast (expected to miss the truth);
-* wave change (wave 2 - wave 1) of those citizens' values: ``weighting.compare_means`` on
-  the two independent samples (aware = 0/1 indicator of "yes" among yes/no);
-* perception gap: staff admin_image mean minus the group's weighted mean, with
-  ``se = sqrt(se_staff^2 + se_group^2)`` (independent samples) and a normal quantile;
+* wave change (wave 2 - wave 1), citizens: ``weighting.compare_means`` by wave;
+* perception gap: ``weighting.difference_between_samples`` (staff admin_image score minus
+  each group's, Welch-Satterthwaite df);
 * trust driver: ``weighting.linear_model`` of trust_ra on the responsiveness score,
   citizens, by wave (slope).
 
@@ -88,33 +88,6 @@ def typed(frame: pd.DataFrame, book) -> pd.DataFrame:
     return out
 
 
-def reference_margins() -> dict[str, dict]:
-    """``{survey column -> {category: share}}`` and the code map of each raking column."""
-    ref = pd.read_csv(paths.resolve("data/reference/population_margins.csv"))
-    margins: dict[str, dict] = {}
-    for variable, rows in ref.groupby("variable", sort=True):
-        shares = rows.set_index("category")["share"].astype(float)
-        recode = {int(code): int(cat) for cat, codes in zip(rows["category"], rows["survey_codes"],
-                                                               strict=True)
-                  for code in str(codes).split()}
-        margins[variable] = {"source": rows["survey_variable"].iloc[0], "recode": recode,
-                             "shares": (shares / shares.sum()).to_dict()}
-    return margins
-
-
-def rake_citizens(citizens: pd.DataFrame, margins: dict) -> pd.DataFrame:
-    """Citizens of one wave with a ``weight`` column raked to the reference margins."""
-    sources = [m["source"] for m in margins.values()]
-    keep = citizens.dropna(subset=sources).copy()
-    for variable, m in margins.items():
-        keep[variable] = keep[m["source"]].astype(int).map(m["recode"])
-    total = float(len(keep))
-    targets = {variable: {cat: share * total for cat, share in m["shares"].items()}
-               for variable, m in margins.items()}
-    keep["weight"] = weighting.rake(keep, targets).to_numpy()
-    return keep
-
-
 def _row(rows: list, section: str, effect: str, truth: float, estimate: float, low: float,
          high: float) -> None:
     rows.append({"section": section, "effect": effect, "truth": float(truth),
@@ -122,6 +95,7 @@ def _row(rows: list, section: str, effect: str, truth: float, estimate: float, l
 
 
 def staff_rows(frame: pd.DataFrame, truth: dict, rows: list) -> pd.DataFrame:
+    """Notebook 01's estimates against the planted values; returns the scored staff frame."""
     book = _book("staff")
     answers = typed(frame, book)
     keys = scales.codebook_keys(book)
@@ -148,113 +122,103 @@ def staff_rows(frame: pd.DataFrame, truth: dict, rows: list) -> pd.DataFrame:
     _row(rows, "staff", "mirror_staff: admin_image mean (t)",
          t["mirror_staff"]["values"]["admin_image_mean"], staff_image["mean"],
          staff_image["ci_low"], staff_image["ci_high"])
-    return staff_image
+    return scored
 
 
-def stakeholder_rows(frame: pd.DataFrame, truth: dict, staff_image, rows: list,
-                     margins: dict) -> None:
+MARGINS = "data/reference/population_margins.csv"
+
+
+def stakeholder_rows(frame: pd.DataFrame, truth: dict, staff_scored: pd.DataFrame,
+                     rows: list) -> None:
+    """Notebook 02's estimates (same calls, same design) against the planted values."""
     book = _book("stakeholders")
     answers = typed(frame, book)
-    scores = [scales.score(answers, **scales.codebook_keys(book, [c]).kwargs())
-              for c in ("responsiveness", "admin_image", "public_image")]  # 0-10 and 1-5 scales
-    answers = pd.concat([answers, *scores], axis=1)
-    answers["aware_yes"] = answers["aware_role"].map({1: 1.0, 2: 0.0}).astype("Float64")
+    answers = pd.concat([answers, weighting.stakeholder_scores(answers, book)], axis=1)
+    design = weighting.stakeholder_design(answers, paths.resolve(MARGINS))
+    data = design.data  # kept respondents with `weight` and `stratum`
+    citizens = data[data["group"] == 1]
+    kw = {"strata": "stratum"}  # every respondent is a PSU; strata follow the sampling
     st = truth["stakeholders"]
+    bias = st["weighting_bias"]["values"]
+    mirror = st["mirror_population"]["values"]
 
-    citizens = pd.concat([rake_citizens(answers[(answers["group"] == 1) & (answers["wave"] == w)],
-                                        margins) for w in (1, 2)], ignore_index=True)
-    orgs = answers[answers["group"] != 1].copy()
-    orgs["weight"] = 1.0
-    both = pd.concat([citizens, orgs], ignore_index=True)
-    both["stratum"] = np.where(both["group"] == 1, both["municipality"], 10 * both["group"]) \
-        + 100 * both["wave"]
-    citizens = both[both["group"] == 1].copy()
+    # means by wave and group (trust by group; citizens' weighted means)
+    estimates = weighting.estimate(data, ["trust_ra", "aware_yes", "public_image", "admin_image"],
+                                   "weight", by=["wave", "group"], **kw)
+    for r in estimates.itertuples():
+        g, w = GROUPS[int(r.group)], str(int(r.wave))
+        if r.variable == "trust_ra":
+            section = "weighted mean" if g == "citizen" else "stakeholders"
+            _row(rows, section, f"trust_by_group: trust_ra {g}, wave {w}",
+                 st["trust_by_group"]["values"][w][g], r.estimate, r.ci_low, r.ci_high)
+        elif r.variable == "admin_image":
+            section = "weighted mean" if g == "citizen" else "stakeholders"
+            _row(rows, section, f"mirror_population: admin_image {g}, wave {w}",
+                 mirror[w][g]["admin_image_mean"], r.estimate, r.ci_low, r.ci_high)
+        elif g == "citizen":
+            key = {"aware_yes": "aware_role_share_yes", "public_image": "public_image_mean"}[r.variable]
+            _row(rows, "weighted mean", f"weighting_bias: citizen {key}, wave {w}",
+                 bias[w][key]["population"], r.estimate, r.ci_low, r.ci_high)
+    # the same citizens' means without weights (and without strata), for contrast
+    unweighted = weighting.estimate(citizens.assign(weight=1.0),
+                                    ["trust_ra", "aware_yes", "public_image"], "weight", by="wave")
+    for r in unweighted.itertuples():
+        w = str(int(r.wave))
+        key = {"trust_ra": "trust_ra_mean", "aware_yes": "aware_role_share_yes",
+               "public_image": "public_image_mean"}[r.variable]
+        _row(rows, "unweighted mean (contrast)", f"weighting_bias: citizen {key}, wave {w}",
+             bias[w][key]["population"], r.estimate, r.ci_low, r.ci_high)
 
-    # trust_ra by group and wave
-    by_group = weighting.estimate(both, "trust_ra", "weight", strata="stratum", by=["wave", "group"])
-    for r in by_group.itertuples():
-        g = GROUPS[int(r.group)]
-        section = "weighted mean" if g == "citizen" else "stakeholders"
-        _row(rows, section, f"trust_by_group: trust_ra {g}, wave {int(r.wave)}",
-             st["trust_by_group"]["values"][str(int(r.wave))][g], r.estimate, r.ci_low, r.ci_high)
+    # group contrasts against citizens, trust_ra
     for w in (1, 2):
-        diffs = weighting.compare_means(both[both["wave"] == w], "trust_ra", "group", "weight",
-                                        strata="stratum", reference=1)
+        diffs = weighting.compare_means(data[data["wave"] == w], "trust_ra", "group", "weight",
+                                        reference=1, **kw)
         for r in diffs.itertuples():
             g = GROUPS[int(r.group)]
             _row(rows, "stakeholders", f"trust_by_group: trust_ra {g} - citizen, wave {w}",
                  st["trust_by_group"]["difference_vs_citizen"][str(w)][g], r.difference,
                  r.ci_low, r.ci_high)
 
-    # citizens' weighted (and, for contrast, unweighted) means by wave
-    bias = st["weighting_bias"]["values"]
-    mirror = st["mirror_population"]["values"]
-    cases = [("public_image", "public_image_mean", lambda w: bias[w]["public_image_mean"]["population"]),
-             ("admin_image", "admin_image", lambda w: mirror[w]["citizen"]["admin_image_mean"])]
-    unit = citizens.assign(unit_weight=1.0)
-    for variable, label, true in cases:
-        for name, est in (("weighted mean", weighting.estimate(citizens, variable, "weight",
-                                                               strata="stratum", by="wave")),
-                          ("unweighted mean (contrast)", weighting.estimate(unit, variable,
-                                                                            "unit_weight", by="wave"))):
-            for r in est.itertuples():
-                _row(rows, name, f"citizen {label}, wave {int(r.wave)}", true(str(int(r.wave))),
-                     r.estimate, r.ci_low, r.ci_high)
-    unweighted_trust = weighting.estimate(unit, "trust_ra", "unit_weight", by="wave")
-    for r in unweighted_trust.itertuples():
-        _row(rows, "unweighted mean (contrast)", f"citizen trust_ra, wave {int(r.wave)}",
-             bias[str(int(r.wave))]["trust_ra_mean"]["population"], r.estimate, r.ci_low, r.ci_high)
-    for name, data, wcol, strata in (("weighted mean", citizens, "weight", "stratum"),
-                                     ("unweighted mean (contrast)", unit, "unit_weight", None)):
-        share = weighting.estimate(data, "aware_role", wcol, strata=strata, by="wave",
-                                   kind="proportion")
-        for r in share[share["category"] == 1].itertuples():
-            _row(rows, name, f"citizen share aware_role yes (logit CI), wave {int(r.wave)}",
-                 bias[str(int(r.wave))]["aware_role_share_yes"]["population"], r.estimate,
-                 r.ci_low, r.ci_high)
-
-    # wave change
+    # wave change, citizens
     change = st["wave_change"]
     for variable, key in (("aware_yes", "aware_role_share_yes"), ("trust_ra", "trust_ra_mean"),
                           ("public_image", "public_image_mean")):
-        r = weighting.compare_means(citizens, variable, "wave", "weight", strata="stratum",
-                                    reference=1).iloc[0]
+        r = weighting.compare_means(citizens, variable, "wave", "weight", reference=1, **kw).iloc[0]
         _row(rows, "stakeholders", f"wave_change: citizen {key}, wave 2 - 1",
              change[key]["difference"], r.difference, r.ci_low, r.ci_high)
-
-    # perception gap: staff minus each group's (weighted) admin_image mean
-    gap = truth["perception_gap"]["values"]
-    images = weighting.estimate(both, "admin_image", "weight", strata="stratum", by=["wave", "group"])
-    for r in images.itertuples():
-        g, w = GROUPS[int(r.group)], str(int(r.wave))
-        if g != "citizen":
-            _row(rows, "stakeholders", f"admin_image {g}, wave {w} (unweighted)",
-                 mirror[w][g]["admin_image_mean"], r.estimate, r.ci_low, r.ci_high)
-        diff = staff_image["mean"] - r.estimate
-        se = math.hypot(staff_image["se"], r.se)
-        _row(rows, "stakeholders", f"perception_gap: staff - {g}, wave {w}",
-             gap[w][g]["admin_image_mean"], diff, diff - Z95 * se, diff + Z95 * se)
 
     # driver of trust
     for w in (1, 2):
         model = weighting.linear_model(citizens[citizens["wave"] == w], "trust_ra",
-                                       ["responsiveness"], "weight", strata="stratum")
+                                       ["responsiveness"], "weight", **kw)
         slope = model[model["term"] == "responsiveness"].iloc[0]
         _row(rows, "stakeholders", f"trust_driver: slope trust_ra on responsiveness, wave {w}",
              st["trust_driver"]["slope"][str(w)], slope["estimate"], slope["ci_low"],
              slope["ci_high"])
 
+    # perception gap: staff minus each group, admin_image score
+    gap = truth["perception_gap"]["values"]
+    for w in (1, 2):
+        gaps = weighting.difference_between_samples(
+            staff_scored, data[data["wave"] == w], ["admin_image"], second_weights="weight",
+            by="group", second_design=kw)
+        for r in gaps.itertuples():
+            g = GROUPS[int(r.group)]
+            _row(rows, "stakeholders", f"perception_gap: staff - {g}, wave {w}",
+                 gap[str(w)][g]["admin_image_mean"], r.difference, r.ci_low, r.ci_high)
 
-def one_seed(seed: int) -> list[dict]:
-    """Every estimate of one seed, with its truth and 95 % CI."""
+
+def one_seed(seed: int) -> tuple[list[dict], float]:
+    """Every estimate of one seed, with its truth and 95 % CI, and the CPU seconds used."""
+    cpu = time.process_time()
     warnings.simplefilter("ignore")
     frames, truth = synthetic.generate(seed, only=["staff", "stakeholders"])
     rows: list[dict] = []
-    staff_image = staff_rows(frames["staff"], truth, rows)
-    stakeholder_rows(frames["stakeholders"], truth, staff_image, rows, reference_margins())
+    staff_scored = staff_rows(frames["staff"], truth, rows)
+    stakeholder_rows(frames["stakeholders"], truth, staff_scored, rows)
     for r in rows:
         r["seed"] = seed
-    return rows
+    return rows, time.process_time() - cpu
 
 
 SECTIONS = ("staff", "stakeholders", "weighted mean", "unweighted mean (contrast)")
@@ -295,9 +259,11 @@ def main(argv=None) -> int:
     seeds = list(range(args.first, args.first + args.seeds))
     start = time.perf_counter()
     rows: list[dict] = []
+    cpu = 0.0
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        for done, seed_rows in enumerate(pool.map(one_seed, seeds, chunksize=1), start=1):
+        for done, (seed_rows, seconds) in enumerate(pool.map(one_seed, seeds, chunksize=1), start=1):
             rows.extend(seed_rows)
+            cpu += seconds
             if done % 25 == 0:
                 print(f"  {done}/{len(seeds)} seeds, {time.perf_counter() - start:.0f} s",
                       file=sys.stderr, flush=True)
@@ -310,7 +276,8 @@ def main(argv=None) -> int:
         print(table.to_string(index=False))
     counted = table[table["section"] != "unweighted mean (contrast)"]
     elapsed = time.perf_counter() - start
-    print(f"seeds {seeds[0]}..{seeds[-1]}, {args.jobs} process(es), {elapsed:.0f} s; coverage "
+    print(f"seeds {seeds[0]}..{seeds[-1]}, {args.jobs} process(es), wall {elapsed:.0f} s, "
+          f"worker CPU {cpu:.0f} s ({cpu / len(seeds):.2f} s per seed); coverage "
           f"Monte Carlo SE about {math.sqrt(0.95 * 0.05 / len(seeds)):.3f}; "
           f"{int((~counted['in_93_97']).sum())} of {len(counted)} effects outside 93-97 %")
     print(f"coverage_min={counted['coverage'].min():.3f} coverage_max={counted['coverage'].max():.3f} "
