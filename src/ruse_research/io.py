@@ -589,7 +589,9 @@ def _check_sav_labels(raw: _Raw, codebook: Codebook, problems: _Problems) -> Non
 
 # ------------------------------------------------------------------ converting
 def _clean(text: str) -> str:
-    return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    # U+FEFF inside a file is a byte-order mark of a second file pasted in: invisible, dropped.
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
+    return unicodedata.normalize("NFC", text).strip()
 
 
 def _fold(text: str) -> str:

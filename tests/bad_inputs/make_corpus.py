@@ -121,6 +121,12 @@ def main() -> None:
          "expected UTF-8 or Windows-1251"], "UTF-16 with byte-order mark (Excel 'Unicode text')")
     case("utf16_no_bom.csv", good.encode("utf-16-le"), ["utf16_no_bom.csv", "NUL bytes"],
          "UTF-16 without byte-order mark")
+    case("utf16_be_bom.csv", b"\xfe\xff" + good.encode("utf-16-be"),
+         ["utf16_be_bom.csv", "UTF-16 text"], "UTF-16 big-endian with byte-order mark")
+    case("concatenated_with_bom.csv", b"\xef\xbb\xbf" + good.encode() + b"\xef\xbb\xbf"
+         + csv_text([["R004", "1", "30", "4", "4", "1", "2019-05-16", ""]]).encode(),
+         ["row 5", "a repeated header row", "were two files pasted together?"],
+         "two UTF-8-BOM exports concatenated (a BOM in the middle)")
     case("utf32.csv", good.encode("utf-32"), ["UTF-32 text"], "UTF-32 with byte-order mark")
     case("double_bom.csv", b"\xef\xbb\xbf\xef\xbb\xbf" + good.encode(),
          ["double_bom.csv", "two UTF-8 byte-order marks"], "BOM written twice")
