@@ -478,3 +478,36 @@ def test_bundled_demo_data_recovers_truth(model):
     w = P.mean_weights(weights, model).sort_values("weight", ascending=False)
     assert set(w["criterion"].head(2)) == set(truth["heaviest_two_criteria"])
     assert len(panel) == truth["n_raters"] * truth["n_mechanisms"]
+
+
+def test_sensitivity_indices_known_cases(model):
+    rng = np.random.default_rng(5)
+    n = 2000
+    # independent inputs (Dirichlet weights are correlated with each other, which would
+    # legitimately give other weights a share too)
+    w = rng.random((n, 5))
+    norm = rng.choice(["band", "zscore"], size=n)
+    base = {
+        "draw": np.arange(n),
+        "normalisation": norm,
+        "aggregation": rng.choice(["arithmetic", "geometric"], size=n),
+        **{f"w_{c}": w[:, k] for k, c in enumerate(model.criterion_keys)},
+    }
+    # mechanism a: rank set by the normalisation only; b: by the clarity weight only; c: constant
+    a = pd.DataFrame({**base, "mechanism": "a", "rank": np.where(norm == "band", 1, 2)})
+    b = pd.DataFrame(
+        {**base, "mechanism": "b", "rank": np.where(w[:, 0] > np.median(w[:, 0]), 1, 2)}
+    )
+    c = pd.DataFrame({**base, "mechanism": "c", "rank": 3})
+    s = P.sensitivity_indices(pd.concat([a, b, c]), model, n_bins=10).set_index(
+        ["mechanism", "input"]
+    )["first_order"]
+    assert s[("a", "normalisation")] == pytest.approx(1.0)
+    assert s[("a", "aggregation")] < 0.01
+    # a median split sits on a bin edge of 10 equal-count bins, so clarity explains it all
+    assert s[("b", "w_clarity")] == pytest.approx(1.0)
+    # unrelated inputs stay near the binning bias (n_bins - 1) / n
+    assert s[("b", "w_feasibility")] < 0.02 and s[("b", "normalisation")] < 0.01
+    assert np.isnan(s[("c", "normalisation")])
+    with pytest.raises(RuseError, match="output"):
+        P.sensitivity_indices(a, model, output="median")
