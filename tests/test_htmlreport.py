@@ -32,7 +32,8 @@ def record(lang="en", status="ok", error=None, dirty=True):
 
 def notebook():
     return new_notebook(cells=[
-        new_markdown_cell("# Въведение\n\nNotes <img src=x onerror=alert(1)> for readers."),
+        new_markdown_cell("# Въведение\n\nNotes <img src=x onerror=alert(1)> for readers.", metadata={"tags": ["narrative"]}),
+        new_markdown_cell("## The model\n\n*Note for readers of the `.ipynb`:* narrative lives in the catalog."),
         new_code_cell("import this", metadata={"tags": ["parameters"]}, execution_count=1),
         new_code_cell("show()", execution_count=2, outputs=[
             new_output("display_data", data={"text/markdown": "## Резултати\n\n<script>alert('x')</script>",
@@ -72,6 +73,13 @@ def test_table_of_contents_from_markdown_cells_and_outputs(page_bg):
                        ("3", "подробности-x-2", "Подробности $x^2$"), ("1", "colophon", "Колофон")]
     for anchor in ("въведение", "резултати", "подробности-x-2", "colophon"):
         assert f'id="{anchor}"' in page_bg
+
+
+def test_markdown_notes_are_collapsed_and_out_of_the_contents(page_bg):
+    note = re.search(r'<details class="note">.*?</details>', page_bg, re.S).group(0)
+    assert "<summary>Бележка за читателите на тетрадката</summary>" in note
+    assert '<p class="note-heading"><strong>The model</strong></p>' in note
+    assert "The model" not in page_bg[: page_bg.index("<main>")]  # not in the table of contents
 
 
 def test_code_hidden_but_revealable_and_remove_input_honoured(page_bg):

@@ -2,7 +2,8 @@
 
 :func:`render_report` turns an executed notebook into one HTML file a reviewer can read
 offline: code hidden in ``<details>`` per cell (revealable without JavaScript), a table of
-contents from the page's h1-h3 headings (markdown cells and ``text/markdown`` outputs alike),
+contents from the page's h1-h3 headings (``text/markdown`` outputs and markdown cells tagged
+``narrative``; other markdown cells are notes for .ipynb readers, shown collapsed like code),
 figures inlined as ``data:`` URIs, a typography that reads well in Cyrillic, a print style,
 ``<html lang>`` from the run's language and a colophon (commit, dirty flag, parameters,
 SHA-256 of every input file, package versions, start time, duration) in that language.
@@ -36,6 +37,7 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 LABELS: dict[str, dict[str, str]] = {
     "en": {
         "code": "Code",
+        "note": "Note for readers of the notebook",
         "injected": "parameters of this run",
         "contents": "Contents",
         "colophon": "Colophon",
@@ -70,6 +72,7 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "bg": {
         "code": "Код",
+        "note": "Бележка за читателите на тетрадката",
         "injected": "параметри на това изпълнение",
         "contents": "Съдържание",
         "colophon": "Колофон",
@@ -134,8 +137,9 @@ img {{ max-width: 100%; height: auto; }}
 .toc-title {{ font-size: 1.05rem; margin: .3rem 0; }}
 .toc ol {{ list-style: none; padding-left: 0; margin: .3rem 0; }}
 .toc-level-2 {{ padding-left: 1.2rem; }} .toc-level-3 {{ padding-left: 2.4rem; font-size: .95em; }}
-details.code {{ margin: .4rem 0; }}
-details.code > summary {{ cursor: pointer; color: var(--muted); font-size: .85rem; user-select: none; }}
+details.code, details.note {{ margin: .4rem 0; }}
+details.code > summary, details.note > summary {{ cursor: pointer; color: var(--muted); font-size: .85rem; user-select: none; }}
+details.note {{ color: var(--muted); font-size: .92rem; }}
 details.code[open] > summary {{ margin-bottom: .3rem; }}
 .count {{ font-family: {MONO_STACK}; }}
 .output-stdout, .output-stderr, .output_text pre {{ background: #f6f6f8; }}
@@ -153,7 +157,7 @@ details.code[open] > summary {{ margin-bottom: .3rem; }}
 .synthetic-tag {{ background: #fff4e5; border: 1px solid #e0a040; border-radius: 3px; padding: 0 .3rem; font-size: .8em; }}
 @media print {{
   html {{ font-size: 11pt; }} body {{ max-width: none; padding: 0; }}
-  details.code, .toc {{ display: none; }}
+  details.code, details.note, .toc {{ display: none; }}
   a {{ color: inherit; text-decoration: none; }}
   h1, h2, h3 {{ break-after: avoid; }} table, figure, img, .output {{ break-inside: avoid; }}
   .colophon {{ break-before: page; }}
@@ -244,6 +248,20 @@ def _needs_sanitizing(text: str) -> bool:
     return "](" in text or "]:" in text or "<" in text
 
 
+_ANY_HEADING = re.compile(r"<h([1-6])(?:\s[^>]*)?>(.*?)</h\1\s*>", re.S | re.I)
+
+
+def demote_headings(fragment: str) -> str:
+    """Turn headings into bold paragraphs (notes must not enter the table of contents).
+
+    Examples
+    --------
+    >>> demote_headings("<h2>The model</h2><p>x</p>")
+    '<p class="note-heading"><strong>The model</strong></p><p>x</p>'
+    """
+    return _ANY_HEADING.sub(r'<p class="note-heading"><strong>\2</strong></p>', fragment)
+
+
 @lru_cache(maxsize=1)
 def _exporter():
     from nbconvert import HTMLExporter
@@ -257,6 +275,7 @@ def _exporter():
     )
     exporter.register_filter("ruse_markdown", render_markdown)
     exporter.register_filter("ruse_sanitize", sanitize_html)
+    exporter.register_filter("ruse_demote_headings", demote_headings)
     return exporter
 
 
@@ -358,7 +377,7 @@ def render_report(nb, *, lang: str, title: str, record: dict, description: str =
     >>> import nbformat
     >>> from datetime import datetime, UTC
     >>> from ruse_research import provenance
-    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Въведение")])
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Въведение", metadata={"tags": ["narrative"]})])
     >>> rec = provenance.build_record(run="demo.bg", title="Демо", notebook="n.ipynb", lang="bg",
     ...     parameters={"lang": "bg"}, overrides={"lang": "bg"}, inputs={"data/raw/x.csv": "ab" * 32},
     ...     git={"commit": "f" * 40, "dirty": False}, packages={"python": "3.11.7"},
