@@ -741,6 +741,9 @@ def _convert_cell(it: Item, codebook: Codebook, text: str, row: int, raw: _Raw,
     if number is None:
         if _looks_like_formula(text):
             problems.add(row, it.id, text, _FORMULA_EXPECTED)
+        elif _parse_date(text) is not None:
+            problems.add(row, it.id, text, f"a number, not a date ({it.type} item; did a "
+                         "spreadsheet turn the number into a date?)")
         elif it.type in CODED_TYPES:
             scale = codebook.scales[it.response_scale]  # type: ignore[index]
             problems.add(row, it.id, text, f"a numeric code, not text: one of "
