@@ -268,6 +268,11 @@ def main() -> None:
         fill(b.active), b.active.__setitem__("C3", "=30+21"))),
         ["row 3", "column 'age'", "found '=30+21'", "a value, not a formula"],
         "a real formula cell")
+    case("xlsx_date_in_numeric.xlsx", xlsx("xlsx_date_in_numeric.xlsx", lambda b: (
+        fill(b.active), b.active.__setitem__("F2", dt.datetime(2019, 5, 1)))),
+        ["row 2", "column 'hours'", "found '2019-05-01'",
+         "did a spreadsheet turn the number into a date?"],
+        "Excel turned 1.5 into 1 May (a date cell in a numeric column)")
     case("xlsx_header_only.xlsx", xlsx("xlsx_header_only.xlsx", lambda b: fill(b.active, [])),
          ["a header row but no data rows"], "a workbook with only the header")
     case("xlsx_not_a_workbook.xlsx", b"resp_id,gender\nR1,1\n",
