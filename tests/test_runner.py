@@ -217,6 +217,8 @@ def test_end_to_end_two_runs_in_parallel(project, capsys):
         for rel in ("notebook.ipynb", "report.html", "provenance.json", "tables/scores_by_group.csv",
                     "tables/scores_by_group.xlsx", "figures/mean_scores.png", "figures/mean_scores.svg"):
             assert (run_dir / rel).is_file(), rel
+        executed = json.loads((run_dir / "notebook.ipynb").read_text(encoding="utf-8"))
+        assert executed["metadata"]["papermill"]["output_path"] == str(run_dir / "notebook.ipynb")
         assert (run_dir / "figures" / "mean_scores.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert (run_dir / "figures" / "mean_scores.svg").read_text(encoding="utf-8").lstrip().startswith("<?xml")
         # 40 respondents in 4 groups of 10 (tests/fixtures/runner/data/raw/demo.csv)

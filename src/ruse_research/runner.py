@@ -1092,6 +1092,7 @@ def execute_run(spec: dict) -> dict[str, object]:
         if error is None:
             nb = _read_notebook(executed)
             try:
+                _point_metadata_at_final_place(nb, executed, outputs / spec["run"] / "notebook.ipynb")
                 tables, figures = extract_artifacts(nb, stage)
             except Exception as exc:
                 error = {"cell": None, "execution_count": None, "ename": type(exc).__name__, "evalue": str(exc)}
@@ -1138,6 +1139,17 @@ def _kernel_environment(root: Path) -> None:
         current = os.environ.get("PYTHONPATH", "")
         parts = [str(source.parent)] + [p for p in current.split(os.pathsep) if p and p != str(source.parent)]
         os.environ["PYTHONPATH"] = os.pathsep.join(parts)
+
+
+def _point_metadata_at_final_place(nb, staged: Path, final: Path) -> None:
+    """papermill recorded the staging path as output_path; record where the notebook will live."""
+    import nbformat
+
+    meta = nb.get("metadata", {}).get("papermill")
+    if meta is not None and meta.get("output_path") != str(final):
+        meta["output_path"] = str(final)
+        with open(staged, "w", encoding="utf-8") as handle:
+            nbformat.write(nb, handle)
 
 
 def _read_notebook(path: Path) -> dict | None:
@@ -1269,6 +1281,8 @@ def run_study(
     jobs = max(1, jobs or os.cpu_count() or 1)
     selected = select_runs(names, root)
     with outputs_lock(outputs):
+        # Holding the lock, nothing else is staging: leftovers are from a killed run.
+        shutil.rmtree(outputs / ".staging", ignore_errors=True)
         store = cache.FileHashStore(outputs / ".cache" / "file-hashes.json")
         runs = [load_run(p, store, root) for p in selected]
         plans = plan_runs(runs, root, outputs, store, force=force)
