@@ -241,7 +241,8 @@ def test_index_and_multiindex_round_trip():
     table = json.loads(json.dumps(data[report.TABLE_MIME], allow_nan=False))
     back = report.table_from_bundle(table)
     pd.testing.assert_frame_equal(back, df, check_column_type=False)
-    assert "<th>unit</th><th>code</th>" in data["text/html"]
+    assert '<th scope="col">unit</th><th scope="col">code</th>' in data["text/html"]
+    assert '<th scope="row">a</th>' in data["text/html"]
     assert "wave 1 / mean" in data["text/html"]
 
 

@@ -744,13 +744,16 @@ def table_bundle(
         out.append(f"<caption>{escape(caption)}</caption>")
     out.append("<thead><tr>")
     if show_index:
-        out += [f"<th>{escape(n)}</th>" for n in index_names]
-    out += [f"<th>{escape(h)}</th>" for h in headers]
+        out += [f'<th scope="col">{escape(n)}</th>' for n in index_names]
+    out += [f'<th scope="col">{escape(h)}</th>' for h in headers]
     out.append("</tr></thead><tbody>")
     for idx, row in zip(index_rows, cells, strict=True):
         out.append("<tr>")
         if show_index:
-            out += [f"<th>{escape(_cell_text(i, lang, 2, False, False)[0])}</th>" for i in idx]
+            out += [
+                f'<th scope="row">{escape(_cell_text(i, lang, 2, False, False)[0])}</th>'
+                for i in idx
+            ]
         for text, is_number in row:
             # class for the report's CSS, inline style for JupyterLab / plain nbconvert
             attrs = ' class="num" style="text-align: right"' if is_number else ' class="text"'
