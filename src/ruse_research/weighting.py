@@ -27,6 +27,15 @@ rao_scott
     Rao-Scott first-order corrected chi-square (R ``svychisq(statistic = "F")``).
 linear_model
     Weighted least squares with design-based (sandwich) SEs (R ``svyglm`` gaussian).
+difference_between_samples
+    Mean in one sample minus domain means in an independent one (staff vs stakeholders).
+holm
+    Holm-adjusted p-values for a family of tests.
+reference_margins, rake_to_reference
+    Margins from ``data/reference/population_margins.csv`` and raking to them by wave.
+stakeholder_scores, stakeholder_design
+    Helpers of the stakeholder study (notebook 02): construct scores and 0/1 indicators;
+    raked citizen weights, analysis weights and strata for the whole sample.
 
 Examples
 --------
