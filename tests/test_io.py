@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import os
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -455,6 +456,18 @@ def test_xlsx_layout_problems(tmp_path, expected):
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(b"not a zip file")
     problems, _, _ = _problems_of(broken)
+    assert "not a valid .xlsx workbook" in problems[0].value
+
+    # a real zip whose sheet XML is damaged (as after an interrupted copy)
+    damaged = tmp_path / "damaged.xlsx"
+    write_xlsx(expected, CODEBOOK, tmp_path / "good.xlsx")
+    with zipfile.ZipFile(tmp_path / "good.xlsx") as src, zipfile.ZipFile(damaged, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data[: len(data) // 2]
+            dst.writestr(info, data)
+    problems, _, _ = _problems_of(damaged)
     assert "not a valid .xlsx workbook" in problems[0].value
 
 

@@ -51,7 +51,6 @@ import math
 import os
 import re
 import unicodedata
-import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -463,40 +462,48 @@ def _find_header_row(rows: list[list[str]], codebook: Codebook) -> int | None:
     return None
 
 
-def _read_xlsx(file: Path, shown: str, codebook: Codebook, problems: _Problems) -> _Raw | None:
-    from openpyxl import load_workbook  # imported here: only xlsx reading needs it
-
+def _xlsx_sheets(load_workbook, file: Path):
+    """Every sheet as (title, cell values, formula cells, error cells), read-only."""
+    book = load_workbook(file, read_only=True, data_only=False)
     try:
-        book = load_workbook(file, read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as err:
-        problems.add(None, None, f"a file that is not a valid .xlsx workbook ({err})",
-                     "an Excel workbook (.xlsx)")
-        return None
-    try:
-        sheets: list[tuple[str, list[list[object]]]] = []
-        formulas: dict[tuple[int, int], str] = {}
-        errors: dict[tuple[int, int], str] = {}
-        for sheet_no, sheet in enumerate(book.worksheets):
+        sheets = []
+        for sheet in book.worksheets:
             grid: list[list[object]] = []
+            formulas: dict[tuple[int, int], str] = {}
+            errors: dict[tuple[int, int], str] = {}
             for r, row in enumerate(sheet.iter_rows(), start=1):
                 values = []
                 for c, cell in enumerate(row):
                     kind = getattr(cell, "data_type", None)
-                    if sheet_no == 0 and kind == "f":
+                    if kind == "f":
                         formulas[(r, c)] = str(cell.value)
-                    elif sheet_no == 0 and kind == "e":
+                    elif kind == "e":
                         errors[(r, c)] = str(cell.value)
                     values.append(cell.value)
                 grid.append(values)
-            sheets.append((sheet.title, grid))
+            sheets.append((sheet.title, grid, formulas, errors))
+        return sheets
     finally:
         book.close()
-    title, grid = sheets[0]
+
+
+def _read_xlsx(file: Path, shown: str, codebook: Codebook, problems: _Problems) -> _Raw | None:
+    from openpyxl import load_workbook  # imported here: only xlsx reading needs it
+
+    try:
+        sheets = _xlsx_sheets(load_workbook, file)
+    except Exception as err:  # zip, XML and openpyxl errors all mean "not a workbook we can read"
+        problems.add(None, None, f"a file that is not a valid .xlsx workbook "
+                     f"({type(err).__name__}: {err})", "an Excel workbook (.xlsx)")
+        return None
+    title, grid, formulas, errors = sheets[0]
+    sheets_text = [(name, g) for name, g, _, _ in sheets]
     text_rows = [[_cell_text(v) for v in row] for row in grid]
     while text_rows and not any(c.strip() for c in text_rows[-1]):
         text_rows.pop()
     if not text_rows:
-        others = [name for name, g in sheets[1:] if any(v is not None for r in g for v in r)]
+        others = [name for name, g in sheets_text[1:]
+                  if any(v is not None for r in g for v in r)]
         where = f"; sheet {others[0]!r} has data" if others else ""
         problems.add(None, None, f"an empty first sheet {title!r}{where}",
                      "the data on the first sheet, header in row 1")
@@ -508,7 +515,7 @@ def _read_xlsx(file: Path, shown: str, codebook: Codebook, problems: _Problems) 
             problems.add(None, None, f"item names running down column A of sheet {title!r}",
                          "one column per item with the item names across row 1")
             return None
-        for name, other in sheets[1:]:
+        for name, other in sheets_text[1:]:
             other_text = [[_cell_text(v) for v in row] for row in other]
             if _find_header_row(other_text, codebook) is not None:
                 problems.add(None, None, f"no codebook columns on the first sheet {title!r}, "
