@@ -21,10 +21,12 @@ from ruse_research.synthetic import (
     SyntheticError,
     generate,
     is_synthetic,
-    staff as staff_module,
     stakeholders,
     texts,
     write,
+)
+from ruse_research.synthetic import (
+    staff as staff_module,
 )
 from ruse_research.synthetic.common import DONT_KNOW, inject_nonresponse
 
