@@ -125,6 +125,9 @@ def load_framework(path: str | os.PathLike[str] = DEFAULT_FRAMEWORK) -> dict:
         project[field] = _as_date(project[field], f"{file}: project.{field}")
     if project["end"] <= project["start"]:
         raise FrameworkError(f"{file}: project.end must come after project.start")
+    source = project.get("source")
+    if not isinstance(source, dict) or any(not source.get(lang) for lang in LANGS):
+        raise FrameworkError(f"{file}: project.source needs bg and en texts")
     data["project"] = project
     keys = set()
     for ind in data["indicators"]:
