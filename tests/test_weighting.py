@@ -541,3 +541,70 @@ def test_linear_model_point_estimates_equal_wls():
     ref = sm.WLS(d["y"].to_numpy(), X, weights=d["w"].to_numpy()).fit()
     np.testing.assert_allclose(out["estimate"], ref.params, rtol=1e-10)
     assert out["term"].tolist() == ["Intercept", "x", "g[b]", "g[c]"]
+
+
+# ---------------------------------------------------------------------------------------
+# two independent samples, reference margins
+
+
+def test_difference_between_samples_equals_welch_t_test():
+    """Whole samples, equal weights: the SE is sqrt(s1^2/n1 + s2^2/n2) and the df are
+    Welch-Satterthwaite's, so t and p equal scipy's Welch test (ttest_ind, equal_var=False)."""
+    rng = np.random.default_rng(21)
+    a, b = rng.normal(3.6, 0.8, 90), rng.normal(2.9, 1.1, 400)
+    out = wt.difference_between_samples(pd.DataFrame({"x": a}), pd.DataFrame({"x": b}), "x").iloc[0]
+    ref = stats.ttest_ind(a, b, equal_var=False)
+    assert out["difference"] == pytest.approx(a.mean() - b.mean())
+    assert out["t"] == pytest.approx(ref.statistic, rel=1e-10)
+    assert out["p_value"] == pytest.approx(ref.pvalue, rel=1e-8)
+    assert out["df"] == pytest.approx(ref.df, rel=1e-10)
+    assert (out["n_first"], out["n_second"]) == (90, 400)
+
+
+def test_reference_margins_and_rake_to_reference(tmp_path):
+    from ruse_research import paths
+
+    ref = paths.resolve("data/reference/population_margins.csv")
+    margins, recodes = wt.reference_margins(ref)
+    table = pd.read_csv(ref)
+    # common population: the narrowest universe (age 15+: 117,929 + 51,731 = 169,660)
+    assert sum(margins["age_group"].values()) == pytest.approx(169_660)
+    for variable, margin in margins.items():
+        assert sum(margin.values()) == pytest.approx(169_660)
+        shares = table[table["variable"] == variable].set_index("category")["share"]
+        for category, total in margin.items():
+            assert total / 169_660 == pytest.approx(shares[category], abs=2e-6)
+    assert recodes["age_group"] == ("age_band", {1: 1, 2: 1, 3: 1, 4: 2})
+
+    rng = np.random.default_rng(9)
+    d = pd.DataFrame(
+        {
+            "sex": rng.integers(1, 3, 400),
+            "age_band": rng.integers(1, 5, 400),
+            "municipality": rng.integers(1, 9, 400),
+            "wave": rng.integers(1, 3, 400),
+        }
+    )
+    w = wt.rake_to_reference(d, ref, by="wave")
+    for _, part in w.groupby(d["wave"]):
+        assert part.sum() == pytest.approx(169_660)
+    age_totals = w.groupby([d["wave"], d["age_band"].map(recodes["age_group"][1])]).sum()
+    assert age_totals.loc[(1, 2)] == pytest.approx(margins["age_group"][2])
+    with pytest.raises(wt.RakingError, match="do not map"):
+        wt.rake_to_reference(d.assign(age_band=7), ref)
+    with pytest.raises(wt.WeightingError, match="does not exist"):
+        wt.reference_margins(tmp_path / "nope.csv")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("variable,category,share\nsex,1,0.5\n", encoding="utf-8")
+    with pytest.raises(wt.WeightingError, match="lacks column"):
+        wt.reference_margins(bad)
+
+
+def test_holm_matches_statsmodels():
+    multitest = pytest.importorskip("statsmodels.stats.multitest")
+    p = np.array([0.01, 0.04, 0.03, 0.2, np.nan, 0.001])
+    ok = ~np.isnan(p)
+    expected = multitest.multipletests(p[ok], method="holm")[1]
+    got = wt.holm(p)
+    np.testing.assert_allclose(got[ok], expected)
+    assert np.isnan(got[4])
