@@ -1033,7 +1033,9 @@ def banner_bundle(lang: str) -> tuple[dict[str, Any], dict[str, Any]]:
     # h4: prominent but outside the h1-h3 table of contents; classes for the report CSS,
     # inline style for JupyterLab and plain nbconvert
     html_text = (
-        f'<div class="ruse-banner ruse-banner-synthetic {_NO_MATH}" role="note" style="{style}">'
+        # "synthetic-tag" is the report CSS's own class for synthetic data (orange box)
+        f'<div class="ruse-banner ruse-banner-synthetic synthetic-tag {_NO_MATH}" role="note" '
+        f'style="{style}">'
         f'<h4 style="margin: 0 0 0.3em 0">⚠ {escape(title)}</h4><p style="margin: 0">{escape(body)}</p></div>'
     )
     return (
@@ -1131,13 +1133,11 @@ def quote_bundle(
         parts.append(f"<p><strong>{escape(caption)}</strong></p>")
         plain.append(caption)
     if items:
-        parts.append('<ul style="list-style: none; padding-left: 0">')
         parts += [
-            '<li><blockquote style="margin: 0.3em 0; padding-left: 0.8em; '
-            f'border-left: 3px solid #999">{escape(q)}</blockquote></li>'
+            '<blockquote class="ruse-quote" style="margin: 0.4em 0 0.4em 1em; '
+            f'padding-left: 0.8em; border-left: 3px solid #999">{escape(q)}</blockquote>'
             for q in items
         ]
-        parts.append("</ul>")
         plain += [f"> {q}" for q in items]
     else:
         parts.append(f"<p>{escape(t('quotes_none'))}</p>")
