@@ -964,16 +964,20 @@ def estimates_with_ci(
             )
             if annotate:
                 for x, yv, top in zip(e, ys, np.where(np.isnan(h_), e, h_), strict=True):
+                    # right of the whisker, on the point's own line: never on a neighbour
                     ax.text(
                         top,
-                        yv + 0.12,
-                        f" {fmt_num(x, lang, digits)}",
+                        yv,
+                        f"  {fmt_num(x, lang, digits)}",
                         fontsize=8,
-                        va="bottom",
+                        va="center",
                         ha="left",
                     )
         if reference is not None:
             ax.axvline(reference, color="#666666", linestyle="--", linewidth=0.8)
+        if annotate:  # room on the right for the numbers
+            left, right = ax.get_xlim()
+            ax.set_xlim(left, right + 0.08 * (right - left))
         ax.set_yticks(list(base.values()), list(base.keys()))
         ax.set_ylim(-0.7, len(groups) - 0.3)
         ax.tick_params(axis="y", length=0)
