@@ -608,3 +608,14 @@ def test_holm_matches_statsmodels():
     got = wt.holm(p)
     np.testing.assert_allclose(got[ok], expected)
     assert np.isnan(got[4])
+
+
+def test_share_of_one_gets_an_exact_binomial_bound():
+    """p = 1 in a domain: the logit interval is a point, so the Clopper-Pearson lower bound
+    on n is used: (alpha/2)^(1/n) (Clopper & Pearson 1934; Korn & Graubard 1998)."""
+    d = pd.DataFrame({"yes": [1.0] * 20 + [0.0, 1.0] * 10, "g": ["a"] * 20 + ["b"] * 20})
+    out = wt.estimate(d, "yes", None, by="g").set_index("g")
+    assert out.loc["a", "estimate"] == 1.0 and out.loc["a", "ci_high"] == 1.0
+    assert out.loc["a", "ci_low"] == pytest.approx(0.025 ** (1 / 20))
+    assert stats.beta.ppf(0.025, 20, 1) == pytest.approx(out.loc["a", "ci_low"])
+    assert 0 < out.loc["b", "ci_low"] < 0.5 < out.loc["b", "ci_high"] < 1

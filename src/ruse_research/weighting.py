@@ -820,7 +820,8 @@ def estimate(
         ``deff`` (design effect against simple random sampling with replacement, R
         ``deff="replace"``). Mean CIs are ``estimate +/- t * se``; proportion CIs (and
         CIs of means of 0/1 columns) are on the logit scale and back-transformed (R
-        ``svyciprop(method="logit")``).
+        ``svyciprop(method="logit")``); a share of exactly 0 or 1 gets the exact
+        binomial (Clopper-Pearson) bound on its unweighted n instead of a point.
 
     Examples
     --------
@@ -869,7 +870,7 @@ def estimate(
         if kind == "mean" and not np.all((observed == 0) | (observed == 1)):
             low, high = mean - q * se, mean + q * se
         else:  # shares (proportions, or means of 0/1 columns) stay inside [0, 1]
-            low, high = _logit_ci(mean, se, q)
+            low, high = _logit_ci(mean, se, q, n, ci)
         with np.errstate(invalid="ignore", divide="ignore"):
             deff = var_ / (s2 / n)
         part = labels.copy()
@@ -891,14 +892,23 @@ def estimate(
     return out
 
 
-def _logit_ci(p: np.ndarray, se: np.ndarray, q: np.ndarray):
-    """Logit-scale interval back-transformed (delta-method SE of logit(p))."""
+def _logit_ci(p: np.ndarray, se: np.ndarray, q: np.ndarray, n: np.ndarray, ci: float):
+    """Logit-scale interval back-transformed (delta-method SE of logit(p)).
+
+    At p = 0 or 1 the logit interval collapses to a point; there the exact binomial
+    (Clopper-Pearson) bound on the unweighted n is used, as Korn & Graubard (1998) do
+    when the estimated variance is zero.
+    """
     with np.errstate(divide="ignore", invalid="ignore"):
         inner = (p > 0) & (p < 1)
         lp = np.log(p / (1 - p))
         half = q * se / (p * (1 - p))
         low = np.where(inner, 1 / (1 + np.exp(-(lp - half))), p)
         high = np.where(inner, 1 / (1 + np.exp(-(lp + half))), p)
+        tail = (1 - ci) / 2
+        n = np.asarray(n, dtype=float)
+        low = np.where((p == 1) & (n > 0), tail ** (1 / n), low)
+        high = np.where((p == 0) & (n > 0), 1 - tail ** (1 / n), high)
     return low, high
 
 
