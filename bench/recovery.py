@@ -38,7 +38,8 @@ organisations; every respondent a PSU);
 
 Run::
 
-    python bench/recovery.py [--seeds 200] [--first 1] [--jobs N]
+    python bench/recovery.py [--seeds 200] [--first 1] [--jobs N] [--save all.csv]
+    python bench/recovery.py --load all.csv more.csv   # summarise saved runs together
 
 The last line is ``coverage_min=<..> coverage_max=<..> effects=<k> seeds=<n>`` over the
 planted effects and weighted means. Left out of it: the unweighted contrast rows, and the
@@ -313,19 +314,31 @@ def main(argv=None) -> int:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                         help="worker processes (default: all CPUs)")
     parser.add_argument("--save", help="optional CSV of every estimate (one row per seed x effect)")
+    parser.add_argument("--load", nargs="+", metavar="CSV",
+                        help="summarise CSVs written by --save instead of simulating")
     args = parser.parse_args(argv)
-    seeds = list(range(args.first, args.first + args.seeds))
     start = time.perf_counter()
-    rows: list[dict] = []
     cpu = 0.0
-    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        for done, (seed_rows, seconds) in enumerate(pool.map(one_seed, seeds, chunksize=1), start=1):
-            rows.extend(seed_rows)
-            cpu += seconds
-            if done % 25 == 0:
-                print(f"  {done}/{len(seeds)} seeds, {time.perf_counter() - start:.0f} s",
-                      file=sys.stderr, flush=True)
-    results = pd.DataFrame(rows)
+    if args.load:
+        parts, seen = [], set()
+        for file in args.load:  # a seed saved twice counts once (from the first file)
+            part = pd.read_csv(file)
+            parts.append(part[~part["seed"].isin(seen)])
+            seen |= set(part["seed"])
+        results = pd.concat(parts, ignore_index=True)
+        seeds = sorted(results["seed"].unique().tolist())
+    else:
+        seeds = list(range(args.first, args.first + args.seeds))
+        rows: list[dict] = []
+        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+            for done, (seed_rows, seconds) in enumerate(pool.map(one_seed, seeds, chunksize=1),
+                                                        start=1):
+                rows.extend(seed_rows)
+                cpu += seconds
+                if done % 25 == 0:
+                    print(f"  {done}/{len(seeds)} seeds, {time.perf_counter() - start:.0f} s",
+                          file=sys.stderr, flush=True)
+        results = pd.DataFrame(rows)
     if args.save:
         results.to_csv(args.save, index=False)
     table = summarise(results)
