@@ -509,3 +509,25 @@ def test_every_bundled_catalog_loads_and_bg_is_translated():
             latin_words = re.findall(r"[A-Za-z]{4,}", texts["bg"])
             has_cyrillic = re.search("[\u0400-\u04ff]", texts["bg"]) is not None
             assert has_cyrillic or not latin_words, f"{path.name}: {key} bg looks untranslated"
+
+
+def test_show_table_handles_every_pandas_dtype():
+    df = pd.DataFrame(
+        {
+            "label": pd.Series(["a", None], dtype="string"),
+            "cat": pd.Categorical(["x", "y"]),
+            "flag": [True, False],
+            "when": pd.to_datetime(["2019-01-18", None]),
+            "n": pd.array([10, None], dtype="Int64"),
+            "score": pd.array([1.5, None], dtype="Float64"),
+            "period": pd.period_range("2019Q1", periods=2, freq="Q"),
+        }
+    )
+    data, _ = report.table_bundle(df, "dtypes", lang="bg")
+    table = json.loads(json.dumps(data[report.TABLE_MIME], allow_nan=False))
+    assert table["data"] == [
+        ["a", "x", True, "2019-01-18T00:00:00", 10, 1.5, "2019Q1"],
+        [None, "y", False, None, None, None, "2019Q2"],
+    ]
+    assert ">2019-01-18<" in data["text/html"] and ">1,50<" in data["text/html"]
+    assert data["text/html"].count(">–<") == 4  # the four missing cells
