@@ -265,8 +265,23 @@ def demote_headings(fragment: str) -> str:
 @lru_cache(maxsize=1)
 def _exporter():
     from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
 
-    exporter = HTMLExporter(
+    class ReportExporter(HTMLExporter):
+        """HTMLExporter without its BeautifulSoup pass over the finished page.
+
+        That pass only adds alt text (our template always writes it) and tabindex to JupyterLab
+        classes we do not use, and costs more than the rendering itself on large reports.
+        """
+
+        def from_notebook_node(self, nb, resources=None, **kw):
+            info = nb.metadata.get("language_info", {})
+            lexer = info.get("pygments_lexer", info.get("name", None))
+            self.register_filter("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
+            return TemplateExporter.from_notebook_node(self, nb, self._init_resources(resources), **kw)
+
+    exporter = ReportExporter(
         template_name="ruse",
         extra_template_basedirs=[str(TEMPLATES)],
         exclude_input_prompt=True,

@@ -1202,6 +1202,10 @@ def _preload_heavy_modules() -> None:
     from ruse_research import htmlreport  # noqa: F401
 
     htmlreport.warm_up()
+    # first XLSX write imports pandas' Excel machinery; do it once here, not in every worker
+    import io
+
+    pandas.DataFrame({"a": [1]}).to_excel(io.BytesIO(), engine="openpyxl")
 
 
 # --------------------------------------------------------------------------- the run command
@@ -1287,8 +1291,6 @@ def run_study(
         runs = [load_run(p, store, root) for p in selected]
         plans = plan_runs(runs, root, outputs, store, force=force)
         to_run = [p for p in plans if p.execute]
-        for plan in to_run:  # data files are checked before any kernel starts
-            validate_inputs(plan.run, root)
         store.save()
         results: dict[str, dict[str, object]] = {}
         for plan in plans:
@@ -1296,23 +1298,35 @@ def run_study(
                 results[plan.run.name] = {"run": plan.run.name, "status": "skipped-cached", "reason": plan.reason}
                 echo(f"skipped {plan.run.name} (unchanged)")
         if to_run:
-            git = provenance.git_state(root)
-            packages = provenance.package_versions()
-            specs = []
-            for plan in to_run:
-                run = plan.run
-                echo(f"running {run.name} ({plan.reason})")
-                specs.append({
-                    "run": run.name, "title": run.title, "description": run.description,
-                    "notebook": str(run.notebook), "notebook_rel": run.notebook_rel, "lang": run.lang,
-                    "overrides": run.overrides, "parameters": _jsonable_parameters(run.parameters),
-                    "inputs": dict(plan.components["inputs"]), "git": git, "packages": packages,
-                    "cache_key": plan.cache_key, "components": plan.components,
-                    "synthetic": any(provenance.is_synthetic(p) for p in run.inputs.values()),
-                    "root": str(root), "outputs": str(outputs),
-                })
+
+            def prepare() -> None:
+                # Runs while the kernel zygote imports its libraries. Data files are checked here,
+                # before any kernel starts; a bad file raises and the zygote is stopped unused.
+                checked: dict[tuple[str, ...], None] = {}
+                for plan in to_run:
+                    key = tuple(sorted(f"{k}={p}" for k, p in plan.run.inputs.items()))
+                    if key not in checked:  # the bg and en runs of a study read the same files
+                        validate_inputs(plan.run, root)
+                        checked[key] = None
+                _preload_heavy_modules()
+
             _kernel_environment(root)
-            with kernel_zygote(while_starting=_preload_heavy_modules):
+            with kernel_zygote(while_starting=prepare):
+                git = provenance.git_state(root)
+                packages = provenance.package_versions()
+                specs = []
+                for plan in to_run:
+                    run = plan.run
+                    echo(f"running {run.name} ({plan.reason})")
+                    specs.append({
+                        "run": run.name, "title": run.title, "description": run.description,
+                        "notebook": str(run.notebook), "notebook_rel": run.notebook_rel, "lang": run.lang,
+                        "overrides": run.overrides, "parameters": _jsonable_parameters(run.parameters),
+                        "inputs": dict(plan.components["inputs"]), "git": git, "packages": packages,
+                        "cache_key": plan.cache_key, "components": plan.components,
+                        "synthetic": any(provenance.is_synthetic(p) for p in run.inputs.values()),
+                        "root": str(root), "outputs": str(outputs),
+                    })
                 total = len(specs)
                 done = [0]
 
