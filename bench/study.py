@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -35,6 +36,12 @@ CHECKOUT = Path(__file__).resolve().parents[1]
 STANDIN = CHECKOUT / "tests" / "fixtures" / "runner"
 COPIED = ("params", "notebooks", "data", "src", "pyproject.toml", "requirements.lock")
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "outputs", ".staging")
+
+
+def children_cpu() -> float:
+    """CPU seconds (user + system) of all finished child processes and their descendants."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def make_copy(target: Path) -> str:
@@ -128,15 +135,24 @@ def main(argv: list[str] | None = None) -> int:
         count = len(run_params(root))
         print(f"benchmarking {what} on {os.cpu_count()} CPUs, --jobs {args.jobs}", flush=True)
 
+        load = os.getloadavg()[0]
+        cpu = children_cpu()
         naive_s = naive(root, scratch / "naive")
-        print(f"(a) naive papermill CLI + nbconvert CLI, {count} runs one after another: {naive_s:.2f} s", flush=True)
+        naive_cpu = children_cpu() - cpu
+        print(f"(a) naive papermill CLI + nbconvert CLI, {count} runs one after another: {naive_s:.2f} s "
+              f"({naive_cpu:.1f} CPU-s)", flush=True)
 
+        cpu = children_cpu()
         cold_s, _ = ruse_run(root, "--force", "--jobs", str(args.jobs))
-        print(f"(b) ruse-research run --force from cold: {cold_s:.2f} s", flush=True)
+        cold_cpu = children_cpu() - cpu
+        print(f"(b) ruse-research run --force from cold: {cold_s:.2f} s ({cold_cpu:.1f} CPU-s)", flush=True)
 
+        cpu = children_cpu()
         noop_s, out = ruse_run(root, "--jobs", str(args.jobs))
+        noop_cpu = children_cpu() - cpu
         skipped = out.count("skipped ")
-        print(f"(c) rerun with nothing changed: {noop_s:.3f} s ({skipped} of {count} runs skipped)", flush=True)
+        print(f"(c) rerun with nothing changed: {noop_s:.3f} s ({noop_cpu:.2f} CPU-s; {skipped} of {count} runs skipped)",
+              flush=True)
 
         first = sorted((root / "params").glob("*.yaml"))[0]
         text = first.read_text(encoding="utf-8")
@@ -148,6 +164,8 @@ def main(argv: list[str] | None = None) -> int:
         reruns = len(re.findall(r"^running ", out, re.M))
         print(f"(d) rerun after editing {first.name}: {change_s:.2f} s, {reruns} run(s) executed", flush=True)
 
+        print(f"CPU-time ratio naive/cold {naive_cpu / cold_cpu:.2f}; load average {load:.1f} at start, "
+              f"{os.getloadavg()[0]:.1f} at end (other processes on the machine slow both sides)", flush=True)
         print(f"cold_speedup={naive_s / cold_s:.2f} noop_s={noop_s:.3f} one_change_reruns={reruns}")
     finally:
         if args.keep:
