@@ -151,3 +151,43 @@ def test_kernel_start_failures_are_retried(project, monkeypatch, tmp_path):
     assert os.path.dirname(manager.connection_file) != os.path.dirname(other.connection_file)
     for unused in (manager, other):
         shutil.rmtree(unused._private_dir)
+
+
+def test_forked_kernel_dies_with_its_client(project, monkeypatch):
+    """If jupyter_client kills the kernel process it knows (the zygote client), the forked kernel
+    must not survive as an orphan."""
+    import asyncio
+    import signal
+
+    monkeypatch.delenv(runner.NO_ZYGOTE_ENV, raising=False)
+    manager_class = runner._isolated_kernel_manager_class()
+
+    async def scenario() -> tuple[int, int]:
+        manager = manager_class(kernel_name="python3")
+        await manager.start_kernel()
+        client = manager.client()
+        client.start_channels()
+        await client.wait_for_ready(timeout=120)
+        reply = await client.execute_interactive("import os; print(os.getpid(), os.getppid())", timeout=60,
+                                                 output_hook=lambda msg: printed.append(msg))
+        assert reply["content"]["status"] == "ok"
+        client.stop_channels()
+        kernel_pid = int(next(m["content"]["text"] for m in printed if m["msg_type"] == "stream").split()[0])
+        client_pid = manager.provisioner.process.pid
+        os.kill(client_pid, signal.SIGKILL)
+        await manager.cleanup_resources()
+        return kernel_pid, client_pid
+
+    printed: list[dict] = []
+    with runner.kernel_zygote() as forking:
+        assert forking
+        kernel_pid, client_pid = asyncio.run(scenario())
+        assert kernel_pid != client_pid  # the kernel really was forked by the zygote
+        for _ in range(100):
+            try:
+                os.kill(kernel_pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.1)
+        else:
+            pytest.fail(f"forked kernel {kernel_pid} outlived its client {client_pid}")

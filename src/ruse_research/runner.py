@@ -617,7 +617,7 @@ def _connect_matplotlib_to_shell() -> None:
         sys.modules["matplotlib_inline.backend_inline"]._enable_matplotlib_integration()
 
 
-def _zygote_child(server, selector, conn, fds: list[int], request: dict) -> None:
+def _zygote_child(server, selector, conn, others: list, fds: list[int], request: dict) -> None:
     """In the forked child: become an ordinary ipykernel for the client's connection file."""
     import signal
 
@@ -626,6 +626,8 @@ def _zygote_child(server, selector, conn, fds: list[int], request: dict) -> None
         selector.close()
         server.close()
         conn.close()
+        for other in others:  # other kernels' clients: the zygote must see them close
+            other.close()
         for target, fd in zip((0, 1, 2), fds, strict=False):
             os.dup2(fd, target)
             os.close(fd)
@@ -700,7 +702,7 @@ def _zygote_main(socket_path: str) -> None:
                     continue
                 pid = os.fork()
                 if pid == 0:
-                    _zygote_child(server, selector, conn, fds, request)
+                    _zygote_child(server, selector, conn, list(children.values()), fds, request)
                 for fd in fds:
                     os.close(fd)
                 conn.sendall(f"{pid}\n".encode())
