@@ -575,7 +575,7 @@ def _make_design(
     return _Design(w, psu_code, psu_stratum, n_h, scale, lonely, lonely_psu)
 
 
-def _psu_totals(design: _Design, z: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+def _psu_totals(design: _Design, z: np.ndarray) -> np.ndarray:
     """Sum linearised values (n, K) over PSUs -> (P, K)."""
     z = z.reshape(len(z), -1)
     out = np.empty((design.n_psu, z.shape[1]))
