@@ -459,7 +459,7 @@ _INDEX_TEMPLATE = """<!DOCTYPE html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>ruse_research: runs</title>
-<style>{{ css | safe }} body { max-width: 72rem; } td { text-align: left; }</style>
+<style>{{ css | safe }} body { max-width: 76rem; } td { text-align: left; } .nowrap { white-space: nowrap; }</style>
 </head>
 <body>
 <h1>ruse_research &mdash; runs</h1>
@@ -477,7 +477,7 @@ effects, not fieldwork. / Изпълненията, отбелязани кат�
 <td>{{ row.lang }}</td>
 <td class="status-{{ row.css }}">{{ row.status }}{% if row.detail %}<br><small>{{ row.detail }}</small>{% endif %}</td>
 <td>{{ row.duration }}</td>
-<td>{{ row.finished }}</td>
+<td class="nowrap">{{ row.finished }}</td>
 <td>
 {%- for label, href in row.links %}<a href="{{ href }}">{{ label }}</a>{% if not loop.last %} &middot; {% endif %}{% endfor %}
 {%- if row.tables %}<br><small>tables: {% for t in row.tables %}{{ t }} (<a href="{{ row.run }}/tables/{{ t }}.csv">csv</a>, <a href="{{ row.run }}/tables/{{ t }}.xlsx">xlsx</a>){% if not loop.last %}, {% endif %}{% endfor %}</small>{% endif %}
