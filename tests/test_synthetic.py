@@ -360,6 +360,33 @@ def test_trust_driver_truth_is_what_a_complete_case_analysis_estimates():
     assert simulated == pytest.approx(planted, abs=0.002)
 
 
+def test_organisation_model_means_match_a_large_simulated_population():
+    # independent check of the closed form: simulate 200,000 members of each organisation
+    # group with the generator's own answer model and compare the means
+    rng = np.random.default_rng(12)
+    n = 200_000
+    frame = pd.DataFrame({"sex": np.ones(n, int), "age_band": np.full(n, 2),
+                          "municipality": np.ones(n, int), "org_size": np.ones(n, int)})
+    for group in (2, 3, 4):
+        for wave in (1, 2):
+            ans = stakeholders._answers(rng, frame, group, wave)["answers"]
+            model = stakeholders.organisation_model_means(group, wave)
+            # standard errors about 0.005 (trust, sd 2.2) and 0.002 (admin_image, sd 0.8)
+            assert ans["trust_ra"].mean() == pytest.approx(model["trust_ra_mean"], abs=0.02)
+            image = stakeholders._scale_mean(ans, stakeholders.MIRROR_ITEMS).mean()
+            assert image == pytest.approx(model["admin_image_mean"], abs=0.008)
+            assert ans["mir_5"].mean() == pytest.approx(model["mir_5_mean"], abs=0.01)
+
+
+def test_organisation_truths_are_model_means(truth):
+    planted = truth["stakeholders"]["trust_by_group"]["values"]["1"]
+    assert planted["ngo"] == pytest.approx(
+        stakeholders.organisation_model_means(2, 1)["trust_ra_mean"], abs=1e-4)
+    finite = truth["stakeholders"]["organisations_finite_population"]["values"]["1"]
+    # the realised finite populations scatter around the model means
+    assert abs(finite["ngo"]["trust_ra_mean"] - planted["ngo"]) < 0.3
+
+
 def test_scales_are_reliable(staff, stake):
     def alpha(df, cols, reverse=()):
         m = df[cols].astype(float).copy()

@@ -11,9 +11,13 @@ How the data come about
    variables: perceived responsiveness ``R`` drives trust ``T`` (the planted driver of trust),
    and ``T`` feeds satisfaction, impartiality, public image and the mirror items. Group and
    wave shift the latent means (planted group differences and the improved public image).
-3. The **planted truths** are computed on these complete populations (finite-population means,
-   differences and OLS slopes), so they are exactly what a correct design-based analysis
-   estimates.
+3. The **planted truths** of the citizens are computed on their complete population
+   (finite-population means, differences and OLS slopes; the slope with the item
+   non-response of its score, see ``expected_score_moments``), so they are exactly what a
+   correct design-based analysis estimates. The organisations' truths are the exact model
+   means (``organisation_model_means``): their samples are 12 % of the NGOs and of the
+   municipal employees, and an analysis that does not know the population sizes (no
+   finite-population correction) estimates the model mean, not the finite one.
 4. A **sample** is drawn per wave: citizens by quota per municipality (Ruse over-sampled) with
    selection probability proportional to ``1.5`` for women and ``2.0`` for people aged 65+, so
    unweighted citizen estimates are biased and estimates raked to the margins are not;
@@ -41,6 +45,7 @@ import pandas as pd
 
 from ruse_research.synthetic import texts
 from ruse_research.synthetic.common import (
+    LIKERT5_CUTS,
     NOT_APPLICABLE,
     binary,
     categorical,
@@ -87,6 +92,13 @@ WAVE2_T = 0.10
 WAVE2_IMAGE = 0.45
 WAVE2_AWARE = 0.55
 DRIVER_R_TO_T = 0.6  # structural loading of trust on responsiveness
+T_NOISE = 0.8  # sd of trust's own noise: with R's unit noise, organisations' T has variance 1
+# trust_ra (0-10) = clip(round(TRUST_RA_CENTRE + TRUST_RA_SPREAD * item latent)), loading on T
+TRUST_RA_LOADING, TRUST_RA_CENTRE, TRUST_RA_SPREAD = 0.92, 4.6, 2.0
+# mirror items: latent MIR = MIR_ON_T * T + MIR_LEVEL + MIR_NOISE * e; 1-5 items, these shifts
+MIR_ON_T, MIR_LEVEL, MIR_NOISE = 0.6, -0.1, 0.8
+MIRROR_LOADING = 0.72
+MIRROR_SHIFTS = (0.0, -0.25, -0.1, 0.3, -0.45)
 
 
 def citizen_population() -> pd.DataFrame:
@@ -150,12 +162,12 @@ def _answers(rng: np.random.Generator, frame: pd.DataFrame, group: int, wave: in
                 + 0.20 * (sex == 2) - 0.05 * (mun == 1))
     e = rng.standard_normal((n, 8))
     R = R_GROUP[group] + WAVE2_R * w2 + 0.5 * demo + e[:, 0]
-    T = T_GROUP[group] + WAVE2_T * w2 + demo + DRIVER_R_TO_T * R + 0.8 * e[:, 1]
+    T = T_GROUP[group] + WAVE2_T * w2 + demo + DRIVER_R_TO_T * R + T_NOISE * e[:, 1]
     Tz = T - T_GROUP[group]  # centred: item cut-points handle the level
     IMP = 0.5 * T + 0.85 * e[:, 2]
     SAT = 0.45 * T + 0.2 * w2 + 0.9 * e[:, 3]
     IMG = 0.55 * T + WAVE2_IMAGE * w2 + 0.85 * e[:, 4]
-    MIR = 0.6 * T - 0.1 + 0.8 * e[:, 5]
+    MIR = MIR_ON_T * T + MIR_LEVEL + MIR_NOISE * e[:, 5]
     IMPORT = e[:, 6]
     PART = 0.4 * R + e[:, 7]
     del Tz
@@ -178,8 +190,8 @@ def _answers(rng: np.random.Generator, frame: pd.DataFrame, group: int, wave: in
     a["info_source"] = (rng.random(n)[:, None] > cum).sum(axis=1) + 1
     a["visited_web"] = np.where(binary(rng, {1: -1.6, 2: 0.6, 3: 0.0, 4: 1.8}[group] + 0.3 * w2, n) == 1, 1, 2)
 
-    trust_centre = 4.6
-    a["trust_ra"] = scale11(rng, T, loading=0.92, centre=trust_centre, spread=2.0)
+    a["trust_ra"] = scale11(rng, T, loading=TRUST_RA_LOADING, centre=TRUST_RA_CENTRE,
+                            spread=TRUST_RA_SPREAD)
     a["trust_muni"] = scale11(rng, 0.5 * T + 0.3, loading=0.7, centre=4.8, spread=2.1)
     a["trust_civil"] = scale11(rng, 0.6 * T, loading=0.75, centre=4.0, spread=2.1)
     a["trust_gov"] = scale11(rng, 0.5 * T, loading=0.7, centre=3.2, spread=2.2)
@@ -234,8 +246,8 @@ def _answers(rng: np.random.Generator, frame: pd.DataFrame, group: int, wave: in
 
     for k, shift in enumerate((-0.15, 0.1, -0.05, -0.35), start=1):
         a[f"img_{k}"] = likert5(rng, IMG, loading=0.72, shift=shift)
-    for k, shift in enumerate((0.0, -0.25, -0.1, 0.3, -0.45), start=1):
-        a[f"mir_{k}"] = likert5(rng, MIR, loading=0.72, shift=shift)
+    for k, shift in enumerate(MIRROR_SHIFTS, start=1):
+        a[f"mir_{k}"] = likert5(rng, MIR, loading=MIRROR_LOADING, shift=shift)
     return {"answers": a, "R": R, "T": T}
 
 
@@ -250,6 +262,53 @@ MIRROR_ITEMS = ["mir_1", "mir_2", "mir_3", "mir_4", "mir_5"]
 RESP_ITEMS = ["resp_1", "resp_2", "resp_3"]
 
 
+def _normal_cdf(x: float) -> float:
+    return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
+
+
+def organisation_model_means(group: int, wave: int) -> dict:
+    """Model (superpopulation) means of an organisation group, exact, from the latent model.
+
+    For NGOs, businesses and municipal administrations there is no demographic term, so
+    ``R ~ N(R_GROUP + WAVE2_R * w2, 1)`` and ``T = T_GROUP + WAVE2_T * w2 + 0.6 R + 0.8 e``
+    is normal with variance 1; an item's latent ``loading * latent + sqrt(1 - loading^2) *
+    noise`` is then normal with variance 1 too, and the expected code follows from the
+    normal distribution function at the item's cut-points. These are the values that
+    estimates treating an organisation sample as a simple random sample from a large
+    population (no finite-population correction; the population sizes are unknown to the
+    analysis) are centred on, with standard errors that match.
+
+    Examples
+    --------
+    >>> means = organisation_model_means(4, 1)
+    >>> round(means["trust_ra_mean"], 2), round(means["admin_image_mean"], 2)
+    (7.07, 3.4)
+    """
+    if group == GROUPS["citizen"]:
+        raise ValueError("citizens have demographic terms; use their finite population")
+    w2 = float(wave == 2)
+    mu_r = R_GROUP[group] + WAVE2_R * w2
+    mu_t = T_GROUP[group] + WAVE2_T * w2 + DRIVER_R_TO_T * mu_r
+    var_t = DRIVER_R_TO_T**2 + T_NOISE**2
+    # trust_ra: latent z = loading * T + unique noise; code = clip(rint(centre + spread z), 0, 10)
+    m = TRUST_RA_LOADING * mu_t
+    sd = math.sqrt(TRUST_RA_LOADING**2 * var_t + 1.0 - TRUST_RA_LOADING**2)
+    upper = [_normal_cdf(((k + 0.5 - TRUST_RA_CENTRE) / TRUST_RA_SPREAD - m) / sd) for k in range(10)]
+    # E[code] = sum over k = 0..9 of P(code > k)
+    trust = sum(1.0 - u for u in upper)
+    mu_mir = MIR_ON_T * mu_t + MIR_LEVEL
+    var_mir = MIR_ON_T**2 * var_t + MIR_NOISE**2
+    out = {"trust_ra_mean": trust}
+    for k, shift in enumerate(MIRROR_SHIFTS, start=1):
+        m = MIRROR_LOADING * mu_mir + shift
+        sd = math.sqrt(MIRROR_LOADING**2 * var_mir + 1.0 - MIRROR_LOADING**2)
+        # code = 1 + number of cut-points below the latent
+        out[f"mir_{k}_mean"] = 1.0 + sum(1.0 - _normal_cdf((c - m) / sd) for c in LIKERT5_CUTS)
+    out["admin_image_mean"] = float(np.mean([out[f"mir_{k}_mean"] for k in range(1, 6)]))
+    return out
+
+
+ORG_MODEL_KEYS = ("trust_ra_mean", "admin_image_mean", *(f"mir_{k}_mean" for k in range(1, 6)))
 REFUSED_RATE = 0.003  # "no answer" (99) on a substantive item; demographics 0.012
 
 
@@ -507,7 +566,20 @@ def generate(rng: np.random.Generator) -> tuple[dict[str, pd.DataFrame], dict]:
         out[col] = arr
     out["interview_date"] = out["interview_date"].astype("datetime64[ns]")
 
+    # Organisations: the truths are the model means (see organisation_model_means); the
+    # realised finite-population means of the 700 / 5,000 / 450 are kept for reference.
+    finite_orgs = {w: {g: {k: pop_summary[w][g][k] for k in ORG_MODEL_KEYS}
+                       for g in ORG_POPULATION} for w in (1, 2)}
+    for w in (1, 2):
+        for gname in ORG_POPULATION:
+            pop_summary[w][gname].update(organisation_model_means(GROUPS[gname], w))
     truth = _truth(pop_summary, unweighted_expected, out, planted)
+    truth["organisations_finite_population"] = _rounded({
+        "estimand": "realised finite-population means of the synthetic organisation "
+                    "populations (700 NGOs, 5,000 businesses, 450 municipal employees), for "
+                    "reference only: the planted organisation values are the model means",
+        "values": {str(w): v for w, v in finite_orgs.items()},
+    })
     return {"stakeholders": out}, truth
 
 
@@ -519,14 +591,22 @@ def _truth(pop_summary: dict, unweighted_expected: dict, out: pd.DataFrame, plan
             "organisations": dict(ORG_POPULATION),
             "note": "Citizens: synthetic adult population built from the one-way margins in "
                     "data/reference/population_margins.csv (independent sex x age x municipality); "
-                    "organisations: synthetic finite populations. Truths are finite-population "
-                    "values of the complete answers (before item non-response).",
+                    "their truths are finite-population values of the complete answers, with "
+                    "the item non-response taken into account where it changes what a "
+                    "complete-case analysis estimates (trust_driver). Organisations: synthetic "
+                    "finite populations sampled at 2-12 %; their truths are the model means.",
             "selection": {"women": SELECT_WOMEN, "age_65plus": SELECT_65PLUS,
                           "citizen_quota_per_municipality": CITIZEN_QUOTA},
         },
         "trust_by_group": {
-            "estimand": "population mean of trust_ra (0-10) by group and wave; citizens need "
-                        "survey weights (raked to sex, age 15-64/65+ and municipality)",
+            "estimand": "mean of trust_ra (0-10) by group and wave. Citizens: finite-population "
+                        "mean of the 169,660 adults (needs survey weights, raked to sex, age "
+                        "15-64/65+ and municipality). NGOs, businesses, municipal "
+                        "administrations: model (superpopulation) mean, exact from the latent "
+                        "model, which an analysis of their simple random samples without a "
+                        "finite-population correction estimates (their population sizes are "
+                        "not known to the analysis; the realised finite-population means are "
+                        "under organisations_finite_population)",
             "values": {str(w): {g: ps[w][g]["trust_ra_mean"] for g in GROUPS} for w in (1, 2)},
             "difference_vs_citizen": {str(w): {g: ps[w][g]["trust_ra_mean"] - ps[w]["citizen"]["trust_ra_mean"]
                                                for g in ("ngo", "business", "municipality")}
@@ -561,8 +641,9 @@ def _truth(pop_summary: dict, unweighted_expected: dict, out: pd.DataFrame, plan
             "structural_loading_latent": DRIVER_R_TO_T,
         },
         "mirror_population": {
-            "estimand": "population mean of each mirror item (1-5) and of the admin_image score "
-                        "(mean of mir_1..mir_5) by group and wave",
+            "estimand": "mean of each mirror item (1-5) and of the admin_image score (mean of "
+                        "the answered mir_1..mir_5, at least 3) by group and wave: citizens' "
+                        "finite-population mean, organisations' model mean (as trust_by_group)",
             "values": {str(w): {g: {k: v for k, v in ps[w][g].items()
                                     if k.startswith("mir_") or k == "admin_image_mean"}
                                 for g in GROUPS} for w in (1, 2)},
