@@ -1329,6 +1329,7 @@ def run_study(
                         "synthetic": any(provenance.is_synthetic(p) for p in run.inputs.values()),
                         "root": str(root), "outputs": str(outputs),
                     })
+                specs.sort(key=lambda spec: -_expected_duration(outputs / spec["run"]))
                 total = len(specs)
                 done = [0]
 
@@ -1351,6 +1352,22 @@ def run_study(
     for name in failed:
         echo(f"run {name} failed: {describe_error(results[name]['error'])}; see {outputs / name / 'failed' / 'report.html'}")
     return RunOutcome(results=results, exit_code=1 if failed else 0)
+
+
+def _expected_duration(run_dir: Path) -> float:
+    """How long the run took last time (infinite when unknown), to start the longest runs first:
+    with a few workers, longest-first keeps one slow run from finishing alone at the end.
+
+    Examples
+    --------
+    >>> _expected_duration(Path("/nonexistent/run"))
+    inf
+    """
+    for record_path in (run_dir / "provenance.json", run_dir / "failed" / "failure.json"):
+        record = provenance.read_json(record_path)
+        if record and isinstance(record.get("duration_s"), int | float):
+            return float(record["duration_s"])
+    return float("inf")
 
 
 def _runs_for_index(root: Path, plans: list[Plan], store: cache.FileHashStore) -> list[Run]:
