@@ -182,3 +182,29 @@ def test_notebook_code_hash_ignores_injected_parameters_cell():
     assert cache.notebook_code_hash(source) == cache.notebook_code_hash(executed)
     changed = {"cells": [{"cell_type": "code", "source": "x = 2", "metadata": {"tags": ["parameters"]}}]}
     assert cache.notebook_code_hash(source) != cache.notebook_code_hash(changed)
+
+
+def test_no_op_run_of_eight_runs_is_fast_and_light(project):
+    """Nothing changed: `ruse-research run` must skip all 8 runs in well under a second of CPU,
+    without importing pandas, papermill or nbconvert."""
+    import resource
+    import subprocess
+
+    for number in range(6):
+        lang = ("bg", "en")[number % 2]
+        (project / "params" / f"extra_{number}.{lang}.yaml").write_text(
+            f"notebook: notebooks/90_standin.ipynb\ntitle: Extra {number}\nparameters: {{lang: {lang}, threshold: {number}}}\n",
+            encoding="utf-8")
+    pretend_succeeded(project)
+    code = ("import sys\nfrom ruse_research import cli\ncode = cli.main(['run'])\n"
+            "print(code, sorted(m for m in ('pandas', 'papermill', 'nbconvert', 'nbclient', 'jupyter_client')"
+            " if m in sys.modules))")
+    env = {**os.environ, "RUSE_RESEARCH_ROOT": str(project)}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    lines = done.stdout.strip().splitlines()
+    assert sum(line.startswith("skipped ") for line in lines) == 8, done.stdout + done.stderr
+    assert lines[-1] == "0 []"
+    assert cpu < 1.0, f"no-op run used {cpu:.2f} CPU seconds"
