@@ -208,7 +208,12 @@ def test_bad_artifact_names_fail_clearly(tmp_path):
 
 
 def test_end_to_end_two_runs_in_parallel(project, capsys):
+    import os
+
+    environment_before = {name: os.environ.get(name) for name in ("PYTHONPATH", "RUSE_RESEARCH_ROOT")}
     assert cli.main(["run", "--jobs", "2"]) == 0
+    # the kernels' environment (project src/ first on PYTHONPATH) does not leak into this process
+    assert {name: os.environ.get(name) for name in environment_before} == environment_before
     out = capsys.readouterr().out
     assert "running standin.bg (new)" in out and "running standin.en (new)" in out
     outputs = project / "outputs"

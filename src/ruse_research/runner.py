@@ -1066,11 +1066,14 @@ def execute_run(spec: dict) -> dict[str, object]:
     >>> execute_run(spec)["status"]  # doctest: +SKIP
     'ok'
     """
+    with _kernel_environment(Path(spec["root"])):
+        return _execute_run(spec)
+
+
+def _execute_run(spec: dict) -> dict[str, object]:
     from ruse_research import htmlreport
 
-    root = Path(spec["root"])
     outputs = Path(spec["outputs"])
-    _kernel_environment(root)  # kernels inherit it: paths.resolve finds this root, imports its src/
     started = provenance.utc_now()
     clock = time.perf_counter()
     staging_root = outputs / ".staging"
@@ -1133,14 +1136,26 @@ def execute_run(spec: dict) -> dict[str, object]:
             shutil.rmtree(stage, ignore_errors=True)
 
 
-def _kernel_environment(root: Path) -> None:
-    """Environment the kernels inherit: the project root, and the project's own package source first."""
+@contextlib.contextmanager
+def _kernel_environment(root: Path) -> Iterator[None]:
+    """Environment the kernels inherit while the block runs: ``RUSE_RESEARCH_ROOT`` = the project
+    root (so ``paths.resolve`` finds it) and the project's own ``src/`` first on ``PYTHONPATH``.
+    The previous values come back afterwards, so nothing leaks into the caller's process."""
+    saved = {name: os.environ.get(name) for name in (paths.ROOT_ENV, "PYTHONPATH")}
     os.environ[paths.ROOT_ENV] = str(root)
     source = cache.package_source_dir(root)
     if source.parent.name == "src" and source.parent.parent == root:
         current = os.environ.get("PYTHONPATH", "")
         parts = [str(source.parent)] + [p for p in current.split(os.pathsep) if p and p != str(source.parent)]
         os.environ["PYTHONPATH"] = os.pathsep.join(parts)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _point_metadata_at_final_place(nb, staged: Path, final: Path) -> None:
@@ -1312,8 +1327,7 @@ def run_study(
                         checked[key] = None
                 _preload_heavy_modules()
 
-            _kernel_environment(root)
-            with kernel_zygote(while_starting=prepare):
+            with _kernel_environment(root), kernel_zygote(while_starting=prepare):
                 git = provenance.git_state(root)
                 packages = provenance.package_versions()
                 specs = []
@@ -1471,10 +1485,14 @@ def refresh_one(spec: dict) -> dict[str, object]:
     ...              "root": "/abs"})["status"]  # doctest: +SKIP
     'ok'
     """
+    with _kernel_environment(Path(spec["root"])):
+        return _refresh_one(spec)
+
+
+def _refresh_one(spec: dict) -> dict[str, object]:
     import nbformat
 
     notebook = Path(spec["notebook"])
-    _kernel_environment(Path(spec["root"]))
     clock = time.perf_counter()
     temporary = notebook.with_name(f".{notebook.stem}.refresh-{os.getpid()}.ipynb")
     try:
@@ -1527,14 +1545,12 @@ def refresh_notebooks(
     specs = [{"notebook": str(p), "name": _rel(p, root), "root": str(root)} for p in targets]
     for spec in specs:
         echo(f"refreshing {spec['name']}")
-    _kernel_environment(root)
-
     def report(result: dict) -> None:
         if result["status"] == "ok":
             echo(f"ok     {result['run']} in {result['duration_s']:.1f} s")
         else:
             echo(f"FAILED {result['run']}: {describe_error(result['error'])} (notebook left unchanged)")
 
-    with kernel_zygote(while_starting=_preload_heavy_modules):
+    with _kernel_environment(root), kernel_zygote(while_starting=_preload_heavy_modules):
         results = _map_jobs(refresh_one, specs, max(1, jobs or os.cpu_count() or 1), report)
     return 1 if any(r["status"] != "ok" for r in results) else 0
