@@ -113,12 +113,16 @@ BAD_PARAMS = [
         "title: T\n",
         ["params/standin.en.yaml", "notebook: missing"],
     ),
+    (
+        "notebook: notebooks/90_standin.ipynb\ntitle: T\nparameters:\n  lang: en\n  lang: bg\n",
+        ["params/standin.en.yaml", "broken YAML at line 5", "key 'lang' appears twice"],
+    ),
 ]
 
 
 @pytest.mark.parametrize("text,words", BAD_PARAMS, ids=[
     "unknown-key", "unknown-param", "wrong-type", "int-for-bool", "missing-file", "bad-lang",
-    "broken-yaml", "missing-notebook", "no-notebook-key"])
+    "broken-yaml", "missing-notebook", "no-notebook-key", "duplicate-key"])
 def test_bad_params_exit_2_with_one_line_and_no_kernel(project, no_kernel, capsys, text, words):
     (project / "params" / "standin.en.yaml").write_text(text, encoding="utf-8")
     assert cli.main(["run"]) == 2

@@ -70,7 +70,16 @@ def _params_loader():
     base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
     class NoDatesLoader(base):  # dates stay strings, as in papermill's NoDatesSafeLoader
-        pass
+        def construct_mapping(self, node, deep=False):
+            # PyYAML keeps the last of two equal keys silently; a params file must not
+            seen = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"key {key!r} appears twice", key_node.start_mark)
+                seen.add(key)
+            return super().construct_mapping(node, deep=deep)
 
     NoDatesLoader.yaml_implicit_resolvers = {
         first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
