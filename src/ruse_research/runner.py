@@ -873,6 +873,7 @@ def execute_notebook(source: Path, destination: Path, overrides: dict[str, objec
                 log_output=False,
                 start_timeout=120,
                 kernel_manager_class=manager_class,
+                ipython_hist_file=":memory:",  # no shared SQLite history between parallel kernels
             )
             return
         except PapermillExecutionError:
