@@ -61,6 +61,7 @@ def tests(session: nox.Session) -> None:
         "--nbval-current-env",
         "--nbval-sanitize-with",
         "tests/nbval_sanitize.cfg",
+        "--durations=20",
         *session.posargs,
         env={"MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"},
     )
