@@ -98,6 +98,12 @@ def _row(rows: list, section: str, effect: str, truth: float, estimate: float, l
                  "estimate": float(estimate), "ci_low": float(low), "ci_high": float(high)})
 
 
+def _failed(rows: list, section: str, effect: str, truth: float, exc: Exception) -> None:
+    rows.append({"section": section, "effect": effect, "truth": float(truth),
+                 "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+                 "error": f"{type(exc).__name__}: {exc}"})
+
+
 def staff_rows(frame: pd.DataFrame, truth: dict, rows: list) -> pd.DataFrame:
     """Notebook 01's estimates against the planted values; returns the scored staff frame."""
     book = _book("staff")
@@ -107,10 +113,14 @@ def staff_rows(frame: pd.DataFrame, truth: dict, rows: list) -> pd.DataFrame:
     t = truth["staff"]
 
     trained = scored[answers["trained"] == 1]
-    paired = compare.paired_t(trained, "comm_pre", "comm_post").iloc[0]
-    _row(rows, "staff", "training_effect: mean change comm score (paired t)",
-         t["training_effect"]["mean_difference"], paired["mean_diff"], paired["ci_low"],
-         paired["ci_high"])
+    effect = "training_effect: mean change comm score (paired t)"
+    try:
+        paired = compare.paired_t(trained, "comm_pre", "comm_post").iloc[0]
+    except Exception as exc:  # an estimator failure is counted and reported, not hidden
+        _failed(rows, "staff", effect, t["training_effect"]["mean_difference"], exc)
+    else:
+        _row(rows, "staff", effect, t["training_effect"]["mean_difference"], paired["mean_diff"],
+             paired["ci_low"], paired["ci_high"])
 
     rho = compare.spearman(scored, "att_participation", "practice").iloc[0]
     _row(rows, "staff", "attitude_practice: Spearman rho (Fisher z, Bonett-Wright)",
@@ -271,8 +281,12 @@ def one_seed(seed: int) -> tuple[list[dict], float]:
     warnings.simplefilter("ignore")
     frames, truth = synthetic.generate(seed, only=["staff", "stakeholders"])
     rows: list[dict] = []
-    staff_scored = staff_rows(frames["staff"], truth, rows)
-    stakeholder_rows(frames["stakeholders"], truth, staff_scored, rows)
+    try:
+        staff_scored = staff_rows(frames["staff"], truth, rows)
+        stakeholder_rows(frames["stakeholders"], truth, staff_scored, rows)
+    except Exception as exc:  # a failure outside the guarded calls: count it, keep going
+        _failed(rows, "staff" if not rows else "stakeholders", "<rest of the seed failed>",
+                np.nan, exc)
     for r in rows:
         r["seed"] = seed
     return rows, time.process_time() - cpu
@@ -285,7 +299,11 @@ NOT_COUNTED = ("unweighted mean (contrast)", "calibrated SE (bench diagnostic)")
 
 def summarise(results: pd.DataFrame) -> pd.DataFrame:
     """Coverage and diagnostics per effect (rows in the order first seen, by section)."""
-    r = results.assign(
+    if "error" not in results:
+        results = results.assign(error=np.nan)
+    failed = results["error"].notna()
+    results = results.assign(failed=failed)
+    r = results[~failed].assign(
         covered=(results["ci_low"] <= results["truth"]) & (results["truth"] <= results["ci_high"]),
         below=results["truth"] < results["ci_low"],
         error=results["estimate"] - results["truth"],
@@ -301,6 +319,10 @@ def summarise(results: pd.DataFrame) -> pd.DataFrame:
         "below": g["below"].mean(),
         "coverage": g["covered"].mean(),
     }).reset_index()
+    fails = results.groupby(["section", "effect"], sort=False)["failed"].sum()
+    # seeds whose estimator raised (listed by main); effects that always failed have no row
+    keys = pd.MultiIndex.from_frame(out[["section", "effect"]])
+    out["failed"] = pd.Series(keys.map(fails), index=out.index).fillna(0).astype(int)
     out["mc_se"] = np.sqrt(out["coverage"] * (1 - out["coverage"]) / out["n"])
     out["in_93_97"] = out["coverage"].between(0.93, 0.97)
     out["section"] = pd.Categorical(out["section"], SECTIONS, ordered=True)
@@ -345,7 +367,11 @@ def main(argv=None) -> int:
     with pd.option_context("display.width", 200, "display.max_colwidth", 70,
                            "display.max_rows", 500, "display.float_format", "{:.4f}".format):
         print(table.to_string(index=False))
-    counted = table[~table["section"].isin(NOT_COUNTED)]
+    errors = results.dropna(subset=["error"]) if "error" in results else results.iloc[:0]
+    for (effect, error), part in errors.groupby(["effect", "error"], sort=True):
+        seeds_failed = ", ".join(str(s) for s in sorted(part["seed"].unique()))
+        print(f"FAILED {effect}: {error} (seeds {seeds_failed})")
+    counted = table[~table["section"].isin(NOT_COUNTED) & table["coverage"].notna()]
     elapsed = time.perf_counter() - start
     print(f"seeds {seeds[0]}..{seeds[-1]}, {args.jobs} process(es), wall {elapsed:.0f} s, "
           f"worker CPU {cpu:.0f} s ({cpu / len(seeds):.2f} s per seed); coverage "
