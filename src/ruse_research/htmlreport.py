@@ -129,6 +129,12 @@ pre {{ overflow-x: auto; padding: .6rem .8rem; background: #f6f6f8; border-radiu
 table {{ border-collapse: collapse; margin: .8rem 0; font-size: .92rem; font-variant-numeric: tabular-nums; }}
 th, td {{ border-bottom: 1px solid var(--rule); padding: .3rem .6rem; text-align: left; vertical-align: top; }}
 td {{ text-align: right; }} td:first-child, th {{ text-align: left; }}
+td.text {{ text-align: left; }} td.num {{ text-align: right; white-space: nowrap; }}
+.ruse-banner {{ background: #fff4e5; border: 1px solid #e0a040; border-left: 6px solid #e0a040; border-radius: 4px;
+  padding: .6rem .9rem; margin: 1rem 0; }}
+.ruse-banner.synthetic-tag {{ font-size: 1rem; }}
+.ruse-quote {{ border-left: 3px solid var(--rule); margin: .4rem 0 .4rem 1rem; padding: .1rem .8rem; color: var(--ink); font-style: italic; }}
+.ruse-caption {{ color: var(--muted); font-size: .92rem; }}
 thead th {{ border-bottom: 2px solid var(--ink); }}
 caption {{ caption-side: top; text-align: left; font-weight: 600; padding-bottom: .3rem; }}
 .output-html {{ overflow-x: auto; }}

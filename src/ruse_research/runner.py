@@ -960,6 +960,47 @@ def table_frame(payload: dict):
     return frame
 
 
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def defuse_formulas(frame):
+    """Prefix text cells that a spreadsheet would run as a formula with an apostrophe.
+
+    Respondent text and labels go into CSV/XLSX files that people open in Excel, where a
+    cell starting with ``=``, ``+``, ``-``, ``@`` (or a tab/carriage return) is executed
+    (OWASP "CSV injection"). Numbers are left alone; only strings are changed, in the cells
+    and in the row and column labels.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> defuse_formulas(pd.DataFrame({"q": ["=HYPERLINK(1)", "ok", -1]}))["q"].tolist()
+    ["'=HYPERLINK(1)", 'ok', -1]
+    """
+    import pandas as pd
+
+    def defuse(value):
+        if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+            return "'" + value
+        return value
+
+    def defuse_axis(axis):
+        if isinstance(axis, pd.MultiIndex):
+            return pd.MultiIndex.from_tuples(
+                [tuple(defuse(v) for v in key) for key in axis], names=axis.names
+            )
+        return pd.Index([defuse(v) for v in axis], name=axis.name)
+
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(defuse)
+    out.columns = defuse_axis(out.columns)
+    if not isinstance(out.index, pd.RangeIndex):
+        out.index = defuse_axis(out.index)
+    return out
+
+
 def write_table(payload: dict, folder: Path) -> str:
     """Write ``<name>.csv`` (UTF-8) and ``<name>.xlsx`` (deterministic bytes) for a table bundle.
 
@@ -977,7 +1018,7 @@ def write_table(payload: dict, folder: Path) -> str:
     import pandas as pd
 
     name = str(payload.get("name", ""))
-    frame = table_frame(payload)
+    frame = defuse_formulas(table_frame(payload))
     default_index = isinstance(frame.index, pd.RangeIndex) or (
         not isinstance(frame.index, pd.MultiIndex) and list(frame.index) == list(range(len(frame)))
     )
