@@ -14,7 +14,7 @@ True
 from __future__ import annotations
 
 import os
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 ROOT_ENV = "RUSE_RESEARCH_ROOT"
@@ -24,7 +24,7 @@ def _looks_like_root(path: Path) -> bool:
     return (path / "pyproject.toml").is_file() and (path / "params").is_dir()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _find_root(env_value: str | None, cwd: str) -> Path:
     if env_value:
         return Path(env_value).resolve()
