@@ -12,7 +12,7 @@ line can say *why* a run had to execute:
     the merged parameters (notebook defaults + params-file overrides) and the params-file fields
     that reach the report (notebook, title, description), as canonical sorted JSON.
 ``inputs``
-    the content hash of every ``*_path`` parameter file and of every file in ``data/codebooks/``
+    the content hash of every ``*_path``/``*_file`` parameter file and of every file in ``data/codebooks/``, ``data/model/``
     and ``data/reference/``.
 ``package_source``
     a hash over every file of the imported ``ruse_research`` package (code and locale YAML).

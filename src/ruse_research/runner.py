@@ -45,6 +45,8 @@ from ruse_research import cache, paths, provenance
 from ruse_research.errors import ParamsError, RunLockedError, RuseError
 
 LANGUAGES = ("bg", "en")
+# Parameters with these name endings are input files: they must exist, and their content is hashed.
+INPUT_SUFFIXES = ("_path", "_file")
 PARAMS_KEYS = ("notebook", "title", "description", "parameters")
 TABLE_MIME = "application/vnd.ruse.table+json"
 ARTIFACT_NAME = re.compile(r"^[a-z0-9_]+$")
@@ -361,7 +363,7 @@ def load_run(params_file: Path, store: cache.FileHashStore | None = None, root: 
 
     inputs: dict[str, Path] = {}
     for key, value in sorted(parameters.items()):
-        if not key.endswith("_path") or value is None or isinstance(value, _Expression):
+        if not key.endswith(INPUT_SUFFIXES) or value is None or isinstance(value, _Expression):
             continue
         origin = f"parameters.{key}" if key in overrides else f"notebook default of {key}"
         if not isinstance(value, str | os.PathLike):
@@ -428,7 +430,7 @@ def validate_inputs(run: Run, root: Path | None = None) -> list[str]:
 
 
 def input_files(run: Run, root: Path) -> dict[str, Path]:
-    """Every input file whose content is hashed: ``*_path`` files, codebooks, reference data.
+    """Every input file whose content is hashed: ``*_path``/``*_file`` files, codebooks, reference and model data.
 
     Examples
     --------
@@ -436,7 +438,7 @@ def input_files(run: Run, root: Path) -> dict[str, Path]:
     ['data/codebooks/staff.yaml', 'data/raw/staff.csv', 'data/reference/population.csv']
     """
     files = {_rel(p, root): p for p in run.inputs.values()}
-    for folder in (root / "data" / "codebooks", root / "data" / "reference"):
+    for folder in (root / "data" / "codebooks", root / "data" / "reference", root / "data" / "model"):
         for path in cache.iter_tree(folder):
             files[_rel(path, root)] = path
     return dict(sorted(files.items()))
