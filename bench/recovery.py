@@ -36,6 +36,19 @@ organisations; every respondent a PSU);
 * trust driver: ``weighting.linear_model`` of trust_ra on the responsiveness score,
   citizens, by wave (slope).
 
+What it found (1,000 seeds, generator 1.1.0)
+--------------------------------------------
+Every planted effect is recovered without bias, and coverage is 93.8-97.2 %. Two truths had
+to be redefined in the generator to be what the notebooks estimate: the trust-driver slope and
+the staff correlations now include the item non-response of the scores (a score from fewer
+items is noisier and attenuates them), and the organisations' values are model means (their
+12 % samples are analysed without a finite-population correction). The citizens' trust means
+and the wave change of trust cover 96.9-97.2 %: ``weighting.estimate`` linearises raked
+weights as fixed weights; the calibration-aware SE of ``calibrated_means`` brings them to
+94.6-95.7 %. ``compare.paired_t`` raised on 5 of 1,000 staff samples (scipy's ``nct.cdf``
+returns NaN far in the tail inside the d_z interval search); those seeds are counted as
+failed for the training effect.
+
 Run::
 
     python bench/recovery.py [--seeds 200] [--first 1] [--jobs N] [--save all.csv]
@@ -368,13 +381,16 @@ def main(argv=None) -> int:
                            "display.max_rows", 500, "display.float_format", "{:.4f}".format):
         print(table.to_string(index=False))
     errors = results.dropna(subset=["error"]) if "error" in results else results.iloc[:0]
-    for (effect, error), part in errors.groupby(["effect", "error"], sort=True):
-        seeds_failed = ", ".join(str(s) for s in sorted(part["seed"].unique()))
-        print(f"FAILED {effect}: {error} (seeds {seeds_failed})")
+    for effect, part in errors.groupby("effect", sort=True):
+        part = part.sort_values("seed")
+        seeds_failed = ", ".join(str(s) for s in part["seed"].unique())
+        print(f"FAILED {effect}: {part['error'].iloc[0]} (seeds {seeds_failed})")
     counted = table[~table["section"].isin(NOT_COUNTED) & table["coverage"].notna()]
     elapsed = time.perf_counter() - start
-    print(f"seeds {seeds[0]}..{seeds[-1]}, {args.jobs} process(es), wall {elapsed:.0f} s, "
-          f"worker CPU {cpu:.0f} s ({cpu / len(seeds):.2f} s per seed); coverage "
+    timing = (f"loaded from {len(args.load)} file(s)" if args.load else
+              f"{args.jobs} process(es), wall {elapsed:.0f} s, worker CPU {cpu:.0f} s "
+              f"({cpu / len(seeds):.2f} s per seed)")
+    print(f"seeds {seeds[0]}..{seeds[-1]} ({len(seeds)}), {timing}; coverage "
           f"Monte Carlo SE about {math.sqrt(0.95 * 0.05 / len(seeds)):.3f}; "
           f"{int((~counted['in_93_97']).sum())} of {len(counted)} effects outside 93-97 %")
     print(f"coverage_min={counted['coverage'].min():.3f} coverage_max={counted['coverage'].max():.3f} "
