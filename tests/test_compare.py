@@ -339,3 +339,24 @@ def test_rank_biserial_ci_at_perfect_separation_is_not_degenerate():
     one = pd.DataFrame({"pre": [1, 2, 3], "post": [1, 2, 4]})  # a single non-zero change
     res = compare.wilcoxon_paired(one, "pre", "post").iloc[0]
     assert res["r_rb"] == 1.0 and res["ci_high"] == 1.0 and res["ci_low"] < -0.9
+
+
+def test_dz_interval_survives_scipy_nct_nan_in_the_far_tail():
+    """scipy 1.17's nct.cdf(5.2754, 69, -3.8647) is NaN; the d_z interval must still come out.
+
+    Found by bench/recovery.py (seeds 295, 384, 862, 976, 981). Reference: at the bounds the
+    noncentral t puts the observed t at the 97.5th / 2.5th percentile (Steiger & Fouladi 1997),
+    checked here with scipy's own nct.cdf at the bounds, where it is finite.
+    """
+    import math
+
+    from scipy import stats
+
+    from ruse_research.compare import _dz_interval
+
+    t, df = 5.2754, 69
+    n = df + 1
+    low, high = _dz_interval(t, df, n, 0.95)
+    assert low < t / math.sqrt(n) < high
+    assert stats.nct.cdf(t, df, low * math.sqrt(n)) == pytest.approx(0.975, abs=1e-6)
+    assert stats.nct.cdf(t, df, high * math.sqrt(n)) == pytest.approx(0.025, abs=1e-6)

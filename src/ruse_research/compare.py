@@ -676,7 +676,12 @@ def _dz_interval(t: float, df: int, n: int, ci: float) -> tuple[float, float]:
 
     def bound(target: float) -> float:
         def f(ncp: float) -> float:
-            return float(stats.nct.cdf(t, df, ncp)) - target
+            value = float(stats.nct.cdf(t, df, ncp))
+            if math.isnan(value):
+                # scipy's nct.cdf returns NaN far in a tail (e.g. t=5.28, df=69, ncp=-3.9);
+                # the cdf is decreasing in ncp, so there it is ~1 below t and ~0 above.
+                value = 1.0 if ncp < t else 0.0
+            return value - target
 
         width = 10 + 2 * abs(t)
         return optimize.brentq(f, t - width, t + width, xtol=1e-12)
