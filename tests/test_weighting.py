@@ -619,3 +619,140 @@ def test_share_of_one_gets_an_exact_binomial_bound():
     assert out.loc["a", "ci_low"] == pytest.approx(0.025 ** (1 / 20))
     assert stats.beta.ppf(0.025, 20, 1) == pytest.approx(out.loc["a", "ci_low"])
     assert 0 < out.loc["b", "ci_low"] < 0.5 < out.loc["b", "ci_high"] < 1
+
+
+# ---------------------------------------------------------------------------------------
+# calibration-adjusted (raking) standard errors
+
+
+def _post_stratified_sample(seed: int = 21):
+    """Unequal base weights, one post-stratification variable with population counts."""
+    rng = np.random.default_rng(seed)
+    n = 600
+    cls = rng.choice([1, 2, 3], size=n, p=[0.5, 0.3, 0.2])
+    y = rng.normal([0.0, 2.0, 5.0], [1.0, 1.5, 2.0], size=(n, 3))[np.arange(n), cls - 1]
+    base = rng.uniform(0.5, 3.0, n)
+    population = {1: 3000.0, 2: 4500.0, 3: 2500.0}
+    d = pd.DataFrame({"y": y, "cls": cls, "base": base})
+    d["w"] = wt.rake(d, {"cls": population}, weights="base").to_numpy()
+    return d, population
+
+
+def test_post_stratified_se_equals_closed_form():
+    """Post-stratification on one variable is raking with one margin, and its calibrated
+    linearisation has a closed form (Lumley 2010, sec. 7.2; Saerndal, Swensson & Wretman
+    1992, sec. 7.6). With post-strata h, population counts N_h, base weights w_i and
+    Wh = sum_{i in h} w_i, the estimator is sum_h (N_h/N) ybar_h (ybar_h the w-weighted
+    post-stratum mean) and its linearised values are (N_h/N) (w_i/Wh) (y_i - ybar_h). They
+    sum to zero, so the with-replacement variance of a single-stratum design with every row
+    a PSU is n/(n-1) sum_h (N_h/N)^2 sum_{i in h} (w_i/Wh)^2 (y_i - ybar_h)^2."""
+    d, population = _post_stratified_sample()
+    n, total = len(d), sum(population.values())
+    variance = 0.0
+    expected_mean = 0.0
+    for h, count in population.items():
+        part = d[d["cls"] == h]
+        w, y = part["base"].to_numpy(), part["y"].to_numpy()
+        ybar = (w * y).sum() / w.sum()
+        expected_mean += count / total * ybar
+        variance += (count / total) ** 2 * (((w / w.sum()) ** 2) * (y - ybar) ** 2).sum()
+    variance *= n / (n - 1)
+    out = wt.estimate(d, "y", "w", calibration="cls").iloc[0]
+    assert out["estimate"] == pytest.approx(expected_mean, rel=1e-12)
+    assert out["se"] == pytest.approx(np.sqrt(variance), rel=1e-10)
+    # treating the post-stratified weights as fixed gives a different (larger) SE
+    fixed = wt.estimate(d, "y", "w").iloc[0]
+    assert fixed["se"] > 1.5 * out["se"]
+
+
+def test_post_stratified_se_equal_weights_textbook_form():
+    """Equal base weights: the closed form above is the textbook post-stratified variance
+    sum_h W_h^2 (n/(n-1)) ((n_h-1)/n_h) s_h^2/n_h (W_h = N_h/N, s_h^2 the post-stratum
+    variance; Cochran 1977, eq. 5A.40 without the finite population correction and with
+    the with-replacement factors of R ``svymean``)."""
+    d, population = _post_stratified_sample(seed=5)
+    d["w"] = wt.rake(d, {"cls": population}).to_numpy()
+    n, total = len(d), sum(population.values())
+    variance = sum(
+        (count / total) ** 2 * n / (n - 1) * (len(y) - 1) / len(y) * y.var(ddof=1) / len(y)
+        for h, count in population.items()
+        for y in [d.loc[d["cls"] == h, "y"].to_numpy()]
+    )
+    out = wt.estimate(d, "y", "w", calibration=["cls"]).iloc[0]
+    assert out["se"] == pytest.approx(np.sqrt(variance), rel=1e-10)
+
+
+def test_raked_margin_shares_have_zero_se(kalton):
+    """A raking margin's category shares are fixed by the calibration: residualised on the
+    margins their linearised values vanish, so the SE is 0 (and > 0 with fixed weights)."""
+    sample, _, _, margins = kalton
+    d = sample.assign(w=wt.rake(sample, margins).to_numpy(), a_is_1=(sample["a"] == 1) * 1.0)
+    for variable in ("a", "b"):
+        out = wt.estimate(d, variable, "w", kind="proportion", calibration=["a", "b"])
+        assert out["se"].max() < 1e-12
+        assert wt.estimate(d, variable, "w", kind="proportion")["se"].min() > 1e-3
+    mean = wt.estimate(d, "a_is_1", "w", calibration=["a", "b"]).iloc[0]
+    total = sum(margins["a"].values())
+    assert mean["estimate"] == pytest.approx(margins["a"][1] / total, rel=1e-6)
+    assert mean["se"] < 1e-12
+
+
+def _two_calibrated_waves():
+    """Two separately post-stratified waves plus uncalibrated rows (weight 1)."""
+    one, population = _post_stratified_sample(seed=1)
+    two, _ = _post_stratified_sample(seed=2)
+    other = pd.DataFrame(
+        {"y": np.random.default_rng(3).normal(1, 1, 40), "cls": pd.NA, "base": 1.0, "w": 1.0}
+    )
+    d = pd.concat(
+        [
+            one.assign(wave=1, stratum="1"),
+            two.assign(wave=2, stratum="2"),
+            other.assign(wave=pd.NA, stratum="o"),
+        ],
+        ignore_index=True,
+    )
+    d["kind"] = np.where(d["wave"].isna(), "org", "citizen")
+    return d
+
+
+def test_calibration_group_domains_compare_means_and_linear_model_agree():
+    """Each calibrated population is residualised on its own; uncalibrated rows keep their
+    linearised values; compare_means and an intercept-only linear_model use the same
+    residualised values as estimate."""
+    d = _two_calibrated_waves()
+    cal = {"calibration": "cls", "calibration_group": "wave", "strata": "stratum"}
+    by_wave = wt.estimate(d, "y", "w", by="wave", **cal)
+    for wave in (1, 2):
+        alone = d[d["wave"] == wave]
+        single = wt.estimate(alone, "y", "w", calibration="cls", strata="stratum").iloc[0]
+        assert by_wave.loc[by_wave["wave"] == wave, "se"].iloc[0] == pytest.approx(
+            single["se"], rel=1e-10
+        )
+        model = wt.linear_model(alone, "y", [], "w", calibration="cls", strata="stratum")
+        assert model["se"].iloc[0] == pytest.approx(single["se"], rel=1e-10)
+    # the uncalibrated rows: the same SE with and without the calibration arguments
+    kinds = wt.estimate(d, "y", "w", by="kind", **cal).set_index("kind")
+    plain = wt.estimate(d, "y", "w", by="kind", strata="stratum").set_index("kind")
+    assert kinds.loc["org", "se"] == pytest.approx(plain.loc["org", "se"], rel=1e-12)
+    # waves are independent strata: the SE of the change is the root sum of squares
+    change = wt.compare_means(d, "y", "wave", "w", reference=1, **cal).iloc[0]
+    assert change["se"] == pytest.approx(np.hypot(*by_wave["se"]), rel=1e-10)
+    # without calibration nothing changes (the R reference tests above cover that path)
+    fixed = wt.compare_means(d, "y", "wave", "w", reference=1, strata="stratum").iloc[0]
+    assert fixed["difference"] == change["difference"]
+    assert fixed["se"] > change["se"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"calibration_group": "wave"}, "calibration_group needs the calibration"),
+        ({"calibration": "cls"}, "calibration column 'cls' has 40 missing value"),
+        ({"calibration": "nope"}, "nope"),
+    ],
+)
+def test_calibration_bad_input(kwargs, message):
+    d = _two_calibrated_waves()
+    with pytest.raises(wt.DesignError if "nope" not in message else RuseError, match=message):
+        wt.estimate(d, "y", "w", **kwargs)

@@ -54,7 +54,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -622,6 +622,80 @@ def _degrees_of_freedom(design: _Design, rows: np.ndarray) -> int:
     return max(n_psu - n_strata, 1)
 
 
+@dataclass(frozen=True)
+class _Calibration:
+    """Projection that turns linearised values of fixed weights into those of calibrated ones.
+
+    For every calibrated population (``calibration_group``), ``rows`` are its rows with a
+    positive weight, ``root`` their square-root weights and ``basis`` an orthonormal basis
+    (columns) of ``root * X``, X the indicators of every level of every raking margin.
+    """
+
+    groups: tuple[tuple[np.ndarray, np.ndarray, np.ndarray], ...]
+
+    def residualise(self, z: np.ndarray) -> np.ndarray:
+        """Replace z_i = w_i u_i by w_i (u_i - x_i b), b the w-weighted LS fit of u on x.
+
+        Rows outside every calibrated population keep their values.
+        """
+        out = np.array(z, dtype=float, copy=True)
+        flat = out.ndim == 1
+        if flat:
+            out = out[:, None]
+        for rows, root, basis in self.groups:
+            v = out[rows] / root[:, None]  # sqrt(w) u
+            v -= basis @ (basis.T @ v)
+            out[rows] = v * root[:, None]
+        return out[:, 0] if flat else out
+
+
+def _make_calibration(
+    data: pd.DataFrame,
+    design: _Design,
+    calibration: str | Sequence[str] | None,
+    calibration_group: str | None,
+) -> _Calibration | None:
+    """The residualising projection of the raking margins ``calibration`` (None: no calibration)."""
+    margins = _as_list(calibration)
+    if not margins:
+        if calibration_group is not None:
+            raise DesignError("calibration_group needs the calibration (raking margin) columns")
+        return None
+    columns = [_column(data, m, "calibration") for m in margins]
+    n = len(data)
+    if calibration_group is None:
+        group = np.zeros(n, dtype=np.int64)
+    else:
+        g = _column(data, calibration_group, "calibration_group")
+        group = pd.factorize(g, sort=True)[0].astype(np.int64)  # NA -> -1: not calibrated
+    groups = []
+    for code in range(int(group.max()) + 1 if n else 0):
+        rows = np.flatnonzero((group == code) & (design.w > 0))
+        if len(rows) == 0:
+            continue
+        indicators = []
+        for name, col in zip(margins, columns, strict=True):
+            part = col.iloc[rows]
+            if part.isna().any():
+                raise DesignError(
+                    f"calibration column {name!r} has {int(part.isna().sum())} missing value(s) "
+                    "among calibrated rows; every raked row has a margin category"
+                )
+            codes = pd.factorize(part, sort=True)[0]
+            indicators.append(np.eye(int(codes.max()) + 1)[codes])
+        root = np.sqrt(design.w[rows])
+        scaled = np.hstack(indicators) * root[:, None]
+        left, singular, _ = np.linalg.svd(scaled, full_matrices=False)
+        # indicators of several margins are collinear (each sums to 1): keep the column space
+        rank = singular > singular[0] * max(scaled.shape) * np.finfo(float).eps
+        groups.append((rows, root, left[:, rank]))
+    return _Calibration(tuple(groups))
+
+
+def _residualised(calibration: _Calibration | None, z: np.ndarray) -> np.ndarray:
+    return z if calibration is None else calibration.residualise(z)
+
+
 def _domain_codes(data: pd.DataFrame, by: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
     """Integer domain code per row (-1 = in no domain) and the domain labels, sorted."""
     n = len(data)
@@ -679,9 +753,17 @@ def _cells(design: _Design, dom: np.ndarray, n_dom: int) -> _Cells:
 
 
 def _domain_means(
-    design: _Design, y: np.ndarray, dom: np.ndarray, n_dom: int, cells: _Cells | None = None
+    design: _Design,
+    y: np.ndarray,
+    dom: np.ndarray,
+    n_dom: int,
+    cells: _Cells | None = None,
+    calibration: _Calibration | None = None,
 ):
     """Weighted domain means of the columns of y (NaN = missing) with linearised variances.
+
+    With ``calibration`` the linearised values are residualised on the raking margins
+    (row by row, the slower path) before the variance sum.
 
     ``y`` is (n,) or (n, m). Returns estimate, variance, n (valid respondents), weight
     sum, weighted variance of y (R ``svyvar``: n/(n-1) correction) and design degrees
@@ -725,9 +807,16 @@ def _domain_means(
         for j in range(m):
             # PSU x domain totals of the linearised values w (y - mean_d) / W_d
             z_cell = (c_wy[:, j] - mc[j, slot] * c_w[:, j]) / wsum[j, slot]
-            totals = np.zeros((design.n_psu, k))
-            totals[cells.cell_psu, slot] = z_cell
-            var[j] = _variance(design, totals[:, :n_dom])
+            if calibration is None:
+                totals = np.zeros((design.n_psu, k))
+                totals[cells.cell_psu, slot] = z_cell
+                var[j] = _variance(design, totals[:, :n_dom])
+            else:  # row-level values w (y - mean_d) / W_d, residualised on the margins
+                rows = np.flatnonzero(~np.isnan(Y[:, j]) & (dom >= 0))
+                d = dom[rows]
+                z = np.zeros((len(Y), n_dom))
+                z[rows, d] = design.w[rows] * (Y[rows, j] - shift[j] - mc[j, d]) / wsum[j, d]
+                var[j] = _variance(design, _psu_totals(design, calibration.residualise(z)))
             # design df: PSUs holding a valid answer minus their strata (R degf of the subset)
             has = np.zeros((design.n_psu, k), dtype=bool)
             has[cells.cell_psu, slot] = c_n[:, j] > 0
@@ -772,6 +861,8 @@ def estimate(
     fpc: str | None = None,
     lonely_psu: str = "fail",
     df: float | None = None,
+    calibration: str | Sequence[str] | None = None,
+    calibration_group: str | None = None,
 ) -> pd.DataFrame:
     """Weighted means or category proportions with design-based standard errors.
 
@@ -810,6 +901,22 @@ def estimate(
         freedom of each domain (PSUs minus strata holding a valid answer, R ``degf`` of
         the subset design). ``numpy.inf`` gives normal-theory intervals as R's
         ``confint(svymean(...))``.
+    calibration : str or list of str, optional
+        Categorical columns the weights were raked (calibrated) on, one per margin.
+        Given, the linearised values are replaced by their residuals from the weighted
+        least-squares regression on the indicators of every margin's categories,
+        within each calibrated population, before the variance sum (Deville & Saerndal
+        1992; Lumley 2010, ch. 7; R ``survey`` designs from ``rake``/``calibrate``).
+        This is the variance of the calibration estimator; treating raked weights as
+        fixed overstates it. The regression uses the calibrated weights, which equals
+        R's regression on the input weights for post-stratification and is
+        asymptotically the same for raking. Pass the whole calibrated sample and use
+        ``by`` for subgroups: a subset of a calibrated population is not calibrated.
+    calibration_group : str, optional
+        Column naming the calibrated population of every row (for example the wave,
+        when each wave was raked separately); rows with a missing value were not
+        calibrated (say, organisations with weight 1) and keep their linearised
+        values. Default: all rows are one calibrated population.
 
     Returns
     -------
@@ -845,6 +952,7 @@ def estimate(
     dom, labels = _domain_codes(data, by_cols)
     n_dom = len(labels)
     cells = _cells(design, dom, n_dom)
+    cal = _make_calibration(data, design, calibration, calibration_group)
     frames = []
     specs: list[tuple[str, object, np.ndarray]] = []  # (variable, category, values)
     for var in variables:
@@ -862,7 +970,7 @@ def estimate(
         )
     # one column at a time: gathering a 2-d block of rows is slower than 1-d gathers
     for var, category, values in specs:
-        mean, var_, n, wsum, s2, design_df = _domain_means(design, values, dom, n_dom, cells)
+        mean, var_, n, wsum, s2, design_df = _domain_means(design, values, dom, n_dom, cells, cal)
         se = np.sqrt(var_)
         use_df = design_df.astype(float) if df is None else np.full(n_dom, float(df))
         q = _t_quantile(ci, use_df)
@@ -950,6 +1058,8 @@ def compare_means(
     ci: float = 0.95,
     fpc: str | None = None,
     lonely_psu: str = "fail",
+    calibration: str | Sequence[str] | None = None,
+    calibration_group: str | None = None,
 ) -> pd.DataFrame:
     """Differences of domain means against a reference group, with design-based SEs.
 
@@ -958,6 +1068,12 @@ def compare_means(
     uses the design degrees of freedom of the two groups' rows minus 1, as R
     ``svyttest`` does (which fits ``svyglm(y ~ group)``). Holm-adjusted p-values are
     given for the set of contrasts.
+
+    Parameters
+    ----------
+    calibration, calibration_group : optional
+        Raking margin columns and calibrated-population column, as in :func:`estimate`:
+        the influence values are residualised on the margins before the variance sum.
 
     Returns
     -------
@@ -991,6 +1107,7 @@ def compare_means(
         ref = matches[0]
     n_dom = len(levels)
     mean, z, valid = _mean_influence(design, y, dom, n_dom)
+    z = _residualised(_make_calibration(data, design, calibration, calibration_group), z)
     _, _, n, _, s2, _ = _domain_means(design, y, dom, n_dom)
     rows = []
     for g in range(n_dom):
@@ -1220,6 +1337,8 @@ def linear_model(
     ci: float = 0.95,
     fpc: str | None = None,
     lonely_psu: str = "fail",
+    calibration: str | Sequence[str] | None = None,
+    calibration_group: str | None = None,
 ) -> pd.DataFrame:
     """Survey-weighted linear regression with design-based standard errors.
 
@@ -1234,6 +1353,9 @@ def linear_model(
     predictors : list of str
         Numeric columns enter as they are; columns named in ``categorical`` (and any
         non-numeric column) enter as indicators of every level but the first.
+    calibration, calibration_group : optional
+        Raking margin columns and calibrated-population column, as in :func:`estimate`:
+        the influence values are residualised on the margins before the variance sum.
 
     Returns
     -------
@@ -1288,6 +1410,7 @@ def linear_model(
     resid = yv - X @ beta
     z = np.zeros((n, len(names)))
     z[valid] = (w * resid)[:, None] * X @ bread  # influence of each row on beta
+    z = _residualised(_make_calibration(data, design, calibration, calibration_group), z)
     cov = _covariance(design, _psu_totals(design, z))
     se = np.sqrt(np.diag(cov))
     dof = max(_degrees_of_freedom(design, valid) - len(names) + 1, 1)
@@ -1335,7 +1458,7 @@ def difference_between_samples(
     ----------
     first_design, second_design : mapping, optional
         Extra keyword arguments for :func:`estimate` (``strata``, ``psu``, ``fpc``,
-        ``lonely_psu``) of each sample.
+        ``lonely_psu``, ``calibration``, ``calibration_group``) of each sample.
 
     Returns
     -------
@@ -1527,13 +1650,18 @@ class StakeholderDesign:
     """The stakeholder sample ready for design-based estimation.
 
     ``data`` holds the kept respondents with ``weight``, ``weight_population`` and
-    ``stratum`` columns;
-    ``excluded`` counts citizens left out of the weighting (sex or age not given) by wave.
+    ``stratum`` columns, and the raking categories of the citizens (``rake_<margin>``,
+    ``rake_group`` = wave; missing for organisations);
+    ``excluded`` counts citizens left out of the weighting (sex or age not given) by wave;
+    ``calibration`` holds the keyword arguments (``calibration``, ``calibration_group``)
+    that make :func:`estimate`, :func:`compare_means`, :func:`linear_model` and
+    :func:`difference_between_samples` account for the raking in their standard errors.
     """
 
     data: pd.DataFrame
     excluded: pd.DataFrame
     population: float
+    calibration: Mapping[str, object] = field(default_factory=dict)
 
 
 def stakeholder_design(
@@ -1575,6 +1703,7 @@ def stakeholder_design(
     """
     for column in ("wave", "group", "sex", "age_band", "municipality"):
         _column(answers, column, "stakeholder design")
+    margins, recodes = reference_margins(margins_path, population)
     citizen = answers["group"] == citizen_code
     unraked = citizen & (answers["sex"].isna() | answers["age_band"].isna())
     excluded = (
@@ -1600,9 +1729,17 @@ def stakeholder_design(
     data["weight"] = weight / weight.groupby([data["wave"], data["group"]]).transform("mean")
     stratum = data["wave"].astype(str) + "-" + data["group"].astype(str)
     data["stratum"] = stratum.where(~citizens, stratum + "-" + data["municipality"].astype(str))
-    total = reference_margins(margins_path, population)[0]
-    pop = float(sum(next(iter(total.values())).values()))
-    return StakeholderDesign(data.reset_index(drop=True), excluded, pop)
+    # the categories each citizen was raked on, and the raked population (one per wave)
+    rake_columns = []
+    for variable, (survey_variable, code_map) in recodes.items():
+        data[f"rake_{variable}"] = (
+            data[survey_variable].map(code_map).where(citizens).astype("Int64")
+        )
+        rake_columns.append(f"rake_{variable}")
+    data["rake_group"] = data["wave"].where(citizens).astype("Int64")
+    pop = float(sum(next(iter(margins.values())).values()))
+    calibration = {"calibration": rake_columns, "calibration_group": "rake_group"}
+    return StakeholderDesign(data.reset_index(drop=True), excluded, pop, calibration)
 
 
 #: Constructs of the stakeholder questionnaire scored as the mean of their answered items.
