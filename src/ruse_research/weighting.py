@@ -940,6 +940,16 @@ def estimate(
        g  estimate  n
     0  a  2.250000  3
     1  b  4.666667  2
+
+    Weights post-stratified (raked on one margin) to 40 % a and 60 % b: the calibrated SE
+    is the post-stratified one, smaller than with the weights taken as fixed.
+
+    >>> p = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0, 5.0, 7.0], "g": list("aaabbb")})
+    >>> p["w"] = rake(p, {"g": {"a": 40.0, "b": 60.0}}).to_numpy()
+    >>> float(estimate(p, "y", "w")["se"].iloc[0].round(4))
+    0.8824
+    >>> float(estimate(p, "y", "w", calibration="g")["se"].iloc[0].round(4))
+    0.5164
     """
     _check_ci(ci)
     if kind not in ("mean", "proportion"):
