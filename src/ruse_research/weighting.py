@@ -11,6 +11,12 @@ Missing answers follow R ``survey`` with ``na.rm = TRUE``: the rows stay in the 
 and add zero to the linearised totals (domain estimation), so a stratum keeps the number
 of PSUs it had in the sample. Subgroups (``by=``) are domains in the same sense.
 
+Raked weights are calibrated, not fixed: ``calibration=`` (the raking margin columns) and
+``calibration_group=`` (the separately raked populations) residualise the linearised
+values on the margin indicators before the variance sum, the variance of R ``survey``
+designs from ``rake``/``calibrate`` (Deville & Saerndal 1992). Without them the weights
+are taken as fixed, which overstates the SE of variables related to the margins.
+
 Functions
 ---------
 rake
