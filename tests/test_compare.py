@@ -360,3 +360,18 @@ def test_dz_interval_survives_scipy_nct_nan_in_the_far_tail():
     assert low < t / math.sqrt(n) < high
     assert stats.nct.cdf(t, df, low * math.sqrt(n)) == pytest.approx(0.975, abs=1e-6)
     assert stats.nct.cdf(t, df, high * math.sqrt(n)) == pytest.approx(0.025, abs=1e-6)
+
+
+def test_batched_epsilon_squared_equals_the_one_resample_formula():
+    """The vectorised bootstrap statistic gives, resample by resample, the same epsilon squared
+    as the scalar formula (itself checked against scipy.stats.kruskal above)."""
+    from ruse_research.compare import _epsilon_squared, _epsilon_squared_batch
+
+    rng = np.random.default_rng(7)
+    groups = [rng.integers(1, 6, size=(50, k)).astype(float) for k in (12, 20, 9)]
+    batch = _epsilon_squared_batch(*groups)
+    one_by_one = [_epsilon_squared(*(g[i] for g in groups)) for i in range(50)]
+    np.testing.assert_allclose(batch, one_by_one, rtol=0, atol=1e-12)
+    # every answer tied in a resample: H is 0, as in the scalar version
+    tied = [np.full((1, 5), 3.0), np.full((1, 6), 3.0)]
+    assert _epsilon_squared_batch(*tied)[0] == 0.0 == _epsilon_squared(*(g[0] for g in tied))
