@@ -63,7 +63,6 @@ def tests(session: nox.Session) -> None:
         "tests/nbval_sanitize.cfg",
         "--durations=20",
         *session.posargs,
-        env={"MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"},
     )
 
 
