@@ -919,22 +919,9 @@ def failing_cell(nb: dict) -> dict[str, object] | None:
 
 def _fixed_zip(data: bytes) -> bytes:
     """Rewrite an XLSX zip with fixed entry dates and document timestamps (same table, same bytes)."""
-    import io
-    import zipfile
+    from ruse_research.deterministic import fixed_zip
 
-    fixed_stamp = b"2000-01-01T00:00:00Z"
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            content = source.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                content = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)", rb"\g<1>" + fixed_stamp + rb"\2", content)
-            entry = zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0))
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            target.writestr(entry, content)
-    return out.getvalue()
+    return fixed_zip(data, date_time=(2000, 1, 1, 0, 0, 0), stamp=b"2000-01-01T00:00:00Z", mode=0o644)
 
 
 def table_frame(payload: dict):

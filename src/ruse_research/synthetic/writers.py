@@ -25,14 +25,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import re
-import zipfile
 from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 
 from ruse_research.codebook import Codebook
+from ruse_research.deterministic import fixed_zip
 
 FIXED_STAMP = datetime(2020, 3, 31, 12, 0, 0)  # end of the project's 14 months
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
@@ -99,20 +98,8 @@ def write_csv_cp1251(df: pd.DataFrame, path: Path) -> None:
 
 def _fix_zip(data: bytes) -> bytes:
     """Rewrite a zip archive with every entry dated 1980-01-01 and fixed core properties."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            content = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                stamp = FIXED_STAMP.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-                content = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)",
-                                 rb"\g<1>" + stamp + rb"\g<2>", content)
-            new = zipfile.ZipInfo(info.filename, date_time=ZIP_DATE)
-            new.compress_type = zipfile.ZIP_DEFLATED
-            new.external_attr = 0o600 << 16
-            dst.writestr(new, content)
-    return out.getvalue()
+    stamp = FIXED_STAMP.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    return fixed_zip(data, date_time=ZIP_DATE, stamp=stamp, mode=0o600)
 
 
 def write_xlsx(df: pd.DataFrame, path: Path, sheet: str = "data") -> None:
