@@ -81,7 +81,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ruse_research import codebook, compare, paths, scales, synthetic, weighting
+from ruse_research import paths, synthetic
+from ruse_research.data import codebook
+from ruse_research.stats import compare, scales, weighting
 
 GROUPS = {1: "citizen", 2: "ngo", 3: "business", 4: "municipality"}
 LEVELS = ("info", "consult", "dialogue", "partner")

@@ -1,4 +1,4 @@
-"""Scale benchmark for ruse_research.weighting (not part of the tests).
+"""Scale benchmark for ruse_research.stats.weighting (not part of the tests).
 
 The stakeholder estimation at survey sizes far above the real study: rake citizens to
 sex x age band x municipality margins (three one-way margins), then estimate 30 Likert
@@ -85,7 +85,7 @@ def make_data(n: int, seed: int = 20190118) -> tuple[pd.DataFrame, dict]:
 
 
 def task_ours(data: pd.DataFrame, margins: dict) -> pd.DataFrame:
-    from ruse_research import weighting
+    from ruse_research.stats import weighting
 
     data = data.assign(weight=weighting.rake(data, margins, weights="w0"))
     items = [f"q{j + 1:02d}" for j in range(N_ITEMS)]

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from ruse_research.codebook import load_codebook
+from ruse_research.data.codebook import load_codebook
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES_DIR = Path(__file__).parent / "bad_inputs" / "params"

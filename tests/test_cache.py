@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ruse_research import cache, provenance, runner
+from ruse_research import runner
+from ruse_research.runner import cache, provenance
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "runner"))
 from runner_project import make_project  # noqa: E402

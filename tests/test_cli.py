@@ -38,7 +38,7 @@ def test_list_reports_an_invalid_params_file_without_failing(project, capsys):
 
 
 def test_validate_prints_the_summary(monkeypatch, capsys, tmp_path):
-    import ruse_research.io as ruse_io
+    import ruse_research.data.io as ruse_io
 
     seen = []
     monkeypatch.setattr(ruse_io, "validate_file",
@@ -49,7 +49,7 @@ def test_validate_prints_the_summary(monkeypatch, capsys, tmp_path):
 
 
 def test_validate_prints_every_problem_and_exits_2(monkeypatch, capsys):
-    import ruse_research.io as ruse_io
+    import ruse_research.data.io as ruse_io
 
     def bad(path, codebook):
         raise DataError([Problem("staff.csv", 5, "att_ben_1", 7, "one of 1-5, 8, 9"),
@@ -68,7 +68,7 @@ def test_validate_prints_every_problem_and_exits_2(monkeypatch, capsys):
 
 
 def test_other_ruse_errors_print_one_line(monkeypatch, capsys):
-    import ruse_research.io as ruse_io
+    import ruse_research.data.io as ruse_io
 
     def bad(path, codebook):
         raise CodebookError("data/codebooks/nope.yaml: not found")

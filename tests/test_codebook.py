@@ -1,4 +1,4 @@
-"""Tests for ruse_research.codebook: the API on a small fixture, every schema check, and the
+"""Tests for ruse_research.data.codebook: the API on a small fixture, every schema check, and the
 bundled codebooks."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from ruse_research import paths
-from ruse_research.codebook import Codebook, codebook_path, load_codebook
+from ruse_research.data.codebook import Codebook, codebook_path, load_codebook
 from ruse_research.errors import CodebookError, DataError
 
 FIXTURE = Path(__file__).parent / "fixtures" / "io" / "survey.yaml"
@@ -297,7 +297,7 @@ def test_stakeholder_mirrors_exist_in_staff_with_the_same_scale():
 def test_docstring_examples_run():
     import doctest
 
-    import ruse_research.codebook as module
+    import ruse_research.data.codebook as module
 
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 10 and result.failed == 0

@@ -1,7 +1,7 @@
 """Content of the two instruments: both languages, a source for every item, mirror wording.
 
 These are checks on the *content* of data/codebooks/staff.yaml and stakeholders.yaml; the
-schema itself is checked by ruse_research.codebook (tests/test_codebook.py).
+schema itself is checked by ruse_research.data.codebook (tests/test_codebook.py).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from ruse_research import paths
-from ruse_research.codebook import load_codebook
+from ruse_research.data.codebook import load_codebook
 
 CYRILLIC = re.compile(r"[А-Яа-яЁёЪъЬь]")
 NAMES = ("staff", "stakeholders")

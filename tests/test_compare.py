@@ -1,4 +1,4 @@
-"""Reference-value tests for ruse_research.compare.
+"""Reference-value tests for ruse_research.stats.compare.
 
 Sources of the reference numbers:
 * Hollander & Wolfe (1973) examples as printed in R's documentation and in easystats/effectsize
@@ -23,9 +23,9 @@ import pingouin as pg
 import pytest
 from scipy import stats
 
-from ruse_research import compare
-from ruse_research.compare import ComparisonError
 from ruse_research.errors import RuseError
+from ruse_research.stats import compare
+from ruse_research.stats.compare import ComparisonError
 
 DEPRESSION_X = [1.83, 0.50, 1.62, 2.48, 1.68, 1.88, 1.55, 3.06, 1.30]  # after (Hollander-Wolfe)
 DEPRESSION_Y = [0.878, 0.647, 0.598, 2.05, 1.06, 1.29, 1.06, 3.14, 1.29]  # before
@@ -352,7 +352,7 @@ def test_dz_interval_survives_scipy_nct_nan_in_the_far_tail():
 
     from scipy import stats
 
-    from ruse_research.compare import _dz_interval
+    from ruse_research.stats.compare import _dz_interval
 
     t, df = 5.2754, 69
     n = df + 1
@@ -365,7 +365,7 @@ def test_dz_interval_survives_scipy_nct_nan_in_the_far_tail():
 def test_batched_epsilon_squared_equals_the_one_resample_formula():
     """The vectorised bootstrap statistic gives, resample by resample, the same epsilon squared
     as the scalar formula (itself checked against scipy.stats.kruskal above)."""
-    from ruse_research.compare import _epsilon_squared, _epsilon_squared_batch
+    from ruse_research.stats.compare import _epsilon_squared, _epsilon_squared_batch
 
     rng = np.random.default_rng(7)
     groups = [rng.integers(1, 6, size=(50, k)).astype(float) for k in (12, 20, 9)]

@@ -13,8 +13,9 @@ import pandas as pd
 import pytest
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from ruse_research import disclosure
-from ruse_research.disclosure import (
+from ruse_research.errors import RuseError
+from ruse_research.stats import disclosure
+from ruse_research.stats.disclosure import (
     MIN_CELL,
     MIN_QUOTE,
     DisclosureError,
@@ -22,7 +23,6 @@ from ruse_research.disclosure import (
     check_no_small_cells,
     suppress,
 )
-from ruse_research.errors import RuseError
 
 
 def integer_range_of_hidden_cells(

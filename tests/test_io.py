@@ -1,4 +1,4 @@
-"""Tests for ruse_research.io: every format reads into an equal typed frame; problems are
+"""Tests for ruse_research.data.io: every format reads into an equal typed frame; problems are
 collected with file, row, column, value and expectation."""
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ import pyreadstat
 import pytest
 
 from ruse_research import paths
-from ruse_research.codebook import load_codebook
+from ruse_research.data.codebook import load_codebook
+from ruse_research.data.io import MAX_PROBLEMS, read_survey, validate_file
 from ruse_research.errors import DataError, ParamsError
-from ruse_research.io import MAX_PROBLEMS, read_survey, validate_file
 
 FIXTURES = Path(__file__).parent / "fixtures" / "io"
 CODEBOOK = load_codebook(FIXTURES / "survey.yaml")
@@ -366,7 +366,7 @@ def test_unreadable_file(tmp_path):
 
 
 def test_read_errors_of_the_operating_system_become_a_problem(monkeypatch):
-    import ruse_research.io as ruse_io
+    import ruse_research.data.io as ruse_io
 
     def refuse(*args):
         raise PermissionError(13, "Permission denied")
@@ -536,7 +536,7 @@ def test_every_bundled_export_validates_against_its_codebook(name):
 def test_docstring_examples_run():
     import doctest
 
-    import ruse_research.io as module
+    import ruse_research.data.io as module
 
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted >= 6 and result.failed == 0

@@ -1,4 +1,4 @@
-"""Tests for ruse_research.monitoring and the synthetic monitoring-log generator."""
+"""Tests for ruse_research.studies.monitoring and the synthetic monitoring-log generator."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from ruse_research import io, paths
-from ruse_research import monitoring as M
+from ruse_research import paths
+from ruse_research.data import io
 from ruse_research.errors import DataError, RuseError
+from ruse_research.studies import monitoring as M
 from ruse_research.synthetic import monitoring as log_gen
 
 SEED = 20190118

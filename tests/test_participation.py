@@ -1,4 +1,4 @@
-"""Tests for ruse_research.participation and the synthetic panel generator."""
+"""Tests for ruse_research.studies.participation and the synthetic panel generator."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from ruse_research import participation as P
 from ruse_research import paths
 from ruse_research.errors import DataError, RuseError
+from ruse_research.studies import participation as P
 from ruse_research.synthetic import panel as panel_gen
 
 SEED = 20190118
@@ -468,7 +468,7 @@ def test_bundled_demo_data_recovers_truth(model):
     raw = paths.resolve("data/raw")
     if not (raw / "truth.json").is_file():
         pytest.skip("bundled demonstration data not generated")
-    from ruse_research import io
+    from ruse_research.data import io
 
     truth = yaml.safe_load((raw / "truth.json").read_text(encoding="utf-8"))["panel"]
     panel = io.read_survey(raw / "panel.csv", "panel")

@@ -1,4 +1,4 @@
-"""Tests of ruse_research.plots: what is drawn, Cyrillic glyphs, byte-identical output."""
+"""Tests of ruse_research.display.plots: what is drawn, Cyrillic glyphs, byte-identical output."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from ruse_research import plots, report  # noqa: E402
+from ruse_research.display import plots, report  # noqa: E402
 from ruse_research.errors import RuseError  # noqa: E402
 
 AGREE5_BG = [
@@ -53,7 +53,7 @@ def texts_of(ax) -> list[str]:
 
 # ========================================================================== Likert
 def test_likert_counts_from_the_staff_codebook():
-    codebook = pytest.importorskip("ruse_research.codebook")
+    codebook = pytest.importorskip("ruse_research.data.codebook")
     book = codebook.load_codebook("staff")
     df = pd.DataFrame(
         {

@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ruse_research import disclosure
+from ruse_research.stats import disclosure
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "privacy"))
 import privacy_project as pp  # noqa: E402

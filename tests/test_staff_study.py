@@ -18,7 +18,10 @@ import json
 import pandas as pd
 import pytest
 
-from ruse_research import codebook, compare, io, paths, report, scales
+from ruse_research import paths
+from ruse_research.data import codebook, io
+from ruse_research.display import report
+from ruse_research.stats import compare, scales
 
 LEVELS = ["info", "consult", "dialogue", "partner"]
 STAGES = ["agenda", "draft", "decision", "implement", "monitor"]

@@ -21,8 +21,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from ruse_research import codebook, io, paths, scales
-from ruse_research import weighting as wt
+from ruse_research import paths
+from ruse_research.data import codebook, io
+from ruse_research.stats import scales
+from ruse_research.stats import weighting as wt
 
 GROUPS = {1: "citizen", 2: "ngo", 3: "business", 4: "municipality"}
 DESIGN = {"strata": "stratum"}  # as the notebook's design_kw

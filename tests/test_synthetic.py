@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ruse_research import paths, scales
+from ruse_research import paths
+from ruse_research.stats import scales
 from ruse_research.synthetic import (
     DEFAULT_SEED,
     SyntheticError,
@@ -41,7 +42,7 @@ def regenerated(tmp_path_factory) -> Path:
 
 
 def _codes(path: Path) -> pd.DataFrame:
-    """Read a UTF-8 CSV export independently of ruse_research.io; 97-99 become NaN."""
+    """Read a UTF-8 CSV export independently of ruse_research.data.io; 97-99 become NaN."""
     df = pd.read_csv(path, dtype={"resp_id": str})
     for col in df.columns:
         if pd.api.types.is_numeric_dtype(df[col]):
@@ -124,7 +125,7 @@ def test_cp1251_export_is_windows_1251_semicolon_crlf():
 
 
 def test_every_format_reads_into_an_equal_frame():
-    from ruse_research.io import read_survey
+    from ruse_research.data.io import read_survey
 
     for stem in ("staff", "stakeholders"):
         codebook = paths.resolve(f"data/codebooks/{stem}.yaml")
@@ -336,7 +337,7 @@ def test_staff_truth_scores_answers_as_the_package_does():
 def test_trust_driver_truth_is_what_a_complete_case_analysis_estimates():
     # Independent check of the exact expectation over missingness patterns: put the
     # generator's own item non-response on a whole citizen population several times, score
-    # with ruse_research.scales.score (half rule), fit OLS on the complete cases.
+    # with ruse_research.stats.scales.score (half rule), fit OLS on the complete cases.
     rng = np.random.default_rng(8)
     ans = stakeholders._answers(rng, stakeholders.citizen_population(), 1, 1)["answers"]
     planted = stakeholders._summaries(ans)["trust_on_responsiveness_slope"]

@@ -8,9 +8,10 @@ import pandas as pd
 import pytest
 from bulstem.stem import BulStemmer
 
-from ruse_research import paths, text
-from ruse_research.disclosure import MIN_QUOTE
+from ruse_research import paths
 from ruse_research.errors import CodebookError, RuseError
+from ruse_research.stats import text
+from ruse_research.stats.disclosure import MIN_QUOTE
 
 THEMES = text.load_themes("recommendation_themes")
 

@@ -1,4 +1,4 @@
-"""Reference tests for ruse_research.weighting.
+"""Reference tests for ruse_research.stats.weighting.
 
 Sources of the reference numbers:
 * Kalton raking: R ``survey`` ``tests/kalton.Rout.save`` ("table B"), printed to 2 dp
@@ -20,8 +20,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from ruse_research import weighting as wt
 from ruse_research.errors import RuseError
+from ruse_research.stats import weighting as wt
 
 # ---------------------------------------------------------------------------------------
 # fixtures

@@ -95,7 +95,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from ruse_research import io as ruse_io
+    from ruse_research.data import io as ruse_io
 
     _echo(str(ruse_io.validate_file(args.file, args.codebook)))
     return 0

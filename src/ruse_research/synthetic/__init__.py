@@ -175,7 +175,7 @@ def write(out: str | os.PathLike[str], seed: int = DEFAULT_SEED) -> list[Path]:
     >>> names[:3]
     ['SHA256SUMS', 'monitoring_log.csv', 'panel.csv']
     """
-    from ruse_research.codebook import load_codebook
+    from ruse_research.data.codebook import load_codebook
     from ruse_research.paths import codebook_dir
     from ruse_research.synthetic import writers
 

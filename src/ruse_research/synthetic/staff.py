@@ -17,7 +17,7 @@ Latent model (standard-normal latents, item loadings about 0.7):
 
 The planted truths are superpopulation values of what the notebook estimates, computed by
 Monte Carlo over 100,000 simulated employees with the same code, the same item non-response
-and the same scoring as ``ruse_research.scales.score`` (mean of the answered items, at least
+and the same scoring as ``ruse_research.stats.scales.score`` (mean of the answered items, at least
 half answered); Monte Carlo standard error <= 0.004.
 
 Examples
@@ -114,7 +114,7 @@ def _simulate(rng: np.random.Generator, n: int) -> tuple[dict[str, np.ndarray], 
 
 
 def _score(a: dict, cols: list[str], reverse: tuple[str, ...] = ()) -> np.ndarray:
-    """Scale score as ``ruse_research.scales.score`` computes it: mean of the answered items
+    """Scale score as ``ruse_research.stats.scales.score`` computes it: mean of the answered items
     (NaN = not answered), NaN when fewer than half of them (rounded up) are answered."""
     x = np.column_stack([6 - a[c] if c in reverse else a[c] for c in cols]).astype(float)
     answered = np.isfinite(x).sum(axis=1)
@@ -186,7 +186,7 @@ def _truth(rng: np.random.Generator) -> dict:
         "monte_carlo_draws": N_MONTE_CARLO,
         "note": "Superpopulation values by Monte Carlo over simulated employees answering "
                 "with the same item non-response as the data and scored as "
-                "ruse_research.scales.score scores them (mean of the answered items, at least "
+                "ruse_research.stats.scales.score scores them (mean of the answered items, at least "
                 "half answered); 'don't know' and 'no answer' count as missing.",
     }
 

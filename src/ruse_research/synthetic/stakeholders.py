@@ -324,7 +324,7 @@ def observed_probability(col: str) -> float:
 def expected_score_moments(ans: dict, cols: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Per person: expected scale score and expected squared score over the item non-response.
 
-    The score is what ``ruse_research.scales.score`` computes: the mean of the answered items,
+    The score is what ``ruse_research.stats.scales.score`` computes: the mean of the answered items,
     missing when fewer than half of them (rounded up) are answered. Items are missing
     independently with the rates of ``NONRESPONSE``, so averaging over every missingness
     pattern with at least half the items answered (probabilities renormalised to those

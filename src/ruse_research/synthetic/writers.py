@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ruse_research.codebook import Codebook
+from ruse_research.data.codebook import Codebook
 from ruse_research.deterministic import fixed_zip
 
 FIXED_STAMP = datetime(2020, 3, 31, 12, 0, 0)  # end of the project's 14 months
@@ -168,7 +168,7 @@ def write_sav(df: pd.DataFrame, path: Path, codebook: Codebook, lang: str = "bg"
     Examples
     --------
     >>> import tempfile, pathlib, pyreadstat
-    >>> from ruse_research.codebook import load_codebook
+    >>> from ruse_research.data.codebook import load_codebook
     >>> from ruse_research.synthetic import generate
     >>> staff = generate(1)[0]["staff"]
     >>> cb = load_codebook("data/codebooks/staff.yaml")
@@ -223,7 +223,7 @@ def write_all_formats(df: pd.DataFrame, out: Path, stem: str, codebook: Codebook
     Examples
     --------
     >>> import tempfile
-    >>> from ruse_research.codebook import load_codebook
+    >>> from ruse_research.data.codebook import load_codebook
     >>> from ruse_research.synthetic import generate
     >>> staff = generate(1)[0]["staff"]
     >>> with tempfile.TemporaryDirectory() as tmp:

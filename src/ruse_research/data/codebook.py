@@ -10,7 +10,7 @@ expected.
 
 Examples
 --------
->>> from ruse_research.codebook import load_codebook
+>>> from ruse_research.data.codebook import load_codebook
 >>> cb = load_codebook("tests/fixtures/io/survey.yaml")
 >>> cb.id_column
 'resp_id'
@@ -117,7 +117,7 @@ class Codebook:
     constructs : dict[str, Construct]
         Multi-item constructs by id, in file order.
     items : tuple[Item, ...]
-        Items in codebook order (the column order of :func:`ruse_research.io.read_survey`).
+        Items in codebook order (the column order of :func:`ruse_research.data.io.read_survey`).
     path : pathlib.Path
         The YAML file the codebook was read from.
     """
@@ -137,7 +137,7 @@ class Codebook:
 
         Examples
         --------
-        >>> from ruse_research.codebook import load_codebook
+        >>> from ruse_research.data.codebook import load_codebook
         >>> cb = load_codebook("tests/fixtures/io/survey.yaml")
         >>> cb.item_ids[:3]
         ['resp_id', 'group', 'gender']
@@ -149,7 +149,7 @@ class Codebook:
 
         Examples
         --------
-        >>> from ruse_research.codebook import load_codebook
+        >>> from ruse_research.data.codebook import load_codebook
         >>> load_codebook("tests/fixtures/io/survey.yaml").item("age").range
         (18.0, 99.0)
         """
@@ -164,7 +164,7 @@ class Codebook:
 
         Examples
         --------
-        >>> from ruse_research.codebook import load_codebook
+        >>> from ruse_research.data.codebook import load_codebook
         >>> cb = load_codebook("tests/fixtures/io/survey.yaml")
         >>> cb.scale("trust_1").name
         'agree5'
@@ -182,7 +182,7 @@ class Codebook:
 
         Examples
         --------
-        >>> from ruse_research.codebook import load_codebook
+        >>> from ruse_research.data.codebook import load_codebook
         >>> cb = load_codebook("tests/fixtures/io/survey.yaml")
         >>> cb.valid_codes("gender")
         [1, 2, 3]
@@ -194,7 +194,7 @@ class Codebook:
 
         Examples
         --------
-        >>> from ruse_research.codebook import load_codebook
+        >>> from ruse_research.data.codebook import load_codebook
         >>> cb = load_codebook("tests/fixtures/io/survey.yaml")
         >>> cb.dont_know_codes("trust_1")
         [8]
@@ -206,7 +206,7 @@ class Codebook:
 
         Examples
         --------
-        >>> from ruse_research.codebook import load_codebook
+        >>> from ruse_research.data.codebook import load_codebook
         >>> cb = load_codebook("tests/fixtures/io/survey.yaml")
         >>> cb.missing_codes("trust_1")
         [9]
@@ -225,7 +225,7 @@ class Codebook:
 
         Examples
         --------
-        >>> from ruse_research.codebook import load_codebook
+        >>> from ruse_research.data.codebook import load_codebook
         >>> cb = load_codebook("tests/fixtures/io/survey.yaml")
         >>> cb.construct_items("info")
         ['info_1', 'info_2']
@@ -238,7 +238,7 @@ class Codebook:
 
         Examples
         --------
-        >>> from ruse_research.codebook import load_codebook
+        >>> from ruse_research.data.codebook import load_codebook
         >>> cb = load_codebook("tests/fixtures/io/survey.yaml")
         >>> cb.reverse_keyed("trust")
         ['trust_3']
@@ -251,7 +251,7 @@ class Codebook:
 
         Examples
         --------
-        >>> from ruse_research.codebook import load_codebook
+        >>> from ruse_research.data.codebook import load_codebook
         >>> cb = load_codebook("tests/fixtures/io/survey.yaml")
         >>> cb.construct_label("trust", "bg")
         'Доверие'
@@ -264,7 +264,7 @@ class Codebook:
 
         Examples
         --------
-        >>> from ruse_research.codebook import load_codebook
+        >>> from ruse_research.data.codebook import load_codebook
         >>> cb = load_codebook("tests/fixtures/io/survey.yaml")
         >>> cb.label("age", "en")
         'Age'
@@ -276,7 +276,7 @@ class Codebook:
 
         Examples
         --------
-        >>> from ruse_research.codebook import load_codebook
+        >>> from ruse_research.data.codebook import load_codebook
         >>> load_codebook("tests/fixtures/io/survey.yaml").value_labels("gender", "en")
         {1: 'Woman', 2: 'Man', 3: 'Other', 9: 'No answer'}
         """
@@ -289,7 +289,7 @@ class Codebook:
         Ordinal items become *ordered* Categoricals (categories in code order: valid codes,
         then "don't know"); nominal items keep that category order but are unordered,
         because their order carries no meaning. Missing codes ("no answer"), which
-        :func:`~ruse_research.io.read_survey` already turns into ``<NA>``, become NaN
+        :func:`~ruse_research.data.io.read_survey` already turns into ``<NA>``, become NaN
         here too. Other columns, and columns the codebook
         does not know, are copied unchanged. A code the scale does not define raises
         :class:`~ruse_research.errors.DataError`.
@@ -297,7 +297,7 @@ class Codebook:
         Examples
         --------
         >>> import pandas as pd
-        >>> from ruse_research.codebook import load_codebook
+        >>> from ruse_research.data.codebook import load_codebook
         >>> cb = load_codebook("tests/fixtures/io/survey.yaml")
         >>> df = pd.DataFrame({"trust_1": pd.array([5, 1, None], dtype="Int64")})
         >>> cb.labelled(df, "en")["trust_1"].tolist()
@@ -345,7 +345,7 @@ class Codebook:
 
         Examples
         --------
-        >>> from ruse_research.codebook import load_codebook
+        >>> from ruse_research.data.codebook import load_codebook
         >>> load_codebook("tests/fixtures/io/survey.yaml").mirror_pairs()
         {'info_1': 'staff_info_1'}
         """
@@ -371,7 +371,7 @@ class Codebook:
 
         Examples
         --------
-        >>> from ruse_research.codebook import load_codebook
+        >>> from ruse_research.data.codebook import load_codebook
         >>> cb = load_codebook("tests/fixtures/io/survey.yaml")
         >>> cb.groups()
         ['business', 'citizen', 'ngo']
@@ -383,7 +383,7 @@ class Codebook:
 
         Examples
         --------
-        >>> from ruse_research.codebook import load_codebook
+        >>> from ruse_research.data.codebook import load_codebook
         >>> cb = load_codebook("tests/fixtures/io/survey.yaml")
         >>> [i for i in cb.items_for_group("ngo") if i.startswith("info")]
         ['info_2']
@@ -400,7 +400,7 @@ class Codebook:
 
         Examples
         --------
-        >>> from ruse_research.codebook import load_codebook
+        >>> from ruse_research.data.codebook import load_codebook
         >>> cb = load_codebook("tests/fixtures/io/survey.yaml")
         >>> cb.source("trust_3"), cb.source("info_1")
         ('new', 'new')
@@ -423,7 +423,7 @@ def codebook_path(name_or_path: str | os.PathLike[str]) -> Path:
 
     Examples
     --------
-    >>> from ruse_research.codebook import codebook_path
+    >>> from ruse_research.data.codebook import codebook_path
     >>> codebook_path("staff").parts[-3:]
     ('data', 'codebooks', 'staff.yaml')
     """
@@ -458,7 +458,7 @@ def load_codebook(name_or_path: str | os.PathLike[str] | Codebook) -> Codebook:
 
     Examples
     --------
-    >>> from ruse_research.codebook import load_codebook
+    >>> from ruse_research.data.codebook import load_codebook
     >>> cb = load_codebook("tests/fixtures/io/survey.yaml")
     >>> cb.instrument, len(cb.items)
     ('survey', 14)

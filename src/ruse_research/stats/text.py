@@ -10,11 +10,11 @@ multi-label matching against a YAML dictionary of lemma/stem patterns with a
 :func:`scrub` replaces personal data in respondent text by typed placeholders
 (``[EMAIL]``, ``[PHONE]``, ``[EGN]``, ``[IBAN]``, ``[URL]``, ``[NAME]``) before any quote is
 published; :func:`representative_quotes` only returns scrubbed quotes, and only for themes
-named in at least :data:`ruse_research.disclosure.MIN_QUOTE` answers.
+named in at least :data:`ruse_research.stats.disclosure.MIN_QUOTE` answers.
 
 Examples
 --------
->>> from ruse_research import text
+>>> from ruse_research.stats import text
 >>> text.tokens("Повече е-услуги и по-малко ОПАШКИ!")
 ['повече', 'е-услуги', 'и', 'по-малко', 'опашки']
 >>> text.lemmas(["гражданите", "услугите"])
@@ -25,7 +25,7 @@ Examples
 The usual pipeline in a notebook (quotes then go to ``report.quote_list``):
 
 >>> import pandas as pd
->>> from ruse_research import disclosure
+>>> from ruse_research.stats import disclosure
 >>> answers = pd.Series(["Повече онлайн услуги"] * 12 + ["Корупция"] * 3 + ["Нищо"] * 6)
 >>> themes = text.load_themes("recommendation_themes")
 >>> coded = text.code_answers(answers, themes)
@@ -55,8 +55,8 @@ import pandas as pd
 import yaml
 
 from ruse_research import paths
-from ruse_research.disclosure import MIN_QUOTE
 from ruse_research.errors import CodebookError, RuseError
+from ruse_research.stats.disclosure import MIN_QUOTE
 
 __all__ = [
     "NOT_CODED",
@@ -582,7 +582,7 @@ def theme_frequencies(
         Tidy columns ``[*groups, "theme", "n", "n_answers", "share"]``: ``n`` answers coded
         with the theme, ``n_answers`` non-blank answers in the group, ``share = n / n_answers``.
         Sorted by group then theme in dictionary order. Apply
-        :func:`ruse_research.disclosure.suppress` before publishing.
+        :func:`ruse_research.stats.disclosure.suppress` before publishing.
 
     Examples
     --------

@@ -6,7 +6,7 @@ command line can use it on its no-op path.
 
 Examples
 --------
->>> from ruse_research import provenance
+>>> from ruse_research.runner import provenance
 >>> {"papermill", "nbconvert", "python"} <= set(provenance.package_versions())
 True
 >>> len(provenance.sha256_bytes(b"ruse"))

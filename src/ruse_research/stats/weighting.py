@@ -46,7 +46,7 @@ stakeholder_scores, stakeholder_design
 Examples
 --------
 >>> import pandas as pd
->>> from ruse_research import weighting
+>>> from ruse_research.stats import weighting
 >>> df = pd.DataFrame({"sex": ["f", "f", "m", "m"], "score": [3.0, 4.0, 2.0, None]})
 >>> w = weighting.rake(df, {"sex": {"f": 60, "m": 40}})
 >>> w.tolist()
@@ -1772,20 +1772,21 @@ def stakeholder_scores(answers: pd.DataFrame, codebook) -> pd.DataFrame:
     """Analysis columns of the stakeholder questionnaire, one row per respondent.
 
     Construct scores (:data:`STAKEHOLDER_SCORES`, mean of the answered items with
-    reverse keys, at least half of the items answered; ``ruse_research.scales.score``)
+    reverse keys, at least half of the items answered; ``ruse_research.stats.scales.score``)
     and 0/1 indicators with missing kept missing: ``aware_yes`` (knows the
     administration's role: 1 = yes, 0 = no) and ``contact_yes`` (contact in the last 12
     months).
 
     Examples
     --------
-    >>> from ruse_research import codebook, io, paths
+    >>> from ruse_research import paths
+    >>> from ruse_research.data import codebook, io
     >>> book = codebook.load_codebook("stakeholders")
     >>> answers = io.read_survey(paths.resolve("data/raw/stakeholders.csv"), book)
     >>> list(stakeholder_scores(answers, book).columns)
     ['public_image', 'admin_image', 'sat_services', 'impartiality', 'responsiveness', 'aware_yes', 'contact_yes']
     """
-    from ruse_research import scales
+    from ruse_research.stats import scales
 
     parts = []
     for construct in STAKEHOLDER_SCORES:

@@ -43,7 +43,7 @@ import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from ruse_research import provenance
+from ruse_research.runner import provenance
 
 #: Bump when the runner's outputs change shape, so every run is redone once.
 RUNNER_FORMAT_VERSION = 1
@@ -222,7 +222,7 @@ def package_source_dir(root: Path) -> Path:
     'ruse_research'
     """
     candidate = root / "src" / "ruse_research"
-    return candidate if (candidate / "__init__.py").is_file() else Path(__file__).resolve().parent
+    return candidate if (candidate / "__init__.py").is_file() else Path(__file__).resolve().parents[1]
 
 
 def package_source_hash(root: Path, store: FileHashStore) -> str:

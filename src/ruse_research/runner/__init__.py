@@ -41,8 +41,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ruse_research import cache, paths, provenance
+from ruse_research import paths
 from ruse_research.errors import ParamsError, RunLockedError, RuseError
+from ruse_research.runner import cache, provenance
 
 LANGUAGES = ("bg", "en")
 # Parameters with these name endings are input files: they must exist, and their content is hashed.
@@ -404,7 +405,7 @@ def codebook_for(parameter: str, root: Path | None = None) -> Path | None:
 
 
 def validate_inputs(run: Run, root: Path | None = None) -> list[str]:
-    """Validate each ``<codebook>_path`` input of ``run`` with ``ruse_research.io.validate_file``.
+    """Validate each ``<codebook>_path`` input of ``run`` with ``ruse_research.data.io.validate_file``.
 
     Returns the one-line summaries; raises the ``DataError`` (or other ``RuseError``) of the first
     bad file. Called for every run that will execute, before any kernel starts.
@@ -420,7 +421,7 @@ def validate_inputs(run: Run, root: Path | None = None) -> list[str]:
         codebook = codebook_for(key, root)
         if codebook is None:
             continue
-        from ruse_research import io as ruse_io  # lazy: pulls in pandas
+        from ruse_research.data import io as ruse_io  # lazy: pulls in pandas
 
         summaries.append(str(ruse_io.validate_file(path, codebook.stem)))
     return summaries
@@ -452,7 +453,7 @@ def _jsonable_parameters(parameters: dict[str, object]) -> dict[str, object]:
 
 
 def cache_components(run: Run, root: Path, store: cache.FileHashStore, shared: dict[str, str]) -> dict[str, object]:
-    """The cache-key components of ``run`` (see :mod:`ruse_research.cache`).
+    """The cache-key components of ``run`` (see :mod:`ruse_research.runner.cache`).
 
     Examples
     --------
@@ -591,9 +592,9 @@ ZYGOTE_PRELOAD = (
     "numpy", "pandas", "scipy", "scipy.stats", "statsmodels.api", "yaml", "matplotlib",
     "matplotlib.pyplot", "matplotlib_inline.backend_inline", "seaborn", "pingouin", "openpyxl",
     # the helper package itself (the project's own src/, first on PYTHONPATH)
-    "ruse_research.report", "ruse_research.plots", "ruse_research.io", "ruse_research.codebook",
-    "ruse_research.scales", "ruse_research.compare", "ruse_research.weighting", "ruse_research.text",
-    "ruse_research.disclosure", "ruse_research.participation", "ruse_research.monitoring",
+    "ruse_research.display.report", "ruse_research.display.plots", "ruse_research.data.io", "ruse_research.data.codebook",
+    "ruse_research.stats.scales", "ruse_research.stats.compare", "ruse_research.stats.weighting", "ruse_research.stats.text",
+    "ruse_research.stats.disclosure", "ruse_research.studies.participation", "ruse_research.studies.monitoring",
 )
 
 _KERNEL_CLIENT = r"""
@@ -1111,7 +1112,7 @@ def execute_run(spec: dict) -> dict[str, object]:
 
 
 def _execute_run(spec: dict) -> dict[str, object]:
-    from ruse_research import htmlreport
+    from ruse_research.runner import htmlreport
 
     outputs = Path(spec["outputs"])
     started = provenance.utc_now()
@@ -1256,7 +1257,7 @@ def _preload_heavy_modules() -> None:
     import papermill  # noqa: F401
     from jupyter_client.manager import AsyncKernelManager  # noqa: F401
 
-    from ruse_research import htmlreport  # noqa: F401
+    from ruse_research.runner import htmlreport  # noqa: F401
 
     htmlreport.warm_up()
     # first XLSX write imports pandas' Excel machinery; do it once here, not in every worker
@@ -1398,7 +1399,7 @@ def run_study(
                 for result in _map_jobs(execute_run, specs, jobs, report_progress):
                     result["reason"] = next(p.reason for p in to_run if p.run.name == result["run"])
                     results[result["run"]] = result
-        from ruse_research import htmlreport
+        from ruse_research.runner import htmlreport
 
         htmlreport.write_index(outputs, _runs_for_index(root, plans, store), results)
         echo(f"index: {outputs / 'index.html'}")

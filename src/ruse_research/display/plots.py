@@ -41,7 +41,7 @@ Helpers
 Examples
 --------
 >>> import pandas as pd
->>> from ruse_research import plots
+>>> from ruse_research.display import plots
 >>> frame = pd.DataFrame({"group": ["Staff", "NGOs"], "estimate": [0.6, 0.4],
 ...                       "ci_low": [0.5, 0.3], "ci_high": [0.7, 0.5]})
 >>> ax = plots.bar_with_ci(frame, x="group", y="estimate", low="ci_low", high="ci_high")
@@ -69,8 +69,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import Formatter, MaxNLocator
 
+from ruse_research.display.report import MIN_CELL, fmt_num, fmt_pct
 from ruse_research.errors import RuseError
-from ruse_research.report import MIN_CELL, fmt_num, fmt_pct
 
 #: Okabe & Ito (2008) colour-blind-safe qualitative palette (black omitted).
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442"]
@@ -147,7 +147,7 @@ def diverging_palette(n: int) -> list[str]:
 
 def _common(lang: str, key: str) -> str:
     """A shared label from ``locale/common.yaml`` in ``lang`` (defaults of the plots)."""
-    from ruse_research.report import COMMON, Catalog, load_catalog_entries
+    from ruse_research.display.report import COMMON, Catalog, load_catalog_entries
 
     if lang not in ("bg", "en"):
         raise PlotError(f"unknown language {lang!r}; expected 'bg' or 'en'")
@@ -205,7 +205,7 @@ def likert_counts(
         Coded answers, one row per respondent.
     items : sequence of str
         Item columns sharing one response scale.
-    codebook : ruse_research.codebook.Codebook
+    codebook : ruse_research.data.codebook.Codebook
         Uses ``value_labels(item, lang)``, ``dont_know_codes(item)`` and, if present,
         ``valid_codes(item)`` and ``label(item, lang)``.
     lang : {"bg", "en"}

@@ -33,13 +33,13 @@ Bundles without displaying (tests, the runner)
     rebuilds the DataFrame.
 
 Privacy: ``show_table`` refuses a count column (``n``, ``n_*`` or ``count_columns``)
-holding 1-4 (suppress first with ``ruse_research.disclosure``); ``quote_list`` needs
+holding 1-4 (suppress first with ``ruse_research.stats.disclosure``); ``quote_list`` needs
 ``base_n >= 10`` and re-scrubs every quote; all respondent text is HTML-escaped and kept
 away from MathJax.
 
 Examples
 --------
->>> from ruse_research import report
+>>> from ruse_research.display import report
 >>> t = report.texts("common", "bg")
 >>> t("label_n")
 'n'
@@ -72,7 +72,7 @@ import yaml
 from ruse_research.errors import RuseError
 
 LANGS = ("bg", "en")
-LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+LOCALE_DIR = Path(__file__).resolve().parents[1] / "locale"
 COMMON = "common"
 
 #: Names of tables and figures (they become file names in outputs/<run>/).
@@ -114,14 +114,14 @@ class CatalogError(ReportError):
 class SmallCountError(ReportError):
     """A table would publish a count of fewer than 5 respondents (or quotes from < 10).
 
-    Raised only when :mod:`ruse_research.disclosure` (which defines ``DisclosureError``)
+    Raised only when :mod:`ruse_research.stats.disclosure` (which defines ``DisclosureError``)
     is not importable; otherwise that module's error is raised.
     """
 
 
 def _disclosure_error(message: str) -> Exception:
     try:
-        from ruse_research.disclosure import DisclosureError
+        from ruse_research.stats.disclosure import DisclosureError
     except ImportError:  # the disclosure module is optional for this guard
         return SmallCountError(message)
     return DisclosureError(message)
@@ -633,7 +633,7 @@ def check_counts(df: pd.DataFrame, count_columns: Iterable[Any] = (), name: str 
     ...     check_counts(pd.DataFrame({"n": [12, 3]}))
     ... except RuseError as err:
     ...     print(err)
-    table: column 'n' row 1 holds 3, fewer than 5 respondents; suppress it (NA) first, e.g. with ruse_research.disclosure
+    table: column 'n' row 1 holds 3, fewer than 5 respondents; suppress it (NA) first, e.g. with ruse_research.stats.disclosure
     """
     for col in _count_columns(df, count_columns):
         values = pd.to_numeric(df[col].astype("object"), errors="coerce")
@@ -644,7 +644,7 @@ def check_counts(df: pd.DataFrame, count_columns: Iterable[Any] = (), name: str 
             shown = int(shown) if float(shown).is_integer() else float(shown)
             raise _disclosure_error(
                 f"{name}: column {_label_text(col)!r} row {pos} holds {shown}, fewer than "
-                f"{MIN_CELL} respondents; suppress it (NA) first, e.g. with ruse_research.disclosure"
+                f"{MIN_CELL} respondents; suppress it (NA) first, e.g. with ruse_research.stats.disclosure"
             )
 
 
@@ -1071,14 +1071,14 @@ def quote_list(
 ) -> None:
     """Display respondent quotes as literal text: scrubbed, escaped, never HTML/markdown.
 
-    Every quote goes through :func:`ruse_research.text.scrub` again (it is idempotent),
+    Every quote goes through :func:`ruse_research.stats.text.scrub` again (it is idempotent),
     so e-mails, phones, EGNs, IBANs and the given ``names`` never reach the report even
     if the caller forgot; then it is HTML-escaped and shown in a block quote.
 
     Parameters
     ----------
     quotes : iterable of str
-        Comments, ideally already scrubbed with ``ruse_research.text.scrub``.
+        Comments, ideally already scrubbed with ``ruse_research.stats.text.scrub``.
     lang : {"bg", "en"}
     base_n : int
         Number of respondents in the group the quotes come from; at least 10
@@ -1108,7 +1108,7 @@ def quote_bundle(
     names: Iterable[str] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """``(data, metadata)`` of :func:`quote_list`."""
-    from ruse_research.text import scrub
+    from ruse_research.stats.text import scrub
 
     _check_lang(lang)
     if isinstance(quotes, str):

@@ -43,9 +43,9 @@ import yaml
 from scipy.stats import kendalltau, quantile_test, theilslopes
 from statsmodels.stats.proportion import proportion_confint
 
-from . import paths
-from .codebook import load_codebook
-from .errors import DataError, Problem, RuseError
+from ruse_research import paths
+from ruse_research.data.codebook import load_codebook
+from ruse_research.errors import DataError, Problem, RuseError
 
 __all__ = [
     "STATUSES",

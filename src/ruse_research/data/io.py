@@ -33,7 +33,7 @@ Cells are stripped of surrounding white space; blank cells are item non-response
 
 Examples
 --------
->>> from ruse_research.io import read_survey, validate_file
+>>> from ruse_research.data.io import read_survey, validate_file
 >>> df = read_survey("tests/fixtures/io/survey.csv", "tests/fixtures/io/survey.yaml")
 >>> df.dtypes["trust_1"], df.dtypes["resp_id"]
 (Int64Dtype(), <StringDtype(na_value=<NA>)>)
@@ -58,7 +58,7 @@ from pathlib import Path
 import pandas as pd
 
 from ruse_research import paths
-from ruse_research.codebook import CODED_TYPES, Codebook, Item, Scale, load_codebook
+from ruse_research.data.codebook import CODED_TYPES, Codebook, Item, Scale, load_codebook
 from ruse_research.errors import DataError, ParamsError, Problem
 
 MAX_PROBLEMS = 50
@@ -96,7 +96,7 @@ def read_survey(
         A ``.csv``, ``.xlsx`` or ``.sav`` file. A relative path is taken from the current
         directory when it exists there, else from the project root. Opened read-only.
     codebook : Codebook, str or path
-        A loaded :class:`~ruse_research.codebook.Codebook`, a codebook name (``"staff"``)
+        A loaded :class:`~ruse_research.data.codebook.Codebook`, a codebook name (``"staff"``)
         or the path of a codebook YAML.
     dont_know : {"na", "keep"}
         ``"na"`` (default) turns "don't know" codes into ``<NA>``; ``"keep"`` keeps the
@@ -122,7 +122,7 @@ def read_survey(
 
     Examples
     --------
-    >>> from ruse_research.io import read_survey
+    >>> from ruse_research.data.io import read_survey
     >>> df = read_survey("tests/fixtures/io/survey.csv", "tests/fixtures/io/survey.yaml")
     >>> df[["resp_id", "trust_1", "hours"]].head(2)
       resp_id  trust_1  hours
@@ -162,7 +162,7 @@ def validate_file(
 
     Examples
     --------
-    >>> from ruse_research.io import validate_file
+    >>> from ruse_research.data.io import validate_file
     >>> validate_file("tests/fixtures/io/survey.xlsx", "tests/fixtures/io/survey.yaml")
     "survey.xlsx: 6 rows, 14 columns, sheet 'Sheet1' - OK"
     """

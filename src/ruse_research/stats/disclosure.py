@@ -28,7 +28,7 @@ one column), and inference across separately published tables with different bre
 Examples
 --------
 >>> import pandas as pd
->>> from ruse_research import disclosure
+>>> from ruse_research.stats import disclosure
 >>> t = pd.DataFrame({"unit": ["A", "B", "C", "D"], "n": [12, 3, 9, 20], "mean": [3.1, 4.0, 2.5, 3.3]})
 >>> out = disclosure.suppress(t, count_columns="n")
 >>> out["n"].tolist(), out["suppressed"].tolist()
@@ -561,7 +561,7 @@ def check_no_small_cells(
     >>> check_no_small_cells(t, what="units")
     Traceback (most recent call last):
     ...
-    ruse_research.disclosure.DisclosureError: units: 1 cell(s) describe fewer than 5 respondents (column 'n', row 1: 3)
+    ruse_research.stats.disclosure.DisclosureError: units: 1 cell(s) describe fewer than 5 respondents (column 'n', row 1: 3)
     >>> check_no_small_cells(suppress(t))
     """
     if count_columns is None and "n" in table.columns:

@@ -44,8 +44,8 @@ import pingouin as pg
 import yaml
 from scipy.stats import rankdata
 
-from . import paths
-from .errors import DataError, Problem, RuseError
+from ruse_research import paths
+from ruse_research.errors import DataError, Problem, RuseError
 
 __all__ = [
     "AGGREGATIONS",

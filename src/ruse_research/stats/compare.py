@@ -25,7 +25,7 @@ for its own variables and reports the n it used.
 Examples
 --------
 >>> import pandas as pd
->>> from ruse_research import compare
+>>> from ruse_research.stats import compare
 >>> df = pd.DataFrame({"score": [1, 2, 2, 3, 4, 4, 5, 5], "unit": list("aaaabbbb")})
 >>> compare.mann_whitney(df, "score", "unit")[["n_1", "n_2", "U", "r_rb"]]
    n_1  n_2    U  r_rb
@@ -253,7 +253,7 @@ def kruskal_wallis(
     Examples
     --------
     >>> import pandas as pd
-    >>> from ruse_research.compare import kruskal_wallis
+    >>> from ruse_research.stats.compare import kruskal_wallis
     >>> x = [2.9, 3.0, 2.5, 2.6, 3.2, 3.8, 2.7, 4.0, 2.4, 2.8, 3.4, 3.7, 2.2, 2.0]
     >>> df = pd.DataFrame({"fev": x, "group": [1] * 5 + [2] * 4 + [3] * 5})
     >>> res = kruskal_wallis(df, "fev", "group", n_boot=0)
@@ -356,7 +356,7 @@ def mann_whitney(
     Examples
     --------
     >>> import pandas as pd
-    >>> from ruse_research.compare import mann_whitney
+    >>> from ruse_research.stats.compare import mann_whitney
     >>> df = pd.DataFrame({"v": [48, 48, 77, 86, 85, 85, 16, 14, 34, 34, 77],
     ...                    "g": ["A"] * 7 + ["B"] * 4})
     >>> round(float(mann_whitney(df, "v", "g").loc[0, "r_rb"]), 4)
@@ -413,7 +413,7 @@ def pairwise_mann_whitney(
     Examples
     --------
     >>> import pandas as pd
-    >>> from ruse_research.compare import pairwise_mann_whitney
+    >>> from ruse_research.stats.compare import pairwise_mann_whitney
     >>> df = pd.DataFrame({"v": [1, 2, 3, 4, 5, 6, 7, 8, 9], "g": list("aaabbbccc")})
     >>> pairwise_mann_whitney(df, "v", "g")[["group_1", "group_2", "r_rb"]]
       group_1 group_2  r_rb
@@ -470,7 +470,7 @@ def rank_tests(
     Examples
     --------
     >>> import pandas as pd
-    >>> from ruse_research.compare import rank_tests
+    >>> from ruse_research.stats.compare import rank_tests
     >>> df = pd.DataFrame({"a": [1, 2, 3, 4, 5, 6], "b": [2, 1, 4, 3, 6, 5],
     ...                    "g": [1, 1, 2, 2, 3, 3]})
     >>> rank_tests(df, ["a", "b"], ["g"], n_boot=0)[["dv", "between", "n"]]
@@ -544,7 +544,7 @@ def means(data: pd.DataFrame, columns: Sequence[str], ci: float = 0.95) -> pd.Da
     Examples
     --------
     >>> import pandas as pd
-    >>> from ruse_research.compare import means
+    >>> from ruse_research.stats.compare import means
     >>> df = pd.DataFrame({"a": [1.0, 2.0, 3.0, None], "b": [4.0, 4.0, 5.0, 5.0]})
     >>> means(df, ["a", "b"])[["column", "n", "mean", "ci_high"]].round(3)
       column  n  mean  ci_high
@@ -592,7 +592,7 @@ def group_means(
     Examples
     --------
     >>> import pandas as pd
-    >>> from ruse_research.compare import group_means
+    >>> from ruse_research.stats.compare import group_means
     >>> df = pd.DataFrame({"v": [1.0, 2.0, 3.0, 5.0, 5.0], "g": ["a", "a", "a", "b", "b"]})
     >>> group_means(df, "v", "g")[["group", "n", "mean", "ci_low"]].round(3)
       group  n  mean  ci_low
@@ -654,7 +654,7 @@ def wilcoxon_paired(data: pd.DataFrame, before: str, after: str, ci: float = 0.9
     Examples
     --------
     >>> import pandas as pd
-    >>> from ruse_research.compare import wilcoxon_paired
+    >>> from ruse_research.stats.compare import wilcoxon_paired
     >>> df = pd.DataFrame({"pre": [0.878, 0.647, 0.598, 2.05, 1.06, 1.29, 1.06, 3.14, 1.29],
     ...                    "post": [1.83, 0.50, 1.62, 2.48, 1.68, 1.88, 1.55, 3.06, 1.30]})
     >>> wilcoxon_paired(df, "pre", "post")[["n", "r_rb", "ci_low", "ci_high"]].round(4)
@@ -738,7 +738,7 @@ def paired_t(data: pd.DataFrame, before: str, after: str, ci: float = 0.95) -> p
     Examples
     --------
     >>> import pandas as pd
-    >>> from ruse_research.compare import paired_t
+    >>> from ruse_research.stats.compare import paired_t
     >>> sleep = pd.DataFrame({"drug1": [0.7, -1.6, -0.2, -1.2, -0.1, 3.4, 3.7, 0.8, 0.0, 2.0],
     ...                       "drug2": [1.9, 0.8, 1.1, 0.1, -0.1, 4.4, 5.5, 1.6, 4.6, 3.4]})
     >>> paired_t(sleep, "drug1", "drug2")[["n", "mean_diff", "ci_low", "ci_high", "t"]].round(4)
@@ -820,7 +820,7 @@ def spearman(
     Examples
     --------
     >>> import pandas as pd
-    >>> from ruse_research.compare import spearman
+    >>> from ruse_research.stats.compare import spearman
     >>> df = pd.DataFrame({"a": [1, 2, 3, 4, 5, 6, 7, 8], "b": [2, 1, 4, 3, 6, 5, 8, 7]})
     >>> spearman(df, "a", "b")[["n", "rho"]].round(4)
        n     rho

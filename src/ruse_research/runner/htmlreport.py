@@ -16,7 +16,7 @@ require.js and widgets are never loaded.
 
 Examples
 --------
->>> from ruse_research import htmlreport
+>>> from ruse_research.runner import htmlreport
 >>> htmlreport.render_markdown("## Резултати <script>alert(1)</script>")
 '<h2>Резултати &lt;script&gt;alert(1)&lt;/script&gt;</h2>\\n'
 >>> htmlreport.sanitize_html('<table><tr><td onclick="x()">1</td></tr></table><img src="http://x/y.png">')
@@ -32,7 +32,7 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
 LABELS: dict[str, dict[str, str]] = {
     "en": {
@@ -386,7 +386,7 @@ def render_report(nb, *, lang: str, title: str, record: dict, description: str =
     title, description : str
         Shown at the top of the page.
     record : dict
-        The provenance record (see :func:`ruse_research.provenance.build_record`).
+        The provenance record (see :func:`ruse_research.runner.provenance.build_record`).
 
     Returns
     -------
@@ -397,7 +397,7 @@ def render_report(nb, *, lang: str, title: str, record: dict, description: str =
     --------
     >>> import nbformat
     >>> from datetime import datetime, UTC
-    >>> from ruse_research import provenance
+    >>> from ruse_research.runner import provenance
     >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Въведение", metadata={"tags": ["narrative"]})])
     >>> rec = provenance.build_record(run="demo.bg", title="Демо", notebook="n.ipynb", lang="bg",
     ...     parameters={"lang": "bg"}, overrides={"lang": "bg"}, inputs={"data/raw/x.csv": "ab" * 32},
@@ -506,7 +506,7 @@ def index_rows(outputs: Path, runs: list, results: dict[str, dict]) -> list[dict
     >>> index_rows(Path("/nonexistent"), [], {})
     []
     """
-    from ruse_research import provenance
+    from ruse_research.runner import provenance
 
     rows = []
     for run in runs:

@@ -32,7 +32,7 @@ Estimators, and where they come from
 Examples
 --------
 >>> import pandas as pd
->>> from ruse_research import scales
+>>> from ruse_research.stats import scales
 >>> df = pd.DataFrame({"q1": [1, 2, 3, 4, 5, 4, 2, 3], "q2": [2, 2, 3, 5, 4, 4, 1, 3],
 ...                    "q3": [5, 4, 3, 1, 2, 2, 4, 3]})
 >>> rel = scales.reliability(df, ["q1", "q2", "q3"], reverse=["q3"], scale_min=1, scale_max=5)
@@ -174,7 +174,7 @@ def codebook_keys(codebook, constructs: Sequence[str] | None = None) -> ScaleKey
 
     Parameters
     ----------
-    codebook : ruse_research.codebook.Codebook
+    codebook : ruse_research.data.codebook.Codebook
         Uses ``constructs``, ``construct_items``, ``reverse_keyed`` and ``valid_codes``.
     constructs : list of str, optional
         Construct ids, default all constructs of the codebook in file order.
@@ -187,7 +187,7 @@ def codebook_keys(codebook, constructs: Sequence[str] | None = None) -> ScaleKey
 
     Examples
     --------
-    >>> from ruse_research.codebook import load_codebook
+    >>> from ruse_research.data.codebook import load_codebook
     >>> keys = codebook_keys(load_codebook("staff"), ["att_participation"])
     >>> keys.reverse, keys.scale_min, keys.scale_max
     (['att_cost_1', 'att_cost_2', 'att_cost_3'], 1.0, 5.0)
@@ -452,7 +452,7 @@ def omega_from_corr(corr: pd.DataFrame | np.ndarray, nfactors: int = 1, n: int |
     Examples
     --------
     >>> import numpy as np
-    >>> from ruse_research.scales import omega_from_corr
+    >>> from ruse_research.stats.scales import omega_from_corr
     >>> lam = np.array([0.8, 0.7, 0.6, 0.5])
     >>> corr = np.outer(lam, lam)
     >>> np.fill_diagonal(corr, 1.0)
@@ -534,7 +534,7 @@ def omega(
     Examples
     --------
     >>> import pandas as pd
-    >>> from ruse_research.scales import omega
+    >>> from ruse_research.stats.scales import omega
     >>> df = pd.DataFrame({"a": [1, 2, 3, 4, 5, 3], "b": [2, 2, 3, 5, 4, 3],
     ...                    "c": [1, 3, 3, 4, 4, 2], "d": [5, 4, 3, 2, 1, 3]})
     >>> res = omega(df, reverse=["d"])
@@ -623,7 +623,7 @@ def reliability(
     Examples
     --------
     >>> import pandas as pd
-    >>> from ruse_research.scales import reliability
+    >>> from ruse_research.stats.scales import reliability
     >>> df = pd.DataFrame({"q1": [1, 2, 3, 4, 5, 4, 2, 3], "q2": [2, 2, 3, 5, 4, 4, 1, 3],
     ...                    "q3": [5, 4, 3, 1, 2, 2, 4, None]})
     >>> rel = reliability(df, {"demo": ["q1", "q2", "q3"]}, reverse=["q3"],
@@ -772,7 +772,7 @@ def score(
     Examples
     --------
     >>> import pandas as pd
-    >>> from ruse_research.scales import score
+    >>> from ruse_research.stats.scales import score
     >>> df = pd.DataFrame({"q1": [4, 2, None], "q2": [5, None, None], "q3": [2, 4, 1]})
     >>> score(df, ["q1", "q2", "q3"], reverse=["q3"], scale_min=1, scale_max=5,
     ...       min_items=2).round(2).tolist()

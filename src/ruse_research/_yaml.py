@@ -1,0 +1,136 @@
+"""Strict YAML loading: the one loader every YAML file of the package goes through.
+
+Plain PyYAML keeps the last of two equal keys silently and turns ``2019-01-18`` into a date;
+a codebook, a params file or a catalog must do neither. :func:`load` refuses duplicate keys
+(naming both lines), keeps dates as strings when asked, and refuses documents whose size or
+number of aliases makes them a "billion laughs" bomb before PyYAML expands them.
+
+Examples
+--------
+>>> load("a: 1\\nb: [x, y]")
+{'a': 1, 'b': ['x', 'y']}
+>>> load("when: 2019-01-18", dates=False)
+{'when': '2019-01-18'}
+>>> load("a: 1\\na: 2", source="params/x.yaml")
+Traceback (most recent call last):
+...
+ruse_research._yaml.YamlError: params/x.yaml: line 2: key 'a' appears twice (first on line 1); expected each key once
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ruse_research.errors import RuseError
+
+#: Largest YAML text read (bytes); the package's own files are far below it.
+MAX_BYTES = 5_000_000
+#: Most aliases (``*name``) in one document; an alias bomb needs thousands.
+MAX_ALIASES = 100
+
+_BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class YamlError(RuseError):
+    """A YAML file that cannot be read, is not valid YAML, or repeats a key."""
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
+def _mapping_without_duplicates(loader, node, deep=False):
+    loader.flatten_mapping(node)
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        line = key_node.start_mark.line + 1
+        try:
+            if key in seen:
+                raise _DuplicateKey(
+                    f"line {line}: key {key!r} appears twice (first on line {seen[key]}); "
+                    "expected each key once"
+                )
+            seen[key] = line
+        except TypeError:  # unhashable key; construct_mapping reports it
+            pass
+    return loader.construct_mapping(node, deep=deep)
+
+
+class StrictLoader(_BASE):
+    """Safe loader that refuses duplicated mapping keys."""
+
+
+StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+                             _mapping_without_duplicates)
+
+
+class StrictNoDatesLoader(StrictLoader):
+    """:class:`StrictLoader` that keeps dates as strings (as papermill's NoDatesSafeLoader)."""
+
+
+StrictNoDatesLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in StrictLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _count_aliases(text: str) -> int:
+    # Scanning tokens is cheap and happens before any alias is expanded.
+    count = 0
+    for token in yaml.scan(text, Loader=yaml.SafeLoader):
+        if isinstance(token, yaml.AliasToken):
+            count += 1
+            if count > MAX_ALIASES:
+                break
+    return count
+
+
+def load(text: str, *, source: str = "<yaml>", dates: bool = True) -> Any:
+    """Parse YAML ``text`` strictly; errors name ``source`` and the line.
+
+    Raises
+    ------
+    YamlError
+        Duplicate key, invalid YAML, more than :data:`MAX_BYTES` or :data:`MAX_ALIASES`.
+    """
+    if len(text) > MAX_BYTES:
+        raise YamlError(f"{source}: {len(text):,} characters, more than the {MAX_BYTES:,} a YAML "
+                        "file of this project may have; expected a small configuration file")
+    try:
+        if "*" in text and _count_aliases(text) > MAX_ALIASES:
+            raise YamlError(f"{source}: more than {MAX_ALIASES} YAML aliases (*name); expected a "
+                            "plain file without repeated anchors (an alias bomb is refused)")
+        return yaml.load(text, Loader=StrictNoDatesLoader if not dates else StrictLoader)  # noqa: S506
+    except _DuplicateKey as err:
+        raise YamlError(f"{source}: {err}") from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" line {mark.line + 1}:" if mark is not None else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise YamlError(f"{source}:{where} not valid YAML ({problem})") from None
+
+
+def load_file(path: str | os.PathLike[str], *, dates: bool = True, name: str | None = None) -> Any:
+    """Read and parse a UTF-8 YAML file strictly (see :func:`load`).
+
+    ``name`` is how errors name the file (default: the file name).
+    """
+    p = Path(path)
+    label = name or p.name
+    try:
+        size = p.stat().st_size
+        if size > MAX_BYTES:
+            raise YamlError(f"{label}: {size:,} bytes, more than the {MAX_BYTES:,} a YAML file of "
+                            "this project may have; expected a small configuration file")
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise YamlError(f"{label}: not UTF-8 text; expected a UTF-8 YAML file") from None
+    except OSError as err:
+        raise YamlError(f"{label}: cannot be read ({err.strerror or err}); expected a readable "
+                        "YAML file") from None
+    return load(text, source=label, dates=dates)

@@ -1,0 +1,65 @@
+"""The notebook-runner contract: how a notebook hands tables and figures to the runner.
+
+A notebook displays a table as a bundle with the MIME type :data:`TABLE_MIME` (a JSON payload
+with ``name``, ``caption``, ``columns``, ``index``, ``index_names`` and ``data``) and a figure
+with output metadata ``{"ruse": {"kind": "figure", "name": ...}}``. Names follow
+:data:`ARTIFACT_NAME` and are unique per notebook; the runner exports each under that name.
+Both sides import these definitions from here, so the rule cannot drift.
+
+Examples
+--------
+>>> check_artifact_name("table", "group_tests", [])
+'group_tests'
+>>> check_artifact_name("figure", "Bad name", [])
+Traceback (most recent call last):
+...
+ruse_research.contract.ContractError: figure name 'Bad name' is not allowed; expected lower-case letters, digits and _
+>>> frame = payload_to_frame({"name": "t", "columns": ["n"], "index": [0, 1], "data": [[5], [6]]})
+>>> frame["n"].tolist()
+[5, 6]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ruse_research.errors import RuseError
+
+TABLE_MIME = "application/vnd.ruse.table+json"
+ARTIFACT_NAME = re.compile(r"^[a-z0-9_]+$")
+#: Output-metadata key under which a display bundle says what it is.
+META_KEY = "ruse"
+
+
+class ContractError(RuseError):
+    """A notebook output that breaks the contract (bad or repeated artifact name)."""
+
+
+def check_artifact_name(kind: str, name: str, seen: Iterable[str] = ()) -> str:
+    """Return ``name`` if it is a valid, not yet used artifact name; else raise ContractError."""
+    if not isinstance(name, str) or not ARTIFACT_NAME.match(name):
+        raise ContractError(f"{kind} name {name!r} is not allowed; expected lower-case letters, "
+                            "digits and _")
+    if name in seen:
+        raise ContractError(f"{kind} name {name!r} is used twice in the notebook; expected "
+                            "unique names")
+    return name
+
+
+def payload_to_frame(payload: Mapping[str, Any]):
+    """Rebuild a DataFrame from a :data:`TABLE_MIME` payload."""
+    import pandas as pd
+
+    def labels(values: list[Any]) -> pd.Index:
+        if values and all(isinstance(v, list) for v in values):
+            return pd.MultiIndex.from_tuples([tuple(v) for v in values])
+        return pd.Index(values)
+
+    frame = pd.DataFrame(payload["data"], index=labels(payload["index"]),
+                         columns=labels(payload["columns"]))
+    names = payload.get("index_names")
+    if names and len(names) == frame.index.nlevels:
+        frame.index.names = names
+    return frame

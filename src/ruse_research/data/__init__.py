@@ -1,0 +1,1 @@
+"""Reading instruments and survey exports."""

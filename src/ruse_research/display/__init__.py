@@ -1,0 +1,1 @@
+"""What notebooks show: report blocks, labels and figures."""

@@ -1,0 +1,1 @@
+"""Study-agnostic estimators: DataFrame in, tidy DataFrame out."""
