@@ -483,7 +483,7 @@ def test_figure_bytes_are_identical_across_processes():
 
     code = (
         "import hashlib, matplotlib; matplotlib.use('Agg');"
-        "import matplotlib.pyplot as plt; from ruse_research import report;"
+        "import matplotlib.pyplot as plt; from ruse_research.display import report;"
         "fig, ax = plt.subplots(figsize=(4, 3)); ax.bar(['Служители', 'НПО'], [3.2, 2.7]);"
         "png, svg = report.figure_bytes(fig);"
         "print(hashlib.sha256(png).hexdigest(), hashlib.sha256(svg).hexdigest())"

@@ -184,9 +184,10 @@ def _truth(rng: np.random.Generator) -> dict:
             "values": mirror,
         },
         "monte_carlo_draws": N_MONTE_CARLO,
+        # the wording is part of truth.json's bytes (SHA256SUMS): the module path is historic
         "note": "Superpopulation values by Monte Carlo over simulated employees answering "
                 "with the same item non-response as the data and scored as "
-                "ruse_research.stats.scales.score scores them (mean of the answered items, at least "
+                "ruse_research.scales.score scores them (mean of the answered items, at least "
                 "half answered); 'don't know' and 'no answer' count as missing.",
     }
 
