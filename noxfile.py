@@ -4,7 +4,8 @@ Every session installs exactly the versions in ``requirements.lock`` and then th
 without resolving dependencies again, so a rerun a year from now uses the same libraries.
 
     nox -s study      run every params/*.yaml into outputs/ (outputs/index.html)
-    nox -s tests      unit, reference-value, bad-input and notebook (nbval) tests
+    nox -s tests      unit, reference-value, doctest, bad-input and notebook (nbval) tests
+    nox -s fast       the fast tier of the tests (-m 'not slow'): under a minute
     nox -s lint       ruff
     nox -s refresh    re-execute notebooks in place to update their stored outputs
     nox -s demo_data  regenerate the synthetic demonstration data in data/raw/
@@ -48,29 +49,41 @@ def study(session: nox.Session) -> None:
     session.log(f"Open {ROOT / 'outputs' / 'index.html'}")
 
 
+PYTEST_ARGS = (
+    "tests",
+    "notebooks",
+    "src/ruse_research",
+    "--doctest-modules",  # every >>> example of the package runs
+    "--nbval",
+    "--nbval-current-env",
+    "--nbval-sanitize-with",
+    "tests/nbval_sanitize.cfg",
+)
+
+
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
-    """Unit, reference-value, bad-input, end-to-end and nbval notebook tests."""
+    """Everything: unit, reference-value, doctest, bad-input, end-to-end and nbval tests.
+
+    ``nox -s tests -- -m "not slow"`` keeps the fast tier (see also ``nox -s fast``).
+    """
     system_setup(session)
     install_locked(session)
-    session.run(
-        "pytest",
-        "tests",
-        "notebooks",
-        "--nbval",
-        "--nbval-current-env",
-        "--nbval-sanitize-with",
-        "tests/nbval_sanitize.cfg",
-        "--durations=20",
-        *session.posargs,
-    )
+    session.run("pytest", *PYTEST_ARGS, "--durations=20", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def fast(session: nox.Session) -> None:
+    """The fast tier: unit, reference-value and doctest tests; no kernels, studies or Chromium."""
+    install_locked(session)
+    session.run("pytest", *PYTEST_ARGS, "-m", "not slow", "--durations=10", *session.posargs)
 
 
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     """Static checks with ruff."""
     session.install("-r", LOCK)
-    session.run("ruff", "check", "src", "tests", "bench", "noxfile.py")
+    session.run("ruff", "check", "src", "tests", "bench", "noxfile.py", "conftest.py")
 
 
 @nox.session(python=PYTHON)
