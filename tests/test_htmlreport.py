@@ -11,7 +11,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from ruse_research.runner import htmlreport, provenance
+from ruse_research.runner import html as htmlreport
+from ruse_research.runner import provenance
 
 PNG_1x1 = base64.b64encode(
     bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
