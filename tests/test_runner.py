@@ -12,9 +12,9 @@ import pytest
 
 from ruse_research import cli, runner
 from ruse_research.contract import ContractError
+from ruse_research.errors import DataError, ParamsError, Problem
 from ruse_research.runner import execute, pipeline
 from ruse_research.runner.spec import RunResult
-from ruse_research.errors import DataError, ParamsError, Problem
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "runner"))
 from runner_project import make_project  # noqa: E402

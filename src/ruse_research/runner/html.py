@@ -213,7 +213,7 @@ def render_markdown(source: str | list[str]) -> str:
     Examples
     --------
     >>> render_markdown('**n = 12** <b onclick="x">')
-    '<p><strong>n = 12</strong> &lt;b onclick=&quot;x&quot;&gt;</p>\\n'
+    '<p><strong>n = 12</strong> &lt;b onclick="x"&gt;</p>\\n'
     """
     text = "".join(source) if isinstance(source, list) else str(source)
     return sanitize_html(_markdown_parser()(text)) if _needs_sanitizing(text) else _markdown_parser()(text)

@@ -24,7 +24,7 @@ Examples
 ...         "metadata": {}, "outputs": [], "execution_count": None}
 >>> _ = (folder / "nb.ipynb").write_text(json.dumps({"cells": [cell]}))
 >>> sorted(notebook_imports(folder / "nb.ipynb"))
-['pandas', 'ruse_research', 'ruse_research.paths']
+['pandas', 'ruse_research']
 """
 
 from __future__ import annotations
@@ -204,7 +204,10 @@ def connect_matplotlib_to_shell() -> None:
     from IPython.core.pylabtools import activate_matplotlib
 
     shell = get_ipython()
-    backend = matplotlib.get_backend(auto_select=False)
+    if matplotlib.__version_info__ >= (3, 10):
+        backend = matplotlib.get_backend(auto_select=False)
+    else:  # read the setting without resolving it (a plain dict read of rcParams)
+        backend = dict.__getitem__(matplotlib.rcParams, "backend")
     if shell is not None and backend in ("inline", INLINE_BACKEND):
         activate_matplotlib(backend)
         inline.configure_inline_support(shell, backend)

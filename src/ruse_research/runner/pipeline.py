@@ -24,7 +24,17 @@ from pathlib import Path
 from typing import TypeVar
 
 from ruse_research import paths
-from ruse_research.runner import cache, execute, html, index, kernels, params, plan, provenance, publish
+from ruse_research.runner import (
+    cache,
+    execute,
+    html,
+    index,
+    kernels,
+    params,
+    plan,
+    provenance,
+    publish,
+)
 from ruse_research.runner.artifacts import extract_artifacts
 from ruse_research.runner.spec import RunFailure, RunResult, RunSpec
 

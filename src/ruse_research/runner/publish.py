@@ -11,7 +11,7 @@ Examples
 >>> outputs = pathlib.Path(tempfile.mkdtemp())
 >>> with staging(outputs, "demo.en") as stage:
 ...     _ = (stage / "report.html").write_text("new")
-...     publish(stage, outputs / "demo.en", ok=True, staging_root=outputs / STAGING)
+...     _ = publish(stage, outputs / "demo.en", ok=True, staging_root=outputs / STAGING)
 >>> sorted(p.name for p in (outputs / "demo.en").iterdir()), list((outputs / STAGING).iterdir())
 (['report.html'], [])
 """
