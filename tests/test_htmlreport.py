@@ -160,3 +160,22 @@ def test_report_is_deterministic_for_the_same_notebook_and_record():
     first = htmlreport.render_report(nb, lang="en", title="Demo", record=record())
     second = htmlreport.render_report(nbformat.from_dict(copy.deepcopy(nb)), lang="en", title="Demo", record=record())
     assert first == second
+
+
+def test_labels_come_from_the_locale_catalog_in_both_languages():
+    from ruse_research import _yaml
+    from ruse_research.i18n import LANGUAGES
+
+    catalog = _yaml.load_file(htmlreport.LOCALE_FILE)
+    assert all(set(texts) == set(LANGUAGES) and all(texts.values()) for texts in catalog.values())
+    assert htmlreport.labels("bg")["colophon"] == catalog["colophon"]["bg"] == "Колофон"
+    assert htmlreport.labels("xx") == htmlreport.labels("en")  # unknown language: English
+
+
+def test_no_language_state_between_reports():
+    # rendering in one language leaves nothing behind for the next report
+    nb = notebook()
+    bg = htmlreport.render_report(nb, lang="bg", title="Демо", record=record("bg"))
+    en = htmlreport.render_report(nb, lang="en", title="Demo", record=record("en"))
+    bg_again = htmlreport.render_report(nb, lang="bg", title="Демо", record=record("bg"))
+    assert "Колофон" in bg and "Колофон" not in en and bg == bg_again
