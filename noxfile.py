@@ -6,7 +6,7 @@ without resolving dependencies again, so a rerun a year from now uses the same l
     nox -s study      run every params/*.yaml into outputs/ (outputs/index.html)
     nox -s tests      unit, reference-value, doctest, bad-input and notebook (nbval) tests
     nox -s fast       the fast tier of the tests (-m 'not slow'): under a minute
-    nox -s lint       ruff
+    nox -s lint       ruff and import-linter (layer contracts)
     nox -s refresh    re-execute notebooks in place to update their stored outputs
     nox -s demo_data  regenerate the synthetic demonstration data in data/raw/
     nox -s bench      benchmarks in bench/ (print ratios; not part of the tests)
@@ -81,9 +81,10 @@ def fast(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
-    """Static checks with ruff."""
-    session.install("-r", LOCK)
+    """Static checks with ruff, and the import-layer contracts (pyproject [tool.importlinter])."""
+    install_locked(session)  # lint-imports reads the installed package's import graph
     session.run("ruff", "check", "src", "tests", "bench", "noxfile.py", "conftest.py")
+    session.run("lint-imports")
 
 
 @nox.session(python=PYTHON)

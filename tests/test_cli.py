@@ -34,7 +34,7 @@ def test_list_reports_an_invalid_params_file_without_failing(project, capsys):
     (project / "params" / "standin.bg.yaml").write_text("notebook: notebooks/90_standin.ipynb\ntitle: T\nparameters: {lang: fr}\n")
     assert cli.main(["list"]) == 0
     out = capsys.readouterr().out
-    assert "invalid: params/standin.bg.yaml: parameters.lang: found 'fr', expected one of bg, en" in out
+    assert "invalid: params/standin.bg.yaml: parameters.lang: language 'fr' is not supported; expected one of bg, en" in out
 
 
 def test_validate_prints_the_summary(monkeypatch, capsys, tmp_path):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import stat
 import subprocess
 import sys
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from ruse_research import cli, runner
+from ruse_research.runner import execute, kernels, publish
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "runner"))
 from runner_project import make_project  # noqa: E402
@@ -122,7 +122,7 @@ def test_publishing_replaces_a_directory_in_one_rename(tmp_path):
     new = tmp_path / "stage"
     new.mkdir()
     (new / "report.html").write_text("new", encoding="utf-8")
-    runner._replace_dir(new, old, tmp_path)
+    publish.replace_dir(new, old, tmp_path)
     assert (old / "report.html").read_text(encoding="utf-8") == "new"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
 
@@ -133,7 +133,7 @@ def test_kernel_start_failures_are_retried(project, monkeypatch, tmp_path):
     attempts = []
 
     def flaky(source, destination, **kwargs):
-        attempts.append(kwargs["kernel_manager_class"])
+        attempts.append(kwargs["kernel_manager_class"]())  # papermill makes one manager per attempt
         if len(attempts) < 3:
             import zmq
 
@@ -142,15 +142,14 @@ def test_kernel_start_failures_are_retried(project, monkeypatch, tmp_path):
 
     monkeypatch.setattr(papermill, "execute_notebook", flaky)
     monkeypatch.setattr(time, "sleep", lambda s: None)
-    runner.execute_notebook(project / "notebooks" / "90_standin.ipynb", tmp_path / "out.ipynb", {}, project)
+    execute.execute_notebook(project / "notebooks" / "90_standin.ipynb", tmp_path / "out.ipynb", {}, project)
     assert len(attempts) == 3
-    manager = attempts[0]()
+    manager, other = attempts[:2]
     assert manager.transport == "ipc"
     assert manager.format_kernel_cmd([])[:3] == [sys.executable, "-m", "ipykernel_launcher"]
-    other = attempts[1]()
     assert os.path.dirname(manager.connection_file) != os.path.dirname(other.connection_file)
-    for unused in (manager, other):
-        shutil.rmtree(unused._private_dir)
+    # the kernels' private folders go with the execution
+    assert not any(os.path.exists(m.private_dir) for m in attempts)
 
 
 def test_forked_kernel_dies_with_its_client(project, monkeypatch):
@@ -160,9 +159,8 @@ def test_forked_kernel_dies_with_its_client(project, monkeypatch):
     import signal
 
     monkeypatch.delenv(runner.NO_ZYGOTE_ENV, raising=False)
-    manager_class = runner._isolated_kernel_manager_class()
 
-    async def scenario() -> tuple[int, int]:
+    async def scenario(manager_class) -> tuple[int, int]:
         manager = manager_class(kernel_name="python3")
         await manager.start_kernel()
         client = manager.client()
@@ -179,9 +177,9 @@ def test_forked_kernel_dies_with_its_client(project, monkeypatch):
         return kernel_pid, client_pid
 
     printed: list[dict] = []
-    with runner.kernel_zygote() as forking:
+    with runner.kernel_zygote() as forking, kernels.kernel_workspace() as folder:
         assert forking
-        kernel_pid, client_pid = asyncio.run(scenario())
+        kernel_pid, client_pid = asyncio.run(scenario(kernels.isolated_kernel_manager_class(folder)))
         assert kernel_pid != client_pid  # the kernel really was forked by the zygote
         for _ in range(100):
             try:

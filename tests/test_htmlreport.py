@@ -11,7 +11,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from ruse_research.runner import htmlreport, provenance
+from ruse_research.runner import html as htmlreport
+from ruse_research.runner import provenance
 
 PNG_1x1 = base64.b64encode(
     bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -159,3 +160,22 @@ def test_report_is_deterministic_for_the_same_notebook_and_record():
     first = htmlreport.render_report(nb, lang="en", title="Demo", record=record())
     second = htmlreport.render_report(nbformat.from_dict(copy.deepcopy(nb)), lang="en", title="Demo", record=record())
     assert first == second
+
+
+def test_labels_come_from_the_locale_catalog_in_both_languages():
+    from ruse_research import _yaml
+    from ruse_research.i18n import LANGUAGES
+
+    catalog = _yaml.load_file(htmlreport.LOCALE_FILE)
+    assert all(set(texts) == set(LANGUAGES) and all(texts.values()) for texts in catalog.values())
+    assert htmlreport.labels("bg")["colophon"] == catalog["colophon"]["bg"] == "Колофон"
+    assert htmlreport.labels("xx") == htmlreport.labels("en")  # unknown language: English
+
+
+def test_no_language_state_between_reports():
+    # rendering in one language leaves nothing behind for the next report
+    nb = notebook()
+    bg = htmlreport.render_report(nb, lang="bg", title="Демо", record=record("bg"))
+    en = htmlreport.render_report(nb, lang="en", title="Demo", record=record("en"))
+    bg_again = htmlreport.render_report(nb, lang="bg", title="Демо", record=record("bg"))
+    assert "Колофон" in bg and "Колофон" not in en and bg == bg_again

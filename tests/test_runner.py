@@ -11,7 +11,10 @@ from pathlib import Path
 import pytest
 
 from ruse_research import cli, runner
+from ruse_research.contract import ContractError
 from ruse_research.errors import DataError, ParamsError, Problem
+from ruse_research.runner import execute, pipeline
+from ruse_research.runner.spec import RunResult
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "runner"))
 from runner_project import make_project  # noqa: E402
@@ -29,8 +32,8 @@ def no_kernel(monkeypatch):
     def forbidden(*args, **kwargs):
         raise AssertionError("a kernel was started although the params are invalid")
 
-    monkeypatch.setattr(runner, "execute_notebook", forbidden)
-    monkeypatch.setattr(runner, "execute_run", forbidden)
+    monkeypatch.setattr(execute, "execute_notebook", forbidden)
+    monkeypatch.setattr(pipeline, "execute_run", forbidden)
 
 
 # ----------------------------------------------------------------------------- discovery
@@ -204,7 +207,7 @@ def test_named_index_is_kept_in_csv(tmp_path):
 def test_bad_artifact_names_fail_clearly(tmp_path):
     nb = {"cells": [{"cell_type": "code", "outputs": [
         {"output_type": "display_data", "data": {"image/png": ""}, "metadata": {"ruse": {"kind": "figure", "name": "Bad Name"}}}]}]}
-    with pytest.raises(ValueError, match="figure name 'Bad Name' is not allowed"):
+    with pytest.raises(ContractError, match="figure name 'Bad Name' is not allowed"):
         runner.extract_artifacts(nb, tmp_path)
 
 
@@ -280,12 +283,11 @@ def test_end_to_end_two_runs_in_parallel(project, capsys):
 
 def test_index_lists_every_run_even_when_one_is_selected(project, monkeypatch):
     def fake_execute(spec):
-        run_dir = Path(spec["outputs"]) / spec["run"]
-        run_dir.mkdir(parents=True)
-        return {"run": spec["run"], "status": "ok", "duration_s": 0.5, "error": None, "tables": [], "figures": []}
+        spec.run_dir.mkdir(parents=True)
+        return RunResult(name=spec.name, status="ok", duration_s=0.5)
 
-    monkeypatch.setattr(runner, "execute_run", fake_execute)
-    monkeypatch.setattr(runner, "_preload_heavy_modules", lambda: None)
+    monkeypatch.setattr(pipeline, "execute_run", fake_execute)
+    monkeypatch.setattr(pipeline, "preload_heavy_modules", lambda: None)
     monkeypatch.setenv(runner.NO_ZYGOTE_ENV, "1")
     assert cli.main(["run", "standin.en"]) == 0
     index = (project / "outputs" / "index.html").read_text(encoding="utf-8")

@@ -257,3 +257,30 @@ def read_json(path: str | os.PathLike[str]) -> dict | None:
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
+
+
+def record_for(spec, *, started: datetime, duration_s: float, status: str, tables: list[str],
+               figures: list[str], error: dict[str, object] | None) -> dict[str, object]:
+    """The provenance record of an executed :class:`~ruse_research.runner.spec.RunSpec`.
+
+    Examples
+    --------
+    >>> from datetime import datetime, UTC
+    >>> from pathlib import Path
+    >>> from ruse_research.runner.spec import RunSpec
+    >>> spec = RunSpec(name="demo.en", notebook=Path("/p/nb.ipynb"), notebook_rel="nb.ipynb", title="Demo",
+    ...                description="", lang="en", overrides={}, parameters={"lang": "en"}, inputs={},
+    ...                synthetic=False, cache_key="0" * 64, components={}, reason="new",
+    ...                git={"commit": "unknown", "dirty": None}, packages={}, root=Path("/p"),
+    ...                outputs=Path("/p/outputs"))
+    >>> record_for(spec, started=datetime(2026, 1, 1, tzinfo=UTC), duration_s=1.0, status="ok",
+    ...            tables=[], figures=[], error=None)["notebook"]
+    'nb.ipynb'
+    """
+    return build_record(
+        run=spec.name, title=spec.title, notebook=spec.notebook_rel, lang=spec.lang,
+        parameters=spec.parameters, overrides=spec.overrides, inputs=spec.inputs, git=spec.git,
+        packages=spec.packages, started=started, duration_s=duration_s, status=status,
+        cache_key=spec.cache_key, cache_components=spec.components, synthetic=spec.synthetic,
+        tables=tables, figures=figures, error=error,
+    )

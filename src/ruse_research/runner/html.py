@@ -10,16 +10,19 @@ SHA-256 of every input file, package versions, start time, duration) in that lan
 
 Cells are rendered by nbconvert's Python API with the template in ``templates/ruse`` (in the
 same process as the runner). Nothing from a notebook is trusted: markdown is rendered with
-raw HTML escaped, ``text/html`` outputs pass an allow-list sanitiser (tables survive, scripts,
+raw HTML escaped, ``text/html`` outputs pass an allow-list sanitiser (nh3; tables survive, scripts,
 styles, event handlers and remote images do not), ``text/plain`` is escaped, and MathJax,
 require.js and widgets are never loaded.
 
+The labels of the page (code toggles, colophon...) come from ``locale/runner.yaml`` in the
+run's language; nothing here keeps a language in module state. This module imports nothing of
+the runner's orchestration: runs and results come in as arguments.
+
 Examples
 --------
->>> from ruse_research.runner import htmlreport
->>> htmlreport.render_markdown("## Резултати <script>alert(1)</script>")
+>>> render_markdown("## Резултати <script>alert(1)</script>")
 '<h2>Резултати &lt;script&gt;alert(1)&lt;/script&gt;</h2>\\n'
->>> htmlreport.sanitize_html('<table><tr><td onclick="x()">1</td></tr></table><img src="http://x/y.png">')
+>>> sanitize_html('<table><tr><td onclick="x()">1</td></tr></table><img src="http://x/y.png">')
 '<table><tbody><tr><td>1</td></tr></tbody></table><img>'
 """
 
@@ -29,83 +32,45 @@ import html
 import os
 import re
 import unicodedata
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
+
+from ruse_research import _yaml
+from ruse_research.i18n import LANGUAGES
+from ruse_research.runner import provenance
+from ruse_research.runner.spec import RunFailure, RunResult, describe_failure
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
-LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "code": "Code",
-        "note": "Note for readers of the notebook",
-        "injected": "parameters of this run",
-        "contents": "Contents",
-        "colophon": "Colophon",
-        "run": "Run",
-        "commit": "Git commit",
-        "dirty": "the working tree had uncommitted changes",
-        "clean": "clean working tree",
-        "started": "Started (UTC)",
-        "duration": "Duration",
-        "seconds": "s",
-        "status": "Status",
-        "status_ok": "completed",
-        "status_failed": "failed",
-        "data": "Data",
-        "synthetic": "synthetic demonstration data (planted effects; no real respondents)",
-        "not_synthetic": "fieldwork data",
-        "cache_key": "Cache key",
-        "parameters": "Parameters",
-        "name": "Name",
-        "value": "Value",
-        "from_params": "from the params file",
-        "default": "notebook default",
-        "inputs": "Input files (SHA-256)",
-        "file": "File",
-        "packages": "Package versions",
-        "package": "Package",
-        "version": "Version",
-        "failed": "This run failed.",
-        "failed_here": "The run stopped with an error in the next cell:",
-        "go_to_failure": "Go to the failing cell.",
-        "cell": "cell",
-    },
-    "bg": {
-        "code": "Код",
-        "note": "Бележка за читателите на тетрадката",
-        "injected": "параметри на това изпълнение",
-        "contents": "Съдържание",
-        "colophon": "Колофон",
-        "run": "Изпълнение",
-        "commit": "Git версия (commit)",
-        "dirty": "работното копие е имало непубликувани промени",
-        "clean": "без локални промени",
-        "started": "Начало (UTC)",
-        "duration": "Продължителност",
-        "seconds": "с",
-        "status": "Състояние",
-        "status_ok": "завършено",
-        "status_failed": "неуспешно",
-        "data": "Данни",
-        "synthetic": "синтетични демонстрационни данни (със заложени ефекти; без реални респонденти)",
-        "not_synthetic": "данни от теренно проучване",
-        "cache_key": "Ключ на кеша",
-        "parameters": "Параметри",
-        "name": "Име",
-        "value": "Стойност",
-        "from_params": "от файла с параметри",
-        "default": "стойност по подразбиране",
-        "inputs": "Входни файлове (SHA-256)",
-        "file": "Файл",
-        "packages": "Версии на пакетите",
-        "package": "Пакет",
-        "version": "Версия",
-        "failed": "Това изпълнение завърши с грешка.",
-        "failed_here": "Изпълнението спря с грешка в следващата клетка:",
-        "go_to_failure": "Към клетката с грешката.",
-        "cell": "клетка",
-    },
-}
+LOCALE_FILE = Path(__file__).resolve().parents[1] / "locale" / "runner.yaml"
+
+
+@lru_cache(maxsize=1)
+def _catalog() -> dict[str, dict[str, str]]:
+    """``locale/runner.yaml``: ``{key: {bg, en}}``, checked to have both languages for every key."""
+    data = _yaml.load_file(LOCALE_FILE, name="locale/runner.yaml")
+    if not isinstance(data, dict):
+        raise _yaml.YamlError("locale/runner.yaml: expected a mapping {key: {bg: ..., en: ...}}")
+    for key, texts in data.items():
+        if not isinstance(texts, dict) or set(texts) != set(LANGUAGES):
+            raise _yaml.YamlError(f"locale/runner.yaml: {key}: found {texts!r}, expected "
+                                  f"{{{', '.join(f'{lang}: ...' for lang in LANGUAGES)}}}")
+    return data
+
+
+def labels(lang: str) -> dict[str, str]:
+    """The report labels in ``lang`` (English for an unknown language).
+
+    Examples
+    --------
+    >>> labels("bg")["colophon"], labels("en")["colophon"]
+    ('Колофон', 'Colophon')
+    """
+    lang = lang if lang in LANGUAGES else "en"
+    return {key: texts[lang] for key, texts in _catalog().items()}
+
 
 FONT_STACK = (
     'system-ui, -apple-system, "Segoe UI", "Noto Sans", "DejaVu Sans", Roboto, '
@@ -191,26 +156,32 @@ _ID_ATTR = re.compile(r"""\sid\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""", re.I)
 _TAG = re.compile(r"<[^>]+>")
 
 
-def _attribute_allowed(tag: str, name: str, value: str) -> bool:
-    if name not in _ALLOWED_ATTRIBUTES["*"] | _ALLOWED_ATTRIBUTES.get(tag, set()):
-        return False
+#: Elements removed together with their content (the rest of a disallowed element's content stays).
+_DROPPED_WITH_CONTENT = frozenset({"script", "style", "template", "iframe", "object"})
+
+
+def _attribute_filter(tag: str, name: str, value: str) -> str | None:
+    """Keep an allowed attribute's value, or drop it (``None``): images only as ``data:`` URIs
+    (the report stays offline), links only to anchors, http(s) and mail."""
     if tag == "img" and name == "src":
-        return value.startswith("data:image/")  # only inline images: the report stays offline
+        return value if value.startswith("data:image/") else None
     if tag == "a" and name == "href":
-        return value.startswith(("#", "https://", "http://", "mailto:"))
-    return True
+        return value if value.startswith(("#", "https://", "http://", "mailto:")) else None
+    return value
 
 
-@lru_cache(maxsize=1)
-def _cleaner():
-    import bleach
+def _clean(text: str) -> str:
+    import nh3
 
-    return bleach.sanitizer.Cleaner(
-        tags=_ALLOWED_TAGS,
-        attributes=_attribute_allowed,
-        protocols={"http", "https", "mailto", "data"},
-        strip=True,
+    return nh3.clean(
+        text,
+        tags=set(_ALLOWED_TAGS),
+        clean_content_tags=set(_DROPPED_WITH_CONTENT),
+        attributes={tag: set(names) for tag, names in _ALLOWED_ATTRIBUTES.items()},
+        attribute_filter=_attribute_filter,
+        url_schemes={"http", "https", "mailto", "data"},
         strip_comments=True,
+        link_rel=None,
     )
 
 
@@ -223,7 +194,7 @@ def sanitize_html(fragment: str | list[str]) -> str:
     '<p>Здравей</p>'
     """
     text = "".join(fragment) if isinstance(fragment, list) else str(fragment)
-    return _cleaner().clean(_SCRIPT_OR_STYLE.sub("", text))
+    return _clean(_SCRIPT_OR_STYLE.sub("", text))
 
 
 @lru_cache(maxsize=1)
@@ -242,7 +213,7 @@ def render_markdown(source: str | list[str]) -> str:
     Examples
     --------
     >>> render_markdown('**n = 12** <b onclick="x">')
-    '<p><strong>n = 12</strong> &lt;b onclick=&quot;x&quot;&gt;</p>\\n'
+    '<p><strong>n = 12</strong> &lt;b onclick="x"&gt;</p>\\n'
     """
     text = "".join(source) if isinstance(source, list) else str(source)
     return sanitize_html(_markdown_parser()(text)) if _needs_sanitizing(text) else _markdown_parser()(text)
@@ -285,7 +256,8 @@ def _exporter():
             info = nb.metadata.get("language_info", {})
             lexer = info.get("pygments_lexer", info.get("name", None))
             self.register_filter("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
-            return TemplateExporter.from_notebook_node(self, nb, self._init_resources(resources), **kw)
+            # the template exporter's public entry point (it prepares the resources itself)
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
 
     exporter = ReportExporter(
         template_name="ruse",
@@ -330,7 +302,8 @@ def warm_up() -> None:
     _page_template()
     _css()
     _markdown_parser()
-    _cleaner()
+    _catalog()
+    import nh3  # noqa: F401
 
 
 def slugify(text: str) -> str:
@@ -397,7 +370,6 @@ def render_report(nb, *, lang: str, title: str, record: dict, description: str =
     --------
     >>> import nbformat
     >>> from datetime import datetime, UTC
-    >>> from ruse_research.runner import provenance
     >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Въведение", metadata={"tags": ["narrative"]})])
     >>> rec = provenance.build_record(run="demo.bg", title="Демо", notebook="n.ipynb", lang="bg",
     ...     parameters={"lang": "bg"}, overrides={"lang": "bg"}, inputs={"data/raw/x.csv": "ab" * 32},
@@ -408,19 +380,19 @@ def render_report(nb, *, lang: str, title: str, record: dict, description: str =
     >>> '<html lang="bg">' in page, 'href="#въведение"' in page, "Колофон" in page
     (True, True, True)
     """
-    labels = LABELS.get(lang, LABELS["en"])
-    body, _ = _exporter().from_notebook_node(nb, resources={"ruse": {"labels": labels, "lang": lang}})
+    words = labels(lang)
+    body, _ = _exporter().from_notebook_node(nb, resources={"ruse": {"labels": words, "lang": lang}})
     body, toc = add_heading_ids(body)
-    error = record.get("error") or {}
+    failure = RunFailure.from_dict(record.get("error"))
     error_line = ""
-    if error:
-        where = f"{labels['cell']} {error['cell']}: " if error.get("cell") is not None else ""
-        error_line = f"{where}{error.get('ename', '')}: {error.get('evalue', '')}"
+    if failure is not None:
+        where = f"{words['cell']} {failure.cell}: " if failure.cell is not None else ""
+        error_line = f"{where}{failure.ename}: {failure.evalue}"
     page = _page_template().render(
-        lang=lang if lang in LABELS else "en",
+        lang=lang if lang in LANGUAGES else "en",
         title=title,
         description=description,
-        labels=labels,
+        labels=words,
         record=record,
         toc=toc,
         body=body,
@@ -498,7 +470,18 @@ effects, not fieldwork. / Изпълненията, отбелязани кат�
 """
 
 
-def index_rows(outputs: Path, runs: list, results: dict[str, dict]) -> list[dict[str, object]]:
+class IndexedRun(Protocol):
+    """What the index needs to know of a run (``ruse_research.runner.params.Run`` has it)."""
+
+    name: str
+
+    @property
+    def title(self) -> str: ...
+
+    lang: str
+
+
+def index_rows(outputs: Path, runs: Sequence[IndexedRun], results: Mapping[str, RunResult]) -> list[dict[str, object]]:
     """One row per run for the index: status of this invocation, else of the stored outputs.
 
     Examples
@@ -506,15 +489,13 @@ def index_rows(outputs: Path, runs: list, results: dict[str, dict]) -> list[dict
     >>> index_rows(Path("/nonexistent"), [], {})
     []
     """
-    from ruse_research.runner import provenance
-
     rows = []
     for run in runs:
         run_dir = outputs / run.name
         record = provenance.read_json(run_dir / "provenance.json")
         failure = provenance.read_json(run_dir / "failed" / "failure.json")
-        result = results.get(run.name, {})
-        status = result.get("status") or ("failed" if failure else ("ok" if record else "not run"))
+        result = results.get(run.name)
+        status = result.status if result is not None else ("failed" if failure else ("ok" if record else "not run"))
         shown = failure if status == "failed" and failure else record
         links = []
         if record:
@@ -526,9 +507,8 @@ def index_rows(outputs: Path, runs: list, results: dict[str, dict]) -> list[dict
                 (f"last good {label}", href) for label, href in links[:1]]
         detail = ""
         if status == "failed":
-            from ruse_research.runner import describe_error
-
-            detail = describe_error(result.get("error") or (failure or {}).get("error"))
+            found = result.failure if result is not None and result.failure is not None else None
+            detail = describe_failure(found or RunFailure.from_dict((failure or {}).get("error")))
         elif status == "skipped-cached":
             detail = "inputs unchanged"
         rows.append({
@@ -548,7 +528,7 @@ def index_rows(outputs: Path, runs: list, results: dict[str, dict]) -> list[dict
     return rows
 
 
-def write_index(outputs: Path, runs: list, results: dict[str, dict]) -> Path:
+def write_index(outputs: Path, runs: Sequence[IndexedRun], results: Mapping[str, RunResult]) -> Path:
     """Write ``outputs/index.html`` listing every run with status, duration and links.
 
     Examples

@@ -1,0 +1,418 @@
+"""Params files: read one ``params/<run>.yaml`` and check it against its notebook's ``parameters`` cell.
+
+One params file is one run, named by its file stem (``staff_attitudes.bg``). Everything here
+happens before any kernel starts: the YAML is read strictly (:func:`ruse_research._yaml.load`,
+dates kept as text), the notebook's ``parameters`` cell is parsed with :mod:`ast` (never run),
+every override must name a parameter of that cell and have the type of its default, ``lang``
+must be a report language (:func:`ruse_research.i18n.check_language`) and every ``*_path`` /
+``*_file`` parameter must name an existing file. Data files of ``<codebook>_path`` parameters
+are validated against their codebook by :func:`validate_inputs`.
+
+Examples
+--------
+>>> parse_parameters_cell("lang = 'en'\\nalpha = 0.05\\nstaff_path = 'data/raw/staff.csv'")
+{'lang': 'en', 'alpha': 0.05, 'staff_path': 'data/raw/staff.csv'}
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ruse_research import _yaml, paths
+from ruse_research.errors import ParamsError
+from ruse_research.i18n import LANGUAGES, check_language
+from ruse_research.runner import cache
+
+# Parameters with these name endings are input files: they must exist, and their content is hashed.
+INPUT_SUFFIXES = ("_path", "_file")
+PARAMS_KEYS = ("notebook", "title", "description", "parameters")
+
+
+class Expression:
+    """A parameters-cell default that is not a literal (its type cannot be checked)."""
+
+    def __init__(self, source: str):
+        self.source = source
+
+    def __repr__(self) -> str:
+        return f"<expression {self.source}>"
+
+
+def parse_parameters_cell(source: str) -> dict[str, object]:
+    """Names and default values assigned at the top level of a ``parameters`` cell.
+
+    Literal defaults come back as Python values; anything else (a call, a name) comes back as
+    an opaque expression whose type is not checked.
+
+    Raises
+    ------
+    SyntaxError
+        When the cell is not valid Python.
+
+    Examples
+    --------
+    >>> parse_parameters_cell("lang = 'en'  # bg | en\\nseed: int = 20190118\\nn = None")
+    {'lang': 'en', 'seed': 20190118, 'n': None}
+    """
+    tree = ast.parse(source)
+    found: dict[str, object] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            targets, value = [node.target], node.value
+        else:
+            continue
+        for target in targets:
+            if not isinstance(target, ast.Name):
+                continue
+            try:
+                found[target.id] = ast.literal_eval(value)
+            except (ValueError, SyntaxError, TypeError):
+                found[target.id] = Expression(ast.get_source_segment(source, value) or "")
+    return found
+
+
+def _notebook_summary(path: Path) -> dict[str, object]:
+    """Code hash and JSON-encoded parameter defaults of a notebook (cached by the hash store)."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    source = None
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
+            raw = cell.get("source", "")
+            source = "".join(raw) if isinstance(raw, list) else raw
+            break
+    defaults: dict[str, object] | None = None
+    syntax_error = None
+    if source is not None:
+        try:
+            defaults = {name: _encode_default(v) for name, v in parse_parameters_cell(source).items()}
+        except SyntaxError as exc:
+            syntax_error = f"line {exc.lineno}: {exc.msg}"
+    return {
+        "code_hash": cache.notebook_code_hash(nb),
+        "defaults": defaults,
+        "syntax_error": syntax_error,
+    }
+
+
+def _encode_default(value: object) -> object:
+    if isinstance(value, Expression):
+        return {"__expression__": value.source}
+    if isinstance(value, tuple):
+        value = list(value)
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return {"__expression__": repr(value)}
+    return {"__value__": value}
+
+
+def _decode_default(encoded: dict) -> object:
+    if "__expression__" in encoded:
+        return Expression(encoded["__expression__"])
+    return encoded["__value__"]
+
+
+_TYPE_WORDS = {bool: "true or false", int: "a whole number", float: "a number", str: "text",
+               list: "a list", dict: "a mapping"}
+
+
+def _type_matches(default: object, value: object) -> bool:
+    if default is None or isinstance(default, Expression):
+        return True
+    if isinstance(default, bool):
+        return isinstance(value, bool)
+    if isinstance(default, int):
+        return isinstance(value, int) and not isinstance(value, bool)
+    if isinstance(default, float):
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if isinstance(default, str):
+        return isinstance(value, str)
+    if isinstance(default, list):
+        return isinstance(value, list)
+    if isinstance(default, dict):
+        return isinstance(value, dict)
+    return type(value) is type(default)
+
+
+def _type_word(default: object) -> str:
+    for kind, word in _TYPE_WORDS.items():
+        if type(default) is kind:
+            return word
+    return type(default).__name__
+
+
+def _resolve(value: str | os.PathLike[str], root: Path) -> Path:
+    """Like :func:`paths.resolve`, for an explicit project root (what the kernel will see)."""
+    path = Path(value)
+    return path if path.is_absolute() else root / path
+
+
+def relative_to_root(path: Path, root: Path) -> str:
+    """``path`` relative to ``root`` in POSIX form (unchanged when it lies outside).
+
+    Examples
+    --------
+    >>> relative_to_root(Path("/p/data/x.csv"), Path("/p"))
+    'data/x.csv'
+    """
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run: a params file checked against its notebook.
+
+    ``parameters`` are the merged values (notebook defaults updated by ``overrides``); ``inputs``
+    maps each ``*_path`` parameter to its resolved file.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> run = Run(name="demo.bg", params_file=root / "params/demo.bg.yaml", notebook=root / "nb.ipynb",
+    ...           notebook_rel="nb.ipynb", titles={"bg": "Демо", "en": "Demo"}, descriptions={},
+    ...           overrides={"lang": "bg"}, parameters={"lang": "bg"}, lang="bg", inputs={}, code_hash="0")
+    >>> run.title
+    'Демо'
+    """
+
+    name: str
+    params_file: Path
+    notebook: Path
+    notebook_rel: str
+    titles: dict[str, str]
+    descriptions: dict[str, str]
+    overrides: dict[str, object]
+    parameters: dict[str, object]
+    lang: str
+    inputs: dict[str, Path]
+    code_hash: str
+
+    @property
+    def title(self) -> str:
+        """The title in the run's language."""
+        return self.titles.get(self.lang) or next(iter(self.titles.values()), self.name)
+
+    @property
+    def description(self) -> str:
+        return self.descriptions.get(self.lang, "")
+
+
+def discover_runs(root: Path | None = None) -> list[Path]:
+    """The params files of the project, sorted by run name.
+
+    Examples
+    --------
+    >>> all(p.suffix == ".yaml" for p in discover_runs())
+    True
+    """
+    root = root or paths.project_root()
+    folder = root / "params"
+    return sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+
+
+def _text_by_language(value: object, where: str, key: str) -> dict[str, str]:
+    if isinstance(value, str):
+        return {lang: value for lang in LANGUAGES}
+    if isinstance(value, dict) and value and set(value) <= set(LANGUAGES) and all(
+        isinstance(v, str) for v in value.values()
+    ):
+        return dict(value)
+    raise ParamsError(f"{where}: {key}: found {value!r}, expected text or a mapping {{bg: ..., en: ...}}")
+
+
+def load_run(params_file: Path, store: cache.FileHashStore | None = None, root: Path | None = None) -> Run:
+    """Read one params file and check it against its notebook's ``parameters`` cell.
+
+    Nothing is executed: the parameters cell is parsed with :mod:`ast`.
+
+    Raises
+    ------
+    ParamsError
+        One line naming the params file, the key and what was expected: broken YAML, a
+        top-level key other than notebook/title/description/parameters, an unknown parameter,
+        a value of the wrong type, ``lang`` not bg/en, or a ``*_path`` file that does not exist.
+
+    Examples
+    --------
+    >>> import json, pathlib, tempfile
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> (root / "params").mkdir()
+    >>> nb = {"cells": [{"cell_type": "code", "source": "lang = 'en'\\nalpha = 0.05", "outputs": [],
+    ...        "metadata": {"tags": ["parameters"]}, "execution_count": None}], "metadata": {},
+    ...        "nbformat": 4, "nbformat_minor": 5}
+    >>> _ = (root / "demo.ipynb").write_text(json.dumps(nb))
+    >>> _ = (root / "params" / "demo.bg.yaml").write_text("notebook: demo.ipynb\\ntitle: Demo\\nparameters: {lang: bg, alpha: 0.1}\\n")
+    >>> load_run(root / "params" / "demo.bg.yaml", root=root).parameters
+    {'lang': 'bg', 'alpha': 0.1}
+    >>> _ = (root / "params" / "demo.bg.yaml").write_text("notebook: demo.ipynb\\ntitle: Demo\\nparameters: {alpha: high}\\n")
+    >>> load_run(root / "params" / "demo.bg.yaml", root=root)
+    Traceback (most recent call last):
+    ruse_research.errors.ParamsError: .../demo.bg.yaml: parameters.alpha: found 'high', expected a number like the notebook default 0.05
+    """
+    root = root or paths.project_root()
+    store = store or cache.FileHashStore()
+    where = relative_to_root(params_file, root)
+    data = _read_params_yaml(params_file, where)
+    if not isinstance(data, dict):
+        raise ParamsError(f"{where}: found {type(data).__name__}, expected a mapping with keys {', '.join(PARAMS_KEYS)}")
+    unknown = sorted(str(k) for k in data if k not in PARAMS_KEYS)
+    if unknown:
+        raise ParamsError(f"{where}: {unknown[0]}: unknown key, expected only {', '.join(PARAMS_KEYS)}")
+    for required in ("notebook", "title"):
+        if required not in data:
+            raise ParamsError(f"{where}: {required}: missing, expected it at the top level")
+
+    notebook_value = data["notebook"]
+    if not isinstance(notebook_value, str) or not notebook_value.endswith(".ipynb"):
+        raise ParamsError(f"{where}: notebook: found {notebook_value!r}, expected a path to an .ipynb file")
+    notebook = _resolve(notebook_value, root)
+    if not notebook.is_file():
+        raise ParamsError(f"{where}: notebook: file {notebook_value} not found (looked in {notebook})")
+    titles = _text_by_language(data["title"], where, "title")
+    descriptions = _text_by_language(data.get("description", ""), where, "description")
+
+    overrides = data.get("parameters") or {}
+    if not isinstance(overrides, dict):
+        raise ParamsError(f"{where}: parameters: found {overrides!r}, expected a mapping of parameter names to values")
+
+    try:
+        summary = store.derived("notebook-summary-v1", notebook, _notebook_summary)
+    except (OSError, ValueError) as exc:
+        raise ParamsError(f"{where}: notebook: cannot read {notebook_value} as a notebook ({exc})") from None
+    if summary["syntax_error"]:
+        raise ParamsError(f"{where}: notebook: the parameters cell of {notebook_value} is not valid Python ({summary['syntax_error']})")
+    if summary["defaults"] is None:
+        raise ParamsError(f"{where}: notebook: {notebook_value} has no code cell tagged 'parameters', expected one holding the defaults")
+    defaults = {name: _decode_default(v) for name, v in summary["defaults"].items()}
+
+    for key, value in overrides.items():
+        if key not in defaults:
+            known = ", ".join(sorted(defaults)) or "none"
+            raise ParamsError(f"{where}: parameters.{key}: unknown parameter, expected one of: {known}")
+        if not _type_matches(defaults[key], value):
+            raise ParamsError(
+                f"{where}: parameters.{key}: found {value!r}, expected {_type_word(defaults[key])} "
+                f"like the notebook default {defaults[key]!r}"
+            )
+    parameters = {**defaults, **overrides}
+    origin = "parameters.lang" if "lang" in overrides else "notebook default of lang"
+    lang = check_language(parameters.get("lang", "en"), where=f"{where}: {origin}")
+
+    inputs: dict[str, Path] = {}
+    for key, value in sorted(parameters.items()):
+        if not key.endswith(INPUT_SUFFIXES) or value is None or isinstance(value, Expression):
+            continue
+        origin = f"parameters.{key}" if key in overrides else f"notebook default of {key}"
+        if not isinstance(value, str | os.PathLike):
+            raise ParamsError(f"{where}: {origin}: found {value!r}, expected a file path")
+        resolved = _resolve(value, root)
+        if not resolved.is_file():
+            raise ParamsError(f"{where}: {origin}: file {value} not found (looked in {resolved})")
+        inputs[key] = resolved
+
+    return Run(
+        name=run_name(params_file),
+        params_file=params_file,
+        notebook=notebook,
+        notebook_rel=relative_to_root(notebook, root),
+        titles=titles,
+        descriptions=descriptions,
+        overrides=dict(overrides),
+        parameters=parameters,
+        lang=lang,
+        inputs=inputs,
+        code_hash=str(summary["code_hash"]),
+    )
+
+
+def codebook_for(parameter: str, root: Path | None = None) -> Path | None:
+    """The codebook of a ``<codebook>_path`` parameter, when ``data/codebooks/<codebook>.yaml`` exists.
+
+    Examples
+    --------
+    >>> codebook_for("not_a_codebook_path") is None
+    True
+    """
+    if not parameter.endswith("_path"):
+        return None
+    root = root or paths.project_root()
+    candidate = root / "data" / "codebooks" / f"{parameter[: -len('_path')]}.yaml"
+    return candidate if candidate.is_file() else None
+
+
+def validate_inputs(run: Run, root: Path | None = None) -> list[str]:
+    """Validate each ``<codebook>_path`` input of ``run`` with ``ruse_research.data.io.validate_file``.
+
+    Returns the one-line summaries; raises the ``DataError`` (or other ``RuseError``) of the first
+    bad file. Called for every run that will execute, before any kernel starts.
+
+    Examples
+    --------
+    >>> validate_inputs(run)  # doctest: +SKIP
+    ['staff.csv: 104 respondents, 61 columns, encoding utf-8, delimiter ',' - OK']
+    """
+    root = root or paths.project_root()
+    summaries = []
+    for key, path in sorted(run.inputs.items()):
+        codebook = codebook_for(key, root)
+        if codebook is None:
+            continue
+        from ruse_research.data import io as ruse_io  # lazy: pulls in pandas
+
+        summaries.append(str(ruse_io.validate_file(path, codebook.stem)))
+    return summaries
+
+
+def _read_params_yaml(params_file: Path, where: str) -> object:
+    """The parsed params file; YAML problems become one-line ParamsErrors naming the line."""
+    try:
+        text = params_file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ParamsError(f"{where}: not UTF-8 text, expected a YAML file") from None
+    try:
+        return _yaml.load(text, source=where, dates=False)
+    except _yaml.YamlError as exc:
+        detail = str(exc).removeprefix(f"{where}: ")
+        joiner = " at " if detail.startswith("line ") else ": "
+        raise ParamsError(f"{where}: broken YAML{joiner}{detail}") from None
+
+
+def select_runs(names: list[str] | None, root: Path) -> list[Path]:
+    """The params files for ``names`` (all when empty); unknown names raise ``ParamsError``.
+
+    Examples
+    --------
+    >>> select_runs(["no_such_run"], paths.project_root())
+    Traceback (most recent call last):
+    ruse_research.errors.ParamsError: params/no_such_run.yaml: no such run, expected one of: ...
+    """
+    files = discover_runs(root)
+    if not names:
+        return files
+    by_name = {run_name(p): p for p in files}
+    missing = [n for n in names if n not in by_name]
+    if missing:
+        known = ", ".join(sorted(by_name)) or "none"
+        raise ParamsError(f"params/{missing[0]}.yaml: no such run, expected one of: {known}")
+    return [by_name[n] for n in dict.fromkeys(names)]
+
+
+def run_name(params_file: Path) -> str:
+    """The run a params file describes: its name without ``.yaml``.
+
+    Examples
+    --------
+    >>> run_name(Path("params/staff_attitudes.bg.yaml"))
+    'staff_attitudes.bg'
+    """
+    return params_file.name[: -len(".yaml")]
