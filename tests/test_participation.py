@@ -11,7 +11,9 @@ import yaml
 
 from ruse_research import paths
 from ruse_research.errors import DataError, RuseError
+from ruse_research.stats import agreement, mcda
 from ruse_research.studies import participation as P
+from ruse_research.studies import participation_panel as panel_mod
 from ruse_research.synthetic import panel as panel_gen
 
 SEED = 20190118
@@ -230,13 +232,13 @@ def test_overall_score_hand_example(model):
 def test_normalise_and_aggregate_reject_bad_choices():
     s = pd.DataFrame({"a": [1.0, 2.0]})
     with pytest.raises(RuseError, match="normalisation"):
-        P.normalise(s, "rank")
+        mcda.normalise(s, "rank")
     with pytest.raises(RuseError, match="aggregation"):
-        P.aggregate(s, pd.Series({"a": 1.0}), "harmonic")
+        mcda.aggregate(s, pd.Series({"a": 1.0}), "harmonic")
     with pytest.raises(RuseError, match="non-negative"):
-        P.aggregate(pd.DataFrame({"a": [-1.0, 2.0]}), pd.Series({"a": 1.0}), "geometric")
+        mcda.aggregate(pd.DataFrame({"a": [-1.0, 2.0]}), pd.Series({"a": 1.0}), "geometric")
     with pytest.raises(RuseError, match="weights"):
-        P.aggregate(s, pd.Series({"b": 1.0}))
+        mcda.aggregate(s, pd.Series({"b": 1.0}))
 
 
 def test_weights_not_summing_to_100_raise_with_row(model):
@@ -275,7 +277,7 @@ def test_icc_shrout_fleiss_reference():
     data = pd.DataFrame(
         [(t, j, sf[t][j]) for t in range(6) for j in range(4)], columns=["t", "j", "x"]
     )
-    res = P.icc(data, "t", "j", "x").set_index("shrout_fleiss")
+    res = agreement.icc(data, "t", "j", "x").set_index("shrout_fleiss")
     expected = {
         "ICC1": 0.1657,
         "ICC2": 0.2898,
@@ -294,7 +296,7 @@ def test_icc_shrout_fleiss_reference():
 def test_icc_drops_incomplete_targets_and_needs_enough():
     data = pd.DataFrame({"t": [0, 0, 1, 1, 2, 2], "j": [0, 1] * 3, "x": [1, 2, np.nan, 3, 4, 5]})
     with pytest.raises(RuseError, match="at least 3"):
-        P.icc(data, "t", "j", "x")
+        agreement.icc(data, "t", "j", "x")
 
 
 def test_rater_agreement_on_synthetic_panel(model, synthetic):
@@ -323,7 +325,7 @@ def test_dirichlet_concentration_method_of_moments(model):
             "w_feasibility": [0, 0],
         }
     )
-    assert P._dirichlet_concentration(w, model) == pytest.approx(9.5)
+    assert panel_mod._dirichlet_concentration(w, model) == pytest.approx(9.5)
 
 
 def test_sensitivity_seeded_and_reproducible(model, synthetic):
@@ -347,12 +349,12 @@ def test_sensitivity_seeded_and_reproducible(model, synthetic):
 def test_sensitivity_matches_direct_computation(model, synthetic):
     panel, weights, _ = synthetic
     d = P.sensitivity_draws(panel, weights, model, n_draws=20, seed=11)
-    matrix = P._score_matrix(P.criterion_means(panel, model), model)
+    matrix = panel_mod._score_matrix(P.criterion_means(panel, model), model)
     for draw in (0, 7, 19):
         part = d[d["draw"] == draw].set_index("mechanism")
         w = pd.Series({k: part[f"w_{k}"].iloc[0] for k in model.criterion_keys})
-        direct = P.aggregate(
-            P.normalise(matrix, part["normalisation"].iloc[0]), w, part["aggregation"].iloc[0]
+        direct = mcda.aggregate(
+            mcda.normalise(matrix, part["normalisation"].iloc[0]), w, part["aggregation"].iloc[0]
         )
         assert np.allclose(part.loc[direct.index, "score"], direct)
 
