@@ -513,3 +513,98 @@ def test_sensitivity_indices_known_cases(model):
     assert np.isnan(s[("c", "normalisation")])
     with pytest.raises(RuseError, match="output"):
         P.sensitivity_indices(a, model, output="median")
+
+
+# ---- the pipeline notebook 03 displays (studies.participation + participation_tables)
+
+
+def test_group_weights_hides_groups_below_the_disclosure_threshold():
+    from ruse_research.stats import disclosure
+
+    model = P.load_model()
+    n_small = disclosure.MIN_CELL - 1
+    w = pd.DataFrame({"rater_id": [f"r{i}" for i in range(disclosure.MIN_CELL + n_small)],
+                      "rater_group": [1] * disclosure.MIN_CELL + [2] * n_small,
+                      **{f"w_{c}": [20] * (disclosure.MIN_CELL + n_small) for c in model.criterion_keys}})
+    shown = P.group_weights(w, model)
+    assert set(shown["rater_group"]) == {1}
+    assert (shown["n_raters"] >= disclosure.MIN_CELL).all()
+    assert set(P.group_weights(w, model, min_raters=1)["rater_group"]) == {1, 2}
+
+
+@pytest.fixture(scope="module")
+def pipeline():
+    data = P.load()
+    scores = P.scores(data, n_boot=200)
+    sens = P.sensitivity(data, scores, n_draws=200)
+    cov = P.coverage_result(data)
+    return {"data": data, "scores": scores, "sens": sens, "cov": cov, "weights": P.panel_weights(data),
+            "agreement": P.agreement(data), "rec": P.prioritised(data, cov)}
+
+
+def test_panel_weights_table_shows_only_published_groups(pipeline):
+    from ruse_research.display import report
+    from ruse_research.studies import participation_tables as tables
+
+    t = report.texts("participation", "en")
+    weights = pipeline["weights"]
+    table = tables.panel_weights_table(weights, pipeline["data"].model, "en", t)
+    groups = sorted(weights.by_group["rater_group"].unique())
+    assert len(table.columns) == 3 + len(groups)
+    assert weights.n_raters == weights.n_admin + weights.n_civil
+
+
+def test_findings_follow_the_results(pipeline):
+    from ruse_research.display import report
+    from ruse_research.studies import participation_tables as tables
+
+    found = P.findings(pipeline["weights"], pipeline["scores"], pipeline["agreement"], pipeline["sens"],
+                       pipeline["rec"])
+    assert found.top["rank"] == 1
+    assert found.heaviest[0]["weight"] >= found.heaviest[1]["weight"]
+    assert found.icc2k == pipeline["agreement"].icc2k
+    assert found.first_recommendation == pipeline["rec"]["recommendation"].iloc[0]
+    for lang in ("bg", "en"):
+        sentences = tables.finding_sentences(found, pipeline["cov"], pipeline["data"].model, lang,
+                                             report.texts("participation", lang))
+        assert len(sentences) == 5
+
+
+def test_sensitivity_tables_follow_baseline_order(pipeline):
+    from ruse_research.display import report
+    from ruse_research.studies import participation_tables as tables
+
+    t = report.texts("participation", "bg")
+    model = pipeline["data"].model
+    indices = tables.sensitivity_indices_table(pipeline["sens"], model, "bg", t)
+    labels = tables.labels(model, "bg").mechanism
+    assert list(indices.index) == [labels[k] for k in pipeline["sens"].stability["mechanism"]]
+    assert len(tables.target_cells(pipeline["cov"], model)) == int(pipeline["cov"].cells["target"].sum())
+
+
+def test_notebook_03_only_displays():
+    import ast
+
+    import nbformat
+
+    nb = nbformat.read(paths.resolve("notebooks/03_participation_model.ipynb"), as_version=4)
+    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    lines = [ln for src in code for ln in src.splitlines() if ln.strip() and not ln.strip().startswith("#")]
+    assert len(lines) <= 150
+    for src in code:
+        tree = ast.parse(src)
+        assert not [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.Lambda | ast.ClassDef)]
+        imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom) for a in n.names}
+        assert not imported & {"pandas", "numpy", "disclosure", "io"}
+        assert "[\"n_raters\"]" not in src  # the privacy filter lives in participation_panel.group_weights
+
+
+def test_mcda_monte_carlo_matches_the_study_draws():
+    frames, _ = panel_gen.generate(np.random.default_rng(SEED))
+    panel = frames["panel"].replace(97, pd.NA)
+    model = P.load_model()
+    draws = P.sensitivity_draws(panel, frames["panel_weights"], model, n_draws=30, seed=3, concentration=20.0)
+    matrix = panel_mod._score_matrix(P.criterion_means(panel, model), model)
+    w = P.mean_weights(frames["panel_weights"], model).set_index("criterion")["weight"]
+    again = mcda.monte_carlo_ranks(matrix, w, 20.0, n_draws=30, seed=3, unit="mechanism")
+    pd.testing.assert_frame_equal(draws, again, check_like=False, check_flags=False)

@@ -122,7 +122,7 @@ def load(
     Examples
     --------
     >>> d = load()
-    >>> list(d.indicators)[:1], bool(d.values["quarter"].is_monotonic_increasing)
+    >>> list(d.indicators)[:1], sorted(d.values["indicator"].unique()) == sorted(d.indicators)
     (['consult_30d_share'], True)
     """
     file = paths.resolve(monitoring_log_path)
@@ -224,7 +224,7 @@ def project_finance(data: MonitoringData) -> ProjectFinance:
     Examples
     --------
     >>> f = project_finance(load())
-    >>> 0 <= f.values["absorption_rate"] <= 1, 0 <= f.elapsed_share <= 1
+    >>> bool(0 <= f.values["absorption_rate"] <= 1), 0 <= f.elapsed_share <= 1
     (True, True)
     """
     fin = finance(data.framework)

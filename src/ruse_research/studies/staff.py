@@ -17,7 +17,7 @@ Examples
 --------
 >>> data = load("data/raw/staff.csv")
 >>> len(data.answers), data.answers_dk.shape == data.answers.shape
-(140, True)
+(98, True)
 >>> ATTITUDE_SCALES[0], LEVELS[-1], STAGES[0]
 ('att_participation', 'partner', 'agenda')
 """
