@@ -21,8 +21,7 @@ import pytest
 
 from ruse_research import paths
 from ruse_research.display import report
-from ruse_research.studies import staff
-from ruse_research.studies import staff_tables
+from ruse_research.studies import staff, staff_tables
 
 
 @pytest.fixture(scope="module")

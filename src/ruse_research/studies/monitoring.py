@@ -55,6 +55,7 @@ from ruse_research.studies.monitoring_framework import (
     website_checklist,
 )
 from ruse_research.studies.monitoring_indicators import (
+    _classify,  # noqa: F401 (tested)
     compute_indicators,
     finance,
     quarters,
@@ -62,7 +63,6 @@ from ruse_research.studies.monitoring_indicators import (
     timeline,
     trend,
 )
-from ruse_research.studies.monitoring_indicators import _classify  # noqa: F401 (tested)
 
 __all__ = [
     "DEFAULT_FRAMEWORK",

@@ -31,9 +31,9 @@ from ruse_research.errors import DataError, Problem, RuseError
 from ruse_research.stats.proportions import median_ci as _median_ci
 from ruse_research.stats.proportions import wilson_ci
 from ruse_research.studies.monitoring_framework import (
-    FrameworkError,
     SHARE_STATISTICS,
     STATUSES,  # noqa: F401 (the examples use it)
+    FrameworkError,
     check_lang,
     elapsed_fraction,
     load_framework,

@@ -25,13 +25,15 @@ from ruse_research.studies.participation_model import (
     Model,
     ModelError,
     check_lang,
+    coverage,  # noqa: F401 (the examples use it)
+    load_model,  # noqa: F401 (the examples use it)
     model_placements,
     read_yaml,
 )
-from ruse_research.studies.participation_model import load_model  # noqa: F401 (the examples use it)
-from ruse_research.studies.participation_panel import MAX_BAND
-from ruse_research.studies.participation_panel import criterion_means  # noqa: F401 (the examples use it)
-from ruse_research.studies.participation_model import coverage  # noqa: F401 (the examples use it)
+from ruse_research.studies.participation_panel import (
+    MAX_BAND,
+    criterion_means,  # noqa: F401 (the examples use it)
+)
 
 __all__ = [
     "CHECKLIST_SCORES",

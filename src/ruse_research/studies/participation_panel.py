@@ -28,12 +28,14 @@ import numpy as np
 import pandas as pd
 
 from ruse_research.errors import DataError, Problem, RuseError
-from ruse_research.stats import disclosure
-from ruse_research.stats import mcda
+from ruse_research.stats import disclosure, mcda
 from ruse_research.stats.agreement import icc
 from ruse_research.stats.mcda import AGGREGATIONS, NORMALISATIONS
-from ruse_research.studies.participation_model import Model, check_lang
-from ruse_research.studies.participation_model import load_model  # noqa: F401 (the examples use it)
+from ruse_research.studies.participation_model import (
+    Model,
+    check_lang,
+    load_model,  # noqa: F401 (the examples use it)
+)
 
 __all__ = [
     "AGGREGATIONS",
