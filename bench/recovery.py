@@ -8,15 +8,17 @@ planted effect.
 
 What is estimated, and how (the notebook calls)
 -----------------------------------------------
-Staff (``notebooks/01_staff_attitudes.ipynb``): answers typed as ``io.read_survey`` types
-them ("don't know" and missing codes -> NA); scale scores ``scales.score`` (mean of the
+Staff (``notebooks/01_staff_attitudes.ipynb``; the bench calls ``ruse_research.studies.staff``,
+the pipeline the notebook calls): answers typed as ``io.read_survey`` types them ("don't know"
+and missing codes -> NA, ``staff.from_answers``); scale scores ``staff.scored`` (mean of the
 answered items, at least half answered, reverse keys from the codebook);
 
-* training effect: ``compare.paired_t`` of comm_pre -> comm_post among trained staff (t CI);
-* attitude-practice link: ``compare.spearman`` of att_participation with practice
-  (Fisher z, Bonett-Wright SE);
-* practice grid: ``compare.means`` of each prac_* item (t CI), pooled over the 20 cells;
-* staff admin_image mean: ``compare.means`` of the score.
+* training effect: ``staff.training`` (paired t of comm_pre -> comm_post among trained staff, t CI);
+* attitude-practice link: ``staff.practice`` correlations, att_participation with practice
+  (Spearman, Fisher z, Bonett-Wright SE);
+* practice grid: ``staff.practice`` cells, the mean of each prac_* item (t CI), pooled over the
+  20 cells;
+* staff admin_image mean: ``staff.scale_means`` of the score.
 
 Stakeholders (``notebooks/02_stakeholder_opinions.ipynb``, the same calls):
 ``weighting.stakeholder_scores`` (scores, ``aware_yes``), ``weighting.stakeholder_design``
@@ -83,11 +85,10 @@ from scipy import stats
 
 from ruse_research import paths, synthetic
 from ruse_research.data import codebook
-from ruse_research.stats import compare, scales, weighting
+from ruse_research.stats import weighting
+from ruse_research.studies import staff
 
 GROUPS = {1: "citizen", 2: "ngo", 3: "business", 4: "municipality"}
-LEVELS = ("info", "consult", "dialogue", "partner")
-STAGES = ("agenda", "draft", "decision", "implement", "monitor")
 Z95 = float(stats.norm.ppf(0.975))
 
 _BOOKS: dict = {}
@@ -126,34 +127,32 @@ def _failed(rows: list, section: str, effect: str, truth: float, exc: Exception)
 
 
 def staff_rows(frame: pd.DataFrame, truth: dict, rows: list) -> pd.DataFrame:
-    """Notebook 01's estimates against the planted values; returns the scored staff frame."""
-    book = _book("staff")
-    answers = typed(frame, book)
-    keys = scales.codebook_keys(book)
-    scored = pd.concat([answers, scales.score(answers, **keys.kwargs())], axis=1)
+    """Notebook 01's estimates (``studies.staff``, the calls the notebook makes) against the
+    planted values; returns the scored staff frame."""
+    data = staff.from_answers(typed(frame, _book("staff")), _book("staff"))
+    scored = staff.scored(data)
     t = truth["staff"]
 
-    trained = scored[answers["trained"] == 1]
     effect = "training_effect: mean change comm score (paired t)"
     try:
-        paired = compare.paired_t(trained, "comm_pre", "comm_post").iloc[0]
+        paired = staff.training(data, scored).paired.iloc[0]
     except Exception as exc:  # an estimator failure is counted and reported, not hidden
         _failed(rows, "staff", effect, t["training_effect"]["mean_difference"], exc)
     else:
         _row(rows, "staff", effect, t["training_effect"]["mean_difference"], paired["mean_diff"],
              paired["ci_low"], paired["ci_high"])
 
-    rho = compare.spearman(scored, "att_participation", "practice").iloc[0]
+    practice = staff.practice(data, scored)
+    rho = practice.correlations.set_index("x").loc["att_participation"]
     _row(rows, "staff", "attitude_practice: Spearman rho (Fisher z, Bonett-Wright)",
          t["attitude_practice"]["spearman_rho"], rho["rho"], rho["ci_low"], rho["ci_high"])
 
-    cells = compare.means(answers, [f"prac_{lv}_{st}" for lv in LEVELS for st in STAGES])
-    for cell in cells.itertuples():
-        _, lv, st = cell.column.split("_")
+    for cell in practice.cells.itertuples():
         _row(rows, "staff", "practice_grid: item means, 20 cells pooled (t)",
-             t["practice_grid_means"]["values"][lv][st], cell.mean, cell.ci_low, cell.ci_high)
+             t["practice_grid_means"]["values"][cell.level][cell.stage], cell.mean, cell.ci_low,
+             cell.ci_high)
 
-    staff_image = compare.means(scored, ["admin_image"]).iloc[0]
+    staff_image = staff.scale_means(scored, ["admin_image"]).iloc[0]
     _row(rows, "staff", "mirror_staff: admin_image mean (t)",
          t["mirror_staff"]["values"]["admin_image_mean"], staff_image["mean"],
          staff_image["ci_low"], staff_image["ci_high"])

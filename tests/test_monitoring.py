@@ -419,3 +419,45 @@ def test_filled_template_validates_and_computes(framework, tmp_path):
     assert math.isnan(v.loc[("consult_30d_share", "2019Q2"), "value"])
     card = M.scorecard(v.reset_index(), framework, as_of="2019Q2").set_index("indicator")
     assert card.loc["consult_30d_share", "status"] == "no_data"
+
+
+# ---- the pipeline notebook 04 displays (studies.monitoring + monitoring_tables)
+
+
+def test_pipeline_tables_and_findings():
+    from ruse_research.display import plots, report
+    from ruse_research.studies import monitoring_tables as tables
+
+    data = M.load()
+    card = M.current_scorecard(data)
+    trends = M.trends(data)
+    fin = M.project_finance(data)
+    found = M.findings(card, trends)
+    assert found.quarter == card["quarter"].iloc[0]
+    assert found.n_on_track + found.n_at_risk + found.n_off_track + int((card["status"] == "no_data").sum()) \
+        == found.n_indicators
+    history = M.status_history(data)
+    assert history.periods[-1] in set(history.table["period"])
+    for lang in ("bg", "en"):
+        t = report.texts("monitoring", lang)
+        table = tables.scorecard_table(card, data, t, plots.STATUS_SYMBOLS)
+        shares = card["indicator"].map(lambda k: data.indicators[k]["unit"] == "share").to_numpy()
+        assert np.allclose(table[t("label_value")].to_numpy()[shares], card["value"].to_numpy()[shares] * 100)
+        assert len(tables.finding_sentences(found, fin, t)) == 4
+        assert list(tables.absorption(fin, t)["share"]) == [fin.elapsed_share, fin.values["absorption_rate"]]
+
+
+def test_notebook_04_only_displays():
+    import ast
+
+    import nbformat
+
+    nb = nbformat.read(paths.resolve("notebooks/04_civic_monitoring.ipynb"), as_version=4)
+    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    lines = [ln for src in code for ln in src.splitlines() if ln.strip() and not ln.strip().startswith("#")]
+    assert len(lines) <= 150
+    for src in code:
+        tree = ast.parse(src)
+        assert not [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.Lambda | ast.ClassDef)]
+        imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom) for a in n.names}
+        assert not imported & {"pandas", "numpy", "io"}

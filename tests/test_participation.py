@@ -11,7 +11,9 @@ import yaml
 
 from ruse_research import paths
 from ruse_research.errors import DataError, RuseError
+from ruse_research.stats import agreement, mcda
 from ruse_research.studies import participation as P
+from ruse_research.studies import participation_panel as panel_mod
 from ruse_research.synthetic import panel as panel_gen
 
 SEED = 20190118
@@ -230,13 +232,13 @@ def test_overall_score_hand_example(model):
 def test_normalise_and_aggregate_reject_bad_choices():
     s = pd.DataFrame({"a": [1.0, 2.0]})
     with pytest.raises(RuseError, match="normalisation"):
-        P.normalise(s, "rank")
+        mcda.normalise(s, "rank")
     with pytest.raises(RuseError, match="aggregation"):
-        P.aggregate(s, pd.Series({"a": 1.0}), "harmonic")
+        mcda.aggregate(s, pd.Series({"a": 1.0}), "harmonic")
     with pytest.raises(RuseError, match="non-negative"):
-        P.aggregate(pd.DataFrame({"a": [-1.0, 2.0]}), pd.Series({"a": 1.0}), "geometric")
+        mcda.aggregate(pd.DataFrame({"a": [-1.0, 2.0]}), pd.Series({"a": 1.0}), "geometric")
     with pytest.raises(RuseError, match="weights"):
-        P.aggregate(s, pd.Series({"b": 1.0}))
+        mcda.aggregate(s, pd.Series({"b": 1.0}))
 
 
 def test_weights_not_summing_to_100_raise_with_row(model):
@@ -275,7 +277,7 @@ def test_icc_shrout_fleiss_reference():
     data = pd.DataFrame(
         [(t, j, sf[t][j]) for t in range(6) for j in range(4)], columns=["t", "j", "x"]
     )
-    res = P.icc(data, "t", "j", "x").set_index("shrout_fleiss")
+    res = agreement.icc(data, "t", "j", "x").set_index("shrout_fleiss")
     expected = {
         "ICC1": 0.1657,
         "ICC2": 0.2898,
@@ -294,7 +296,7 @@ def test_icc_shrout_fleiss_reference():
 def test_icc_drops_incomplete_targets_and_needs_enough():
     data = pd.DataFrame({"t": [0, 0, 1, 1, 2, 2], "j": [0, 1] * 3, "x": [1, 2, np.nan, 3, 4, 5]})
     with pytest.raises(RuseError, match="at least 3"):
-        P.icc(data, "t", "j", "x")
+        agreement.icc(data, "t", "j", "x")
 
 
 def test_rater_agreement_on_synthetic_panel(model, synthetic):
@@ -323,7 +325,7 @@ def test_dirichlet_concentration_method_of_moments(model):
             "w_feasibility": [0, 0],
         }
     )
-    assert P._dirichlet_concentration(w, model) == pytest.approx(9.5)
+    assert panel_mod._dirichlet_concentration(w, model) == pytest.approx(9.5)
 
 
 def test_sensitivity_seeded_and_reproducible(model, synthetic):
@@ -347,12 +349,12 @@ def test_sensitivity_seeded_and_reproducible(model, synthetic):
 def test_sensitivity_matches_direct_computation(model, synthetic):
     panel, weights, _ = synthetic
     d = P.sensitivity_draws(panel, weights, model, n_draws=20, seed=11)
-    matrix = P._score_matrix(P.criterion_means(panel, model), model)
+    matrix = panel_mod._score_matrix(P.criterion_means(panel, model), model)
     for draw in (0, 7, 19):
         part = d[d["draw"] == draw].set_index("mechanism")
         w = pd.Series({k: part[f"w_{k}"].iloc[0] for k in model.criterion_keys})
-        direct = P.aggregate(
-            P.normalise(matrix, part["normalisation"].iloc[0]), w, part["aggregation"].iloc[0]
+        direct = mcda.aggregate(
+            mcda.normalise(matrix, part["normalisation"].iloc[0]), w, part["aggregation"].iloc[0]
         )
         assert np.allclose(part.loc[direct.index, "score"], direct)
 
@@ -511,3 +513,98 @@ def test_sensitivity_indices_known_cases(model):
     assert np.isnan(s[("c", "normalisation")])
     with pytest.raises(RuseError, match="output"):
         P.sensitivity_indices(a, model, output="median")
+
+
+# ---- the pipeline notebook 03 displays (studies.participation + participation_tables)
+
+
+def test_group_weights_hides_groups_below_the_disclosure_threshold():
+    from ruse_research.stats import disclosure
+
+    model = P.load_model()
+    n_small = disclosure.MIN_CELL - 1
+    w = pd.DataFrame({"rater_id": [f"r{i}" for i in range(disclosure.MIN_CELL + n_small)],
+                      "rater_group": [1] * disclosure.MIN_CELL + [2] * n_small,
+                      **{f"w_{c}": [20] * (disclosure.MIN_CELL + n_small) for c in model.criterion_keys}})
+    shown = P.group_weights(w, model)
+    assert set(shown["rater_group"]) == {1}
+    assert (shown["n_raters"] >= disclosure.MIN_CELL).all()
+    assert set(P.group_weights(w, model, min_raters=1)["rater_group"]) == {1, 2}
+
+
+@pytest.fixture(scope="module")
+def pipeline():
+    data = P.load()
+    scores = P.scores(data, n_boot=200)
+    sens = P.sensitivity(data, scores, n_draws=200)
+    cov = P.coverage_result(data)
+    return {"data": data, "scores": scores, "sens": sens, "cov": cov, "weights": P.panel_weights(data),
+            "agreement": P.agreement(data), "rec": P.prioritised(data, cov)}
+
+
+def test_panel_weights_table_shows_only_published_groups(pipeline):
+    from ruse_research.display import report
+    from ruse_research.studies import participation_tables as tables
+
+    t = report.texts("participation", "en")
+    weights = pipeline["weights"]
+    table = tables.panel_weights_table(weights, pipeline["data"].model, "en", t)
+    groups = sorted(weights.by_group["rater_group"].unique())
+    assert len(table.columns) == 3 + len(groups)
+    assert weights.n_raters == weights.n_admin + weights.n_civil
+
+
+def test_findings_follow_the_results(pipeline):
+    from ruse_research.display import report
+    from ruse_research.studies import participation_tables as tables
+
+    found = P.findings(pipeline["weights"], pipeline["scores"], pipeline["agreement"], pipeline["sens"],
+                       pipeline["rec"])
+    assert found.top["rank"] == 1
+    assert found.heaviest[0]["weight"] >= found.heaviest[1]["weight"]
+    assert found.icc2k == pipeline["agreement"].icc2k
+    assert found.first_recommendation == pipeline["rec"]["recommendation"].iloc[0]
+    for lang in ("bg", "en"):
+        sentences = tables.finding_sentences(found, pipeline["cov"], pipeline["data"].model, lang,
+                                             report.texts("participation", lang))
+        assert len(sentences) == 5
+
+
+def test_sensitivity_tables_follow_baseline_order(pipeline):
+    from ruse_research.display import report
+    from ruse_research.studies import participation_tables as tables
+
+    t = report.texts("participation", "bg")
+    model = pipeline["data"].model
+    indices = tables.sensitivity_indices_table(pipeline["sens"], model, "bg", t)
+    labels = tables.labels(model, "bg").mechanism
+    assert list(indices.index) == [labels[k] for k in pipeline["sens"].stability["mechanism"]]
+    assert len(tables.target_cells(pipeline["cov"], model)) == int(pipeline["cov"].cells["target"].sum())
+
+
+def test_notebook_03_only_displays():
+    import ast
+
+    import nbformat
+
+    nb = nbformat.read(paths.resolve("notebooks/03_participation_model.ipynb"), as_version=4)
+    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    lines = [ln for src in code for ln in src.splitlines() if ln.strip() and not ln.strip().startswith("#")]
+    assert len(lines) <= 150
+    for src in code:
+        tree = ast.parse(src)
+        assert not [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.Lambda | ast.ClassDef)]
+        imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom) for a in n.names}
+        assert not imported & {"pandas", "numpy", "disclosure", "io"}
+        assert "[\"n_raters\"]" not in src  # the privacy filter lives in participation_panel.group_weights
+
+
+def test_mcda_monte_carlo_matches_the_study_draws():
+    frames, _ = panel_gen.generate(np.random.default_rng(SEED))
+    panel = frames["panel"].replace(97, pd.NA)
+    model = P.load_model()
+    draws = P.sensitivity_draws(panel, frames["panel_weights"], model, n_draws=30, seed=3, concentration=20.0)
+    matrix = panel_mod._score_matrix(P.criterion_means(panel, model), model)
+    w = P.mean_weights(frames["panel_weights"], model).set_index("criterion")["weight"]
+    again = mcda.monte_carlo_ranks(matrix, w, 20.0, n_draws=30, seed=3, unit="mechanism")
+    pd.testing.assert_frame_equal(draws, again, check_like=False, check_flags=False)

@@ -13,30 +13,25 @@ comparisons are not checked against a planted value here.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pandas as pd
 import pytest
 
 from ruse_research import paths
-from ruse_research.data import codebook, io
 from ruse_research.display import report
-from ruse_research.stats import compare, scales
-
-LEVELS = ["info", "consult", "dialogue", "partner"]
-STAGES = ["agenda", "draft", "decision", "implement", "monitor"]
+from ruse_research.studies import staff, staff_tables
 
 
 @pytest.fixture(scope="module")
 def study():
-    book = codebook.load_codebook("staff")
-    answers = io.read_survey(paths.resolve("data/raw/staff.csv"), book)
+    data = staff.load("data/raw/staff.csv")
     with open(paths.resolve("data/raw/truth.json"), encoding="utf-8") as handle:
         truth = json.load(handle)
     assert truth["synthetic"] is True
-    keys = scales.codebook_keys(book)
-    scores = scales.score(answers, **keys.kwargs())
-    return {"answers": answers, "scores": scores, "truth": truth["staff"], "keys": keys}
+    scored = staff.scored(data)
+    return {"data": data, "scored": scored, "truth": truth["staff"]}
 
 
 def _inside(value, low, high):
@@ -45,24 +40,21 @@ def _inside(value, low, high):
 
 def test_training_effect_inside_paired_ci(study):
     truth = study["truth"]["training_effect"]
-    trained = study["scores"][study["answers"]["trained"] == 1]  # as in the notebook
-    paired = compare.paired_t(trained, "comm_pre", "comm_post", ci=0.95).iloc[0]
+    result = staff.training(study["data"], study["scored"], ci=0.95)
+    paired = result.paired.iloc[0]
     assert _inside(truth["mean_difference"], paired["ci_low"], paired["ci_high"]), paired
     assert _inside(truth["cohen_dz"], paired["d_z_ci_low"], paired["d_z_ci_high"]), paired
     # 72 trained staff returned both questionnaires; a score needs 3 of the 5 items answered
     n_both = study["truth"]["n_trained_with_both_measurements"]
     assert n_both - 3 <= paired["n"] <= n_both
-    ranks = compare.wilcoxon_paired(trained, "comm_pre", "comm_post", ci=0.95).iloc[0]
+    ranks = result.wilcoxon.iloc[0]
     assert ranks["ci_low"] > 0  # the planted improvement is visible in the rank test too
     assert ranks["n"] == paired["n"]
 
 
 def test_attitude_practice_correlation_inside_spearman_ci(study):
     truth = study["truth"]["attitude_practice"]
-    result = compare.spearman(
-        study["scores"], ["att_participation", "trust_citizens", "psm", "org_enablers"],
-        "practice", ci=0.95,
-    )  # fmt: skip
+    result = staff.practice(study["data"], study["scored"], ci=0.95).correlations
     row = result.set_index("x").loc["att_participation"]
     assert _inside(truth["spearman_rho"], row["ci_low"], row["ci_high"]), row
     assert row["n"] >= 90
@@ -70,10 +62,8 @@ def test_attitude_practice_correlation_inside_spearman_ci(study):
 
 def test_practice_grid_means_inside_item_cis(study):
     truth = study["truth"]["practice_grid_means"]["values"]
-    cells = compare.means(
-        study["answers"], [f"prac_{lv}_{st}" for lv in LEVELS for st in STAGES], ci=0.95
-    )
-    expected = [truth[lv][st] for lv in LEVELS for st in STAGES]
+    cells = staff.practice(study["data"], study["scored"], ci=0.95).cells
+    expected = [truth[lv][st] for lv, st in zip(cells["level"], cells["stage"], strict=True)]
     covered = [
         _inside(value, low, high)
         for value, low, high in zip(expected, cells["ci_low"], cells["ci_high"], strict=True)
@@ -82,15 +72,15 @@ def test_practice_grid_means_inside_item_cis(study):
     # happen by chance in under 8% of data sets, so it points to a bias (seed 20190118: all 20)
     assert sum(covered) >= 18, cells.assign(truth=expected, covered=covered)
     # the planted ordering: information > consultation > dialogue > partnership at every stage
-    grid = cells.assign(level=[lv for lv in LEVELS for _ in STAGES]).groupby("level")["mean"].mean()
-    assert list(grid.loc[LEVELS]) == sorted(grid, reverse=True)
+    grid = cells.groupby("level")["mean"].mean()
+    assert list(grid.loc[list(staff.LEVELS)]) == sorted(grid, reverse=True)
 
 
 def test_staff_mirror_means_inside_cis(study):
     truth = study["truth"]["mirror_staff"]["values"]
-    frame = pd.concat([study["answers"], study["scores"][["admin_image"]]], axis=1)
+    frame = pd.concat([study["data"].answers, study["scored"][["admin_image"]]], axis=1)
     columns = [f"mir_{k}" for k in range(1, 6)] + ["admin_image"]
-    result = compare.means(frame, columns, ci=0.95)
+    result = staff.scale_means(frame, columns, ci=0.95)
     covered = [
         _inside(truth[f"{c}_mean"], low, high)
         for c, low, high in zip(columns, result["ci_low"], result["ci_high"], strict=True)
@@ -101,7 +91,7 @@ def test_staff_mirror_means_inside_cis(study):
 
 
 def test_scales_of_the_study_are_reliable_and_keyed(study):
-    rel = scales.reliability(study["answers"], **study["keys"].kwargs(), missing="pairwise")
+    rel = staff.reliability(study["data"], missing="pairwise")
     summary = rel.summary.set_index("scale")
     # the generator loads every item at 0.62-0.76 on one latent: alpha well above .7
     assert (summary["alpha"] > 0.7).all(), summary
@@ -133,3 +123,76 @@ def test_notebook_parameters_cell_defaults():
     assert defaults["staff_list_size"] is None
     # no markdown cells: the HTML report would show them in one language only
     assert not [c for c in nb.cells if c.cell_type == "markdown"]
+
+
+# ---- the pipeline the notebook displays (studies.staff + studies.staff_tables)
+
+
+def test_sample_tables_hide_small_cells(study):
+    sample = staff.sample_tables(study["data"], "en")
+    assert sample.n == len(study["data"].answers)
+    shown = sample.by_unit.stack().dropna().astype(float)
+    assert ((shown >= 5) | (shown == 0)).all()
+    one_way = sample.one_way
+    assert set(one_way["variable"]) == {"tenure", "public_contact"}
+    assert (one_way["n"].dropna() >= 5).all()
+    t = report.texts("staff", "en")
+    table = staff_tables.sample_background_table(sample, t)
+    assert list(table.columns) == [t("label_variable"), t("label_category"), t("label_n")]
+    assert set(table[t("label_variable")]) == {t("label_tenure"), t("label_public_contact")}
+
+
+def test_group_comparisons_pairs_follow_significant_tests(study):
+    groups = staff.group_comparisons(study["scored"], n_boot=100, seed=1)
+    assert len(groups.tests) == len(staff.COMPARED_SCALES) * len(staff.GROUP_VARS)
+    significant = {(r.dv, r.between) for r in groups.significant.itertuples()}
+    assert {(r.dv, r.between) for r in groups.pairs.itertuples()} == significant
+    shown = groups.means[groups.means["n"].notna()]
+    assert (shown["n"] >= 5).all()  # groups smaller than the disclosure threshold are hidden
+    t = report.texts("staff", "bg")
+    table = staff_tables.group_tests_table(groups, study["data"], t)
+    assert table[t("label_p_value")].map(type).eq(str).all()
+    assert set(table[t("label_scale")]) == {t(f"scale_{c}") for c in staff.COMPARED_SCALES}
+
+
+def test_findings_take_their_values_from_the_results(study):
+    data, scored = study["data"], study["scored"]
+    rel = staff.reliability(data)
+    groups = staff.group_comparisons(scored, ["position"], ["psm", "practice"], n_boot=50)
+    train = staff.training(data, scored)
+    prac = staff.practice(data, scored)
+    found = staff.findings(rel, groups, train, prac)
+    assert found.training["mean_diff"] == train.paired["mean_diff"].iloc[0]
+    assert found.top["mean"] == prac.cells["mean"].max()
+    assert found.bottom["mean"] == prac.cells["mean"].min()
+    assert found.alpha_min == rel.summary["alpha"].min()
+    assert found.n_tests == 2
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        found.n_tests = 3  # type: ignore[misc]
+    for lang in ("bg", "en"):
+        t = report.texts("staff", lang)
+        sentences = staff_tables.finding_sentences(found, data, ["position"], t)
+        assert len(sentences) == 5
+        assert t.num(found.training["mean_diff"]) in sentences[0]
+
+
+def test_from_answers_gives_the_same_scores(study):
+    data = staff.from_answers(study["data"].answers)
+    pd.testing.assert_frame_equal(staff.scored(data), study["scored"])
+    assert data.path is None
+
+
+def test_notebook_only_displays():
+    import ast
+
+    import nbformat
+
+    nb = nbformat.read(paths.resolve("notebooks/01_staff_attitudes.ipynb"), as_version=4)
+    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    lines = [ln for src in code for ln in src.splitlines() if ln.strip() and not ln.strip().startswith("#")]
+    assert len(lines) <= 150
+    for src in code:
+        tree = ast.parse(src)
+        assert not [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.Lambda | ast.ClassDef)]
+        imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom) for a in n.names}
+        assert not imported & {"pandas", "numpy", "compare", "scales", "disclosure"}

@@ -1,9 +1,19 @@
-"""Civic monitoring: indicator framework, quarterly indicators, status rules, trends, finance.
+"""The civic-monitoring study: its pipeline, from the monitoring log to the findings' values.
 
-The framework lives in ``data/model/indicators.yaml``: for each indicator its definition,
-data source, legal basis, how it is computed from the monitoring log
-(``data/codebooks/monitoring_log.yaml``), baseline, target, direction and frequency, plus the
-status rule and the project's financial facts.
+``notebooks/04_civic_monitoring.ipynb`` and the tests call these functions; the labelled,
+translated tables the report shows are built from their results by
+:mod:`ruse_research.studies.monitoring_tables`. The steps compose two domain modules, whose
+public functions are re-exported here so callers need one import:
+
+* :mod:`~ruse_research.studies.monitoring_framework` -- the indicator framework YAML and the
+  status rule;
+* :mod:`~ruse_research.studies.monitoring_indicators` -- quarterly indicator values, the
+  scorecard, trends, finance and the project's timeline (interval estimators in
+  :mod:`ruse_research.stats.proportions`).
+
+Pipeline steps: :func:`load` (the log, the framework and every indicator's quarterly values),
+:func:`current_scorecard`, :func:`status_history`, :func:`trends`, :func:`project_finance`
+and :func:`findings`.
 
 Status rule (``status_rule`` in the YAML; defaults 0.9 and 0.6)::
 
@@ -12,13 +22,6 @@ Status rule (``status_rule`` in the YAML; defaults 0.9 and 0.6)::
     on_track   if progress >= 0.9 * expected
     at_risk    if progress >= 0.6 * expected
     off_track  otherwise;  no_data when there is no value
-
-An indicator whose activity is planned to start later in the project (``path_start`` in the
-YAML, e.g. the information campaign) has its linear path start on that date instead.
-
-The formula needs no special case for "lower is better": target and baseline swap sides
-together with the value. When target equals baseline, progress is 1 if the value meets the
-target and 0 otherwise. A tolerance of 1e-9 lets values exactly on a threshold reach it.
 
 Examples
 --------
@@ -32,795 +35,242 @@ Examples
 from __future__ import annotations
 
 import os
-import warnings
-from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from dataclasses import dataclass
+from pathlib import Path
 
-import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-import yaml
-from scipy.stats import kendalltau, quantile_test, theilslopes
-from statsmodels.stats.proportion import proportion_confint
 
 from ruse_research import paths
-from ruse_research.data.codebook import load_codebook
-from ruse_research.errors import DataError, Problem, RuseError
+from ruse_research.data import io
+from ruse_research.stats.proportions import wilson_ci
+from ruse_research.studies.monitoring_framework import (
+    DEFAULT_FRAMEWORK,
+    STATUSES,
+    FrameworkError,
+    elapsed_fraction,
+    indicator_table,
+    load_framework,
+    progress,
+    status,
+    website_checklist,
+)
+from ruse_research.studies.monitoring_indicators import (
+    _classify,  # noqa: F401 (tested)
+    compute_indicators,
+    finance,
+    quarters,
+    scorecard,
+    timeline,
+    trend,
+)
 
 __all__ = [
+    "DEFAULT_FRAMEWORK",
     "STATUSES",
     "FrameworkError",
+    "MonitoringData",
+    "MonitoringFindings",
+    "ProjectFinance",
+    "StatusHistory",
     "compute_indicators",
+    "current_scorecard",
+    "display_scale",
     "elapsed_fraction",
     "finance",
+    "findings",
     "indicator_table",
+    "load",
     "load_framework",
     "progress",
+    "project_finance",
     "quarters",
     "scorecard",
     "status",
+    "status_history",
     "timeline",
     "trend",
+    "trends",
     "website_checklist",
     "wilson_ci",
 ]
 
-DEFAULT_FRAMEWORK = "data/model/indicators.yaml"
-STATUSES = ("on_track", "at_risk", "off_track", "no_data")
-DIRECTIONS = ("higher", "lower")
-STATISTICS = ("share_at_least", "share_equal", "median", "count", "ratio_sum", "cumulative_sum")
-SHARE_STATISTICS = ("share_at_least", "share_equal")
-TOLERANCE = 1e-9
-DAYS_PER_QUARTER = 365.25 / 4
-LANGS = ("bg", "en")
+
+@dataclass(frozen=True)
+class MonitoringData:
+    """The monitoring log, the framework, every indicator's quarterly ``values``
+    (:func:`compute_indicators`) at CI ``level``, and the data file read (for the banner)."""
+
+    log: pd.DataFrame
+    framework: dict
+    values: pd.DataFrame
+    level: float
+    file: Path
+
+    @property
+    def indicators(self) -> dict[str, dict]:
+        """Indicator key -> its framework entry, in framework order."""
+        return {i["key"]: i for i in self.framework["indicators"]}
 
 
-class FrameworkError(RuseError):
-    """The indicator framework YAML is malformed or inconsistent."""
-
-
-# --------------------------------------------------------------------------- framework
-
-
-def _as_date(value: Any, where: str) -> pd.Timestamp:
-    try:
-        return pd.Timestamp(value)
-    except (TypeError, ValueError) as exc:
-        raise FrameworkError(f"{where}: not a date: {value!r}") from exc
-
-
-def load_framework(path: str | os.PathLike[str] = DEFAULT_FRAMEWORK) -> dict:
-    """Read and check the indicator framework YAML.
-
-    Raises
-    ------
-    FrameworkError
-        Missing fields, an unknown statistic or direction, a target on the wrong side of the
-        baseline for the direction, or an inconsistent project section.
+def load(
+    monitoring_log_path: str | os.PathLike[str] = "data/raw/monitoring_log.csv",
+    framework_file: str | os.PathLike[str] = DEFAULT_FRAMEWORK,
+    level: float = 0.95,
+) -> MonitoringData:
+    """Read the log against its codebook and the framework, and compute every indicator.
 
     Examples
     --------
-    >>> fw = load_framework()
-    >>> fw["status_rule"]["on_track"], fw["project"]["start"]
-    (0.9, Timestamp('2019-01-18 00:00:00'))
+    >>> d = load()
+    >>> list(d.indicators)[:1], sorted(d.values["indicator"].unique()) == sorted(d.indicators)
+    (['consult_30d_share'], True)
     """
-    file = paths.resolve(path)
-    if not file.is_file():
-        raise FrameworkError(f"indicator framework not found: {file}")
-    try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise FrameworkError(f"{file}: not valid YAML ({exc.__class__.__name__})") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("indicators"), list):
-        raise FrameworkError(f"{file}: needs a list 'indicators'")
-    rule = data.setdefault("status_rule", {})
-    rule.setdefault("on_track", 0.9)
-    rule.setdefault("at_risk", 0.6)
-    if not 0 <= rule["at_risk"] <= rule["on_track"]:
-        raise FrameworkError(f"{file}: status_rule needs 0 <= at_risk <= on_track")
-    project = data.get("project") or {}
-    for field in ("start", "end"):
-        if field not in project:
-            raise FrameworkError(f"{file}: project.{field} is missing")
-        project[field] = _as_date(project[field], f"{file}: project.{field}")
-    if project["end"] <= project["start"]:
-        raise FrameworkError(f"{file}: project.end must come after project.start")
-    source = project.get("source")
-    if not isinstance(source, dict) or any(not source.get(lang) for lang in LANGS):
-        raise FrameworkError(f"{file}: project.source needs bg and en texts")
-    data["project"] = project
-    keys = set()
-    for ind in data["indicators"]:
-        key = ind.get("key")
-        if not key or key in keys:
-            raise FrameworkError(f"{file}: every indicator needs a unique key (got {key!r})")
-        keys.add(key)
-        for field in ("label", "definition", "data_source"):
-            if any(not (ind.get(field) or {}).get(lang) for lang in LANGS):
-                raise FrameworkError(f"{file}: indicator {key!r} needs {field}.bg and {field}.en")
-        comp = ind.get("computation") or {}
-        if comp.get("statistic") not in STATISTICS:
-            raise FrameworkError(
-                f"{file}: indicator {key!r} has unknown statistic {comp.get('statistic')!r}"
-            )
-        if comp["statistic"] != "count" and not comp.get("column"):
-            raise FrameworkError(f"{file}: indicator {key!r} needs computation.column")
-        if ind.get("direction") not in DIRECTIONS:
-            raise FrameworkError(f"{file}: indicator {key!r} direction must be higher or lower")
-        if ind.get("path_start") is not None:
-            ind["path_start"] = _as_date(ind["path_start"], f"{file}: indicator {key!r} path_start")
-            if not project["start"] <= ind["path_start"] < project["end"]:
-                raise FrameworkError(
-                    f"{file}: indicator {key!r} path_start must lie within the project period"
-                )
-        try:
-            _check_sides(float(ind["baseline"]), float(ind["target"]), ind["direction"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise FrameworkError(
-                f"{file}: indicator {key!r} needs numeric baseline and target"
-            ) from exc
-        except RuseError as exc:
-            raise FrameworkError(f"{file}: indicator {key!r}: {exc}") from exc
-    return data
+    file = paths.resolve(monitoring_log_path)
+    log = io.read_survey(file, "monitoring_log")
+    fw = load_framework(framework_file)
+    return MonitoringData(log, fw, compute_indicators(log, fw, level=level), level, file)
 
 
-def indicator_table(framework: dict | None = None, lang: str = "en") -> pd.DataFrame:
-    """The indicator framework as a table (one row per indicator, framework order).
+def display_scale(framework: dict) -> dict[str, float]:
+    """Indicator key -> factor to its display scale: shares are shown as percentages (100),
+    everything else as is (1), so one value column holds numbers on their display scale.
 
     Examples
     --------
-    >>> indicator_table(lang="bg").columns.tolist()
-    ['key', 'label', 'definition', 'data_source', 'legal_basis', 'unit', 'baseline', 'target', 'direction', 'frequency']
+    >>> sorted(set(display_scale(load_framework()).values()))
+    [1.0, 100.0]
     """
-    lang = _lang(lang)
-    fw = load_framework() if framework is None else framework
-    return pd.DataFrame(
-        [
-            {
-                "key": i["key"],
-                "label": i["label"][lang],
-                "definition": i["definition"][lang],
-                "data_source": i["data_source"][lang],
-                "legal_basis": i.get("legal_basis", ""),
-                "unit": i.get("unit", ""),
-                "baseline": float(i["baseline"]),
-                "target": float(i["target"]),
-                "direction": i["direction"],
-                "frequency": i.get("frequency", "quarterly"),
-            }
-            for i in fw["indicators"]
-        ]
+    return {i["key"]: 100.0 if i["unit"] == "share" else 1.0 for i in framework["indicators"]}
+
+
+def current_scorecard(data: MonitoringData, as_of: str | None = None, lang: str = "en") -> pd.DataFrame:
+    """The scorecard at ``as_of`` (a quarter such as ``"2020Q2"``; ``None``: the last complete one).
+
+    Examples
+    --------
+    >>> card = current_scorecard(load())
+    >>> card["quarter"].nunique(), set(card["status"]) <= set(STATUSES)
+    (1, True)
+    """
+    return scorecard(data.values, data.framework, as_of=as_of, lang=lang)
+
+
+@dataclass(frozen=True)
+class StatusHistory:
+    """The scorecard of every quarter stacked (``table``, with a ``period`` column that marks
+    partial quarters with ``*``) and the ``periods`` in order."""
+
+    table: pd.DataFrame
+    periods: list[str]
+
+
+def status_history(data: MonitoringData, lang: str = "en") -> StatusHistory:
+    """Every indicator's status quarter by quarter.
+
+    Examples
+    --------
+    >>> h = status_history(load())
+    >>> set(h.table["period"]) == set(h.periods)
+    True
+    """
+    quarters_seen = data.values["quarter"].drop_duplicates().tolist()
+    partial = set(data.values.loc[data.values["partial"], "quarter"])
+    history = pd.concat([scorecard(data.values, data.framework, as_of=q, lang=lang) for q in quarters_seen],
+                        ignore_index=True)
+    history["period"] = history["quarter"].map(lambda q: q + "*" if q in partial else q)
+    return StatusHistory(history, [q + "*" if q in partial else q for q in quarters_seen])
+
+
+def quarterly_series(data: MonitoringData, key: str) -> pd.DataFrame:
+    """One indicator's quarterly values with ``shown``, ``lo``, ``hi`` on its display scale.
+
+    Examples
+    --------
+    >>> s = quarterly_series(load(), "consult_30d_share")
+    >>> bool((s["shown"] == s["value"] * 100).all())
+    True
+    """
+    factor = display_scale(data.framework)[key]
+    part = data.values[data.values["indicator"] == key]
+    return part.assign(shown=part["value"] * factor, lo=part["ci_low"] * factor, hi=part["ci_high"] * factor)
+
+
+def trends(data: MonitoringData) -> pd.DataFrame:
+    """Change per quarter of every indicator with its CI and a verdict (:func:`trend`).
+
+    Examples
+    --------
+    >>> set(trends(load())["change"]) <= {"improving", "worsening", "no_clear_trend"}
+    True
+    """
+    return trend(data.log, data.values, data.framework, level=data.level)
+
+
+@dataclass(frozen=True)
+class ProjectFinance:
+    """The project's money (``table``: ``measure, value, unit``; ``values``: measure -> value)
+    and time (``timeline``; ``duration_days`` and ``elapsed_share`` at the last quarter)."""
+
+    table: pd.DataFrame
+    values: pd.Series
+    timeline: pd.DataFrame
+    duration_days: int
+    elapsed_share: float
+
+
+def project_finance(data: MonitoringData) -> ProjectFinance:
+    """Absorption of the project's funds against the time elapsed.
+
+    Examples
+    --------
+    >>> f = project_finance(load())
+    >>> bool(0 <= f.values["absorption_rate"] <= 1), 0 <= f.elapsed_share <= 1
+    (True, True)
+    """
+    fin = finance(data.framework)
+    line = timeline(data.framework)
+    return ProjectFinance(fin, fin.set_index("measure")["value"], line,
+                          int(line["duration_days"].iloc[0]), float(line["elapsed_share"].iloc[-1]))
+
+
+@dataclass(frozen=True)
+class MonitoringFindings:
+    """The values the findings quote: the scorecard's quarter and how many indicators are on
+    track, at risk and off track; the scorecard rows of the consultation indicators and of the
+    median reply time with its trend row."""
+
+    quarter: str
+    n_on_track: int
+    n_at_risk: int
+    n_off_track: int
+    n_indicators: int
+    consult: pd.Series
+    consult_report: pd.Series
+    days: pd.Series
+    days_trend: pd.Series
+
+
+def findings(card: pd.DataFrame, trend_table: pd.DataFrame) -> MonitoringFindings:
+    """Collect the findings' values from the scorecard and the trends.
+
+    Examples
+    --------
+    >>> d = load()
+    >>> f = findings(current_scorecard(d), trends(d))
+    >>> f.n_on_track + f.n_at_risk + f.n_off_track <= f.n_indicators
+    True
+    """
+    counts = card["status"].value_counts()
+    c = card.set_index("indicator")
+    by = trend_table.set_index("indicator")
+    return MonitoringFindings(
+        quarter=str(card["quarter"].iloc[0]),
+        n_on_track=int(counts.get("on_track", 0)),
+        n_at_risk=int(counts.get("at_risk", 0)),
+        n_off_track=int(counts.get("off_track", 0)),
+        n_indicators=len(card),
+        consult=c.loc["consult_30d_share"],
+        consult_report=c.loc["consult_report_share"],
+        days=c.loc["request_median_days"],
+        days_trend=by.loc["request_median_days"],
     )
-
-
-def website_checklist(framework: dict | None = None, lang: str = "en") -> pd.DataFrame:
-    """The website transparency checklist (``key, item``) a civic monitor applies each quarter.
-
-    Examples
-    --------
-    >>> len(website_checklist())
-    20
-    """
-    lang = _lang(lang)
-    fw = load_framework() if framework is None else framework
-    return pd.DataFrame(
-        [{"key": i["key"], "item": i[lang]} for i in fw.get("website_checklist", [])]
-    )
-
-
-def _lang(lang: str) -> str:
-    if lang not in LANGS:
-        raise RuseError(f"language must be one of {', '.join(LANGS)}, not {lang!r}")
-    return lang
-
-
-# --------------------------------------------------------------------------- status rule
-
-
-def _check_sides(baseline: float, target: float, direction: str) -> None:
-    if direction not in DIRECTIONS:
-        raise RuseError(f"direction must be 'higher' or 'lower', not {direction!r}")
-    if direction == "higher" and target < baseline:
-        raise RuseError(f"direction 'higher' needs target >= baseline (got {target} < {baseline})")
-    if direction == "lower" and target > baseline:
-        raise RuseError(f"direction 'lower' needs target <= baseline (got {target} > {baseline})")
-
-
-def progress(value: float, baseline: float, target: float, direction: str) -> float:
-    """Share of the way from baseline to target that the value has covered.
-
-    Examples
-    --------
-    >>> progress(20, baseline=24, target=14, direction="lower")
-    0.4
-    >>> progress(0.9, baseline=0.9, target=0.9, direction="higher")
-    1.0
-    """
-    _check_sides(baseline, target, direction)
-    if pd.isna(value):
-        return float("nan")
-    if target == baseline:
-        meets = value >= target if direction == "higher" else value <= target
-        return 1.0 if meets else 0.0
-    return float((value - baseline) / (target - baseline))
-
-
-def status(
-    value: float,
-    baseline: float,
-    target: float,
-    direction: str,
-    elapsed: float,
-    on_track: float = 0.9,
-    at_risk: float = 0.6,
-) -> str:
-    """Status of an indicator against the linear path from baseline to target.
-
-    Parameters
-    ----------
-    value : float
-        Observed value (NaN gives ``"no_data"``).
-    baseline, target : float
-        Start and end points; ``direction`` says which way is better.
-    direction : {"higher", "lower"}
-    elapsed : float
-        Share of the period elapsed, 0..1.
-    on_track, at_risk : float
-        Thresholds on progress relative to the elapsed share.
-
-    Returns
-    -------
-    str
-        ``"on_track"``, ``"at_risk"``, ``"off_track"`` or ``"no_data"``.
-
-    Examples
-    --------
-    >>> status(15, baseline=24, target=14, direction="lower", elapsed=1.0)   # progress 0.9
-    'on_track'
-    >>> status(18, baseline=24, target=14, direction="lower", elapsed=1.0)   # progress 0.6
-    'at_risk'
-    >>> status(19, baseline=24, target=14, direction="lower", elapsed=1.0)
-    'off_track'
-    """
-    if not 0.0 <= elapsed <= 1.0:
-        raise RuseError(f"elapsed must lie in [0, 1], got {elapsed}")
-    if not 0 <= at_risk <= on_track:
-        raise RuseError("thresholds need 0 <= at_risk <= on_track")
-    p = progress(value, baseline, target, direction)
-    if np.isnan(p):
-        return "no_data"
-    if p >= on_track * elapsed - TOLERANCE:
-        return "on_track"
-    if p >= at_risk * elapsed - TOLERANCE:
-        return "at_risk"
-    return "off_track"
-
-
-def elapsed_fraction(date: Any, start: Any, end: Any) -> float:
-    """Share of the period [start, end] elapsed at ``date``, clipped to 0..1 (days).
-
-    Examples
-    --------
-    >>> round(elapsed_fraction("2019-10-18", "2019-01-18", "2020-07-18"), 4)   # 273 / 547
-    0.4991
-    """
-    d, s, e = pd.Timestamp(date), pd.Timestamp(start), pd.Timestamp(end)
-    if e <= s:
-        raise RuseError("the period end must come after its start")
-    return float(min(1.0, max(0.0, (d - s).days / (e - s).days)))
-
-
-# --------------------------------------------------------------------------- CIs
-
-
-def wilson_ci(successes: int, n: int, level: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for a proportion (statsmodels ``proportion_confint``).
-
-    Examples
-    --------
-    Newcombe (1998, Stat Med 17:857-872) Table I, method 3, 81/263:
-
-    >>> tuple(round(x, 4) for x in wilson_ci(81, 263))
-    (0.2553, 0.3662)
-    """
-    if n <= 0:
-        return (float("nan"), float("nan"))
-    if not 0 <= successes <= n:
-        raise RuseError(f"successes must lie in 0..n, got {successes} of {n}")
-    low, high = proportion_confint(successes, n, alpha=1 - level, method="wilson")
-    return (float(low), float(high))
-
-
-def _median_ci(values: np.ndarray, level: float = 0.95) -> tuple[float, float]:
-    """Distribution-free CI for the median from order statistics (scipy ``quantile_test``)."""
-    if len(values) < 2:
-        return (float("nan"), float("nan"))
-    ci = quantile_test(values, q=float(np.median(values)), p=0.5).confidence_interval(level)
-    low, high = float(ci.low), float(ci.high)
-    return (low if np.isfinite(low) else float("nan"), high if np.isfinite(high) else float("nan"))
-
-
-# --------------------------------------------------------------------------- quarters
-
-
-def quarters(start: Any, end: Any) -> pd.DataFrame:
-    """Calendar quarters overlapping [start, end] with the days observed in each.
-
-    Examples
-    --------
-    >>> q = quarters("2019-01-18", "2020-07-18")
-    >>> q[["quarter", "days_observed", "partial"]].iloc[[0, 1, -1]].values.tolist()
-    [['2019Q1', 73, True], ['2019Q2', 91, False], ['2020Q3', 18, True]]
-    """
-    s, e = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
-    rows = []
-    for p in pd.period_range(s, e, freq="Q"):
-        q_start, q_end = p.start_time.normalize(), p.end_time.normalize()
-        obs_start, obs_end = max(q_start, s), min(q_end, e)
-        days = (obs_end - obs_start).days + 1
-        rows.append(
-            {
-                "quarter": str(p),
-                "quarter_start": obs_start,
-                "quarter_end": obs_end,
-                "days_observed": days,
-                "partial": days < (q_end - q_start).days + 1,
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def _prepare_log(log: pd.DataFrame, framework: dict) -> pd.DataFrame:
-    needed = {"event_date", "event_type"}
-    for ind in framework["indicators"]:
-        comp = ind["computation"]
-        needed.update(c for c in (comp.get("column"), comp.get("denominator")) if c)
-    missing = sorted(needed - set(log.columns))
-    if missing:
-        raise DataError(
-            [
-                Problem("monitoring_log", None, c, "(absent)", "a column of the log codebook")
-                for c in missing
-            ]
-        )
-    out = log.copy()
-    _check_codes(out)
-    dates = pd.to_datetime(out["event_date"], errors="coerce", format="ISO8601")
-    bad = dates.isna()
-    if bad.any():
-        raise DataError(
-            [
-                Problem(
-                    "monitoring_log",
-                    int(i) + 2,
-                    "event_date",
-                    out["event_date"].iloc[i],
-                    "a date YYYY-MM-DD",
-                )
-                for i in np.flatnonzero(bad.to_numpy())
-            ]
-        )
-    out["event_date"] = dates
-    out["quarter"] = out["event_date"].dt.to_period("Q").astype(str)
-    return out
-
-
-def _check_codes(log: pd.DataFrame) -> None:
-    """Coded columns may hold only the codebook's valid codes (or blanks).
-
-    A raw export still holding a "don't know" code (e.g. 97 in ``report_published``) would
-    otherwise be counted as a substantive answer; ``io.read_survey`` turns those codes into NA.
-    """
-    book = load_codebook("monitoring_log")
-    problems = []
-    for item in book.items:
-        if item.response_scale is None or item.id not in log.columns:
-            continue
-        valid = set(book.scales[item.response_scale].values)
-        codes = pd.to_numeric(log[item.id], errors="coerce")
-        bad = codes.notna() & ~codes.isin(valid)
-        problems += [
-            Problem("monitoring_log", int(i) + 2, item.id, log[item.id].iloc[i],
-                    f"one of the codes {sorted(valid)} (read the log with io.read_survey)")
-            for i in np.flatnonzero(bad.to_numpy())
-        ]  # fmt: skip
-    if problems:
-        raise DataError(problems)
-
-
-def _period(log: pd.DataFrame, framework: dict) -> tuple[pd.Timestamp, pd.Timestamp]:
-    start, end = framework["project"]["start"], framework["project"]["end"]
-    if len(log):
-        start = min(start, log["event_date"].min().normalize())
-        end = max(end, log["event_date"].max().normalize())
-    return start, end
-
-
-# --------------------------------------------------------------------------- indicators
-
-
-def compute_indicators(
-    log: pd.DataFrame, framework: dict | None = None, level: float = 0.95
-) -> pd.DataFrame:
-    """Every indicator of the framework by calendar quarter.
-
-    Parameters
-    ----------
-    log : pandas.DataFrame
-        The monitoring log, typed by ``io.read_survey`` (``event_date`` dates or ISO text,
-        ``event_type`` codes; don't-know answers as ``<NA>``).
-    framework : dict, optional
-        :func:`load_framework` output; the bundled framework by default.
-    level : float
-        Confidence level of the intervals.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Tidy: ``indicator, quarter, quarter_end, days_observed, partial, n, numerator, value,
-        ci_low, ci_high``. ``n`` counts the events the value rests on; share indicators give
-        Wilson intervals, medians a distribution-free order-statistic interval, others none.
-        Quarters run over the project period, widened to any event outside it.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> log = pd.DataFrame({"event_date": ["2019-02-01", "2019-03-01", "2019-03-02"],
-    ...                     "event_type": [1, 1, 2], "consult_days": [30, 14, None],
-    ...                     "report_published": [1, 2, None], "days_to_answer": [None, None, 9],
-    ...                     "checklist_met": None, "checklist_total": None, "reach": None})
-    >>> ind = compute_indicators(log).query("quarter == '2019Q1'").set_index("indicator")
-    >>> float(ind.loc["consult_30d_share", "value"]), float(ind.loc["request_median_days", "value"])
-    (0.5, 9.0)
-    """
-    fw = load_framework() if framework is None else framework
-    events = _prepare_log(log, fw)
-    start, end = _period(events, fw)
-    qs = quarters(start, end)
-    rows = []
-    for ind in fw["indicators"]:
-        comp = ind["computation"]
-        stat = comp["statistic"]
-        of_type = events[pd.to_numeric(events["event_type"], errors="coerce") == comp["event_type"]]
-        running = 0.0
-        for q in qs.itertuples(index=False):
-            in_q = of_type[of_type["quarter"] == q.quarter]
-            col = comp.get("column")
-            values = (
-                pd.to_numeric(in_q[col], errors="coerce").dropna().to_numpy(dtype=float)
-                if col
-                else np.array([])
-            )
-            numerator, value, ci = np.nan, np.nan, (np.nan, np.nan)
-            n = len(values) if col else len(in_q)
-            if stat in SHARE_STATISTICS:
-                hits = (
-                    values >= comp["threshold"]
-                    if stat == "share_at_least"
-                    else values == comp["value"]
-                )
-                numerator = float(hits.sum())
-                if n:
-                    value = numerator / n
-                    if ind.get("ci") == "wilson":
-                        ci = wilson_ci(int(numerator), n, level)
-            elif stat == "median":
-                if n:
-                    value = float(np.median(values))
-                    if ind.get("ci") == "median":
-                        ci = _median_ci(values, level)
-            elif stat == "count":
-                value = float(n)
-            elif stat == "ratio_sum":
-                denom = pd.to_numeric(in_q[comp["denominator"]], errors="coerce")
-                num = pd.to_numeric(in_q[col], errors="coerce")
-                ok = num.notna() & denom.notna()
-                n = int(ok.sum())
-                if n and denom[ok].sum() > 0:
-                    numerator = float(num[ok].sum())
-                    value = numerator / float(denom[ok].sum()) * float(comp.get("scale", 1))
-            elif stat == "cumulative_sum":
-                numerator = float(values.sum())
-                running += numerator
-                value = running
-            rows.append(
-                {
-                    "indicator": ind["key"],
-                    "quarter": q.quarter,
-                    "quarter_end": q.quarter_end,
-                    "days_observed": int(q.days_observed),
-                    "partial": bool(q.partial),
-                    "n": int(n),
-                    "numerator": numerator,
-                    "value": value,
-                    "ci_low": ci[0],
-                    "ci_high": ci[1],
-                }
-            )
-    return pd.DataFrame(rows)
-
-
-def scorecard(
-    values: pd.DataFrame,
-    framework: dict | None = None,
-    as_of: str | None = None,
-    lang: str = "en",
-) -> pd.DataFrame:
-    """Status of every indicator at one quarter against its linear path to target.
-
-    Parameters
-    ----------
-    values : pandas.DataFrame
-        Output of :func:`compute_indicators`.
-    framework : dict, optional
-    as_of : str, optional
-        Quarter such as ``"2020Q2"``; by default the last complete (not partial) quarter, so
-        a quarter with a few days of data does not decide the status.
-    lang : {"bg", "en"}
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``indicator, label, quarter, value, ci_low, ci_high, n, baseline, target, direction,
-        elapsed, expected_value, progress, status`` in framework order.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from ruse_research.synthetic.monitoring import generate
-    >>> frames, _ = generate(np.random.default_rng(20190118))
-    >>> sc = scorecard(compute_indicators(frames["monitoring_log"]))
-    >>> sc["quarter"].unique().tolist(), set(sc["status"]) <= set(STATUSES)
-    (['2020Q2'], True)
-    """
-    lang = _lang(lang)
-    fw = load_framework() if framework is None else framework
-    rule = fw["status_rule"]
-    if as_of is None:
-        complete = values.loc[~values["partial"], "quarter"]
-        as_of = (complete if len(complete) else values["quarter"]).max()
-    if as_of not in set(values["quarter"]):
-        raise RuseError(f"quarter {as_of!r} is not in the indicator values")
-    start, end = fw["project"]["start"], fw["project"]["end"]
-    rows = []
-    for ind in fw["indicators"]:
-        row = values[(values["indicator"] == ind["key"]) & (values["quarter"] == as_of)]
-        if row.empty:
-            raise RuseError(
-                f"no values for indicator {ind['key']!r}: compute them with this framework"
-            )
-        r = row.iloc[0]
-        baseline, target = float(ind["baseline"]), float(ind["target"])
-        # an activity planned for later (path_start) is expected to progress only from then on
-        elapsed = elapsed_fraction(r["quarter_end"], ind.get("path_start") or start, end)
-        rows.append(
-            {
-                "indicator": ind["key"],
-                "label": ind["label"][lang],
-                "quarter": as_of,
-                "value": float(r["value"]),
-                "ci_low": float(r["ci_low"]),
-                "ci_high": float(r["ci_high"]),
-                "n": int(r["n"]),
-                "baseline": baseline,
-                "target": target,
-                "direction": ind["direction"],
-                "elapsed": elapsed,
-                "expected_value": baseline + (target - baseline) * elapsed,
-                "progress": progress(float(r["value"]), baseline, target, ind["direction"]),
-                "status": status(
-                    float(r["value"]),
-                    baseline,
-                    target,
-                    ind["direction"],
-                    elapsed,
-                    rule["on_track"],
-                    rule["at_risk"],
-                ),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-# --------------------------------------------------------------------------- trend
-
-
-def _classify(low: float, high: float, direction: str) -> str:
-    if not (np.isfinite(low) and np.isfinite(high)):
-        return "no_clear_trend"
-    if low > 0:
-        return "improving" if direction == "higher" else "worsening"
-    if high < 0:
-        return "improving" if direction == "lower" else "worsening"
-    return "no_clear_trend"
-
-
-def trend(
-    log: pd.DataFrame, values: pd.DataFrame, framework: dict | None = None, level: float = 0.95
-) -> pd.DataFrame:
-    """Trend of every indicator over the quarters, with a CI for the slope.
-
-    * share indicators: logistic regression of the event-level outcome on time (quarters since
-      the project start); ``slope`` is the change in log-odds per quarter (Wald CI);
-    * median indicators: median (quantile 0.5) regression of the event-level value on time;
-      ``slope`` is the change in the median per quarter;
-    * counts, ratios and cumulative sums: Theil-Sen slope of the quarterly values per quarter
-      with its CI (``scipy.stats.theilslopes``) and Kendall's tau p-value; counts and the
-      increments of cumulative sums use complete quarters only.
-
-    ``change`` is ``improving`` / ``worsening`` when the CI excludes 0 on the good / bad side
-    given the indicator's direction, else ``no_clear_trend``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``indicator, method, n, slope, slope_low, slope_high, p, change``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from ruse_research.synthetic.monitoring import generate
-    >>> frames, truth = generate(np.random.default_rng(20190118))
-    >>> log = frames["monitoring_log"]
-    >>> tr = trend(log, compute_indicators(log)).set_index("indicator")
-    >>> tr.loc["request_median_days", "change"]
-    'improving'
-    """
-    fw = load_framework() if framework is None else framework
-    events = _prepare_log(log, fw)
-    start = fw["project"]["start"]
-    events["t"] = (events["event_date"] - start).dt.days / DAYS_PER_QUARTER
-    alpha = 1 - level
-    rows = []
-    for ind in fw["indicators"]:
-        comp = ind["computation"]
-        stat = comp["statistic"]
-        slope = low = high = p = np.nan
-        if stat in SHARE_STATISTICS or stat == "median":
-            of_type = events[
-                pd.to_numeric(events["event_type"], errors="coerce") == comp["event_type"]
-            ]
-            y = pd.to_numeric(of_type[comp["column"]], errors="coerce")
-            ok = y.notna()
-            t, y = of_type.loc[ok, "t"].to_numpy(dtype=float), y[ok].to_numpy(dtype=float)
-            n = len(y)
-            X = sm.add_constant(t)
-            if stat in SHARE_STATISTICS:
-                method = "logistic regression (event level)"
-                yy = (y >= comp["threshold"]) if stat == "share_at_least" else (y == comp["value"])
-                if n >= 3 and 0 < yy.sum() < n:
-                    with warnings.catch_warnings():
-                        warnings.simplefilter("ignore")  # near-separation in tiny logs
-                        fit = sm.GLM(yy.astype(float), X, family=sm.families.Binomial()).fit()
-                    slope, (low, high), p = fit.params[1], fit.conf_int(alpha)[1], fit.pvalues[1]
-            else:
-                method = "median regression (event level)"
-                if n >= 3 and np.ptp(t) > 0:
-                    with warnings.catch_warnings():
-                        warnings.simplefilter("ignore")  # IterationLimitWarning on tied data
-                        fit = sm.QuantReg(y, X).fit(q=0.5)
-                    slope, (low, high), p = fit.params[1], fit.conf_int(alpha)[1], fit.pvalues[1]
-        else:
-            part = values[values["indicator"] == ind["key"]]
-            if stat == "cumulative_sum":
-                # the running total always rises; its trend is that of the quarterly increments
-                method = "Theil-Sen (quarterly increments)"
-                part = part.assign(value=part["numerator"])
-            else:
-                method = "Theil-Sen (quarterly values)"
-            if stat in ("count", "cumulative_sum"):
-                part = part[~part["partial"]]  # a partial quarter undercounts
-            part = part.dropna(subset=["value"])
-            n = len(part)
-            if n >= 3:
-                x = np.arange(len(values["quarter"].unique()))[
-                    pd.Index(sorted(values["quarter"].unique())).get_indexer(part["quarter"])
-                ].astype(float)
-                yv = part["value"].to_numpy(dtype=float)
-                res = theilslopes(yv, x, alpha=level)
-                slope, low, high = res.slope, res.low_slope, res.high_slope
-                p = float(kendalltau(x, yv).pvalue) if np.ptp(yv) > 0 else 1.0
-        rows.append(
-            {
-                "indicator": ind["key"],
-                "method": method,
-                "n": int(n),
-                "slope": float(slope),
-                "slope_low": float(low),
-                "slope_high": float(high),
-                "p": float(p),
-                "change": _classify(float(low), float(high), ind["direction"]),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-# --------------------------------------------------------------------------- finance
-
-
-def _money(x: Decimal) -> Decimal:
-    return x.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-
-def finance(framework: dict | None = None) -> pd.DataFrame:
-    """Project financial monitoring from the figures on the public project page.
-
-    EU and national amounts split each total by the EU share (85%), rounded half-up to the
-    stotinka; the national part is the remainder so the two parts add up exactly.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``measure, value, unit`` with measures ``total_value, grant, own_funding, paid,
-        unpaid, absorption_rate, eu_share, eu_total, national_total, eu_paid, national_paid``.
-
-    Examples
-    --------
-    >>> f = finance().set_index("measure")["value"]
-    >>> round(float(f["absorption_rate"]), 6), float(f["eu_paid"]), float(f["national_paid"])
-    (0.940533, 71403.94, 12600.69)
-    """
-    fw = load_framework() if framework is None else framework
-    pr = fw["project"]
-    try:
-        total = Decimal(str(pr["total_value"]))
-        grant = Decimal(str(pr.get("grant", pr["total_value"])))
-        own = Decimal(str(pr.get("own_funding", 0)))
-        paid = Decimal(str(pr["paid"]))
-        eu = Decimal(str(pr["eu_share"]))
-    except KeyError as exc:
-        raise FrameworkError(f"project finance needs {exc.args[0]!r}") from exc
-    if total <= 0 or not 0 <= paid or not 0 <= eu <= 1:
-        raise FrameworkError("project finance needs total > 0, paid >= 0 and 0 <= eu_share <= 1")
-    currency = pr.get("currency", "BGN")
-    eu_total, eu_paid = _money(total * eu), _money(paid * eu)
-    rows = [
-        ("total_value", total, currency),
-        ("grant", grant, currency),
-        ("own_funding", own, currency),
-        ("paid", paid, currency),
-        ("unpaid", total - paid, currency),
-        ("absorption_rate", paid / total, "share"),
-        ("eu_share", eu, "share"),
-        ("eu_total", eu_total, currency),
-        ("national_total", total - eu_total, currency),
-        ("eu_paid", eu_paid, currency),
-        ("national_paid", paid - eu_paid, currency),
-    ]
-    return pd.DataFrame([{"measure": m, "value": float(v), "unit": u} for m, v, u in rows])
-
-
-def timeline(framework: dict | None = None, as_of: Any = None) -> pd.DataFrame:
-    """Elapsed project time at the end of every quarter (and at ``as_of`` if given).
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``quarter, date, elapsed_days, duration_days, elapsed_share`` sorted by date; the last
-        row is the project end (``quarter`` = ``"end"``) unless ``as_of`` comes later.
-
-    Examples
-    --------
-    >>> t = timeline()
-    >>> int(t["duration_days"].iloc[0]), float(t["elapsed_share"].iloc[-1])
-    (547, 1.0)
-    """
-    fw = load_framework() if framework is None else framework
-    start, end = fw["project"]["start"], fw["project"]["end"]
-    qs = quarters(start, end)
-    points = [(q.quarter, q.quarter_end) for q in qs.itertuples(index=False) if q.quarter_end < end]
-    points.append(("end", end))
-    if as_of is not None:
-        points.append(("as_of", pd.Timestamp(as_of)))
-    duration = (end - start).days
-    rows = [
-        {
-            "quarter": label,
-            "date": date,
-            "elapsed_days": int((date - start).days),
-            "duration_days": int(duration),
-            "elapsed_share": elapsed_fraction(date, start, end),
-        }
-        for label, date in points
-    ]
-    return pd.DataFrame(rows).sort_values(["date", "quarter"]).reset_index(drop=True)

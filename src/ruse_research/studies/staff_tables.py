@@ -1,0 +1,246 @@
+"""The staff study's published tables and finding sentences, labelled in the report's language.
+
+Each builder takes a result of :mod:`ruse_research.studies.staff` and the study's catalog
+(``report.texts("staff", lang)``, see :class:`~ruse_research.studies.labels.Texts`) and returns
+the frame the notebook passes to ``report.show_table`` unchanged: columns chosen and ordered,
+headers and category names translated, p values as text.
+
+Examples
+--------
+>>> from ruse_research.display import report
+>>> from ruse_research.studies import staff
+>>> t = report.texts("staff", "en")
+>>> data = staff.load()
+>>> reliability_table(staff.reliability(data), t).columns[:2].tolist()
+['Scale', 'Items']
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import pandas as pd
+
+from ruse_research.studies import staff
+from ruse_research.studies.labels import Texts, p_text, relabel
+
+__all__ = [
+    "finding_sentences",
+    "group_names",
+    "group_pairwise_table",
+    "group_means_table",
+    "group_tests_table",
+    "level_names",
+    "practice_cells_table",
+    "practice_correlations_table",
+    "practice_grid",
+    "reliability_items_table",
+    "reliability_table",
+    "sample_background_table",
+    "sample_unit_position_table",
+    "scale_names",
+    "stage_names",
+    "training_paired_t_table",
+    "training_wilcoxon_table",
+]
+
+
+def scale_names(data: staff.StaffData, t: Texts) -> dict[str, str]:
+    """Construct key -> scale name."""
+    return {c: t(f"scale_{c}") for c in data.keys.items}
+
+
+def group_names(group_vars, t: Texts) -> dict[str, str]:
+    """Grouping variable -> its name."""
+    return {g: t(f"label_{g}") for g in group_vars}
+
+
+def level_names(t: Texts) -> dict[str, str]:
+    """Practice-grid level key -> name."""
+    return {lv: t(f"level_{lv}") for lv in staff.LEVELS}
+
+
+def stage_names(t: Texts) -> dict[str, str]:
+    """Practice-grid stage key -> name."""
+    return {st: t(f"stage_{st}") for st in staff.STAGES}
+
+
+# --------------------------------------------------------------------------- sample
+
+
+def sample_unit_position_table(sample: staff.Sample, t: Texts) -> pd.DataFrame:
+    """Unit x position counts, axes named."""
+    return sample.by_unit.rename_axis(index=t("label_unit"), columns=t("label_position"))
+
+
+def sample_background_table(sample: staff.Sample, t: Texts) -> pd.DataFrame:
+    """One-way counts of tenure and contact with the public."""
+    one_way = sample.one_way.assign(variable=sample.one_way["variable"].map(lambda v: t(f"label_{v}")))
+    return relabel(one_way, {"variable": "label_variable", "category": "label_category", "n": "label_n"}, t)
+
+
+# --------------------------------------------------------------------------- reliability
+
+_RELIABILITY = {
+    "scale": "label_scale", "n_items": "label_n_items", "n": "label_n_complete", "n_any": "label_n_any",
+    "alpha": "label_alpha", "ci_low": "label_ci_low", "ci_high": "label_ci_high",
+    "std_alpha": "label_std_alpha", "omega_total": "label_omega",
+}
+
+
+def reliability_table(rel, t: Texts) -> pd.DataFrame:
+    """One row per scale: items, n, alpha with CI, standardised alpha, omega."""
+    names = {c: t(f"scale_{c}") for c in rel.summary["scale"]}
+    return relabel(rel.summary.assign(scale=rel.summary["scale"].map(names)), _RELIABILITY, t)
+
+
+def reliability_items_table(rel, data: staff.StaffData, lang: str, t: Texts) -> pd.DataFrame:
+    """One row per item: its scale, wording, reverse key, n, item-rest r, alpha if deleted, loading."""
+    items = rel.items
+    names = scale_names(data, t)
+    return pd.DataFrame({
+        t("label_scale"): items["scale"].map(names),
+        t("label_item"): [data.book.label(i, lang) for i in items["item"]],
+        t("label_reversed"): items["reversed"].map({True: t("label_yes"), False: t("label_no")}),
+        t("label_n"): items["n"],
+        t("label_item_rest"): items["item_rest_r"],
+        t("label_alpha_deleted"): items["alpha_if_deleted"],
+        t("label_loading"): items["loading"],
+    })
+
+
+def negative_items(rel) -> list[str]:
+    """Items that correlate negatively with their scale after keying (empty when none)."""
+    return list(rel.items.loc[rel.items["negative"], "item"])
+
+
+# --------------------------------------------------------------------------- groups
+
+_TESTS = {
+    "dv": "label_scale", "between": "label_grouping", "n": "label_n", "H": "label_H", "df": "label_df",
+    "p": "label_p_value", "p_adj": "label_p_holm", "epsilon_sq": "label_epsilon",
+    "ci_low": "label_ci_low", "ci_high": "label_ci_high",
+}
+_PAIRS = {
+    "dv": "label_scale", "between": "label_grouping", "group_1": "label_group_1", "group_2": "label_group_2",
+    "n_1": "label_n_1", "n_2": "label_n_2", "U": "label_U", "p": "label_p_value", "p_adj": "label_p_holm",
+    "r_rb": "label_r_rb", "ci_low": "label_ci_low", "ci_high": "label_ci_high",
+}
+_MEANS = {
+    "dv": "label_scale", "by": "label_grouping", "group": "label_group", "n": "label_n",
+    "mean": "label_mean", "ci_low": "label_ci_low", "ci_high": "label_ci_high", "median": "label_median",
+}
+
+
+def _named(frame: pd.DataFrame, data: staff.StaffData, t: Texts, by: str) -> pd.DataFrame:
+    groups = group_names(frame[by].unique(), t)
+    return frame.assign(dv=frame["dv"].map(scale_names(data, t)), **{by: frame[by].map(groups)})
+
+
+def group_tests_table(groups: staff.GroupComparisons, data: staff.StaffData, t: Texts) -> pd.DataFrame:
+    """Kruskal-Wallis tests, p values as text."""
+    return relabel(_named(p_text(groups.tests, t), data, t, "between"), _TESTS, t)
+
+
+def group_pairwise_table(groups: staff.GroupComparisons, data: staff.StaffData, t: Texts) -> pd.DataFrame:
+    """Pairwise Mann-Whitney tests of the significant comparisons, p values as text."""
+    return relabel(_named(p_text(groups.pairs, t), data, t, "between"), _PAIRS, t)
+
+
+def group_means_table(groups: staff.GroupComparisons, data: staff.StaffData, t: Texts) -> pd.DataFrame:
+    """Group means with CI and median (suppressed cells blank)."""
+    return relabel(_named(groups.means, data, t, "by"), _MEANS, t)
+
+
+def group_means_for_plot(groups: staff.GroupComparisons, group: str, data: staff.StaffData,
+                         t: Texts) -> pd.DataFrame:
+    """The shown (not suppressed) means of one grouping, with a ``scale`` name column."""
+    means = groups.means
+    shown = means[(means["by"] == group) & means["n"].notna()]
+    return shown.assign(scale=shown["dv"].map(scale_names(data, t)))
+
+
+# --------------------------------------------------------------------------- training
+
+_WILCOXON = {
+    "n": "label_n", "n_nonzero": "label_n_nonzero", "median_before": "label_median_before",
+    "median_after": "label_median_after", "median_diff": "label_median_change", "W": "label_W",
+    "p": "label_p_value", "r_rb": "label_r_rb", "ci_low": "label_ci_low", "ci_high": "label_ci_high",
+}
+_PAIRED_T = {
+    "n": "label_n", "mean_before": "label_mean_before", "mean_after": "label_mean_after",
+    "mean_diff": "label_mean_change", "ci_low": "label_ci_low", "ci_high": "label_ci_high",
+    "sd_diff": "label_sd_change", "t": "label_t", "df": "label_df", "p": "label_p_value", "d_z": "label_d_z",
+    "d_z_ci_low": "label_dz_ci_low", "d_z_ci_high": "label_dz_ci_high", "g_z": "label_g_z",
+}
+
+
+def training_wilcoxon_table(train: staff.Training, t: Texts) -> pd.DataFrame:
+    """The Wilcoxon signed-rank test of the training."""
+    return relabel(p_text(train.wilcoxon, t), _WILCOXON, t)
+
+
+def training_paired_t_table(train: staff.Training, t: Texts) -> pd.DataFrame:
+    """The paired t test of the training with d_z and its CI."""
+    return relabel(p_text(train.paired, t), _PAIRED_T, t)
+
+
+# --------------------------------------------------------------------------- practice
+
+
+def practice_grid(prac: staff.Practice, t: Texts) -> pd.DataFrame:
+    """Levels x stages of mean frequency, named (stage names wrapped for the heatmap)."""
+    return prac.grid.rename(index=level_names(t),
+                            columns={st: textwrap.fill(name, 14) for st, name in stage_names(t).items()})
+
+
+def practice_cells_table(prac: staff.Practice, t: Texts) -> pd.DataFrame:
+    """One row per practice-grid cell: level, stage, n, mean with CI."""
+    cells = prac.cells
+    named = cells.assign(level=cells["level"].map(level_names(t)), stage=cells["stage"].map(stage_names(t)))
+    return relabel(named, {"level": "label_level", "stage": "label_stage", "n": "label_n", "mean": "label_mean",
+                           "ci_low": "label_ci_low", "ci_high": "label_ci_high"}, t)
+
+
+def practice_correlations_table(prac: staff.Practice, data: staff.StaffData, t: Texts) -> pd.DataFrame:
+    """Spearman correlations of the attitude scales with practice, p values as text."""
+    corr = prac.correlations
+    names = scale_names(data, t)
+    named = p_text(corr, t).assign(x=corr["x"].map(names), y=corr["y"].map(names))
+    return relabel(named, {"x": "label_scale", "y": "label_with", "n": "label_n", "rho": "label_rho",
+                           "ci_low": "label_ci_low", "ci_high": "label_ci_high", "p": "label_p_value",
+                           "p_adj": "label_p_holm"}, t)
+
+
+# --------------------------------------------------------------------------- findings
+
+
+def finding_sentences(f: staff.StaffFindings, data: staff.StaffData, group_vars, t: Texts) -> list[str]:
+    """The findings, every number taken from ``f``."""
+    change, ranks, link = f.training, f.ranks, f.link
+    sentences = [t("finding_training", diff=t.num(change["mean_diff"]), low=t.num(change["ci_low"]),
+                   high=t.num(change["ci_high"]), dz=t.num(change["d_z"]), n=t.int(change["n"]),
+                   rrb=t.num(ranks["r_rb"]), rrb_low=t.num(ranks["ci_low"]), rrb_high=t.num(ranks["ci_high"]))]
+    link_key = {"positive": "finding_correlation", "negative": "finding_correlation_negative",
+                "none": "finding_correlation_none"}[f.link_direction]
+    sentences.append(t(link_key, rho=t.num(link["rho"]), low=t.num(link["ci_low"]),
+                       high=t.num(link["ci_high"]), n=t.int(link["n"])))
+    largest = f.largest
+    group_values = dict(k=t.int(f.n_tests), scale=scale_names(data, t)[largest["dv"]],
+                        group=group_names(group_vars, t)[largest["between"]],
+                        eps=t.num(largest["epsilon_sq"], 3), low=t.num(largest["ci_low"], 3),
+                        high=t.num(largest["ci_high"], 3))
+    if f.n_significant:
+        sentences.append(t("finding_groups_some", count=t.int(f.n_significant), p=t.p(largest["p_adj"]),
+                           **group_values))
+    else:
+        sentences.append(t("finding_groups_none", **group_values))
+    levels, stages = level_names(t), stage_names(t)
+    top, bottom = f.top, f.bottom
+    sentences.append(t("finding_practice", top_level=levels[top["level"]], top_stage=stages[top["stage"]],
+                       top_mean=t.num(top["mean"]), bottom_level=levels[bottom["level"]],
+                       bottom_stage=stages[bottom["stage"]], bottom_mean=t.num(bottom["mean"])))
+    sentences.append(t("finding_reliability", k=t.int(f.n_scales), alpha_min=t.num(f.alpha_min),
+                       alpha_max=t.num(f.alpha_max), omega_min=t.num(f.omega_min),
+                       omega_max=t.num(f.omega_max)))
+    return sentences
