@@ -593,7 +593,7 @@ ZYGOTE_PRELOAD = (
     "matplotlib.pyplot", "matplotlib_inline.backend_inline", "seaborn", "pingouin", "openpyxl",
     # the helper package itself (the project's own src/, first on PYTHONPATH)
     "ruse_research.display.report", "ruse_research.display.plots", "ruse_research.data.io", "ruse_research.data.codebook",
-    "ruse_research.stats.scales", "ruse_research.stats.compare", "ruse_research.stats.weighting", "ruse_research.stats.text",
+    "ruse_research.stats.scales", "ruse_research.stats.compare", "ruse_research.stats.survey", "ruse_research.stats.text",
     "ruse_research.stats.disclosure", "ruse_research.studies.participation", "ruse_research.studies.monitoring",
 )
 

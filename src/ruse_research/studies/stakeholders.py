@@ -6,10 +6,11 @@ one that is tested and whose coverage is measured.
 
 Pipeline
 --------
-:func:`load`
+:func:`load` / :func:`prepare`
     Read the stakeholder and staff exports (``ruse_research.data.io``), add the
     construct scores (:func:`stakeholder_scores`), weight the sample
-    (:func:`stakeholder_design`) and give the survey designs (:class:`StakeholderStudy`).
+    (:func:`stakeholder_design`) and give the survey designs (:class:`StakeholderStudy`);
+    :func:`prepare` does the same for frames already read (generated data).
 :func:`stakeholder_design`
     Citizens raked wave by wave to the population margins, organisations weight 1,
     strata as sampled; a calibrated :class:`~ruse_research.stats.survey.Design`.
@@ -77,6 +78,7 @@ __all__ = [
     "importance_performance",
     "key_findings",
     "load",
+    "prepare",
     "perception_gap",
     "rao_scott_tests",
     "recommendation_themes",
@@ -280,15 +282,37 @@ class StakeholderStudy:
 
 
 def load(stakeholders_path, staff_path, margins_path=MARGINS_PATH) -> StakeholderStudy:
-    """Read both exports with their codebooks, score them and weight the stakeholders."""
+    """Read both exports with their codebooks (``ruse_research.data.io``) and
+    :func:`prepare` them."""
     book = codebook_.load_codebook("stakeholders")
     staff_book = codebook_.load_codebook("staff")
     answers = io.read_survey(paths.resolve(stakeholders_path), book)
+    staff = io.read_survey(paths.resolve(staff_path), staff_book)
+    return prepare(answers, staff, margins_path, book, staff_book)
+
+
+def prepare(
+    answers: pd.DataFrame,
+    staff: pd.DataFrame,
+    margins_path=MARGINS_PATH,
+    book: codebook_.Codebook | None = None,
+    staff_book: codebook_.Codebook | None = None,
+) -> StakeholderStudy:
+    """Score and weight typed answers (as ``io.read_survey`` returns them).
+
+    Adds :func:`stakeholder_scores` to the stakeholder answers, weights them
+    (:func:`stakeholder_design`) and scores the staff's ``admin_image`` (replacing a
+    column of that name). ``bench/recovery.py`` calls it on generated frames.
+    """
+    book = book or codebook_.load_codebook("stakeholders")
+    staff_book = staff_book or codebook_.load_codebook("staff")
     answers = pd.concat([answers, stakeholder_scores(answers, book)], axis=1)
     sample = stakeholder_design(answers, margins_path)
-    staff = io.read_survey(paths.resolve(staff_path), staff_book)
     staff_keys = scales.codebook_keys(staff_book, ["admin_image"])
-    staff = pd.concat([staff, scales.score(staff, **staff_keys.kwargs())], axis=1)
+    staff = pd.concat(
+        [staff.drop(columns=["admin_image"], errors="ignore"), scales.score(staff, **staff_keys.kwargs())],
+        axis=1,
+    )
     return StakeholderStudy(
         book, staff_book, sample, staff, sv.Design.from_frame(staff), margins_path
     )
