@@ -33,7 +33,10 @@ import pytest
 from ruse_research.stats import survey as sv
 
 FIXTURES = Path(__file__).parent / "fixtures" / "api"
-MARGINS = {"stype": {"E": 4421.0, "H": 755.0, "M": 1018.0}, "sch.wide": {"No": 1072.0, "Yes": 5122.0}}
+MARGINS = {
+    "stype": {"E": 4421.0, "H": 755.0, "M": 1018.0},
+    "sch.wide": {"No": 1072.0, "Yes": 5122.0},
+}
 
 # R 4.2.2, survey 4.1-1, printed with sprintf("%.10g").
 R_FIXED = {
@@ -129,7 +132,9 @@ def _simulate(n_sim: int, seed: int = 20190118, projections=("weighted",)) -> pd
     sizes = {h: len(ix) for h, ix in index.items()}
     rows = []
     for _ in range(n_sim):
-        take = np.concatenate([rng.choice(index[h], n, replace=False) for h, n in ALLOCATION.items()])
+        take = np.concatenate(
+            [rng.choice(index[h], n, replace=False) for h, n in ALLOCATION.items()]
+        )
         sample = pop.iloc[take].reset_index(drop=True)
         sample["pw"] = sample["stype"].map({h: sizes[h] / n for h, n in ALLOCATION.items()})
         sample["fpc"] = sample["stype"].map(sizes).astype(float)
@@ -138,8 +143,9 @@ def _simulate(n_sim: int, seed: int = 20190118, projections=("weighted",)) -> pd
         record = {}
         for projection in projections:
             raked = fixed.rake(MARGINS, projection=projection)
-            est = pd.concat([sv.estimate(raked, ["api00", "award_e"]),
-                             sv.estimate(raked, "api00", by="awards")])
+            est = pd.concat(
+                [sv.estimate(raked, ["api00", "award_e"]), sv.estimate(raked, "api00", by="awards")]
+            )
             record.update({f"est_{i}": e for i, e in enumerate(est["estimate"])})
             record.update({f"var_{projection}_{i}": s**2 for i, s in enumerate(est["se"])})
         rows.append(record)

@@ -106,7 +106,14 @@ STAKEHOLDER_SCORES = (
     "responsiveness",
 )
 #: Estimated by wave and group.
-INDICATORS = ("trust_ra", "aware_yes", "public_image", "admin_image", "sat_services", "impartiality")
+INDICATORS = (
+    "trust_ra",
+    "aware_yes",
+    "public_image",
+    "admin_image",
+    "sat_services",
+    "impartiality",
+)
 #: Categorical items tested against group (Rao-Scott).
 CATEGORICAL = ("aware_role", "contact_12m", "will_council", "info_source")
 #: Scores compared between groups (Wald test and contrasts against citizens).
@@ -219,7 +226,11 @@ def stakeholder_design(
     citizen = answers["group"] == citizen_code
     unraked = citizen & (answers["sex"].isna() | answers["age_band"].isna())
     excluded = (
-        unraked.groupby(answers["wave"]).sum().rename("n_excluded").rename_axis("wave").reset_index()
+        unraked.groupby(answers["wave"])
+        .sum()
+        .rename("n_excluded")
+        .rename_axis("wave")
+        .reset_index()
     )
     excluded["n_excluded"] = excluded["n_excluded"].astype(np.int64)
     data = answers[~unraked].copy()
@@ -240,7 +251,9 @@ def stakeholder_design(
     # the categories each citizen was raked on, and the raked population (one per wave)
     rake_columns = []
     for variable, (survey_variable, code_map) in recodes.items():
-        data[f"rake_{variable}"] = data[survey_variable].map(code_map).where(citizens).astype("Int64")
+        data[f"rake_{variable}"] = (
+            data[survey_variable].map(code_map).where(citizens).astype("Int64")
+        )
         rake_columns.append(f"rake_{variable}")
     data["rake_group"] = data["wave"].where(citizens).astype("Int64")
     data = data.reset_index(drop=True)
@@ -310,7 +323,10 @@ def prepare(
     sample = stakeholder_design(answers, margins_path)
     staff_keys = scales.codebook_keys(staff_book, ["admin_image"])
     staff = pd.concat(
-        [staff.drop(columns=["admin_image"], errors="ignore"), scales.score(staff, **staff_keys.kwargs())],
+        [
+            staff.drop(columns=["admin_image"], errors="ignore"),
+            scales.score(staff, **staff_keys.kwargs()),
+        ],
         axis=1,
     )
     return StakeholderStudy(
@@ -352,7 +368,9 @@ def weighting_margins(study: StakeholderStudy) -> pd.DataFrame:
         )
         merged["unweighted"] = merged["n"] / merged.groupby("wave")["n"].transform("sum")
         total = sum(margins[variable].values())
-        merged["population"] = merged["category"].map(lambda c, m=margins[variable]: m[c] / total)
+        merged["population"] = merged["category"].map(
+            lambda c, m=margins[variable], total=total: m[c] / total
+        )
         merged["variable"] = variable
         rows.append(merged)
     out = pd.concat(rows, ignore_index=True)
@@ -414,9 +432,7 @@ def estimates_by_group(study: StakeholderStudy, ci: float = 0.95) -> pd.DataFram
     )
 
 
-def estimates_by_municipality(
-    study: StakeholderStudy, wave: int, ci: float = 0.95
-) -> pd.DataFrame:
+def estimates_by_municipality(study: StakeholderStudy, wave: int, ci: float = 0.95) -> pd.DataFrame:
     """Citizens' trust and image by municipality in ``wave``, cells under 5 suppressed."""
     domain = study.design.subset(_in(study, group=CITIZEN, wave=wave))
     out = sv.estimate(domain, ["trust_ra", "public_image"], by="municipality", ci=ci)
@@ -731,9 +747,11 @@ def key_findings(results: StakeholderResults) -> KeyFindings:
     gaps = results.gaps
     gap = gaps[(gaps["wave"] == latest) & (gaps["variable"] == "admin_image")].set_index("group")
     shares = results.themes.shares
-    theme = shares[shares["theme"] != "not_coded"].sort_values(
-        "share", ascending=False, kind="stable"
-    ).iloc[0]
+    theme = (
+        shares[shares["theme"] != "not_coded"]
+        .sort_values("share", ascending=False, kind="stable")
+        .iloc[0]
+    )
     return KeyFindings(
         unweighted_trust=float(wave1_trust.loc["unweighted", "estimate"]),
         weighted_trust=float(wave1_trust.loc["weighted", "estimate"]),

@@ -115,9 +115,7 @@ class Design:
 
     def __post_init__(self) -> None:
         if not isinstance(self.data, pd.DataFrame):
-            raise WeightingError(
-                f"data must be a pandas DataFrame, got {type(self.data).__name__}"
-            )
+            raise WeightingError(f"data must be a pandas DataFrame, got {type(self.data).__name__}")
         object.__setattr__(self, "calibration", tuple(cols.as_list(self.calibration)))
         if self.domain is not None:
             mask = np.asarray(self.domain, dtype=bool)
