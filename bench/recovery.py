@@ -20,25 +20,26 @@ answered items, at least half answered, reverse keys from the codebook);
   20 cells;
 * staff admin_image mean: ``staff.scale_means`` of the score.
 
-Stakeholders (``notebooks/02_stakeholder_opinions.ipynb``, the same calls):
-``weighting.stakeholder_scores`` (scores, ``aware_yes``), ``weighting.stakeholder_design``
-(citizens raked wave by wave to the three one-way margins of
+Stakeholders (``notebooks/02_stakeholder_opinions.ipynb``): the study module itself,
+``ruse_research.studies.stakeholders``, on the generated frames (``prepare``: scores,
+citizens raked wave by wave to the three one-way margins of
 ``data/reference/population_margins.csv``, citizens without sex or age left out,
 organisations weight 1; strata wave x group x municipality for citizens, wave x group for
-organisations; every respondent a PSU). Every estimator below gets ``design.calibration``
-(the notebook's ``raked_kw``): the citizens' linearised values are residualised on the
-raking-margin indicators wave by wave, the calibration-adjusted SE of a raked design;
+organisations; every respondent a PSU; the calibrated survey ``Design``, whose SEs
+residualise the citizens' linearised values on the raking-margin indicators wave by wave);
 
 * trust_ra, aware_yes, public_image and admin_image by wave and group:
-  ``weighting.estimate`` (t CI with design df); the citizens' rows are the "weighted
-  means", and the same citizens without weights or strata are the contrast (expected to
-  miss: the quota sample over-represents women and people aged 65+);
-* group minus citizens, trust_ra: ``weighting.compare_means`` within a wave;
-* wave change (wave 2 - wave 1), citizens: ``weighting.compare_means`` by wave;
-* perception gap: ``weighting.difference_between_samples`` (staff admin_image score minus
-  each group's, Welch-Satterthwaite df);
-* trust driver: ``weighting.linear_model`` of trust_ra on the responsiveness score,
-  citizens, by wave (slope).
+  ``stakeholders.estimates_by_group`` (t CI with design df); the citizens' rows are the
+  "weighted means", and the same citizens without weights or strata are the contrast
+  (expected to miss: the quota sample over-represents women and people aged 65+);
+* group minus citizens, trust_ra: ``stakeholders.group_contrasts``;
+* wave change (wave 2 - wave 1), citizens: ``stakeholders.wave_change``;
+* perception gap: ``stakeholders.perception_gap`` (staff admin_image score minus each
+  group's, Welch-Satterthwaite df);
+* trust driver: ``stakeholders.trust_slopes`` (trust_ra on the responsiveness score,
+  citizens, by wave);
+* contrast rows (not counted): the same citizens' means and wave changes on
+  ``sample.fixed``, the design with the raked weights taken as fixed.
 
 What it found (1,000 seeds, generator 1.1.0)
 --------------------------------------------
@@ -83,10 +84,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ruse_research import paths, synthetic
+from ruse_research import synthetic
 from ruse_research.data import codebook
-from ruse_research.stats import weighting
-from ruse_research.studies import staff
+from ruse_research.stats import survey as sv
+from ruse_research.studies import staff, stakeholders
 
 GROUPS = {1: "citizen", 2: "ngo", 3: "business", 4: "municipality"}
 Z95 = float(stats.norm.ppf(0.975))
@@ -159,27 +160,23 @@ def staff_rows(frame: pd.DataFrame, truth: dict, rows: list) -> pd.DataFrame:
     return scored
 
 
-MARGINS = "data/reference/population_margins.csv"
-
-
 def stakeholder_rows(frame: pd.DataFrame, truth: dict, staff_scored: pd.DataFrame,
                      rows: list) -> None:
-    """Notebook 02's estimates (same calls, same design) against the planted values."""
-    book = _book("stakeholders")
-    answers = typed(frame, book)
-    answers = pd.concat([answers, weighting.stakeholder_scores(answers, book)], axis=1)
-    design = weighting.stakeholder_design(answers, paths.resolve(MARGINS))
-    data = design.data  # kept respondents with `weight` and `stratum`
-    citizens = data[data["group"] == 1]
-    fixed_kw = {"strata": "stratum"}  # every respondent is a PSU; strata follow the sampling
-    kw = {**fixed_kw, **design.calibration}  # the notebook's raked_kw: SEs account for raking
+    """Notebook 02's estimates (the study module's functions) against the planted values."""
+    study = stakeholders.prepare(typed(frame, _book("stakeholders")), staff_scored,
+                                 book=_book("stakeholders"), staff_book=_book("staff"))
+    data = study.data
+    citizen = data["group"] == stakeholders.CITIZEN
     st = truth["stakeholders"]
     bias = st["weighting_bias"]["values"]
     mirror = st["mirror_population"]["values"]
+    keys = {"trust_ra": "trust_ra_mean", "aware_yes": "aware_role_share_yes",
+            "public_image": "public_image_mean"}
 
     # means by wave and group (trust by group; citizens' weighted means)
-    estimates = weighting.estimate(data, ["trust_ra", "aware_yes", "public_image", "admin_image"],
-                                   "weight", by=["wave", "group"], **kw)
+    estimates = stakeholders.estimates_by_group(study)
+    estimates = estimates[estimates["variable"].isin(["trust_ra", "aware_yes", "public_image",
+                                                      "admin_image"])]
     for r in estimates.itertuples():
         g, w = GROUPS[int(r.group)], str(int(r.wave))
         if r.variable == "trust_ra":
@@ -191,72 +188,57 @@ def stakeholder_rows(frame: pd.DataFrame, truth: dict, staff_scored: pd.DataFram
             _row(rows, section, f"mirror_population: admin_image {g}, wave {w}",
                  mirror[w][g]["admin_image_mean"], r.estimate, r.ci_low, r.ci_high)
         elif g == "citizen":
-            key = {"aware_yes": "aware_role_share_yes", "public_image": "public_image_mean"}[r.variable]
-            _row(rows, "weighted mean", f"weighting_bias: citizen {key}, wave {w}",
-                 bias[w][key]["population"], r.estimate, r.ci_low, r.ci_high)
-    # the same citizens' means without weights (and without strata), for contrast
-    unweighted = weighting.estimate(citizens.assign(weight=1.0),
-                                    ["trust_ra", "aware_yes", "public_image"], "weight", by="wave")
+            _row(rows, "weighted mean", f"weighting_bias: citizen {keys[r.variable]}, wave {w}",
+                 bias[w][keys[r.variable]]["population"], r.estimate, r.ci_low, r.ci_high)
+    # contrast: the same citizens' means without weights (and without strata)
+    unweighted = sv.estimate(sv.Design.from_frame(data[citizen].assign(weight=1.0)),
+                             list(keys), by="wave")
     for r in unweighted.itertuples():
         w = str(int(r.wave))
-        key = {"trust_ra": "trust_ra_mean", "aware_yes": "aware_role_share_yes",
-               "public_image": "public_image_mean"}[r.variable]
-        _row(rows, "unweighted mean (contrast)", f"weighting_bias: citizen {key}, wave {w}",
-             bias[w][key]["population"], r.estimate, r.ci_low, r.ci_high)
+        _row(rows, "unweighted mean (contrast)", f"weighting_bias: citizen {keys[r.variable]}, wave {w}",
+             bias[w][keys[r.variable]]["population"], r.estimate, r.ci_low, r.ci_high)
 
-    # contrast: the same citizens' means and wave changes with the raked weights treated as
-    # fixed in the linearisation (no calibration), as before the package residualised them
-    fixed = weighting.estimate(citizens, ["trust_ra", "aware_yes", "public_image"], "weight",
-                               by="wave", **fixed_kw)
-    for r in fixed.itertuples():
-        key = {"trust_ra": "trust_ra_mean", "aware_yes": "aware_role_share_yes",
-               "public_image": "public_image_mean"}[r.variable]
-        _row(rows, "fixed-weight SE (contrast)", f"citizen {key}, wave {int(r.wave)}",
-             bias[str(int(r.wave))][key]["population"], r.estimate, r.ci_low, r.ci_high)
-    for variable, key in (("trust_ra", "trust_ra_mean"), ("aware_yes", "aware_role_share_yes"),
-                          ("public_image", "public_image_mean")):
-        r = weighting.compare_means(citizens, variable, "wave", "weight", reference=1,
-                                    **fixed_kw).iloc[0]
+    # contrast: the raked weights treated as fixed in the linearisation (no calibration)
+    fixed = study.sample.fixed.subset(citizen)
+    for r in sv.estimate(fixed, list(keys), by="wave").itertuples():
+        _row(rows, "fixed-weight SE (contrast)", f"citizen {keys[r.variable]}, wave {int(r.wave)}",
+             bias[str(int(r.wave))][keys[r.variable]]["population"], r.estimate, r.ci_low,
+             r.ci_high)
+    for variable, key in keys.items():
+        r = sv.compare_means(fixed, variable, "wave", reference=1).iloc[0]
         _row(rows, "fixed-weight SE (contrast)", f"wave_change: citizen {key}, wave 2 - 1",
              st["wave_change"][key]["difference"], r.difference, r.ci_low, r.ci_high)
 
     # group contrasts against citizens, trust_ra
-    for w in (1, 2):
-        diffs = weighting.compare_means(data[data["wave"] == w], "trust_ra", "group", "weight",
-                                        reference=1, **kw)
-        for r in diffs.itertuples():
-            g = GROUPS[int(r.group)]
-            _row(rows, "stakeholders", f"trust_by_group: trust_ra {g} - citizen, wave {w}",
-                 st["trust_by_group"]["difference_vs_citizen"][str(w)][g], r.difference,
-                 r.ci_low, r.ci_high)
+    contrasts = stakeholders.group_contrasts(study)
+    for r in contrasts[contrasts["variable"] == "trust_ra"].itertuples():
+        g, w = GROUPS[int(r.group)], int(r.wave)
+        _row(rows, "stakeholders", f"trust_by_group: trust_ra {g} - citizen, wave {w}",
+             st["trust_by_group"]["difference_vs_citizen"][str(w)][g], r.difference,
+             r.ci_low, r.ci_high)
 
     # wave change, citizens
-    change = st["wave_change"]
-    for variable, key in (("aware_yes", "aware_role_share_yes"), ("trust_ra", "trust_ra_mean"),
-                          ("public_image", "public_image_mean")):
-        r = weighting.compare_means(citizens, variable, "wave", "weight", reference=1, **kw).iloc[0]
-        _row(rows, "stakeholders", f"wave_change: citizen {key}, wave 2 - 1",
-             change[key]["difference"], r.difference, r.ci_low, r.ci_high)
+    change = stakeholders.wave_change(study)
+    change = change[change["group_code"] == stakeholders.CITIZEN].set_index("variable")
+    for variable in ("aware_yes", "trust_ra", "public_image"):
+        r = change.loc[variable]
+        _row(rows, "stakeholders", f"wave_change: citizen {keys[variable]}, wave 2 - 1",
+             st["wave_change"][keys[variable]]["difference"], r["difference"], r["ci_low"],
+             r["ci_high"])
 
     # driver of trust
-    for w in (1, 2):
-        model = weighting.linear_model(citizens[citizens["wave"] == w], "trust_ra",
-                                       ["responsiveness"], "weight", **kw)
-        slope = model[model["term"] == "responsiveness"].iloc[0]
-        _row(rows, "stakeholders", f"trust_driver: slope trust_ra on responsiveness, wave {w}",
-             st["trust_driver"]["slope"][str(w)], slope["estimate"], slope["ci_low"],
-             slope["ci_high"])
+    slopes = stakeholders.trust_slopes(study)
+    for r in slopes[slopes["term"] == "responsiveness"].itertuples():
+        _row(rows, "stakeholders", f"trust_driver: slope trust_ra on responsiveness, wave {r.wave}",
+             st["trust_driver"]["slope"][str(r.wave)], r.estimate, r.ci_low, r.ci_high)
 
     # perception gap: staff minus each group, admin_image score
     gap = truth["perception_gap"]["values"]
-    for w in (1, 2):
-        gaps = weighting.difference_between_samples(
-            staff_scored, data[data["wave"] == w], ["admin_image"], second_weights="weight",
-            by="group", second_design=kw)
-        for r in gaps.itertuples():
-            g = GROUPS[int(r.group)]
-            _row(rows, "stakeholders", f"perception_gap: staff - {g}, wave {w}",
-                 gap[str(w)][g]["admin_image_mean"], r.difference, r.ci_low, r.ci_high)
+    gaps = stakeholders.perception_gap(study)
+    for r in gaps[gaps["variable"] == "admin_image"].itertuples():
+        g, w = GROUPS[int(r.group)], int(r.wave)
+        _row(rows, "stakeholders", f"perception_gap: staff - {g}, wave {w}",
+             gap[str(w)][g]["admin_image_mean"], r.difference, r.ci_low, r.ci_high)
 
 
 def one_seed(seed: int) -> tuple[list[dict], float]:

@@ -1,4 +1,4 @@
-"""Scale benchmark for ruse_research.stats.weighting (not part of the tests).
+"""Scale benchmark for ruse_research.stats.survey (not part of the tests).
 
 The stakeholder estimation at survey sizes far above the real study: rake citizens to
 sex x age band x municipality margins (three one-way margins), then estimate 30 Likert
@@ -85,11 +85,13 @@ def make_data(n: int, seed: int = 20190118) -> tuple[pd.DataFrame, dict]:
 
 
 def task_ours(data: pd.DataFrame, margins: dict) -> pd.DataFrame:
-    from ruse_research.stats import weighting
+    from ruse_research.stats import survey
 
-    data = data.assign(weight=weighting.rake(data, margins, weights="w0"))
+    data = data.assign(weight=survey.rake(data, margins, weights="w0"))
     items = [f"q{j + 1:02d}" for j in range(N_ITEMS)]
-    return weighting.estimate(data, items, "weight", strata="municipality", psu="psu", by="group")
+    # weights taken as fixed, as samplics' TaylorEstimator does (like against like)
+    design = survey.Design.from_frame(data, weights="weight", strata="municipality", psu="psu")
+    return survey.estimate(design, items, by="group")
 
 
 def task_samplics(data: pd.DataFrame, margins: dict) -> pd.DataFrame:

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from ruse_research import paths
-from ruse_research.stats.text import PLACEHOLDERS, scrub
+from ruse_research.stats.scrub import PLACEHOLDERS, scrub
 
 
 def egn_check_digit(first9: str) -> int:

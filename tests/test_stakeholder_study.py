@@ -2,13 +2,10 @@
 
 Each planted value comes from data/raw/truth.json (written by the seeded generator,
 ruse_research.synthetic, seed 20190118; see data/raw/README.md). The estimates come from
-the same functions, called the same way, as notebooks/02_stakeholder_opinions.ipynb:
-``weighting.stakeholder_scores`` + ``weighting.stakeholder_design`` for the data,
-``compare_means`` for group differences and change between waves,
-``difference_between_samples`` for the staff-stakeholder perception gap and
-``linear_model`` for the driver of trust. As in the notebook, the citizens' raked weights
-enter as calibration (``design.calibration``: standard errors residualised on the raking
-margins, wave by wave). Every check asks: does the reported 95 % CI contain the planted
+``ruse_research.studies.stakeholders``, the pipeline notebook 02 displays: ``load`` (scores,
+raked citizen weights and the calibrated survey design), ``group_contrasts``,
+``estimates_by_group``, ``wave_change``, ``weighting_sensitivity``, ``perception_gap`` and
+``trust_slopes``. Every check asks: does the reported 95 % CI contain the planted
 population value?
 """
 
@@ -17,48 +14,24 @@ from __future__ import annotations
 import json
 
 import nbformat
-import pandas as pd
 import pytest
 import yaml
 
 from ruse_research import paths
 from ruse_research.data import codebook, io
-from ruse_research.stats import scales
-from ruse_research.stats import weighting as wt
+from ruse_research.stats import survey as sv
+from ruse_research.studies import stakeholders
 
 GROUPS = {1: "citizen", 2: "ngo", 3: "business", 4: "municipality"}
-DESIGN = {"strata": "stratum"}  # as the notebook's design_kw
-
-
-def _raked(design) -> dict:
-    """The notebook's raked_kw: the design plus the citizens' raking margins."""
-    return {**DESIGN, **design.calibration}
-
-
 MIRROR = ["mir_1", "mir_2", "mir_3", "mir_4", "mir_5"]
-
-
-def _load(stakeholders_csv, staff_csv):
-    """The notebook's first code cell after the parameters, as functions."""
-    book = codebook.load_codebook("stakeholders")
-    staff_book = codebook.load_codebook("staff")
-    answers = io.read_survey(stakeholders_csv, book)
-    answers = pd.concat([answers, wt.stakeholder_scores(answers, book)], axis=1)
-    design = wt.stakeholder_design(answers, paths.resolve("data/reference/population_margins.csv"))
-    staff = io.read_survey(staff_csv, staff_book)
-    staff_keys = scales.codebook_keys(staff_book, ["admin_image"])
-    staff = pd.concat([staff, scales.score(staff, **staff_keys.kwargs())], axis=1)
-    return design, staff
 
 
 @pytest.fixture(scope="module")
 def study():
-    design, staff = _load(
-        paths.resolve("data/raw/stakeholders.csv"), paths.resolve("data/raw/staff.csv")
-    )
+    loaded = stakeholders.load("data/raw/stakeholders.csv", "data/raw/staff.csv")
     truth = json.loads(paths.resolve("data/raw/truth.json").read_text(encoding="utf-8"))
     assert truth["synthetic"] is True
-    return design, staff, truth
+    return loaded, truth
 
 
 def _inside(row, value):
@@ -85,29 +58,23 @@ _CHANCE_MISS = pytest.mark.xfail(
     ],
 )
 def test_group_differences_in_trust(study, wave, group):
-    design, _, truth = study
-    data = design.data
+    loaded, truth = study
     planted = truth["stakeholders"]["trust_by_group"]["difference_vs_citizen"][str(wave)]
-    out = wt.compare_means(
-        data[data["wave"] == wave], "trust_ra", "group", "weight", reference=1, **_raked(design)
-    )
+    out = stakeholders.group_contrasts(loaded)
+    out = out[(out["wave"] == wave) & (out["variable"] == "trust_ra")]
     assert sorted(out["group"]) == [2, 3, 4]
     row = out[out["group"].map(GROUPS) == group].iloc[0]
-    assert _inside(row, planted[group]), (
-        wave,
-        group,
-        planted[group],
-        row["ci_low"],
-        row["ci_high"],
-    )
+    assert _inside(row, planted[group]), (wave, group, planted[group], row["ci_low"], row["ci_high"])
 
 
 @pytest.mark.parametrize("wave", [1, 2])
 def test_trust_by_group_levels(study, wave):
-    design, _, truth = study
+    loaded, truth = study
     planted = truth["stakeholders"]["trust_by_group"]["values"][str(wave)]
-    out = wt.estimate(design.data, "trust_ra", "weight", by=["wave", "group"], **_raked(design))
-    for _, row in out[out["wave"] == wave].iterrows():
+    out = stakeholders.estimates_by_group(loaded)
+    out = out[(out["variable"] == "trust_ra") & (out["wave"] == wave)]
+    assert len(out) == 4
+    for _, row in out.iterrows():
         assert _inside(row, planted[GROUPS[row["group"]]]), (wave, row["group"])
 
 
@@ -120,11 +87,9 @@ def test_trust_by_group_levels(study, wave):
     ],
 )
 def test_change_between_waves_for_citizens(study, variable, key):
-    design, _, truth = study
-    data = design.data
-    row = wt.compare_means(
-        data[data["group"] == 1], variable, "wave", "weight", reference=1, **_raked(design)
-    ).iloc[0]
+    loaded, truth = study
+    change = stakeholders.wave_change(loaded)
+    row = change[(change["group_code"] == 1) & (change["variable"] == variable)].iloc[0]
     planted = truth["stakeholders"]["wave_change"][key]
     assert row["group"] == 2 and row["reference"] == 1
     assert _inside(row, planted["difference"]), (variable, planted, row["ci_low"], row["ci_high"])
@@ -133,48 +98,33 @@ def test_change_between_waves_for_citizens(study, variable, key):
 @pytest.mark.parametrize("wave", [1, 2])
 def test_weighting_removes_the_planted_bias(study, wave):
     """Weighted citizen estimates cover the population values; unweighted ones miss trust."""
-    design, _, truth = study
-    citizens = design.data[design.data["group"] == 1]
+    loaded, truth = study
     planted = truth["stakeholders"]["weighting_bias"]["values"][str(wave)]
-    weighted = wt.estimate(
-        citizens, ["trust_ra", "public_image", "aware_yes"], "weight", by="wave", **_raked(design)
-    )
-    weighted = weighted[weighted["wave"] == wave].set_index("variable")
+    sensitivity = stakeholders.weighting_sensitivity(loaded, (0.5, 2.0))
+    sensitivity = sensitivity[sensitivity["wave"] == wave]
+    weighted = sensitivity[sensitivity["version"] == "weighted"].set_index("variable")
     for variable, key in [
         ("trust_ra", "trust_ra_mean"),
         ("public_image", "public_image_mean"),
         ("aware_yes", "aware_role_share_yes"),
     ]:
         assert _inside(weighted.loc[variable], planted[key]["population"]), variable
-    unweighted = wt.estimate(citizens.assign(weight=1.0), "trust_ra", "weight", by="wave", **DESIGN)
-    unweighted = unweighted[unweighted["wave"] == wave].iloc[0]
-    assert not _inside(unweighted, planted["trust_ra_mean"]["population"])
+    unweighted = sensitivity[sensitivity["version"] == "unweighted"].set_index("variable")
+    assert not _inside(unweighted.loc["trust_ra"], planted["trust_ra_mean"]["population"])
 
 
 @pytest.mark.parametrize("wave", [1, 2])
 def test_perception_gap_staff_minus_groups(study, wave):
-    design, staff, truth = study
-    data = design.data
-    gaps = wt.difference_between_samples(
-        staff,
-        data[data["wave"] == wave],
-        [*MIRROR, "admin_image"],
-        second_weights="weight",
-        by="group",
-        second_design=_raked(design),
-    )
+    loaded, truth = study
+    assert loaded.mirror == MIRROR
+    gaps = stakeholders.perception_gap(loaded)
+    gaps = gaps[gaps["wave"] == wave]
     planted = truth["perception_gap"]["values"][str(wave)]
     score = gaps[gaps["variable"] == "admin_image"]
     assert len(score) == 4
     for _, row in score.iterrows():
         value = planted[GROUPS[row["group"]]]["admin_image_mean"]
-        assert _inside(row, value), (
-            wave,
-            GROUPS[row["group"]],
-            value,
-            row["ci_low"],
-            row["ci_high"],
-        )
+        assert _inside(row, value), (wave, GROUPS[row["group"]], value, row["ci_low"], row["ci_high"])
     # Item by item: 20 intervals per wave, each 95 %; allow the misses chance alone gives
     # (P(more than 3 misses of 20) = 1.6 % for independent intervals).
     items = gaps[gaps["variable"] != "admin_image"]
@@ -185,21 +135,14 @@ def test_perception_gap_staff_minus_groups(study, wave):
     assert len(covered) == 20 and sum(covered) >= 17
 
 
+def _slope(loaded, wave):
+    slopes = stakeholders.trust_slopes(loaded)
+    return slopes[(slopes["wave"] == wave) & (slopes["term"] == "responsiveness")].iloc[0]
+
+
 def test_driver_of_trust_wave_2(study):
-    design, _, truth = study
-    citizens = design.data[design.data["group"] == 1]
-    row = (
-        wt.linear_model(
-            citizens[citizens["wave"] == 2],
-            "trust_ra",
-            ["responsiveness"],
-            "weight",
-            **_raked(design),
-        )
-        .set_index("term")
-        .loc["responsiveness"]
-    )
-    assert _inside(row, truth["stakeholders"]["trust_driver"]["slope"]["2"])
+    loaded, truth = study
+    assert _inside(_slope(loaded, 2), truth["stakeholders"]["trust_driver"]["slope"]["2"])
 
 
 @pytest.mark.xfail(
@@ -210,20 +153,8 @@ def test_driver_of_trust_wave_2(study):
     "(test_driver_of_trust_other_seed checks seed 1)",
 )
 def test_driver_of_trust_wave_1(study):
-    design, _, truth = study
-    citizens = design.data[design.data["group"] == 1]
-    row = (
-        wt.linear_model(
-            citizens[citizens["wave"] == 1],
-            "trust_ra",
-            ["responsiveness"],
-            "weight",
-            **_raked(design),
-        )
-        .set_index("term")
-        .loc["responsiveness"]
-    )
-    assert _inside(row, truth["stakeholders"]["trust_driver"]["slope"]["1"])
+    loaded, truth = study
+    assert _inside(_slope(loaded, 1), truth["stakeholders"]["trust_driver"]["slope"]["1"])
 
 
 def test_driver_of_trust_other_seed(tmp_path):
@@ -231,31 +162,21 @@ def test_driver_of_trust_other_seed(tmp_path):
     from ruse_research import synthetic
 
     synthetic.write(tmp_path, seed=1)
-    design, _ = _load(tmp_path / "stakeholders.csv", tmp_path / "staff.csv")
+    loaded = stakeholders.load(tmp_path / "stakeholders.csv", tmp_path / "staff.csv")
     truth = json.loads((tmp_path / "truth.json").read_text(encoding="utf-8"))
-    citizens = design.data[design.data["group"] == 1]
     for wave in (1, 2):
-        row = (
-            wt.linear_model(
-                citizens[citizens["wave"] == wave],
-                "trust_ra",
-                ["responsiveness"],
-                "weight",
-                **_raked(design),
-            )
-            .set_index("term")
-            .loc["responsiveness"]
-        )
-        assert _inside(row, truth["stakeholders"]["trust_driver"]["slope"][str(wave)]), wave
+        slope = _slope(loaded, wave)
+        assert _inside(slope, truth["stakeholders"]["trust_driver"]["slope"][str(wave)]), wave
 
 
 def test_design_weights_meet_the_margins(study):
-    design, _, _ = study
-    data = design.data
-    margins, recodes = wt.reference_margins(paths.resolve("data/reference/population_margins.csv"))
+    loaded, _ = study
+    sample = loaded.sample
+    data = sample.data
+    margins, recodes = sv.reference_margins(paths.resolve("data/reference/population_margins.csv"))
     citizens = data[data["group"] == 1]
     for wave, part in citizens.groupby("wave"):
-        assert part["weight_population"].sum() == pytest.approx(design.population)
+        assert part["weight_population"].sum() == pytest.approx(sample.population)
         assert part["weight"].mean() == pytest.approx(1.0)
         for variable, (survey_variable, code_map) in recodes.items():
             sums = part.groupby(part[survey_variable].map(code_map))["weight_population"].sum()
@@ -263,12 +184,13 @@ def test_design_weights_meet_the_margins(study):
                 assert sums[category] == pytest.approx(total, rel=1e-6), (wave, variable, category)
     organisations = data[data["group"] != 1]
     assert (organisations["weight"] == 1.0).all()
-    # the calibration handed to the estimators: citizens' raking categories, wave by wave
-    assert design.calibration == {
-        "calibration": ["rake_sex", "rake_age_group", "rake_municipality"],
-        "calibration_group": "rake_group",
-    }
-    assert organisations[[*design.calibration["calibration"], "rake_group"]].isna().all().all()
+    # the calibration the design carries: citizens' raking categories, wave by wave
+    design = loaded.design
+    assert design.calibration == ("rake_sex", "rake_age_group", "rake_municipality")
+    assert design.calibration_group == "rake_group"
+    assert (design.weights, design.strata, design.psu) == ("weight", "stratum", None)
+    assert not sample.fixed.is_calibrated
+    assert organisations[[*design.calibration, "rake_group"]].isna().all().all()
     assert (citizens["rake_group"] == citizens["wave"]).all()
     for variable, (survey_variable, code_map) in recodes.items():
         assert (citizens[f"rake_{variable}"] == citizens[survey_variable].map(code_map)).all()
@@ -276,8 +198,38 @@ def test_design_weights_meet_the_margins(study):
         paths.resolve("data/raw/stakeholders.csv"), codebook.load_codebook("stakeholders")
     )
     unraked = (raw["group"] == 1) & (raw["sex"].isna() | raw["age_band"].isna())
-    assert int(design.excluded["n_excluded"].sum()) == int(unraked.sum()) > 0
+    assert int(sample.excluded["n_excluded"].sum()) == int(unraked.sum()) > 0
     assert len(data) == len(raw) - int(unraked.sum())
+
+
+def test_omnibus_tests_use_the_calibrated_design(study):
+    """Rao-Scott and Wald run on the calibrated design: the same as on the design subset to
+    the wave, and not the fixed-weight statistics."""
+    loaded, _ = study
+    wald = stakeholders.wald_tests(loaded)
+    chi = stakeholders.rao_scott_tests(loaded)
+    wave1 = loaded.design.subset(loaded.data["wave"] == 1)
+    fixed1 = loaded.sample.fixed.subset(loaded.data["wave"] == 1)
+    calibrated = sv.wald_test(wave1, "trust_ra", "group")["statistic"].iloc[0]
+    fixed = sv.wald_test(fixed1, "trust_ra", "group")["statistic"].iloc[0]
+    assert wald["statistic"].iloc[0] == pytest.approx(calibrated, rel=1e-12)
+    assert abs(calibrated / fixed - 1) > 1e-3
+    calibrated = sv.rao_scott(wave1, "aware_role", "group")["statistic"].iloc[0]
+    assert chi["statistic"].iloc[0] == pytest.approx(calibrated, rel=1e-12)
+    assert (chi["p_holm"] >= chi["p_value"]).all()
+
+
+def test_results_and_key_findings_come_from_one_pipeline(study):
+    loaded, _ = study
+    results = stakeholders.analyse(loaded)
+    key = stakeholders.key_findings(results)
+    assert key.top[1] <= key.top[0] <= key.top[2]
+    assert key.top_group in GROUPS and key.low_group in GROUPS
+    latest = results.estimates[(results.estimates["wave"] == 2)
+                               & (results.estimates["variable"] == "trust_ra")]
+    assert key.top[0] == latest["estimate"].max()
+    # quotes only from themes with at least 10 answers
+    assert all(q.n >= 10 and len(q.quotes) <= 2 for q in results.themes.quotes)
 
 
 def test_notebook_parameters_and_params_files():

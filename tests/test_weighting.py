@@ -1,4 +1,4 @@
-"""Reference tests for ruse_research.stats.weighting.
+"""Reference tests for ruse_research.stats.survey (raking, estimates, tests, models).
 
 Sources of the reference numbers:
 * Kalton raking: R ``survey`` ``tests/kalton.Rout.save`` ("table B"), printed to 2 dp
@@ -21,7 +21,16 @@ import pytest
 from scipy import stats
 
 from ruse_research.errors import RuseError
-from ruse_research.stats import weighting as wt
+from ruse_research.stats import survey as wt
+from ruse_research.stats.adjust import holm
+
+
+def _design(data, weights, calibration=None, calibration_group=None, **design):
+    """The survey Design of ``data`` (the keyword arguments of the old loose-argument API)."""
+    out = wt.Design.from_frame(data, weights=weights, **design)
+    if calibration is not None or calibration_group is not None:
+        out = out.with_calibration(calibration or [], calibration_group)
+    return out
 
 # ---------------------------------------------------------------------------------------
 # fixtures
@@ -243,13 +252,13 @@ def test_trim_weights_bounds_and_total():
 
 
 def test_estimate_join_share_equals_r_svymean(ess_join):
-    out = wt.estimate(ess_join, "join", "pspwght", strata="stratum", psu="psu")
+    out = wt.estimate(_design(ess_join, "pspwght", strata="stratum", psu="psu"), "join")
     # R survey 4.1-1 svymean(~join, pspwght design): 0.2389642, SE 0.01644854 (section 3.3)
     assert out["estimate"].iloc[0] == pytest.approx(0.2389642, abs=5e-8)
     assert out["se"].iloc[0] == pytest.approx(0.01644854, abs=5e-9)
     assert out["n"].iloc[0] == 1295
     assert out["df"].iloc[0] == 1295 - 36  # R degf: PSUs minus strata (ddf 1259 in svychisq)
-    dw = wt.estimate(ess_join, "join", "dweight", strata="stratum", psu="psu")
+    dw = wt.estimate(_design(ess_join, "dweight", strata="stratum", psu="psu"), "join")
     # R: dweight P(Join) 0.2806565, SE 0.0124909
     assert dw["estimate"].iloc[0] == pytest.approx(0.2806565, abs=5e-8)
     assert dw["se"].iloc[0] == pytest.approx(0.0124909, abs=5e-8)
@@ -257,7 +266,7 @@ def test_estimate_join_share_equals_r_svymean(ess_join):
 
 def test_estimate_logit_ci_equals_r_svyciprop(ess_join):
     d = ess_join.assign(vote=ess_join["eu_vote"].astype("string"))
-    out = wt.estimate(d, "vote", "pspwght", strata="stratum", psu="psu", kind="proportion")
+    out = wt.estimate(_design(d, "pspwght", strata="stratum", psu="psu"), "vote", kind="proportion")
     join = out[out["category"] == "Join EU"].iloc[0]
     # R: svyciprop(~join, method = "logit") 95% CI 0.2082-0.2727
     assert round(join["ci_low"], 4) == 0.2082 and round(join["ci_high"], 4) == 0.2727
@@ -266,9 +275,7 @@ def test_estimate_logit_ci_equals_r_svyciprop(ess_join):
 
 
 def test_estimate_weighted_means_equal_r(ess):
-    out = wt.estimate(
-        ess, ["imbgeco", "imueclt", "imwbcnt", "lrscale"], "pspwght", strata="stratum", psu="psu"
-    )
+    out = wt.estimate(_design(ess, "pspwght", strata="stratum", psu="psu"), ["imbgeco", "imueclt", "imwbcnt", "lrscale"])
     # R svymean(..., na.rm = TRUE) on all 1411 rows: 6.0555 / 6.5312 / 6.3043 / 4.9754
     assert out["variable"].tolist() == ["imbgeco", "imueclt", "imwbcnt", "lrscale"]
     np.testing.assert_allclose(out["estimate"], [6.0555, 6.5312, 6.3043, 4.9754], atol=5e-5)
@@ -276,7 +283,7 @@ def test_estimate_weighted_means_equal_r(ess):
 
 
 def test_estimate_category_shares_with_missing_rows_as_domain(ess):
-    out = wt.estimate(ess, "eu_vote", "pspwght", strata="stratum", psu="psu", kind="proportion")
+    out = wt.estimate(_design(ess, "pspwght", strata="stratum", psu="psu"), "eu_vote", kind="proportion")
     got = out.set_index("category")
     # R on all 1411 rows: Join 0.2192 (SE 0.0152) / Remain 0.6980 (0.0171) / Don't know 0.0421 (0.0080)
     for cat, est, se in [
@@ -289,7 +296,7 @@ def test_estimate_category_shares_with_missing_rows_as_domain(ess):
 
 
 def test_estimate_by_region_equals_r(ess_join):
-    out = wt.estimate(ess_join, "join", "pspwght", strata="stratum", psu="psu", by="region")
+    out = wt.estimate(_design(ess_join, "pspwght", strata="stratum", psu="psu"), "join", by="region")
     # R svyby(~join, ~region, svymean), pspwght (section 3.3)
     expected = {
         "Agder og Sør-Østlandet": 0.2915,
@@ -317,7 +324,7 @@ def test_estimate_equals_samplics_taylor(ess_join):
             stratum=ess_join["stratum"].to_numpy(),
             psu=ess_join["psu"].to_numpy(),
         )
-    out = wt.estimate(ess_join, "join", "pspwght", strata="stratum", psu="psu")
+    out = wt.estimate(_design(ess_join, "pspwght", strata="stratum", psu="psu"), "join")
     assert out["estimate"].iloc[0] == pytest.approx(float(ref.point_est), abs=1e-12)
     assert out["se"].iloc[0] == pytest.approx(float(ref.stderror), abs=1e-10)
 
@@ -332,7 +339,7 @@ def test_domain_estimate_equals_samplics_ratio_on_full_design(ess):
     from samplics.estimation import TaylorEstimator
     from samplics.utils.types import PopParam
 
-    out = wt.estimate(ess, "imueclt", "pspwght", strata="stratum", psu="psu", by="region")
+    out = wt.estimate(_design(ess, "pspwght", strata="stratum", psu="psu"), "imueclt", by="region")
     for _, row in out.iterrows():
         in_domain = (ess["region"] == row["region"]) & ess["imueclt"].notna()
         y = np.where(in_domain, ess["imueclt"].fillna(0), 0.0)
@@ -358,17 +365,17 @@ def test_estimate_fpc_and_lonely_psu():
             "w": [2.0, 2.0, 2.0, 3.0, 3.0, 3.0],
         }
     )
-    plain = wt.estimate(d, "y", "w", strata="h")
+    plain = wt.estimate(_design(d, "w", strata="h"), "y")
     # fraction 0.5 sampled in each stratum: variance halves
-    half = wt.estimate(d.assign(f=0.5), "y", "w", strata="h", fpc="f")
+    half = wt.estimate(_design(d.assign(f=0.5), "w", strata="h", fpc="f"), "y")
     assert half["se"].iloc[0] == pytest.approx(plain["se"].iloc[0] * np.sqrt(0.5))
-    pop = wt.estimate(d.assign(N=6), "y", "w", strata="h", fpc="N")  # 3 of 6 PSUs sampled
+    pop = wt.estimate(_design(d.assign(N=6), "w", strata="h", fpc="N"), "y")  # 3 of 6 PSUs sampled
     assert pop["se"].iloc[0] == pytest.approx(half["se"].iloc[0])
     lonely = d.assign(h=[1, 1, 1, 2, 2, 3])
     with pytest.raises(wt.DesignError, match="single PSU"):
-        wt.estimate(lonely, "y", "w", strata="h")
-    cert = wt.estimate(lonely, "y", "w", strata="h", lonely_psu="certainty")
-    adj = wt.estimate(lonely, "y", "w", strata="h", lonely_psu="adjust")
+        wt.estimate(_design(lonely, "w", strata="h"), "y")
+    cert = wt.estimate(_design(lonely, "w", strata="h", lonely_psu="certainty"), "y")
+    adj = wt.estimate(_design(lonely, "w", strata="h", lonely_psu="adjust"), "y")
     assert adj["se"].iloc[0] > cert["se"].iloc[0] > 0
 
 
@@ -376,7 +383,7 @@ def test_estimate_srs_matches_textbook_formula():
     """Equal weights, no strata or clusters: SE = s / sqrt(n) (with-replacement design)."""
     rng = np.random.default_rng(11)
     y = rng.normal(3, 2, 400)
-    out = wt.estimate(pd.DataFrame({"y": y}), "y", None)
+    out = wt.estimate(_design(pd.DataFrame({"y": y}), None), "y")
     assert out["estimate"].iloc[0] == pytest.approx(y.mean())
     assert out["se"].iloc[0] == pytest.approx(y.std(ddof=1) / np.sqrt(len(y)))
     assert out["deff"].iloc[0] == pytest.approx(1.0)
@@ -396,7 +403,7 @@ def test_estimate_output_is_tidy_and_sorted():
             "w": [1.0, 2.0, 1.0, 1.0, 1.0, 2.0],
         }
     )
-    out = wt.estimate(d, ["q1", "q2"], "w", by="grp")
+    out = wt.estimate(_design(d, "w"), ["q1", "q2"], by="grp")
     assert list(out.columns) == [
         "variable",
         "grp",
@@ -411,7 +418,7 @@ def test_estimate_output_is_tidy_and_sorted():
     ]
     assert out["grp"].astype(str).tolist() == ["citizen", "ngo", "citizen", "ngo"]
     assert out["n"].tolist() == [3, 2, 3, 3]
-    props = wt.estimate(d, "q2", "w", kind="proportion")
+    props = wt.estimate(_design(d, "w"), "q2", kind="proportion")
     assert props["category"].tolist() == [1, 2, 5]
     assert "category" in props.columns
 
@@ -440,9 +447,10 @@ def test_estimate_bad_input(kwargs, error, message):
             "p": [1, 1, 2, 2],
         }
     )
-    args = {"data": d, "variable": "y", "weights": "w", **kwargs}
+    args = {"variable": "y", "weights": "w", **kwargs}
+    design_args = {k: args.pop(k) for k in ("weights", "strata", "psu") if k in args}
     with pytest.raises(error, match=message) as info:
-        wt.estimate(**args)
+        wt.estimate(_design(d, **design_args), **args)
     assert isinstance(info.value, RuseError) and "\n" not in str(info.value)
 
 
@@ -451,7 +459,7 @@ def test_estimate_bad_input(kwargs, error, message):
 
 
 def test_rao_scott_equals_r_svychisq(ess_join):
-    out = wt.rao_scott(ess_join, "join", "female", "pspwght", strata="stratum", psu="psu")
+    out = wt.rao_scott(_design(ess_join, "pspwght", strata="stratum", psu="psu"), "join", "female")
     # R svychisq(~join + female, design): F = 0.15561, ndf = 1, ddf = 1259, p-value = 0.6933
     row = out.iloc[0]
     assert round(row["statistic"], 5) == 0.15561
@@ -468,7 +476,7 @@ def test_rao_scott_srs_reduces_to_scaled_pearson():
     d.loc[shift, "b"] = 0  # some association, no empty cell
     table = pd.crosstab(d["a"], d["b"]).to_numpy()
     x2 = stats.chi2_contingency(table, correction=False)[0]
-    out = wt.rao_scott(d, "a", "b", None).iloc[0]
+    out = wt.rao_scott(_design(d, None), "a", "b").iloc[0]
     n = len(d)
     assert out["ndf"] == pytest.approx(6.0)
     assert out["statistic"] * out["ndf"] == pytest.approx(x2 * (n - 1) / n)
@@ -477,7 +485,7 @@ def test_rao_scott_srs_reduces_to_scaled_pearson():
 
 
 def test_compare_means_equals_r_svyttest(ess):
-    out = wt.compare_means(ess, "imueclt", "female", "pspwght", strata="stratum", psu="psu")
+    out = wt.compare_means(_design(ess, "pspwght", strata="stratum", psu="psu"), "imueclt", "female")
     row = out.iloc[0]
     # R svyttest(imueclt ~ female): difference 0.5805, t = 3.3361, df = 1365, p-value = 0.00087
     assert round(row["difference"], 4) == 0.5805
@@ -485,10 +493,10 @@ def test_compare_means_equals_r_svyttest(ess):
     assert row["df"] == 1365
     assert round(row["p_value"], 5) == 0.00087
     assert row["group"] == 1 and row["reference"] == 0
-    wald = wt.wald_test(ess, "imueclt", "female", "pspwght", strata="stratum", psu="psu").iloc[0]
+    wald = wt.wald_test(_design(ess, "pspwght", strata="stratum", psu="psu"), "imueclt", "female").iloc[0]
     assert wald["statistic"] == pytest.approx(row["t"] ** 2)
     assert wald["ddf"] == 1365
-    lm = wt.linear_model(ess, "imueclt", ["female"], "pspwght", strata="stratum", psu="psu")
+    lm = wt.linear_model(_design(ess, "pspwght", strata="stratum", psu="psu"), "imueclt", ["female"])
     assert lm.loc[1, "estimate"] == pytest.approx(row["difference"])
     assert lm.loc[1, "se"] == pytest.approx(row["se"])
 
@@ -499,7 +507,7 @@ def test_compare_means_srs_equals_domain_formula():
     rng = np.random.default_rng(8)
     a, b = rng.normal(0, 1, 150), rng.normal(0.5, 2, 250)
     d = pd.DataFrame({"y": np.r_[a, b], "g": ["a"] * 150 + ["b"] * 250})
-    row = wt.compare_means(d, "y", "g", None).iloc[0]
+    row = wt.compare_means(_design(d, None), "y", "g").iloc[0]
     assert row["difference"] == pytest.approx(b.mean() - a.mean())
     n = 400
     var_a = n / (n - 1) * 149 / 150 * a.var(ddof=1) / 150
@@ -514,10 +522,10 @@ def test_wald_test_three_groups_and_holm():
     rng = np.random.default_rng(2)
     d = pd.DataFrame({"y": rng.normal(0, 1, 300), "g": np.repeat(["x", "y", "z"], 100)})
     d.loc[d["g"] == "z", "y"] += 1.0
-    out = wt.wald_test(d, "y", "g", None).iloc[0]
+    out = wt.wald_test(_design(d, None), "y", "g").iloc[0]
     assert out["ndf"] == 2 and out["ddf"] == 299 - 2
     assert out["p_value"] < 1e-6
-    cmp = wt.compare_means(d, "y", "g", None, reference="x")
+    cmp = wt.compare_means(_design(d, None), "y", "g", reference="x")
     assert cmp["group"].tolist() == ["y", "z"]
     assert (cmp["p_holm"] >= cmp["p_value"]).all()
 
@@ -536,7 +544,7 @@ def test_linear_model_point_estimates_equal_wls():
         }
     )
     d["y"] = 1 + 2 * d["x"] + (d["g"] == "c") * 0.7 + rng.normal(size=n)
-    out = wt.linear_model(d, "y", ["x", "g"], "w", strata="h", psu="p")
+    out = wt.linear_model(_design(d, "w", strata="h", psu="p"), "y", ["x", "g"])
     X = np.column_stack([np.ones(n), d["x"], d["g"] == "b", d["g"] == "c"]).astype(float)
     ref = sm.WLS(d["y"].to_numpy(), X, weights=d["w"].to_numpy()).fit()
     np.testing.assert_allclose(out["estimate"], ref.params, rtol=1e-10)
@@ -552,7 +560,8 @@ def test_difference_between_samples_equals_welch_t_test():
     Welch-Satterthwaite's, so t and p equal scipy's Welch test (ttest_ind, equal_var=False)."""
     rng = np.random.default_rng(21)
     a, b = rng.normal(3.6, 0.8, 90), rng.normal(2.9, 1.1, 400)
-    out = wt.difference_between_samples(pd.DataFrame({"x": a}), pd.DataFrame({"x": b}), "x").iloc[0]
+    first, second = _design(pd.DataFrame({"x": a}), None), _design(pd.DataFrame({"x": b}), None)
+    out = wt.difference_between_samples(first, second, "x").iloc[0]
     ref = stats.ttest_ind(a, b, equal_var=False)
     assert out["difference"] == pytest.approx(a.mean() - b.mean())
     assert out["t"] == pytest.approx(ref.statistic, rel=1e-10)
@@ -605,7 +614,7 @@ def test_holm_matches_statsmodels():
     p = np.array([0.01, 0.04, 0.03, 0.2, np.nan, 0.001])
     ok = ~np.isnan(p)
     expected = multitest.multipletests(p[ok], method="holm")[1]
-    got = wt.holm(p)
+    got = holm(p)
     np.testing.assert_allclose(got[ok], expected)
     assert np.isnan(got[4])
 
@@ -614,7 +623,7 @@ def test_share_of_one_gets_an_exact_binomial_bound():
     """p = 1 in a domain: the logit interval is a point, so the Clopper-Pearson lower bound
     on n is used: (alpha/2)^(1/n) (Clopper & Pearson 1934; Korn & Graubard 1998)."""
     d = pd.DataFrame({"yes": [1.0] * 20 + [0.0, 1.0] * 10, "g": ["a"] * 20 + ["b"] * 20})
-    out = wt.estimate(d, "yes", None, by="g").set_index("g")
+    out = wt.estimate(_design(d, None), "yes", by="g").set_index("g")
     assert out.loc["a", "estimate"] == 1.0 and out.loc["a", "ci_high"] == 1.0
     assert out.loc["a", "ci_low"] == pytest.approx(0.025 ** (1 / 20))
     assert stats.beta.ppf(0.025, 20, 1) == pytest.approx(out.loc["a", "ci_low"])
@@ -657,11 +666,11 @@ def test_post_stratified_se_equals_closed_form():
         expected_mean += count / total * ybar
         variance += (count / total) ** 2 * (((w / w.sum()) ** 2) * (y - ybar) ** 2).sum()
     variance *= n / (n - 1)
-    out = wt.estimate(d, "y", "w", calibration="cls").iloc[0]
+    out = wt.estimate(_design(d, "w", calibration="cls"), "y").iloc[0]
     assert out["estimate"] == pytest.approx(expected_mean, rel=1e-12)
     assert out["se"] == pytest.approx(np.sqrt(variance), rel=1e-10)
     # treating the post-stratified weights as fixed gives a different (larger) SE
-    fixed = wt.estimate(d, "y", "w").iloc[0]
+    fixed = wt.estimate(_design(d, "w"), "y").iloc[0]
     assert fixed["se"] > 1.5 * out["se"]
 
 
@@ -678,7 +687,7 @@ def test_post_stratified_se_equal_weights_textbook_form():
         for h, count in population.items()
         for y in [d.loc[d["cls"] == h, "y"].to_numpy()]
     )
-    out = wt.estimate(d, "y", "w", calibration=["cls"]).iloc[0]
+    out = wt.estimate(_design(d, "w", calibration=["cls"]), "y").iloc[0]
     assert out["se"] == pytest.approx(np.sqrt(variance), rel=1e-10)
 
 
@@ -688,10 +697,10 @@ def test_raked_margin_shares_have_zero_se(kalton):
     sample, _, _, margins = kalton
     d = sample.assign(w=wt.rake(sample, margins).to_numpy(), a_is_1=(sample["a"] == 1) * 1.0)
     for variable in ("a", "b"):
-        out = wt.estimate(d, variable, "w", kind="proportion", calibration=["a", "b"])
+        out = wt.estimate(_design(d, "w", calibration=["a", "b"]), variable, kind="proportion")
         assert out["se"].max() < 1e-12
-        assert wt.estimate(d, variable, "w", kind="proportion")["se"].min() > 1e-3
-    mean = wt.estimate(d, "a_is_1", "w", calibration=["a", "b"]).iloc[0]
+        assert wt.estimate(_design(d, "w"), variable, kind="proportion")["se"].min() > 1e-3
+    mean = wt.estimate(_design(d, "w", calibration=["a", "b"]), "a_is_1").iloc[0]
     total = sum(margins["a"].values())
     assert mean["estimate"] == pytest.approx(margins["a"][1] / total, rel=1e-6)
     assert mean["se"] < 1e-12
@@ -722,24 +731,24 @@ def test_calibration_group_domains_compare_means_and_linear_model_agree():
     residualised values as estimate."""
     d = _two_calibrated_waves()
     cal = {"calibration": "cls", "calibration_group": "wave", "strata": "stratum"}
-    by_wave = wt.estimate(d, "y", "w", by="wave", **cal)
+    by_wave = wt.estimate(_design(d, "w", **cal), "y", by="wave")
     for wave in (1, 2):
         alone = d[d["wave"] == wave]
-        single = wt.estimate(alone, "y", "w", calibration="cls", strata="stratum").iloc[0]
+        single = wt.estimate(_design(alone, "w", calibration="cls", strata="stratum"), "y").iloc[0]
         assert by_wave.loc[by_wave["wave"] == wave, "se"].iloc[0] == pytest.approx(
             single["se"], rel=1e-10
         )
-        model = wt.linear_model(alone, "y", [], "w", calibration="cls", strata="stratum")
+        model = wt.linear_model(_design(alone, "w", calibration="cls", strata="stratum"), "y", [])
         assert model["se"].iloc[0] == pytest.approx(single["se"], rel=1e-10)
     # the uncalibrated rows: the same SE with and without the calibration arguments
-    kinds = wt.estimate(d, "y", "w", by="kind", **cal).set_index("kind")
-    plain = wt.estimate(d, "y", "w", by="kind", strata="stratum").set_index("kind")
+    kinds = wt.estimate(_design(d, "w", **cal), "y", by="kind").set_index("kind")
+    plain = wt.estimate(_design(d, "w", strata="stratum"), "y", by="kind").set_index("kind")
     assert kinds.loc["org", "se"] == pytest.approx(plain.loc["org", "se"], rel=1e-12)
     # waves are independent strata: the SE of the change is the root sum of squares
-    change = wt.compare_means(d, "y", "wave", "w", reference=1, **cal).iloc[0]
+    change = wt.compare_means(_design(d, "w", **cal), "y", "wave", reference=1).iloc[0]
     assert change["se"] == pytest.approx(np.hypot(*by_wave["se"]), rel=1e-10)
     # without calibration nothing changes (the R reference tests above cover that path)
-    fixed = wt.compare_means(d, "y", "wave", "w", reference=1, strata="stratum").iloc[0]
+    fixed = wt.compare_means(_design(d, "w", strata="stratum"), "y", "wave", reference=1).iloc[0]
     assert fixed["difference"] == change["difference"]
     assert fixed["se"] > change["se"]
 
@@ -755,4 +764,4 @@ def test_calibration_group_domains_compare_means_and_linear_model_agree():
 def test_calibration_bad_input(kwargs, message):
     d = _two_calibrated_waves()
     with pytest.raises(wt.DesignError if "nope" not in message else RuseError, match=message):
-        wt.estimate(d, "y", "w", **kwargs)
+        wt.estimate(_design(d, "w", **kwargs), "y")

@@ -40,10 +40,10 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-import pingouin as pg
 from scipy import optimize, special, stats
 
 from ruse_research.errors import RuseError
+from ruse_research.stats.adjust import METHODS, adjust
 
 __all__ = [
     "ComparisonError",
@@ -59,7 +59,7 @@ __all__ = [
 ]
 
 DEFAULT_SEED = 20190118
-PADJUST_METHODS = ("holm", "bonf", "sidak", "fdr_bh", "fdr_by", "none")
+PADJUST_METHODS = METHODS
 
 
 class ComparisonError(RuseError):
@@ -101,14 +101,7 @@ def _check_padjust(padjust: str) -> None:
 
 
 def _adjust(pvalues: Sequence[float], padjust: str) -> np.ndarray:
-    p = np.asarray(pvalues, dtype=float)
-    if padjust == "none" or len(p) == 0:
-        return p.copy()
-    ok = np.isfinite(p)
-    out = np.full_like(p, np.nan)
-    if ok.any():
-        out[ok] = pg.multicomp(p[ok], method=padjust)[1]
-    return out
+    return adjust(pvalues, padjust)
 
 
 def _groups(
@@ -400,7 +393,7 @@ def pairwise_mann_whitney(
     data, dv, between, ci
         As :func:`mann_whitney`.
     padjust : {"holm", "bonf", "sidak", "fdr_bh", "fdr_by", "none"}, default "holm"
-        Multiple-comparison correction across the pairs (``pingouin.multicomp``).
+        Multiple-comparison correction across the pairs (:func:`ruse_research.stats.adjust.adjust`).
     min_group_size : int, default 1
         Groups with fewer answers are left out.
 

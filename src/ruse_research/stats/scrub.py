@@ -1,0 +1,412 @@
+"""Scrubbing personal data from respondent text before it is quoted (:func:`scrub`).
+
+:func:`scrub` replaces e-mails (also obfuscated, "ivan [at] abv [dot] bg"), phone numbers,
+EGN/LNCh personal numbers (checksum-tested), IBANs (mod-97-tested), URLs and personal
+names (given, titled or listed) by typed placeholders (:data:`PLACEHOLDERS`).
+:func:`ruse_research.stats.text.representative_quotes` scrubs every quote it returns and
+``ruse_research.display.report.quote_list`` scrubs again (it is idempotent).
+
+Examples
+--------
+>>> from ruse_research.stats.scrub import scrub
+>>> scrub("Пишете на ivan.petrov@abv.bg или 0888 123 456")
+'Пишете на [EMAIL] или [PHONE]'
+>>> scrub("Г-жа Петрова беше любезна")
+'Г-жа [NAME] беше любезна'
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+
+import pandas as pd
+
+from ruse_research.stats.text import _HAS_CYRILLIC, _INVISIBLE, _TOKEN, TextError, normalise
+
+__all__ = ["PLACEHOLDERS", "scrub"]
+
+PLACEHOLDERS = ("[EMAIL]", "[PHONE]", "[EGN]", "[IBAN]", "[URL]", "[NAME]")
+"""The typed placeholders :func:`scrub` writes."""
+
+_URL = re.compile(
+    r"(?:(?:https?|ftp)://|www\.)[^\s<>\"'«»„“”]+"
+    # a bare domain followed by a path ("facebook.com/ivan.petrov"): the path names a page,
+    # often a person's profile; a bare domain alone ("strategy.bg") is kept
+    r"|(?<![\w@.-])[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:bg|com|net|org|eu|info|io|me|tv|ly)/[^\s<>\"'«»„“”]+",
+    re.IGNORECASE,
+)
+_EMAIL = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}", re.UNICODE)
+# Obfuscated addresses: "ivan at abv.bg", "ivan [at] abv [dot] bg", "ivan(at)abv.bg",
+# "ivan маймунка abv точка bg". To stay safe with ordinary words, the local part must be
+# Latin/digits/._- and the domain must end in a known top-level domain.
+_TLDS = r"(?:bg|com|net|org|eu|info|biz|io|de|uk|ru|gr|ro|me|co|edu|gov)"
+_AT = r"(?:\s*[\[\(\{<]\s*(?:at|ат)\s*[\]\)\}>]\s*|\s+(?:at|ат|маймунка|кльомба)\s+)"
+_DOT = r"(?:\s*[\[\(\{<]\s*(?:dot|точка)\s*[\]\)\}>]\s*|\s+(?:dot|точка)\s+|\.)"
+_EMAIL_OBFUSCATED = re.compile(
+    rf"(?<![\w.])[A-Za-z0-9][A-Za-z0-9._-]*{_AT}[A-Za-z0-9-]+(?:{_DOT}[A-Za-z0-9-]+)*{_DOT}{_TLDS}\b",
+    re.IGNORECASE,
+)
+
+# EGN: 10 digits not glued to other digits.
+_TEN_DIGITS = re.compile(r"(?<![\d])\d{10}(?![\d])")
+_EGN_CONTEXT = re.compile(r"(?:ЕГН|ЛНЧ|EGN)[^\d]{0,12}$", re.IGNORECASE)
+
+# IBAN: country code, check digits, then 11-30 letters/digits optionally in groups.
+_IBAN_CANDIDATE = re.compile(
+    r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?:[ -]?[A-Za-z0-9]){11,30}(?![A-Za-z0-9])"
+)
+_BG_IBAN_SHAPE = re.compile(r"^BG\d{2}[A-Z]{4}\d{6}[A-Z0-9]{8}$")
+
+# Phone candidates: national (0...) or international (+359 / 00359 / +CC) digit runs with the
+# separators people use: spaces, "-", "/", "." and parentheses around the area code.
+_PHONE_CANDIDATE = re.compile(
+    r"(?<![\w+/.-])(?:\+|00)?\(?\d{1,4}\)?(?:[ \-/.]{0,2}\(?\d{1,4}\)?){1,6}(?![\w])"
+)
+
+
+_DATE = re.compile(r"\d{1,2}\s?[./-]\s?\d{1,2}\s?[./-]\s?\d{2,4}")
+
+
+def _digits(s: str) -> str:
+    return re.sub(r"\D", "", s)
+
+
+def _valid_egn(digits: str) -> bool:
+    from stdnum.bg import egn
+
+    return egn.is_valid(digits)
+
+
+def _valid_iban(compact: str) -> bool:
+    from stdnum import iban
+
+    return iban.is_valid(compact)
+
+
+def _sub_iban(s: str) -> str:
+    def repl(m: re.Match[str]) -> str:
+        raw = m.group(0)
+        # Try the longest prefix (ending on a letter/digit) that validates: the candidate may
+        # run into a following code or word in capitals.
+        positions = [i + 1 for i, ch in enumerate(raw) if ch.isalnum()]
+        for end in reversed(positions):
+            compact = re.sub(r"[ -]", "", raw[:end]).upper()
+            if len(compact) < 15:
+                break
+            if _valid_iban(compact) or _BG_IBAN_SHAPE.match(compact):
+                return "[IBAN]" + raw[end:]
+        return raw
+
+    return _IBAN_CANDIDATE.sub(repl, s)
+
+
+def _sub_egn(s: str) -> str:
+    def repl(m: re.Match[str]) -> str:
+        digits = m.group(0)
+        if _valid_egn(digits) or _EGN_CONTEXT.search(s[max(0, m.start() - 20) : m.start()]):
+            return "[EGN]"
+        return digits
+
+    return _TEN_DIGITS.sub(repl, s)
+
+
+def _phone_ok(candidate: str) -> bool:
+    import phonenumbers
+
+    digits = _digits(candidate)
+    stripped = candidate.strip()
+    international = stripped.startswith("+") or stripped.startswith("00")
+    # Phone numbers are written starting with 0 (national) or +/00 (international); this
+    # keeps amounts ("1 250 000"), years and postal codes out.
+    if not (international or digits.startswith("0")) or len(digits) < 7:
+        return False
+    # A date like 08.12.2019 or 08/12/2019 is not a phone number.
+    if _DATE.fullmatch(stripped):
+        return False
+    try:
+        number = phonenumbers.parse(stripped.replace("(", " ").replace(")", " "), "BG")
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.is_valid_number(number)
+
+
+def _phones_in_run(run: str) -> list[tuple[int, int]]:
+    """Spans of valid phone numbers inside one run of digit groups.
+
+    A run may hold several numbers ("0888 123 456 082 123 456"): from each group, the longest
+    run of groups that is a valid number is taken. A number may start or end only where
+    groups are separated by whitespace, never inside "94-00-123" or "123/15.03.2020".
+    """
+    groups = list(re.finditer(r"(?:\+|\(?)\d+\)?", run))
+
+    def boundary(g: int) -> bool:
+        return g in (0, len(groups)) or bool(
+            re.search(r"\s", run[groups[g - 1].end() : groups[g].start()])
+        )
+
+    spans = []
+    i = 0
+    while i < len(groups):
+        if boundary(i):
+            for j in range(len(groups) - 1, i - 1, -1):
+                a, b = groups[i].start(), groups[j].end()
+                if boundary(j + 1) and _phone_ok(run[a:b]):
+                    spans.append((a, b))
+                    i = j
+                    break
+        i += 1
+    return spans
+
+
+def _sub_phone(s: str) -> str:
+    import phonenumbers
+
+    spans: list[tuple[int, int]] = []
+    for m in phonenumbers.PhoneNumberMatcher(s, "BG", leniency=phonenumbers.Leniency.VALID):
+        raw = m.raw_string
+        lead = len(raw) - len(raw.lstrip())
+        start = m.start + lead
+        if (
+            _DATE.fullmatch(raw.strip())  # 08.12.2019 is also a valid landline number
+            or not raw.lstrip().startswith(("0", "+", "("))  # numbers are written 0…, +…, 00…
+            or (start > 0 and (s[start - 1].isalnum() or s[start - 1] in "-/."))  # "№ 94-00-123/…"
+        ):
+            continue
+        spans.append((start, m.end))
+    for m in _PHONE_CANDIDATE.finditer(s):
+        spans.extend((m.start() + x, m.start() + y) for x, y in _phones_in_run(m.group(0)))
+    return _replace_spans(s, spans, "[PHONE]")
+
+
+def _replace_spans(s: str, spans: list[tuple[int, int]], placeholder: str) -> str:
+    """Replace the union of ``spans`` (start, end) in ``s`` by ``placeholder``."""
+    if not spans:
+        return s
+    merged: list[list[int]] = []
+    for a, b in sorted(spans):
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    out, last = [], 0
+    for a, b in merged:
+        out.append(s[last:a])
+        out.append(placeholder)
+        last = b
+    out.append(s[last:])
+    return "".join(out)
+
+
+# Streamlined System of Bulgarian transliteration (Transliteration Act 2009, art. 3).
+_TRANSLIT = {
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ж": "zh", "з": "z", "и": "i",
+    "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s",
+    "т": "t", "у": "u", "ф": "f", "х": "h", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "sht",
+    "ъ": "a", "ь": "y", "ю": "yu", "я": "ya",
+}  # fmt: skip
+
+
+def _transliterate(word: str) -> str:
+    return "".join(_TRANSLIT.get(ch, ch) for ch in word.casefold())
+
+
+def _name_variants(word: str) -> set[str]:
+    """Spelling variants of one name word: inflected Cyrillic forms and Latin transliteration."""
+    w = normalise(word)
+    forms = {w}
+    if re.search("[ая]$", w):  # Мария, Иванова, Петя: vocative -о/-е/-йо, plural/colloquial -и
+        base = w[:-1]
+        forms |= {base + e for e in ("а", "я", "о", "е", "и", "йо", "ьо", "ке")}
+    elif re.search("(ов|ев|ин)$", w):  # surnames Петров, Георгиев, Калин: -а (f), -и (pl), -е (voc)
+        forms |= {w + e for e in ("а", "и", "е", "ия", "ата", "ите", "ите")}
+    elif re.search("[бвгджзклмнпрстфхцчшщ]$", w):  # Иван -> Иване, Ивана, Иванчо
+        forms |= {w + e for e in ("е", "а", "у", "ът", "чо", "ко")}
+    elif re.search("[ий]$", w):  # Георги -> Георгийо? keep Георги, Георгия
+        forms |= {w + e for e in ("я", "е")}
+    latin = {_transliterate(f) for f in forms if _HAS_CYRILLIC.search(f)}
+    return forms | latin
+
+
+@lru_cache(maxsize=64)
+def _name_pattern(names: tuple[str, ...]) -> re.Pattern[str] | None:
+    variants: set[str] = set()
+    for entry in names:
+        if not isinstance(entry, str):
+            raise TextError(f"names must be strings, got {entry!r}")
+        for word in _TOKEN.findall(normalise(entry)):
+            if len(word) >= 2:
+                variants |= _name_variants(word)
+    if not variants:
+        return None
+    alternatives = "|".join(sorted((re.escape(v) for v in variants), key=len, reverse=True))
+    one = rf"(?<![\w-])(?:{alternatives})(?![\w-])"
+    # A run of listed names ("Иван Петров", "Петров, Иван") becomes one placeholder.
+    return re.compile(rf"{one}(?:\s+{one})*", re.IGNORECASE)
+
+
+# Honorifics and titles followed by a capitalised word: "г-н Петров", "г-жа Иванова",
+# "инж. Колев", "д-р Маринова"; and role nouns directly followed by a capitalised word:
+# "служителката Мария Иванова", "кмета Пламен Стоилов". The title stays; the name goes.
+# Capitalised words that are not names: the polite "Ви/Вас/Ваш…" and institutions/places
+# that follow role nouns ("експертите Областна администрация", "кмета Русе").
+_NOT_NAME = (
+    r"(?!(?:Ви|Вас|Вие|Вам|Ваш\w*|Твоят|Областн\w*|Общин\w*|Администраци\w*|Русе|България"
+    r"|София|Министерств\w*|Дирекци\w*|Отдел\w*|Закон\w*|Държавн\w*|Европейск\w*"
+    r"|Регионалн\w*|Национал\w*|Народн\w*)(?![\w-]))"
+)
+_CAP = _NOT_NAME + r"[А-ЯЀЍ][а-яѐѝ]+(?:-[А-Я][а-яѝ]+)?"
+_TITLE = (
+    r"г-н|г-жа|г-ца|господин|госпожа|госпожица|инж\.|д-р|доц\.|проф\.|адв\.|арх\."
+    r"|(?i:служител\w*|колег\w*|колежк\w*|шеф\w*|началник\w*|началничк\w*|директор\w*"
+    r"|управител\w*|кмет\w*|деловодител\w*|юрист\w*|експерт\w*|секретар\w*|чиновни\w*"
+    r"|заместни\w*|служебни\w*|консултант\w*|специалист\w*|инспектор\w*)"
+)
+_TITLED_NAME = re.compile(rf"(?<![\w-])({_TITLE})(\s*)({_CAP}(?:\s+{_CAP})?)")
+
+# Common Bulgarian given names, compiled for this package after the National Statistical
+# Institute's yearly lists of the most frequent names (not exhaustive). Used without a
+# names list, so that "Мария Иванова беше груба" is caught even when nobody supplied names.
+_GIVEN_NAMES = """
+Александър Алекси Ангел Антон Асен Атанас Бисер Благой Божидар Борис Борислав Бойко Боян
+Валентин Васил Венцислав Веселин Виктор Владимир Владислав Гаврил Георги Герасим Делян Деян
+Десислав Димитър Дончо Евгени Емил Здравко Иван Ивайло Илия Йордан Йосиф Калин Калоян Камен
+Кирил Константин Красимир Кристиан Кристиян Любомир Людмил Марин Мартин Методи Милен Митко
+Михаил Младен Момчил Николай Никола Огнян Пенчо Петко Петър Пламен Радослав Радостин Райко
+Румен Светослав Симеон Славчо Спас Станимир Станислав Стефан Стойко Стоян Тодор Томислав
+Трифон Христо Цветан Цветомир Чавдар Явор Янко
+Анна Ана Анелия Антония Ани Бистра Биляна Блага Богдана Борислава Валентина Ваня Вела
+Венета Весела Веселина Виолета Габриела Галина Галя Гергана Генка Грета Даниела Дарина Денислава
+Десислава Диана Донка Дора Елена Елисавета Елица Емилия Еми Жана Зорница Иванка Ивана Илияна
+Ирина Йорданка Катя Катерина Красимира Кремена Лилия Лили Люба Людмила Магдалена Маргарита
+Мариана Марина Мария Марияна Милена Миглена Михаела Невена Нели Никол Николета Пенка Петя
+Петранка Пламена Радка Радостина Райна Румяна Росица Сашка Силвия Симона Соня Станка Стефка
+Стела Таня Теодора Теменужка Тодорка Христина Цветана Цветелина Цвета Юлия Яна Янка
+"""
+# Given names that are also ordinary words ("Вяра" = faith, "Ангел" = angel): only replaced
+# when a capitalised word follows.
+_AMBIGUOUS_GIVEN = {"Ангел", "Бисер", "Блага", "Бистра", "Вела", "Весела", "Дора", "Люба",
+                    "Зорница", "Пламен", "Пламена", "Цвета", "Кремена", "Спас", "Еми", "Ани",
+                    "Лилия", "Маргарита", "Виолета", "Теменужка", "Невена", "Явор"}  # fmt: skip
+
+
+def _given_pattern(names: Iterable[str], exclude: Iterable[str] = ()) -> str:
+    forms: set[str] = set()
+    for n in names:
+        for v in _name_variants(n):
+            if _HAS_CYRILLIC.search(v):
+                forms.add(v[0].upper() + v[1:])
+    forms -= set(exclude)  # e.g. "Лилия" (lily), also an inflected form of "Лили"
+    alts = "|".join(sorted(map(re.escape, forms), key=len, reverse=True))
+    return rf"(?<![\w-])(?:{alts})(?![\w-])"
+
+
+_ALL_GIVEN = _GIVEN_NAMES.split()
+_GIVEN_ANY = _given_pattern(_ALL_GIVEN)
+_GIVEN_CLEAR = _given_pattern(
+    (n for n in _ALL_GIVEN if n not in _AMBIGUOUS_GIVEN), exclude=_AMBIGUOUS_GIVEN
+)
+# A given name followed by a capitalised word (surname or second name), or a non-ambiguous
+# given name alone; the ALL-CAPS forms ("МАРИЯ ИВАНОВА") are not guessed.
+_GIVEN_AND_SURNAME = re.compile(rf"{_GIVEN_ANY}(?:\s+{_CAP})+")
+_GIVEN_ALONE = re.compile(_GIVEN_CLEAR)
+# A capitalised surname-shaped word (-ов/-ова/-ев/-ева and their plurals) in mid-sentence,
+# i.e. right after a lower-case word: "говорих с Петрова", "питайте Колев".
+_SURNAME_MID = re.compile(r"(?<=[а-яѝ,] )[А-Я][а-я]{2,}(?:ов|ев)(?:а|и)?(?![\w-])")
+_NAME_RUN = re.compile(r"\[NAME\](?:[\s]+\[NAME\])+")
+
+
+def _guess_names(out: str) -> str:
+    out = _TITLED_NAME.sub(lambda m: f"{m.group(1)}{m.group(2) or ' '}[NAME]", out)
+    out = _GIVEN_AND_SURNAME.sub("[NAME]", out)
+    out = _GIVEN_ALONE.sub("[NAME]", out)
+    out = _SURNAME_MID.sub("[NAME]", out)
+    return _NAME_RUN.sub("[NAME]", out)
+
+
+def scrub(s: object, names: Iterable[str] | None = None, *, guess_names: bool = True) -> str:
+    """Replace personal data in a respondent's text by typed placeholders.
+
+    Replaced, in this order:
+
+    * ``[URL]`` — ``http://``, ``https://``, ``ftp://`` and ``www.`` addresses, and bare
+      domains followed by a path ("facebook.com/ivan.petrov"); a bare domain alone
+      ("strategy.bg") stays.
+    * ``[EMAIL]`` — e-mail addresses, also obfuscated ones ("ivan at abv.bg",
+      "ivan [at] abv [dot] bg", "ivan маймунка abv.bg"; domain must end in a common TLD).
+    * ``[IBAN]`` — IBANs of any country, spaced or not, with a valid mod-97 check
+      (``stdnum.iban``); a Bulgarian-shaped IBAN (``BGkk AAAA 9999 99XX XXXX XX``) is
+      replaced even when the check fails, because a mistyped account still identifies its
+      holder.
+    * ``[EGN]`` — ten-digit numbers that are a valid EGN (``stdnum.bg.egn``: date with the
+      +20/+40 month encoding and the weights 2,4,8,5,10,9,7,3,6 mod 11 check). A ten-digit
+      number that fails the check is replaced too when "ЕГН"/"ЛНЧ" stands just before it
+      (a mistyped EGN is still personal data); other ten-digit numbers go on to the phone
+      check.
+    * ``[PHONE]`` — numbers that ``phonenumbers`` accepts as valid for Bulgaria (mobile
+      ``0888 123 456``, ``+359 88 812 3456``, ``00359…``, landlines ``082 123 456``,
+      ``082/123-456``, ``(082) 82 12 34``) or as valid international numbers written with
+      ``+``/``00``. A candidate must start with 0, + or 00, so amounts, years and postal
+      codes stay.
+    * ``[NAME]`` — names from ``names`` (whole words, case-insensitive, also common
+      inflected forms such as vocative "Иване", feminine/plural surnames "Петрова",
+      "Петрови", and the official Latin transliteration "Ivan Petrov"). With
+      ``guess_names`` (default) also, without any list: capitalised words after a title or
+      role ("г-жа Петрова", "д-р Колев", "служителката Мария Иванова", "кмета Стоилов");
+      a common Bulgarian given name followed by capitalised words ("Мария Иванова"); a
+      common given name alone ("питайте Стоян"); a capitalised -ов/-ев/-ова/-ева word after
+      a lower-case word ("говорих с Петрова"). Guessing errs on the side of privacy: a
+      public figure's name in a street or institution ("Христо Ботев") is replaced too.
+
+    Parameters
+    ----------
+    s : object
+        The text; missing values give ``""``.
+    names : iterable of str, optional
+        Personal names to remove (e.g. staff list, names of the respondent's contacts).
+    guess_names : bool, default True
+        Also replace names found by the rules above without a list.
+
+    Returns
+    -------
+    str
+        The text with personal data replaced; everything else unchanged (not normalised).
+
+    Examples
+    --------
+    >>> scrub("ЕГН 7523169263, сметка BG80 BNBG 9661 1020 3456 78, www.example.bg")
+    'ЕГН [EGN], сметка [IBAN], [URL]'
+    >>> scrub("Благодаря на Иване и на г-жа Петрова!", names=["Иван"])
+    'Благодаря на [NAME] и на г-жа [NAME]!'
+    >>> scrub("служителката Мария Иванова беше груба")
+    'служителката [NAME] беше груба'
+    >>> scrub("чл. 26, ал. 4 от ЗНА; 30 дни; 1250 лв.; 7000 Русе")
+    'чл. 26, ал. 4 от ЗНА; 30 дни; 1250 лв.; 7000 Русе'
+    """
+    if s is None or (not isinstance(s, str) and pd.isna(s)):
+        return ""
+    out = unicodedata.normalize("NFC", str(s))
+    out = _INVISIBLE.sub("", out)
+    out = _URL.sub(lambda m: "[URL]" + _trailing_punct(m.group(0)), out)
+    out = _EMAIL.sub("[EMAIL]", out)
+    out = _EMAIL_OBFUSCATED.sub("[EMAIL]", out)
+    out = _sub_iban(out)
+    out = _sub_egn(out)
+    out = _sub_phone(out)
+    if names is not None:
+        if isinstance(names, str):
+            names = [names]
+        pattern = _name_pattern(tuple(names))
+        if pattern is not None:
+            out = pattern.sub("[NAME]", out)
+    if guess_names:
+        out = _guess_names(out)
+    return out
+
+
+def _trailing_punct(url: str) -> str:
+    """Sentence punctuation the URL regex swallowed, to put back after the placeholder."""
+    m = re.search(r"[.,;:!?)\]]+$", url)
+    return m.group(0) if m else ""

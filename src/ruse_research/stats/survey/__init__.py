@@ -1,0 +1,60 @@
+"""Design-based survey estimation on a :class:`Design` (R ``survey`` in Python).
+
+Build the design once -- ``Design.from_frame(data, weights=..., strata=..., psu=...,
+fpc=...)``, then ``.rake(margins)`` (or ``rake_design``) for calibrated weights and
+``.subset(mask)`` for domains -- and give it to every estimator, so no part of it
+(calibration in particular) can be left out of one call.
+
+Modules (one job each)
+----------------------
+design      the frozen :class:`Design` and :func:`rake_design`
+raking      :func:`rake`, :func:`trim_weights`, :func:`design_effect`, :func:`weight_diagnostics`
+reference   :func:`reference_margins`, :func:`rake_to_reference` (``data/reference`` margins)
+estimate    :func:`estimate`, :func:`compare_means`, :func:`difference_between_samples`
+tests       :func:`wald_test`, :func:`rao_scott`
+models      :func:`linear_model`
+variance    the linearisation and calibration machinery (internal)
+errors      :class:`WeightingError`, :class:`RakingError`, :class:`DesignError`
+
+Examples
+--------
+>>> import pandas as pd
+>>> from ruse_research.stats import survey
+>>> d = pd.DataFrame({"sex": ["f", "f", "m", "m"], "score": [3.0, 4.0, 2.0, None]})
+>>> design = survey.Design.from_frame(d).rake({"sex": {"f": 60, "m": 40}})
+>>> survey.estimate(design, "score")[["estimate", "n"]]
+   estimate  n
+0     3.125  3
+"""
+
+from ruse_research.stats.survey.design import Design, rake_design
+from ruse_research.stats.survey.errors import DesignError, RakingError, WeightingError
+from ruse_research.stats.survey.estimate import (
+    compare_means,
+    difference_between_samples,
+    estimate,
+)
+from ruse_research.stats.survey.models import linear_model
+from ruse_research.stats.survey.raking import design_effect, rake, trim_weights, weight_diagnostics
+from ruse_research.stats.survey.reference import rake_to_reference, reference_margins
+from ruse_research.stats.survey.tests import rao_scott, wald_test
+
+__all__ = [
+    "Design",
+    "DesignError",
+    "RakingError",
+    "WeightingError",
+    "compare_means",
+    "design_effect",
+    "difference_between_samples",
+    "estimate",
+    "linear_model",
+    "rake",
+    "rake_design",
+    "rake_to_reference",
+    "rao_scott",
+    "reference_margins",
+    "trim_weights",
+    "wald_test",
+    "weight_diagnostics",
+]

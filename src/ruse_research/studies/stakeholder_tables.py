@@ -1,0 +1,311 @@
+"""The published layout of the stakeholder study's tables: columns, headers and labels.
+
+Each table of notebook 02 is a :class:`TableLayout` in :data:`TABLES`: which result
+columns it shows, in which order, under which catalog header, which columns carry codes
+to be replaced by labels, and its caption, note and number formats. :func:`published`
+applies a layout to a result frame of :mod:`ruse_research.studies.stakeholders` and gives
+the frame and the keyword arguments of ``ruse_research.display.report.show_table``, so
+the notebook only displays. The texts come from the study's language catalog (any
+callable ``t(key) -> str`` with a ``lang`` attribute, as ``report.texts`` returns) and the
+codebooks; this module imports no display code.
+
+Header templates are catalog keys in braces (``"{label_n} (1)"``); ``{wave_1}``,
+``{wave_2}`` are the codebook's wave labels.
+
+Examples
+--------
+>>> from ruse_research.studies.stakeholder_tables import TABLES
+>>> [c for c, _ in TABLES["group_wald"].columns][:3]
+['wave', 'variable', 'n']
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ruse_research.studies.stakeholders import (
+    ASPECTS,
+    CATEGORICAL,
+    INDICATORS,
+    StakeholderStudy,
+)
+
+__all__ = ["Labels", "TableLayout", "TABLES", "labels", "published"]
+
+
+@dataclass(frozen=True)
+class TableLayout:
+    """How one result frame is published (see the module docstring).
+
+    ``columns`` are ``(result column, header template)`` pairs in display order;
+    ``labels`` maps result columns to a label set of :class:`Labels` (a pair ``(set,
+    key column)`` labels by ``(row[key column], value)``); ``percent``, ``counts`` and
+    ``digits`` name result columns.
+    """
+
+    caption: str
+    columns: tuple[tuple[str, str], ...]
+    labels: Mapping[str, str | tuple[str, str]] = field(default_factory=dict)
+    note: str | None = None
+    percent: tuple[str, ...] = ()
+    counts: tuple[str, ...] = ()
+    digits: int | Mapping[str, int] = 2
+
+
+def _cols(*pairs: str) -> tuple[tuple[str, str], ...]:
+    """``"column=header"`` or ``"column"`` (header ``{label_<column>}``) -> pairs."""
+    out = []
+    for pair in pairs:
+        name, _, header = pair.partition("=")
+        out.append((name, header or f"{{label_{name}}}"))
+    return tuple(out)
+
+
+_COEF = _cols("term", "estimate={label_coefficient}", "ci_low", "ci_high", "p_value")
+_TESTS = ("statistic={label_statistic_f}", "ndf", "ddf", "p_value", "p_holm")
+
+TABLES: dict[str, TableLayout] = {
+    "weighting_margins": TableLayout(
+        "margins_caption",
+        _cols(
+            "wave",
+            "variable",
+            "category",
+            "n",
+            "population={label_population_share}",
+            "unweighted={label_unweighted_share}",
+            "estimate={label_weighted_share}",
+        ),
+        {"wave": "wave", "variable": "margin", "category": ("margin_category", "variable")},
+        percent=("population", "unweighted", "estimate"),
+    ),
+    "weight_diagnostics": TableLayout(
+        "weights_caption",
+        _cols(
+            "wave",
+            "n",
+            "weight_min",
+            "weight_max",
+            "max_min_ratio={label_max_min}",
+            "deff",
+            "efficiency",
+            "n_effective",
+        ),
+        {"wave": "wave"},
+        percent=("efficiency",),
+        digits={"n_effective": 0, "weight_min": 1, "weight_max": 1},
+    ),
+    "weighting_sensitivity": TableLayout(
+        "trimming_caption",
+        _cols(
+            "wave",
+            "variable",
+            "version={label_weights}",
+            "n",
+            "estimate={label_mean}",
+            "ci_low",
+            "ci_high",
+            "deff_weights={label_deff}",
+        ),
+        {"wave": "wave", "variable": "indicator", "version": "version"},
+    ),
+    "estimates_by_group": TableLayout(
+        "estimates_caption",
+        _cols("variable", "wave", "group", "n", "estimate", "ci_low", "ci_high", "deff"),
+        {"variable": "indicator", "wave": "wave", "group": "group"},
+        note="table_note_suppressed",
+    ),
+    "estimates_by_municipality": TableLayout(
+        "municipality_caption",
+        _cols("variable", "municipality", "n", "estimate", "ci_low", "ci_high"),
+        {"variable": "indicator", "municipality": "municipality"},
+        note="municipality_note",
+    ),
+    "group_rao_scott": TableLayout(
+        "rao_scott_caption",
+        _cols("wave", "row={label_item}", "n", *_TESTS, "cramers_v"),
+        {"wave": "wave", "row": "item"},
+        digits=3,
+    ),
+    "group_wald": TableLayout(
+        "wald_caption",
+        _cols("wave", "variable", "n", *_TESTS, "eta_squared"),
+        {"wave": "wave", "variable": "indicator"},
+        digits=3,
+    ),
+    "group_contrasts": TableLayout(
+        "contrast_caption",
+        _cols(
+            "wave",
+            "variable",
+            "group",
+            "n_group={label_n}",
+            "difference",
+            "ci_low",
+            "ci_high",
+            "p_holm",
+            "std_diff",
+        ),
+        {"wave": "wave", "variable": "indicator", "group": "group"},
+    ),
+    "change_between_waves": TableLayout(
+        "change_caption",
+        _cols(
+            "group_code={label_group}",
+            "variable",
+            "n_reference={label_n} (1)",
+            "n_group={label_n} (2)",
+            "estimate_reference={wave_1}",
+            "estimate_group={wave_2}",
+            "difference={label_change}",
+            "ci_low",
+            "ci_high",
+            "p_value",
+        ),
+        {"group_code": "group", "variable": "indicator"},
+        counts=("n_reference", "n_group"),
+    ),
+    "driver_trust_slope": TableLayout(
+        "driver_simple_caption",
+        (*_COEF, *_cols("wave", "n")),
+        {"term": "term", "wave": "wave"},
+        digits=3,
+    ),
+    "driver_trust_full": TableLayout("driver_full_caption", _COEF, {"term": "term"}, digits=3),
+    "driver_satisfaction": TableLayout("driver_sat_caption", _COEF, {"term": "term"}, digits=3),
+    "importance_performance": TableLayout(
+        "ipa_caption",
+        _cols(
+            "aspect={label_item}",
+            "importance",
+            "importance_low={label_importance}: {label_ci_low}",
+            "importance_high={label_importance}: {label_ci_high}",
+            "n_importance={label_n} ({label_importance})",
+            "performance",
+            "performance_low={label_performance}: {label_ci_low}",
+            "performance_high={label_performance}: {label_ci_high}",
+            "n_performance={label_n} ({label_performance})",
+        ),
+        {"aspect": "aspect"},
+        counts=("n_importance", "n_performance"),
+    ),
+    "perception_gap": TableLayout(
+        "gap_caption",
+        _cols(
+            "variable={label_item}",
+            "group",
+            "n_first={label_n} ({label_staff_mean})",
+            "estimate_first={label_staff_mean}",
+            "n_second={label_n} ({label_group_mean})",
+            "estimate_second={label_group_mean}",
+            "difference={label_gap}",
+            "ci_low",
+            "ci_high",
+            "p_value",
+        ),
+        {"variable": "gap_item", "group": "group"},
+        counts=("n_first", "n_second"),
+    ),
+    "recommendation_themes": TableLayout(
+        "themes_caption",
+        _cols("group", "theme", "n_answers", "n", "share"),
+        {"group": "group", "theme": "theme"},
+        note="table_note_suppressed",
+        percent=("share",),
+        counts=("n_answers",),
+    ),
+}
+
+
+@dataclass(frozen=True, eq=False)
+class Labels:
+    """Label sets (``{set: {code: text}}``) and the catalog they came from."""
+
+    t: Callable[..., str]
+    sets: Mapping[str, Mapping]
+
+    def __getitem__(self, name: str) -> Mapping:
+        return self.sets[name]
+
+    def apply(self, frame: pd.DataFrame, **columns: str) -> pd.DataFrame:
+        """``frame`` with the codes of each ``column=set`` replaced by their labels."""
+        return frame.assign(**{c: frame[c].map(self.sets[s]) for c, s in columns.items()})
+
+    def header(self, template: str) -> str:
+        """A header template with its catalog keys (and ``wave_<k>``) filled in."""
+        fields = {f for _, f, _, _ in string.Formatter().parse(template) if f}
+        values = {}
+        for f in fields:
+            if f.startswith("wave_") and f[5:].isdigit():
+                values[f] = self.sets["wave"][int(f[5:])]
+            else:
+                values[f] = self.t(f)
+        return template.format(**values)
+
+
+def labels(study: StakeholderStudy, t, themes=None) -> Labels:
+    """Every label set of the study's tables and figures in the catalog's language."""
+    lang, book = t.lang, study.book
+    indicator = {v: t(f"label_{v}") for v in [*INDICATORS, "responsiveness"]}
+    municipality = book.value_labels("municipality", lang)
+    categories = {("sex", c): text for c, text in book.value_labels("sex", lang).items()}
+    categories.update({("age_group", c): t(f"age_group_{c}") for c in (1, 2)})
+    categories.update({("municipality", c): text for c, text in municipality.items()})
+    waves = book.value_labels("wave", lang)
+    sets = {
+        "group": book.value_labels("group", lang),
+        "wave": waves,
+        "wave_short": {w: t(f"wave_short_{w}") for w in waves},
+        "municipality": municipality,
+        "indicator": indicator,
+        "item": {i: book.label(i, lang) for i in CATEGORICAL},
+        "gap_item": {
+            **{m: book.label(m, lang) for m in study.mirror},
+            "admin_image": t("label_admin_image_score"),
+        },
+        "margin": {v: t(f"label_{v}") for v in ("sex", "age_group", "municipality")},
+        "margin_category": categories,
+        "version": {v: t(f"label_{v}") for v in ("unweighted", "weighted", "trimmed")},
+        "aspect": {a: t(f"aspect_{a}") for a in ASPECTS},
+        "term": {
+            "Intercept": t("label_intercept"),
+            "responsiveness": indicator["responsiveness"],
+            "impartiality": indicator["impartiality"],
+            "contact_yes": t("label_contact"),
+            "wave[2]": t("label_wave2"),
+            **{f"sat_{a}": t(f"aspect_{a}") for a in ASPECTS},
+        },
+        "theme": {} if themes is None else themes.labels(lang),
+    }
+    return Labels(t, sets)
+
+
+def published(name: str, frame: pd.DataFrame, names: Labels) -> tuple[pd.DataFrame, dict]:
+    """The table ``name`` as published: ``(frame, show_table keyword arguments)``."""
+    layout = TABLES[name]
+    out = frame.copy()
+    for col, spec in layout.labels.items():
+        if isinstance(spec, tuple):
+            label_set, key = names[spec[0]], spec[1]
+            out[col] = [label_set.get((k, v)) for k, v in zip(frame[key], frame[col], strict=True)]
+        else:
+            out[col] = frame[col].map(names[spec])
+    headers = {col: names.header(template) for col, template in layout.columns}
+    out = out[[c for c, _ in layout.columns]].rename(columns=headers)
+    t = names.t
+    kwargs: dict = {"caption": t(layout.caption)}
+    if layout.note:
+        kwargs["note"] = t(layout.note)
+    if layout.percent:
+        kwargs["percent_columns"] = [headers[c] for c in layout.percent]
+    if layout.counts:
+        kwargs["count_columns"] = [headers[c] for c in layout.counts]
+    if isinstance(layout.digits, Mapping):
+        kwargs["digits"] = {headers[c]: d for c, d in layout.digits.items()}
+    elif layout.digits != 2:
+        kwargs["digits"] = layout.digits
+    return out, kwargs
