@@ -16,6 +16,8 @@ from ruse_research.errors import CodebookError, DataError, Problem
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "runner"))
 from runner_project import make_project  # noqa: E402
 
+pytestmark = pytest.mark.slow  # starts kernels / runs studies / drives Chromium
+
 
 @pytest.fixture
 def project(tmp_path, monkeypatch):

@@ -27,6 +27,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "privacy"))
 import privacy_project as pp  # noqa: E402
 
+pytestmark = pytest.mark.slow  # starts kernels / runs studies / drives Chromium
+
 RUN = "privacy.en"
 
 # A trusted probe appended to a copy of the page: after the page's own handlers had time to

@@ -214,6 +214,7 @@ def test_bad_artifact_names_fail_clearly(tmp_path):
 # ----------------------------------------------------------------------------- end to end
 
 
+@pytest.mark.slow
 def test_end_to_end_two_runs_in_parallel(project, capsys):
     import os
 

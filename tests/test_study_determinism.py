@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # starts kernels / runs studies / drives Chromium
+
 ROOT = Path(__file__).resolve().parents[1]
 COPIED = ["pyproject.toml", "params", "notebooks", "data"]
 

@@ -40,10 +40,10 @@ def execute_notebook(source: Path, destination: Path, overrides: dict[str, objec
     Retries up to three times when the kernel fails before any cell ran (ZMQ errors, start-up
     timeouts); a failing cell raises ``papermill.PapermillExecutionError`` at once.
 
-    Examples
-    --------
-    >>> execute_notebook(Path("notebooks/01_staff_attitudes.ipynb"), Path("/tmp/out.ipynb"),
-    ...                  {"lang": "bg"}, Path("notebooks"))  # doctest: +SKIP
+    Usage (starts a kernel, so it is not a doctest; ``tests/test_runner.py`` runs it)::
+
+        execute_notebook(Path("notebooks/01_staff_attitudes.ipynb"), Path("/tmp/out.ipynb"),
+                         {"lang": "bg"}, Path("notebooks"))
     """
     import papermill
     from papermill.exceptions import PapermillExecutionError

@@ -343,11 +343,11 @@ def kernel_zygote(preload: tuple[str, ...] | list[str] = KERNEL_MODULES,
     The zygote imports ``preload`` first (see :func:`derive_preload`); ``while_starting`` runs
     meanwhile (the runner checks data files and preloads its own libraries there). Set ``RUSE_RESEARCH_NO_ZYGOTE=1`` to start every kernel as a new interpreter instead.
 
-    Examples
-    --------
-    >>> with kernel_zygote() as forking:  # doctest: +SKIP
-    ...     forking
-    True
+    Usage (forks a server process, so it is not a doctest; ``tests/test_kernels.py`` and
+    ``tests/test_cli.py`` run it)::
+
+        with kernel_zygote() as forking:
+            assert forking   # False when RUSE_RESEARCH_NO_ZYGOTE=1
     """
     import select
     import subprocess

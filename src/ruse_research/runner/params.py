@@ -358,8 +358,9 @@ def validate_inputs(run: Run, root: Path | None = None) -> list[str]:
 
     Examples
     --------
-    >>> validate_inputs(run)  # doctest: +SKIP
-    ['staff.csv: 104 respondents, 61 columns, encoding utf-8, delimiter ',' - OK']
+    >>> from ruse_research import paths
+    >>> validate_inputs(load_run(paths.params_dir() / "staff_attitudes.en.yaml"))
+    ["staff.csv: 98 rows, 66 columns, encoding utf-8, delimiter ',' - OK"]
     """
     root = root or paths.project_root()
     summaries = []

@@ -58,10 +58,9 @@ def execute_run(spec: RunSpec) -> RunResult:
     A failing cell, a dead kernel or a bad artifact makes a failed run (its notebook, report and
     ``failure.json`` go to ``outputs/<run>/failed/``); the command goes on with the other runs.
 
-    Examples
-    --------
-    >>> execute_run(spec).status  # doctest: +SKIP
-    'ok'
+    Usage (starts a kernel, so it is not a doctest; ``tests/test_runner.py`` runs it)::
+
+        execute_run(spec).status   # 'ok'
     """
     with kernels.kernel_environment(spec.root):
         return _execute_run(spec)

@@ -27,8 +27,12 @@ def input_files(run: Run, root: Path) -> dict[str, Path]:
 
     Examples
     --------
-    >>> sorted(input_files(run, paths.project_root()))  # doctest: +SKIP
-    ['data/codebooks/staff.yaml', 'data/raw/staff.csv', 'data/reference/population.csv']
+    >>> from ruse_research import paths
+    >>> from ruse_research.runner.params import load_run
+    >>> root = paths.project_root()
+    >>> run = load_run(paths.params_dir() / "staff_attitudes.en.yaml")
+    >>> "data/raw/staff.csv" in input_files(run, root), "data/codebooks/staff.yaml" in input_files(run, root)
+    (True, True)
     """
     files = {relative_to_root(p, root): p for p in run.inputs.values()}
     for folder in SHARED_INPUT_FOLDERS:
@@ -56,7 +60,13 @@ def cache_components(run: Run, root: Path, store: cache.FileHashStore, shared: d
 
     Examples
     --------
-    >>> sorted(cache_components(run, root, store, shared))  # doctest: +SKIP
+    >>> from ruse_research import paths
+    >>> from ruse_research.runner.params import load_run
+    >>> root, store = paths.project_root(), cache.FileHashStore()
+    >>> run = load_run(paths.params_dir() / "staff_attitudes.en.yaml", store)
+    >>> shared = {"package_source": cache.package_source_hash(root, store),
+    ...           "environment": cache.environment_hash(root, store)}
+    >>> sorted(cache_components(run, root, store, shared))
     ['environment', 'format', 'inputs', 'notebook_code', 'package_source', 'parameters', 'run_meta']
     """
     return {
@@ -97,8 +107,14 @@ def plan_runs(runs: list[Run], root: Path, outputs: Path, store: cache.FileHashS
 
     Examples
     --------
-    >>> [(p.run.name, p.reason) for p in plan_runs(runs, root, root / "outputs", store)]  # doctest: +SKIP
-    [('staff_attitudes.bg', 'params changed (alpha)'), ('staff_attitudes.en', 'unchanged')]
+    >>> import tempfile
+    >>> from ruse_research import paths
+    >>> from ruse_research.runner.params import load_run
+    >>> root, store = paths.project_root(), cache.FileHashStore()
+    >>> runs = [load_run(paths.params_dir() / "staff_attitudes.en.yaml", store)]
+    >>> with tempfile.TemporaryDirectory() as empty:  # no outputs yet: the run must execute
+    ...     [(p.run.name, p.execute) for p in plan_runs(runs, root, Path(empty), store)]
+    [('staff_attitudes.en', True)]
     """
     shared = {
         "package_source": cache.package_source_hash(root, store),

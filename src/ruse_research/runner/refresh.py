@@ -51,11 +51,10 @@ def strip_volatile_metadata(nb: dict) -> dict:
 def refresh_one(job: RefreshJob) -> RunResult:
     """Re-execute one notebook in place (cwd = its folder, as nbval does).
 
-    Examples
-    --------
-    >>> refresh_one(RefreshJob(Path("/abs/notebooks/01_x.ipynb"), "notebooks/01_x.ipynb",
-    ...                        Path("/abs"))).status  # doctest: +SKIP
-    'ok'
+    Usage (starts a kernel, so it is not a doctest; ``tests/test_cli.py`` runs it)::
+
+        refresh_one(RefreshJob(Path("/abs/notebooks/01_x.ipynb"), "notebooks/01_x.ipynb",
+                               Path("/abs"))).status   # 'ok'
     """
     with kernels.kernel_environment(job.root):
         return _refresh_one(job)
@@ -90,12 +89,12 @@ def refresh_notebooks(
 ) -> int:
     """Re-execute ``notebooks/NN_*.ipynb`` (or the given ones) in place; 0 when all succeed, else 1.
 
-    Examples
-    --------
-    >>> refresh_notebooks(["notebooks/01_staff_attitudes.ipynb"])  # doctest: +SKIP
-    refreshing notebooks/01_staff_attitudes.ipynb
-    ok     notebooks/01_staff_attitudes.ipynb in 9.1 s
-    0
+    Usage (starts kernels, so it is not a doctest; ``tests/test_cli.py`` runs it)::
+
+        refresh_notebooks(["notebooks/01_staff_attitudes.ipynb"])
+        # refreshing notebooks/01_staff_attitudes.ipynb
+        # ok     notebooks/01_staff_attitudes.ipynb in 9.1 s
+        # -> 0
     """
     root = (root or paths.project_root()).resolve()
     if notebooks:
