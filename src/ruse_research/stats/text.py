@@ -53,9 +53,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from ruse_research import paths
+from ruse_research import _yaml, paths
 from ruse_research.errors import CodebookError, RuseError
 from ruse_research.stats.disclosure import MIN_QUOTE
 
@@ -419,9 +418,9 @@ def load_themes(path_or_name: str | os.PathLike[str] = "recommendation_themes") 
     if not p.is_file():
         raise CodebookError(f"{p}: theme dictionary not found")
     try:
-        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise CodebookError(f"{p}: not valid YAML ({exc.__class__.__name__})") from exc
+        doc = _yaml.load_file(p, name=str(p))
+    except _yaml.YamlError as exc:
+        raise CodebookError(str(exc)) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("themes"), list) or not doc["themes"]:
         raise CodebookError(f"{p}: needs a non-empty 'themes' list")
     themes: list[Theme] = []

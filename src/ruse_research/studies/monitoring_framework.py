@@ -42,9 +42,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from ruse_research import paths
+from ruse_research import _yaml, paths
 from ruse_research.errors import RuseError
 
 __all__ = [
@@ -107,9 +106,9 @@ def load_framework(path: str | os.PathLike[str] = DEFAULT_FRAMEWORK) -> dict:
     if not file.is_file():
         raise FrameworkError(f"indicator framework not found: {file}")
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise FrameworkError(f"{file}: not valid YAML ({exc.__class__.__name__})") from exc
+        data = _yaml.load_file(file, name=str(file))
+    except _yaml.YamlError as exc:
+        raise FrameworkError(str(exc)) from None
     if not isinstance(data, dict) or not isinstance(data.get("indicators"), list):
         raise FrameworkError(f"{file}: needs a list 'indicators'")
     rule = data.setdefault("status_rule", {})

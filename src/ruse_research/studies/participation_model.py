@@ -25,9 +25,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from ruse_research import paths
+from ruse_research import _yaml, paths
 from ruse_research.errors import DataError, Problem, RuseError
 
 __all__ = [
@@ -123,9 +122,9 @@ def read_yaml(path: str | os.PathLike[str], what: str) -> dict:
     if not p.is_file():
         raise ModelError(f"{what} file not found: {p}")
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ModelError(f"{p}: not valid YAML ({exc.__class__.__name__})") from exc
+        data = _yaml.load_file(p, name=str(p))
+    except _yaml.YamlError as exc:
+        raise ModelError(str(exc)) from None
     if not isinstance(data, dict):
         raise ModelError(f"{p}: expected a mapping at the top level")
     return data
