@@ -55,7 +55,7 @@ citizens' trust means cover 95.7 % (wave 1) and 94.6 % (wave 2), the wave change
 95.2 % (fixed weights, the not-counted contrast rows: 97.2 %, 96.9 %, 96.9 %; half-width over
 1.96 x the seed SD 1.02-1.00 against 1.09-1.12). Seeds 1-200 alone, ``--jobs 2``: 95.5 %,
 96.0 %, 95.5 % (fixed: 96.5 %, 98.0 %, 97.5 %), admin_image of wave-1 citizens 91.5 %, which
-the 1,000 seeds put at 95.0 % (chance). ``compare.paired_t`` once raised on 5 of 1,000 staff
+the 1,000 seeds put at 95.0 % (chance). ``paired.paired_t`` once raised on 5 of 1,000 staff
 samples (scipy's ``nct.cdf`` returns NaN far in the tail inside the d_z interval search); since
 its fix no seed of 1-1000 fails.
 

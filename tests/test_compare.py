@@ -24,7 +24,7 @@ import pytest
 from scipy import stats
 
 from ruse_research.errors import RuseError
-from ruse_research.stats import compare
+from ruse_research.stats import compare, paired
 from ruse_research.stats.compare import ComparisonError
 
 DEPRESSION_X = [1.83, 0.50, 1.62, 2.48, 1.68, 1.88, 1.55, 3.06, 1.30]  # after (Hollander-Wolfe)
@@ -149,7 +149,7 @@ def test_pairwise_none_leaves_p_unadjusted(three_groups):
 
 def test_wilcoxon_paired_reference():
     df = pd.DataFrame({"before": DEPRESSION_Y, "after": DEPRESSION_X})
-    res = compare.wilcoxon_paired(df, "before", "after").iloc[0]
+    res = paired.wilcoxon_paired(df, "before", "after").iloc[0]
     assert res["r_rb"] == pytest.approx(7 / 9, abs=1e-12)  # (40 - 5) / 45; effectsize 0.777
     assert res["ci_low"] == pytest.approx(0.2953631, abs=1e-6)  # effectsize test-rankES.R
     assert res["ci_high"] == pytest.approx(0.9441559, abs=1e-6)
@@ -167,7 +167,7 @@ def test_wilcoxon_drops_zero_differences_and_missing_pairs():
             "post": pd.array([2, 4, 3, 5, 3, 5, 5, None], dtype="Int64"),
         }
     )
-    res = compare.wilcoxon_paired(df, "pre", "post").iloc[0]
+    res = paired.wilcoxon_paired(df, "pre", "post").iloc[0]
     assert res["n"] == 6 and res["n_nonzero"] == 5
     assert res["r_rb"] == 1.0  # every non-zero change is an increase
     assert res["median_diff"] == 1.0
@@ -175,7 +175,7 @@ def test_wilcoxon_drops_zero_differences_and_missing_pairs():
 
 def test_paired_t_sleep_matches_r():
     df = pd.DataFrame({"g1": SLEEP_1, "g2": SLEEP_2})
-    res = compare.paired_t(df, "g1", "g2").iloc[0]
+    res = paired.paired_t(df, "g1", "g2").iloc[0]
     assert res["mean_diff"] == pytest.approx(1.58)
     assert res["t"] == pytest.approx(4.0621, abs=5e-5)
     assert res["df"] == 9
@@ -192,7 +192,7 @@ def test_paired_t_sleep_matches_r():
 
 def test_paired_t_dz_interval_inverts_the_noncentral_t():
     df = pd.DataFrame({"g1": SLEEP_1, "g2": SLEEP_2})
-    res = compare.paired_t(df, "g1", "g2").iloc[0]
+    res = paired.paired_t(df, "g1", "g2").iloc[0]
     n, t = 10, res["t"]
     # at the bounds the observed t sits at the 97.5th / 2.5th percentile of nct(df, d * sqrt(n))
     assert stats.nct.cdf(t, 9, res["d_z_ci_low"] * math.sqrt(n)) == pytest.approx(0.975)
@@ -201,7 +201,7 @@ def test_paired_t_dz_interval_inverts_the_noncentral_t():
     rng = np.random.default_rng(3)
     before = rng.normal(0, 1, 4000)
     big = pd.DataFrame({"b": before, "a": before + rng.normal(0.3, 1, 4000)})
-    row = compare.paired_t(big, "b", "a").iloc[0]
+    row = paired.paired_t(big, "b", "a").iloc[0]
     half = 1.959964 * math.sqrt(1 / 4000 + row["d_z"] ** 2 / 8000)
     assert row["d_z_ci_low"] == pytest.approx(row["d_z"] - half, abs=2e-3)
     assert row["d_z_ci_high"] == pytest.approx(row["d_z"] + half, abs=2e-3)
@@ -276,7 +276,7 @@ def test_bad_input_raises_one_line_errors(three_groups):
         (lambda: compare.pairwise_mann_whitney(three_groups, "score", "unit", padjust="holmes"),
          "padjust must be one of"),
         (lambda: compare.kruskal_wallis(three_groups, "unit", "score"), "not numeric"),
-        (lambda: compare.wilcoxon_paired(three_groups, "score", "score"), "same column"),
+        (lambda: paired.wilcoxon_paired(three_groups, "score", "score"), "same column"),
         (lambda: compare.spearman(three_groups, "score", "score2"), "not in the data"),
         (lambda: compare.group_means(three_groups, "score", "unit", ci=95), "ci must be"),
         (lambda: compare.kruskal_wallis(three_groups, "score", "unit", min_group_size=0),
@@ -291,9 +291,9 @@ def test_bad_input_raises_one_line_errors(three_groups):
 def test_paired_t_constant_change_raises():
     df = pd.DataFrame({"a": [1, 2, 3], "b": [2, 3, 4]})
     with pytest.raises(ComparisonError, match="same amount"):
-        compare.paired_t(df, "a", "b")
+        paired.paired_t(df, "a", "b")
     with pytest.raises(ComparisonError, match="complete pairs"):
-        compare.paired_t(pd.DataFrame({"a": [1, None], "b": [None, 2]}), "a", "b")
+        paired.paired_t(pd.DataFrame({"a": [1, None], "b": [None, 2]}), "a", "b")
 
 
 def test_docstring_examples_run():
@@ -337,7 +337,7 @@ def test_rank_biserial_ci_at_perfect_separation_is_not_degenerate():
     assert row["ci_high"] == pytest.approx(math.tanh(centre + 1.959964 * se))
     assert row["ci_high"] < 0
     one = pd.DataFrame({"pre": [1, 2, 3], "post": [1, 2, 4]})  # a single non-zero change
-    res = compare.wilcoxon_paired(one, "pre", "post").iloc[0]
+    res = paired.wilcoxon_paired(one, "pre", "post").iloc[0]
     assert res["r_rb"] == 1.0 and res["ci_high"] == 1.0 and res["ci_low"] < -0.9
 
 
@@ -352,7 +352,7 @@ def test_dz_interval_survives_scipy_nct_nan_in_the_far_tail():
 
     from scipy import stats
 
-    from ruse_research.stats.compare import _dz_interval
+    from ruse_research.stats.paired import _dz_interval
 
     t, df = 5.2754, 69
     n = df + 1

@@ -34,7 +34,7 @@ import pandas as pd
 
 from ruse_research import paths
 from ruse_research.data import codebook, io
-from ruse_research.stats import compare, disclosure, scales
+from ruse_research.stats import compare, disclosure, paired, scales
 
 __all__ = [
     "ATTITUDE_SCALES",
@@ -285,8 +285,8 @@ def training(data: StaffData, scored_frame: pd.DataFrame, ci: float = 0.95) -> T
     trained = scored_frame[data.answers["trained"] == TRAINED_YES]
     return Training(
         trained,
-        compare.wilcoxon_paired(trained, "comm_pre", "comm_post", ci=ci),
-        compare.paired_t(trained, "comm_pre", "comm_post", ci=ci),
+        paired.wilcoxon_paired(trained, "comm_pre", "comm_post", ci=ci),
+        paired.paired_t(trained, "comm_pre", "comm_post", ci=ci),
     )
 
 
