@@ -1,4 +1,4 @@
-"""text.scrub: planted personal data must go, ordinary numbers and words must stay."""
+"""stats.scrub.scrub: planted personal data must go, ordinary numbers and words must stay."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from bulstem.stem import BulStemmer
 
 from ruse_research import paths
 from ruse_research.errors import CodebookError, RuseError
-from ruse_research.stats import text
+from ruse_research.stats import quotes, text
 from ruse_research.stats.disclosure import MIN_QUOTE
 
 THEMES = text.load_themes("recommendation_themes")
@@ -317,9 +317,9 @@ def _quote_data(n_theme: int):
 
 def test_quotes_only_from_themes_with_at_least_ten_answers():
     s, coded = _quote_data(MIN_QUOTE - 1)
-    assert text.representative_quotes(s, coded, "e_services").empty
+    assert quotes.representative_quotes(s, coded, "e_services").empty
     s, coded = _quote_data(MIN_QUOTE)
-    q = text.representative_quotes(s, coded, "e_services", k=3)
+    q = quotes.representative_quotes(s, coded, "e_services", k=3)
     assert list(q.columns) == ["theme", "quote"]
     assert len(q) == 3
     assert (q["theme"] == "e_services").all()
@@ -327,7 +327,7 @@ def test_quotes_only_from_themes_with_at_least_ten_answers():
 
 def test_quotes_are_scrubbed_and_from_the_theme():
     s, coded = _quote_data(12)
-    q = text.representative_quotes(s, coded, "e_services", k=5, seed=3)
+    q = quotes.representative_quotes(s, coded, "e_services", k=5, seed=3)
     for quote in q["quote"]:
         assert "0888" not in quote and "[PHONE]" in quote
         assert quote.startswith("Повече онлайн услуги")
@@ -336,8 +336,8 @@ def test_quotes_are_scrubbed_and_from_the_theme():
 def test_quotes_scrub_names_and_are_deterministic():
     answers = pd.Series([f"Иван Петров да пусне онлайн услуга номер {i}" for i in range(11)])
     coded = text.code_answers(answers, THEMES)
-    a = text.representative_quotes(answers, coded, "e_services", seed=9, names=["Иван Петров"])
-    b = text.representative_quotes(answers, coded, "e_services", seed=9, names=["Иван Петров"])
+    a = quotes.representative_quotes(answers, coded, "e_services", seed=9, names=["Иван Петров"])
+    b = quotes.representative_quotes(answers, coded, "e_services", seed=9, names=["Иван Петров"])
     pd.testing.assert_frame_equal(a, b)
     assert not a["quote"].str.contains("Петров").any()
 
@@ -345,15 +345,15 @@ def test_quotes_scrub_names_and_are_deterministic():
 def test_quotes_refuse_lower_threshold_and_bad_theme():
     s, coded = _quote_data(12)
     with pytest.raises(text.TextError, match="below the quote threshold"):
-        text.representative_quotes(s, coded, "e_services", min_answers=3)
+        quotes.representative_quotes(s, coded, "e_services", min_answers=3)
     with pytest.raises(text.TextError, match="unknown theme"):
-        text.representative_quotes(s, coded, "nope")
+        quotes.representative_quotes(s, coded, "nope")
 
 
 def test_long_quotes_are_shortened_at_a_word():
     answers = pd.Series(["Онлайн услуги " + "много дълъг текст " * 40] * 10)
     coded = text.code_answers(answers, THEMES)
-    q = text.representative_quotes(answers, coded, "e_services", k=1, max_chars=60)
+    q = quotes.representative_quotes(answers, coded, "e_services", k=1, max_chars=60)
     assert len(q.at[0, "quote"]) <= 61 and q.at[0, "quote"].endswith("…")
 
 

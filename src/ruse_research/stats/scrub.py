@@ -3,7 +3,7 @@
 :func:`scrub` replaces e-mails (also obfuscated, "ivan [at] abv [dot] bg"), phone numbers,
 EGN/LNCh personal numbers (checksum-tested), IBANs (mod-97-tested), URLs and personal
 names (given, titled or listed) by typed placeholders (:data:`PLACEHOLDERS`).
-:func:`ruse_research.stats.text.representative_quotes` scrubs every quote it returns and
+:func:`ruse_research.stats.quotes.representative_quotes` scrubs every quote it returns and
 ``ruse_research.display.report.quote_list`` scrubs again (it is idempotent).
 
 Examples

@@ -1,4 +1,4 @@
-"""Bulgarian open answers: normalisation, lemmas, dictionary theme coding, quotes.
+"""Bulgarian open answers: normalisation, lemmas, dictionary theme coding and theme frequencies.
 
 The coding follows the offline recipe in the project's research notes: Unicode NFC +
 ``casefold``; tokens from a regular expression over Cyrillic and Latin letters; lemmas
@@ -7,11 +7,9 @@ BulStem stemmer (Nakov 2003, ``bulstem`` package) for words the dictionary does 
 multi-label matching against a YAML dictionary of lemma/stem patterns with a
 "не е кодирано" / "not coded" bucket.
 
-:func:`ruse_research.stats.scrub.scrub` (its own module; ``text.scrub`` and
-``text.PLACEHOLDERS`` still name it) replaces personal data in respondent text by typed
-placeholders (``[EMAIL]``, ``[PHONE]``, ``[EGN]``, ``[IBAN]``, ``[URL]``, ``[NAME]``) before any
-quote is published; :func:`representative_quotes` only returns scrubbed quotes, and only for
-themes named in at least :data:`ruse_research.stats.disclosure.MIN_QUOTE` answers.
+Personal data are scrubbed by :func:`ruse_research.stats.scrub.scrub`, and quotes are drawn by
+:func:`ruse_research.stats.quotes.representative_quotes` (scrubbed, and only for themes named in
+at least :data:`ruse_research.stats.disclosure.MIN_QUOTE` answers).
 
 Examples
 --------
@@ -20,8 +18,6 @@ Examples
 ['повече', 'е-услуги', 'и', 'по-малко', 'опашки']
 >>> text.lemmas(["гражданите", "услугите"])
 ['гражданин', 'услуга']
->>> text.scrub("Пишете на ivan.petrov@abv.bg или 0888 123 456")
-'Пишете на [EMAIL] или [PHONE]'
 
 The usual pipeline in a notebook (quotes then go to ``report.quote_list``):
 
@@ -35,9 +31,10 @@ The usual pipeline in a notebook (quotes then go to ``report.quote_list``):
 >>> shown = freq.set_index("theme").loc[["e_services", "corruption_integrity"]]
 >>> shown["n"].tolist(), shown["suppressed"].tolist()
 ([12, <NA>], ['', 'primary'])
->>> len(text.representative_quotes(answers, coded, "e_services", k=3))
+>>> from ruse_research.stats.quotes import representative_quotes
+>>> len(representative_quotes(answers, coded, "e_services", k=3))
 3
->>> text.representative_quotes(answers, coded, "corruption_integrity").empty  # < 10 answers
+>>> representative_quotes(answers, coded, "corruption_integrity").empty  # < 10 answers
 True
 """
 
@@ -56,7 +53,6 @@ import pandas as pd
 
 from ruse_research import _yaml, paths
 from ruse_research.errors import CodebookError, RuseError
-from ruse_research.stats.disclosure import MIN_QUOTE
 
 __all__ = [
     "NOT_CODED",
@@ -69,7 +65,6 @@ __all__ = [
     "lemmas",
     "load_themes",
     "normalise",
-    "representative_quotes",
     "theme_frequencies",
     "tokens",
 ]
@@ -715,99 +710,3 @@ def coding_agreement(auto: pd.DataFrame, manual: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
-
-
-def representative_quotes(
-    answers: pd.Series,
-    coded: pd.DataFrame,
-    theme: str,
-    k: int = 3,
-    *,
-    min_answers: int = MIN_QUOTE,
-    seed: int = 20190118,
-    names: Iterable[str] | None = None,
-    max_chars: int = 300,
-) -> pd.DataFrame:
-    """Up to ``k`` scrubbed quotes for a theme, only if at least ``min_answers`` mention it.
-
-    Parameters
-    ----------
-    answers : pandas.Series
-        The raw answers (same index as ``coded``).
-    coded : pandas.DataFrame
-        Output of :func:`code_answers` for ``answers``.
-    theme : str
-        Theme id (or :data:`NOT_CODED`).
-    k : int, default 3
-        Number of quotes.
-    min_answers : int, default ``disclosure.MIN_QUOTE`` (10)
-        Below this many answers with the theme, no quote is returned (empty frame).
-        Values below ``MIN_QUOTE`` are refused.
-    seed : int
-        Seed of the random draw (quotes are then listed in the answers' order).
-    names : iterable of str, optional
-        Personal names to scrub in addition to e-mails, phones, EGN, IBAN and URLs.
-    max_chars : int, default 300
-        Longer quotes are cut at a word boundary and end with "…".
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``["theme", "quote"]``; ``quote`` is scrubbed with :func:`scrub` and NOT
-        HTML-escaped (``report.show_table`` escapes when rendering).
-
-    Examples
-    --------
-    >>> answers = pd.Series([f"Повече онлайн услуги, пишете на a{i}@abv.bg" for i in range(12)])
-    >>> coded = code_answers(answers, load_themes("recommendation_themes"))
-    >>> q = representative_quotes(answers, coded, "e_services", k=2, seed=1)
-    >>> len(q), bool(q["quote"].str.contains("@").any())
-    (2, False)
-    >>> representative_quotes(answers[:9], coded[:9], "e_services").empty
-    True
-    """
-    if theme not in coded.columns:
-        raise TextError(
-            f"unknown theme {theme!r}; coded columns: {', '.join(map(str, coded.columns))}"
-        )
-    if min_answers < MIN_QUOTE:
-        raise TextError(f"min_answers={min_answers} is below the quote threshold {MIN_QUOTE}")
-    if k < 1:
-        raise TextError(f"k must be at least 1, got {k}")
-    if not answers.index.equals(coded.index):
-        raise TextError("answers and coded answers are not row-aligned (different index)")
-    hit = coded[theme].fillna(False).astype(bool)
-    pool = answers[hit]
-    if len(pool) < min_answers:
-        return pd.DataFrame(
-            {"theme": pd.Series(dtype="string"), "quote": pd.Series(dtype="string")}
-        )
-    rng = np.random.default_rng(seed)
-    picked = np.sort(rng.choice(len(pool), size=min(k, len(pool)), replace=False))
-    from ruse_research.stats.scrub import scrub
-
-    quotes = [_shorten(scrub(str(pool.iloc[i]), names=names), max_chars) for i in picked]
-    return pd.DataFrame(
-        {
-            "theme": pd.array([theme] * len(quotes), dtype="string"),
-            "quote": pd.array(quotes, dtype="string"),
-        }
-    )
-
-
-def _shorten(s: str, max_chars: int) -> str:
-    s = _SPACES.sub(" ", s).strip()
-    if len(s) <= max_chars:
-        return s
-    cut = s[:max_chars].rsplit(" ", 1)[0]
-    return cut.rstrip(",;:-") + "…"
-
-
-def __getattr__(name: str):
-    """``text.scrub`` and ``text.PLACEHOLDERS``: the names of :mod:`ruse_research.stats.scrub`
-    (imported on first use; that module imports the tokeniser from here)."""
-    if name in ("scrub", "PLACEHOLDERS"):
-        from ruse_research.stats import scrub as scrub_module
-
-        return getattr(scrub_module, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -621,7 +621,7 @@ def recommendation_themes(
 
     Frequencies by group are suppressed below 5 answers; quotes come only from themes
     with at least ``min_quote`` answers (the privacy rule: 10) and are scrubbed of
-    personal data by :func:`ruse_research.stats.text.representative_quotes`.
+    personal data by :func:`ruse_research.stats.quotes.representative_quotes`.
     """
     themes = text.load_themes()
     answers = study.data["recommend"]
@@ -635,7 +635,7 @@ def recommendation_themes(
     totals = coded.drop(columns="not_coded").sum().sort_values(ascending=False, kind="stable")
     quotes = []
     for theme, n_theme in totals[totals >= min_quote].items():
-        picked = text.representative_quotes(
+        picked = quotes.representative_quotes(
             answers, coded, theme, k=quotes_per_theme, min_answers=min_quote, seed=seed
         )
         quotes.append(ThemeQuotes(str(theme), int(n_theme), tuple(picked["quote"].tolist())))
