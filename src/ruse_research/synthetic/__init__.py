@@ -156,11 +156,10 @@ def write(out: str | os.PathLike[str], seed: int = DEFAULT_SEED) -> list[Path]:
     >>> names[:3]
     ['SHA256SUMS', 'monitoring_log.csv', 'panel.csv']
     """
+    from ruse_research import paths
     from ruse_research.data.codebook import load_codebook
     from ruse_research.paths import codebook_dir
     from ruse_research.synthetic import writers
-
-    from ruse_research import paths
 
     out = paths.resolve(out)
     if out.exists() and not out.is_dir():

@@ -184,9 +184,12 @@ def _truth(rng: np.random.Generator) -> dict:
             "values": mirror,
         },
         "monte_carlo_draws": N_MONTE_CARLO,
+        # The note is part of the bundled truth.json (data/raw/SHA256SUMS): it keeps the
+        # module name of generator version 1.1.0; the function is now
+        # ruse_research.stats.scales.score.
         "note": "Superpopulation values by Monte Carlo over simulated employees answering "
                 "with the same item non-response as the data and scored as "
-                "ruse_research.stats.scales.score scores them (mean of the answered items, at least "
+                "ruse_research.scales.score scores them (mean of the answered items, at least "
                 "half answered); 'don't know' and 'no answer' count as missing.",
     }
 
