@@ -48,7 +48,11 @@ def heading(text: str, level: int = 2) -> None:
 
     Examples
     --------
-    >>> heading("Results", 2)  # doctest: +SKIP
+    >>> from unittest import mock
+    >>> with mock.patch.object(output, "publish") as shown:
+    ...     heading("Results", 2)
+    >>> shown.call_args.args[0]["text/markdown"]
+    '## Results'
     """
     if level not in range(1, 7):
         raise ReportError(f"heading level must be 1..6, got {level!r}")
@@ -68,7 +72,14 @@ def findings(sentences: Sequence[str], title: str | None = None, lang: Any = Non
 
     Examples
     --------
-    >>> findings(["Staff agree more than citizens."], title="Key findings")  # doctest: +SKIP
+    >>> from unittest import mock
+    >>> t = texts("common", "bg")
+    >>> with mock.patch.object(output, "publish") as shown:
+    ...     findings([t("label_dont_know")])
+    >>> print(shown.call_args.args[0]["text/markdown"])
+    **Основни изводи**
+    <BLANKLINE>
+    - Не мога да преценя
     """
     if isinstance(sentences, str) or not sentences:
         raise ReportError("findings() needs a non-empty list of sentences")
