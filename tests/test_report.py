@@ -90,6 +90,8 @@ def test_study_catalog_merges_with_common(locale_dir):
         ('label_n:\n  bg: "н"\n  en: "n"\n', "redefines key(s) of common.yaml"),
         ('k:\n  bg: "{n"\n  en: "{n"\n', "bad placeholder"),
         ("k: [unclosed\n", "not valid YAML"),
+        ('k:\n  bg: "а"\n  en: "a"\nk:\n  bg: "б"\n  en: "b"\n',
+         "bad.yaml: line 4: key 'k' appears twice (first on line 1)"),
     ],
 )
 def test_bad_catalogs_fail_at_load_with_the_key_named(locale_dir, body, message):
