@@ -12,7 +12,7 @@ import yaml
 
 from ruse_research import paths
 from ruse_research.data.codebook import Codebook, codebook_path, load_codebook
-from ruse_research.errors import CodebookError, DataError
+from ruse_research.errors import CodebookError, DataError, ParamsError
 
 FIXTURE = Path(__file__).parent / "fixtures" / "io" / "survey.yaml"
 RAW = yaml.safe_load(FIXTURE.read_text(encoding="utf-8"))
@@ -58,7 +58,7 @@ def test_labels(cb):
         1: "Strongly disagree", 2: "Disagree", 3: "Neither agree nor disagree", 4: "Agree",
         5: "Strongly agree", 8: "Don't know", 9: "No answer"}
     assert cb.value_labels("group", "bg") == {1: "Гражданин", 2: "НПО", 3: "Бизнес"}
-    with pytest.raises(CodebookError, match="unknown language 'de'; expected 'bg' or 'en'"):
+    with pytest.raises(ParamsError, match="lang: language 'de' is not supported; expected one of bg, en"):
         cb.label("trust_1", "de")
 
 

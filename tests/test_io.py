@@ -540,3 +540,12 @@ def test_docstring_examples_run():
 
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted >= 6 and result.failed == 0
+
+
+def test_relative_paths_resolve_from_the_project_root_not_the_current_directory(tmp_path, monkeypatch):
+    # a file of the same relative name in the current directory must not be picked up
+    (tmp_path / "tests" / "fixtures" / "io").mkdir(parents=True)
+    (tmp_path / "tests" / "fixtures" / "io" / "survey.csv").write_text("not,the,export\n")
+    monkeypatch.chdir(tmp_path)
+    frame = read_survey("tests/fixtures/io/survey.csv", "tests/fixtures/io/survey.yaml")
+    assert len(frame) > 0

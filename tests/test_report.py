@@ -15,8 +15,8 @@ import pytest
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from ruse_research.display import report  # noqa: E402
-from ruse_research.errors import RuseError  # noqa: E402
+from ruse_research.display import catalog, output, report  # noqa: E402
+from ruse_research.errors import ParamsError, RuseError  # noqa: E402
 
 NBSP = "\u00a0"
 
@@ -26,7 +26,7 @@ def published(monkeypatch):
     """Record what the display functions publish instead of sending it to a kernel."""
     calls: list[tuple[dict, dict]] = []
     monkeypatch.setattr(
-        report, "_publish", lambda data, metadata=None: calls.append((data, metadata))
+        output, "publish", lambda data, metadata=None: calls.append((data, metadata))
     )
     return calls
 
@@ -35,9 +35,9 @@ def published(monkeypatch):
 def locale_dir(tmp_path, monkeypatch):
     """A locale folder with the real common.yaml and room for test catalogs."""
     (tmp_path / "common.yaml").write_text(
-        (report.LOCALE_DIR / "common.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+        (catalog.LOCALE_DIR / "common.yaml").read_text(encoding="utf-8"), encoding="utf-8"
     )
-    monkeypatch.setattr(report, "LOCALE_DIR", tmp_path)
+    monkeypatch.setattr(catalog, "LOCALE_DIR", tmp_path)
     return tmp_path
 
 
@@ -73,8 +73,8 @@ def test_study_catalog_merges_with_common(locale_dir):
     assert t("intro", n=t.int(12345)) == f"Анкетирани са 12{NBSP}345 служители."
     assert t("label_ci") == "95% ДИ"
     assert "intro" in t and "label_n" in t
-    assert report.get_lang() == "bg"  # texts() sets the session language
-    report.set_lang("en")
+    # no session language: the catalog and every text it gives carry their language
+    assert t.lang == "bg" and t("intro", n="1").lang == "bg"
 
 
 @pytest.mark.parametrize(
@@ -90,6 +90,8 @@ def test_study_catalog_merges_with_common(locale_dir):
         ('label_n:\n  bg: "н"\n  en: "n"\n', "redefines key(s) of common.yaml"),
         ('k:\n  bg: "{n"\n  en: "{n"\n', "bad placeholder"),
         ("k: [unclosed\n", "not valid YAML"),
+        ('k:\n  bg: "а"\n  en: "a"\nk:\n  bg: "б"\n  en: "b"\n',
+         "bad.yaml: line 4: key 'k' appears twice (first on line 1)"),
     ],
 )
 def test_bad_catalogs_fail_at_load_with_the_key_named(locale_dir, body, message):
@@ -110,7 +112,7 @@ def test_catalog_lookup_errors():
         t("n_of", n=1, m=2)
     with pytest.raises(report.CatalogError, match="no language catalog nope.yaml"):
         report.texts("nope", "en")
-    with pytest.raises(RuseError, match="unknown language 'de'"):
+    with pytest.raises(RuseError, match="language 'de' is not supported"):
         report.texts("common", "de")
 
 
@@ -177,7 +179,7 @@ def test_fmt_pct_ci_p():
     assert report.fmt_p(1.0, "bg") == "p > 0,999"
     with pytest.raises(report.ReportError, match=r"p value must lie in \[0, 1\]"):
         report.fmt_p(1.2, "en")
-    with pytest.raises(report.ReportError, match="unknown language"):
+    with pytest.raises(ParamsError, match="language 'fr' is not supported; expected one of bg, en"):
         report.fmt_num(1, "fr")
     with pytest.raises(report.ReportError, match="cannot format 'abc'"):
         report.fmt_num("abc", "en")
@@ -293,7 +295,7 @@ def test_small_count_error_is_the_disclosure_error():
     with pytest.raises(disclosure.DisclosureError):
         report.check_counts(pd.DataFrame({"n": [3]}))
     assert report.MIN_CELL == disclosure.MIN_CELL
-    assert report.MIN_QUOTE_BASE == disclosure.MIN_QUOTE
+    assert report.MIN_QUOTE == disclosure.MIN_QUOTE
 
 
 def test_zero_suppressed_and_large_counts_pass(published):
@@ -304,7 +306,7 @@ def test_zero_suppressed_and_large_counts_pass(published):
             "nn": [1, 2, 3, 4],
         }
     )
-    report.show_table(ok, "fine")
+    report.show_table(ok, "fine", lang="en")
     assert len(published) == 1
 
 
@@ -321,6 +323,20 @@ def test_show_table_input_checks():
         report.table_bundle(pd.DataFrame({"a": [1]}), "t", percent_columns=["b"])
     with pytest.raises(report.ReportError, match="count_columns not in the table"):
         report.table_bundle(pd.DataFrame({"a": [1]}), "t", count_columns=["b"])
+
+
+def test_show_table_takes_the_language_from_lang_or_a_catalog_caption():
+    df = pd.DataFrame({"mean": [3.25]})
+    bg, en = report.texts("common", "bg"), report.texts("common", "en")
+    html_of = lambda **kw: report.table_bundle(df, "t", **kw)[0]["text/html"]  # noqa: E731
+    assert "3,25" in html_of(caption=bg("label_n"))
+    assert "3.25" in html_of(caption=en("label_n"))
+    assert "3,25" in html_of(caption="plain", lang=bg)  # the catalog as lang
+    assert "3.25" in html_of(caption=bg("label_n"), lang="en")  # lang= wins
+    with pytest.raises(report.ReportError, match="show_table 't': no language given"):
+        html_of(caption="plain")
+    with pytest.raises(ParamsError, match="language 'de' is not supported"):
+        html_of(lang="de")
 
 
 # ======================================================================= figures
@@ -380,12 +396,15 @@ def test_md_heading_findings(published):
         "## Резултати",
         "**Key findings**\n\n- First.\n- Second.",
     ]
-    report.set_lang("bg")
-    report.findings(["Едно."])
+    t = report.texts("common", "bg")
+    report.findings(["Едно."], lang="bg")
     report.findings(["One."], title="")
-    report.set_lang("en")
+    report.findings([t("label_n")])  # the language of catalog sentences decides the title
     assert published[3][0]["text/markdown"] == "**Основни изводи**\n\n- Едно."
     assert published[4][0]["text/markdown"] == "- One."
+    assert published[5][0]["text/markdown"] == "**Основни изводи**\n\n- n"
+    with pytest.raises(report.ReportError, match="findings: no language given"):
+        report.findings(["plain text, no title"])
     with pytest.raises(report.ReportError):
         report.heading("x", 7)
     with pytest.raises(report.ReportError):
@@ -453,7 +472,7 @@ def test_json_value_is_strict_json():
         (1, "a"),
         np.datetime64("NaT"),
     ]
-    out = [report._json_value(v) for v in values]
+    out = [output.json_value(v) for v in values]
     assert out == [3, None, None, "2020-01-02T00:00:00", True, None, "x", [1, "a"], None]
     json.dumps(out, allow_nan=False)
     assert not any(isinstance(v, float) and math.isnan(v) for v in out)
@@ -501,7 +520,7 @@ def test_every_bundled_catalog_loads_and_bg_is_translated():
     """All locale/*.yaml pass the load checks, and no Bulgarian text is an English copy."""
     import re
 
-    files = sorted(report.LOCALE_DIR.glob("*.yaml"))
+    files = sorted(catalog.LOCALE_DIR.glob("*.yaml"))
     assert any(f.stem == "common" for f in files)
     for path in files:
         entries = report.load_catalog_entries(path.stem)

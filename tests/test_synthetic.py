@@ -161,6 +161,15 @@ def test_is_synthetic(tmp_path):
     assert not is_synthetic(tmp_path / "survey.csv")
 
 
+def test_one_synthetic_marker_for_generator_and_display():
+    from ruse_research.data import marker
+    from ruse_research.display import report
+
+    assert is_synthetic is marker.is_synthetic
+    assert report.is_synthetic is marker.is_synthetic
+    assert marker.is_synthetic("data/raw/staff.csv")  # relative: from the project root
+
+
 def test_truth_header(truth):
     assert truth["synthetic"] is True
     assert truth["seed"] == DEFAULT_SEED == 20190118

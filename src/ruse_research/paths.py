@@ -1,14 +1,30 @@
-"""Project paths, resolved from the project root and never from the current directory.
+"""Project paths: the one rule for turning a relative path into a file of the project.
+
+The rule
+--------
+A relative path names a file **under the project root**, never under the current
+directory: ``resolve("data/raw/staff.csv")`` is the same file whether the code runs in the
+root, in ``notebooks/`` (nbval, JupyterLab) or in a papermill kernel started anywhere. An
+absolute path is taken as it is. Every module that turns a user-given path into a file
+(codebooks, survey exports, reference margins, params, notebooks) calls :func:`resolve`;
+code that already knows the root (the runner, preparing a kernel for another checkout)
+passes it as ``root=``.
 
 The root is, in order: the ``RUSE_RESEARCH_ROOT`` environment variable; the nearest
 ancestor of the current directory that holds both ``pyproject.toml`` and ``params/``;
-the checkout this module was imported from (src layout, editable install).
+the checkout this module was imported from (src layout, editable install). Finding the root
+is the only place the current directory is looked at.
 
 Examples
 --------
+>>> from pathlib import Path
 >>> from ruse_research import paths
->>> paths.resolve("data/raw").is_absolute()
+>>> paths.resolve("data/raw") == paths.project_root() / "data" / "raw"
 True
+>>> paths.resolve("params/staff_en.yaml", root=Path("/checkout")).as_posix()
+'/checkout/params/staff_en.yaml'
+>>> paths.resolve("/tmp/export.csv").as_posix()
+'/tmp/export.csv'
 """
 
 from __future__ import annotations
@@ -45,10 +61,20 @@ def project_root() -> Path:
     return _find_root(os.environ.get(ROOT_ENV), os.getcwd())
 
 
-def resolve(path: str | os.PathLike[str]) -> Path:
-    """Resolve ``path`` against the project root unless it is already absolute."""
+def resolve(path: str | os.PathLike[str], root: str | os.PathLike[str] | None = None) -> Path:
+    """The file ``path`` names: absolute paths as they are, relative ones under the root.
+
+    Parameters
+    ----------
+    path : str or path-like
+    root : str or path-like, optional
+        The project root to resolve against; default :func:`project_root`. The current
+        directory is never used.
+    """
     p = Path(path)
-    return p if p.is_absolute() else project_root() / p
+    if p.is_absolute():
+        return p
+    return (Path(root) if root is not None else project_root()) / p
 
 
 def data_dir() -> Path:

@@ -32,12 +32,13 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
-from ruse_research import paths
+from ruse_research import _yaml, paths
+from ruse_research._yaml import YamlError
 from ruse_research.errors import CodebookError, DataError, Problem
+from ruse_research.i18n import LANGUAGES, check_language
 
-LANGS = ("bg", "en")
+LANGS = LANGUAGES
 ITEM_TYPES = ("id", "ordinal", "nominal", "numeric", "integer", "text", "date")
 CODED_TYPES = ("ordinal", "nominal")
 """Item types whose cells are codes of a response scale."""
@@ -418,8 +419,8 @@ def codebook_path(name_or_path: str | os.PathLike[str]) -> Path:
     """Where :func:`load_codebook` looks for ``name_or_path``.
 
     A bare name (no folder, no suffix) means ``data/codebooks/<name>.yaml`` under the
-    project root. A path is taken as given when it exists relative to the current
-    directory, otherwise relative to the project root.
+    project root; any other relative path is resolved from the project root
+    (:func:`ruse_research.paths.resolve`), never from the current directory.
 
     Examples
     --------
@@ -431,8 +432,6 @@ def codebook_path(name_or_path: str | os.PathLike[str]) -> Path:
     p = Path(text)
     if not p.suffix and len(p.parts) == 1:
         return paths.codebook_dir() / f"{text}.yaml"
-    if p.is_absolute() or p.exists():
-        return p
     return paths.resolve(p)
 
 
@@ -469,52 +468,10 @@ def load_codebook(name_or_path: str | os.PathLike[str] | Codebook) -> Codebook:
     if not path.is_file():
         raise CodebookError(f"{path}: no such codebook file; expected a YAML codebook")
     try:
-        with open(path, encoding="utf-8") as fh:  # read-only
-            raw = yaml.load(fh, Loader=_StrictLoader)  # noqa: S506 - SafeLoader subclass
-    except _DuplicateKey as err:
-        raise CodebookError(f"{path.name}: {err}") from None
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        raise CodebookError(f"{path.name}:{where}: not valid YAML ({problem})") from None
-    except UnicodeDecodeError:
-        raise CodebookError(f"{path.name}: not UTF-8 text; expected a UTF-8 YAML file") from None
-    except OSError as err:
-        raise CodebookError(f"{path}: cannot be read ({err.strerror or err}); expected a "
-                            "readable YAML codebook") from None
+        raw = _yaml.load_file(path)
+    except YamlError as err:  # duplicate key, invalid YAML, not UTF-8, unreadable: one line
+        raise CodebookError(str(err)) from None
     return _Builder(path).build(raw)
-
-
-class _DuplicateKey(Exception):
-    pass
-
-
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicated mapping keys (plain PyYAML keeps the last one)."""
-
-
-def _mapping_without_duplicates(loader: yaml.SafeLoader, node: yaml.MappingNode, deep=False):
-    loader.flatten_mapping(node)
-    seen: dict[Any, int] = {}
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        line = key_node.start_mark.line + 1
-        try:
-            if key in seen:
-                raise _DuplicateKey(
-                    f"line {line}: key {key!r} appears twice (first on line {seen[key]}); "
-                    "expected each key once"
-                )
-            seen[key] = line
-        except TypeError:  # unhashable key; construct_mapping reports it
-            pass
-    return loader.construct_mapping(node, deep=deep)
-
-
-_StrictLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates
-)
 
 
 class _Builder:
@@ -810,9 +767,7 @@ class _Builder:
 
 # ====================================================================== helpers
 def _lang(lang: str) -> str:
-    if lang not in LANGS:
-        raise CodebookError(f"unknown language {lang!r}; expected 'bg' or 'en'")
-    return lang
+    return check_language(lang)
 
 
 def _short(value: Any, limit: int = 60) -> str:

@@ -217,20 +217,13 @@ class _Problems:
         raise DataError(problems)
 
 
-def _resolve(path: str | os.PathLike[str]) -> Path:
-    p = Path(path)
-    if p.is_absolute() or p.exists():
-        return p
-    return paths.resolve(p)
-
-
 def _read(path, codebook, dont_know: str) -> tuple[pd.DataFrame, _Raw]:
     if dont_know not in ("na", "keep"):
         raise ParamsError(f"dont_know={dont_know!r}; expected 'na' or 'keep'")
     codebook = load_codebook(codebook)
     shown = os.fspath(path)
     problems = _Problems(shown)
-    file = _resolve(path)
+    file = paths.resolve(path)
     suffix = file.suffix.lower()
     if suffix not in SUPPORTED:
         hint = " (save it in Excel as 'Excel Workbook (*.xlsx)')" if suffix == ".xls" else ""

@@ -11,6 +11,10 @@
   planted effects of every module, each with its estimand spelled out;
 * ``SHA256SUMS`` - checksums of the files above in ``sha256sum`` format, sorted by name.
 
+``is_synthetic(path)`` (from :mod:`ruse_research.data.marker`, the one home of the rule) tells
+whether a data file sits beside such a ``truth.json``. A relative ``out`` is resolved from the
+project root (:func:`ruse_research.paths.resolve`).
+
 The same seed gives byte-identical files. Each module draws from its own child of
 ``numpy.random.SeedSequence(seed)``, so changing one module does not change the others' data.
 
@@ -32,6 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ruse_research.data.marker import MARKER_FILE, is_synthetic  # noqa: F401 (re-exported)
 from ruse_research.errors import RuseError
 
 GENERATOR_VERSION = "1.1.0"
@@ -48,30 +53,6 @@ def _check_seed(seed) -> int:
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise SyntheticError(f"seed {seed!r} is not allowed; expected a whole number >= 0")
     return int(seed)
-
-
-def is_synthetic(path: str | os.PathLike[str]) -> bool:
-    """True when a ``truth.json`` saying ``"synthetic": true`` sits beside ``path``.
-
-    ``path`` may be a data file or the folder that holds it. Missing or unreadable
-    ``truth.json`` means the data are not marked synthetic.
-
-    Examples
-    --------
-    >>> is_synthetic("data/raw/staff.csv")
-    True
-    >>> is_synthetic("/nonexistent/folder/file.csv")
-    False
-    """
-    from ruse_research import paths
-
-    p = paths.resolve(path)
-    folder = p if p.is_dir() else p.parent
-    truth = folder / "truth.json"
-    try:
-        return json.loads(truth.read_text(encoding="utf-8")).get("synthetic") is True
-    except (OSError, ValueError, AttributeError):
-        return False
 
 
 def generate(seed: int = DEFAULT_SEED, only=None) -> tuple[dict[str, pd.DataFrame], dict]:
@@ -175,11 +156,12 @@ def write(out: str | os.PathLike[str], seed: int = DEFAULT_SEED) -> list[Path]:
     >>> names[:3]
     ['SHA256SUMS', 'monitoring_log.csv', 'panel.csv']
     """
+    from ruse_research import paths
     from ruse_research.data.codebook import load_codebook
     from ruse_research.paths import codebook_dir
     from ruse_research.synthetic import writers
 
-    out = Path(out)
+    out = paths.resolve(out)
     if out.exists() and not out.is_dir():
         raise SyntheticError(f"--out {out} is a file; expected a folder to write into")
     frames, truth = generate(seed)
@@ -193,7 +175,7 @@ def write(out: str | os.PathLike[str], seed: int = DEFAULT_SEED) -> list[Path]:
             path = out / f"{stem}.csv"
             writers.write_csv(frame, path)
             written.append(path)
-    truth_path = out / "truth.json"
+    truth_path = out / MARKER_FILE
     truth_path.write_text(json.dumps(truth, ensure_ascii=False, indent=2, default=_json_default)
                           + "\n", encoding="utf-8")
     written.append(truth_path)

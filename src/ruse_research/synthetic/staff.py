@@ -184,7 +184,9 @@ def _truth(rng: np.random.Generator) -> dict:
             "values": mirror,
         },
         "monte_carlo_draws": N_MONTE_CARLO,
-        # the wording is part of truth.json's bytes (SHA256SUMS): the module path is historic
+        # The note is part of the bundled truth.json (data/raw/SHA256SUMS): it keeps the
+        # module name of generator version 1.1.0; the function is now
+        # ruse_research.stats.scales.score.
         "note": "Superpopulation values by Monte Carlo over simulated employees answering "
                 "with the same item non-response as the data and scored as "
                 "ruse_research.scales.score scores them (mean of the answered items, at least "
