@@ -1,18 +1,20 @@
-"""The malformed-input corpus (tests/bad_inputs/cases.yaml) run through the real command line.
+"""The malformed-input corpus (tests/bad_inputs/cases.yaml) run through the command line.
 
-For every case, ``ruse-research validate FILE --codebook X`` (as ``python -m ruse_research``
-in a subprocess, so the console entry point, argument parsing and error printing are
-exercised) must exit with code 2, print the expected substrings, print no traceback and
-leave the input file and codebook byte-for-byte unchanged.
+For every case, ``ruse-research validate FILE --codebook X`` must exit with code 2, print the
+expected substrings, print no traceback and leave the input file and codebook byte-for-byte
+unchanged. The corpus goes through ``cli.main`` in this process (argument parsing, error
+printing and exit codes are the command's own); a few cases also go through the console entry
+point in a subprocess (``python -m ruse_research``, slow tier), so the two cannot drift.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import os
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -31,6 +33,18 @@ def _sha256(path: Path) -> str | None:
 def _codebook_argument(codebook: str) -> str:
     """A bare name is passed as is (data/codebooks/<name>.yaml); a path is made absolute."""
     return str(HERE / codebook) if "/" in codebook or codebook.endswith(".yaml") else codebook
+
+
+def _run_in_process(file: Path, codebook: str) -> subprocess.CompletedProcess[str]:
+    from ruse_research import cli
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = cli.main(["validate", str(file), "--codebook", codebook])
+        except SystemExit as exc:  # argparse
+            code = exc.code if isinstance(exc.code, int) else 2
+    return subprocess.CompletedProcess(["validate", str(file)], code, out.getvalue(), err.getvalue())
 
 
 def _run(file: Path, codebook: str) -> subprocess.CompletedProcess[str]:
@@ -55,15 +69,14 @@ def test_corpus_is_large_and_consistent():
 
 @pytest.fixture(scope="module")
 def outcomes(request) -> dict[int, tuple[subprocess.CompletedProcess[str], tuple, tuple]]:
-    """Run the selected cases once, several processes at a time (each start imports pandas)."""
+    """Run the selected cases once, in this process."""
     selected = sorted({
         item.callspec.params["index"] for item in request.session.items
         if getattr(item, "originalname", None) == "test_validate_reports_the_problem"
     })
     jobs = [(HERE / CASES[i]["file"], _codebook_argument(CASES[i]["codebook"])) for i in selected]
     before = [(_sha256(f), _sha256(Path(cb))) for f, cb in jobs]
-    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
-        results = list(pool.map(lambda job: _run(*job), jobs))
+    results = [_run_in_process(*job) for job in jobs]
     after = [(_sha256(f), _sha256(Path(cb))) for f, cb in jobs]
     return {i: (results[n], before[n], after[n]) for n, i in enumerate(selected)}
 
@@ -83,3 +96,17 @@ def test_validate_reports_the_problem(outcomes, index):
     if not clean:
         assert result.stdout == "" and result.stderr.startswith("ruse-research: ")
     assert after == before  # input file and codebook unchanged
+
+
+SUBPROCESS_CASES = [i for i, c in enumerate(CASES)
+                    if c["file"] in ("valid.csv", "latin1.csv", "missing_column.csv", "duplicate_id.csv")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("index", SUBPROCESS_CASES, ids=[CASES[i]["file"] for i in SUBPROCESS_CASES])
+def test_console_entry_point_gives_the_same_answer(index):
+    case = CASES[index]
+    file, codebook = HERE / case["file"], _codebook_argument(case["codebook"])
+    direct, console = _run_in_process(file, codebook), _run(file, codebook)
+    assert (console.returncode, console.stdout, console.stderr) == (
+        direct.returncode, direct.stdout, direct.stderr)

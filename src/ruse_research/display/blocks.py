@@ -141,14 +141,14 @@ def quote_list(
 ) -> None:
     """Display respondent quotes as literal text: scrubbed, escaped, never HTML/markdown.
 
-    Every quote goes through :func:`ruse_research.stats.text.scrub` again (it is idempotent),
+    Every quote goes through :func:`ruse_research.stats.scrub.scrub` again (it is idempotent),
     so e-mails, phones, EGNs, IBANs and the given ``names`` never reach the report even
     if the caller forgot; then it is HTML-escaped and shown in a block quote.
 
     Parameters
     ----------
     quotes : iterable of str
-        Comments, ideally already scrubbed with ``ruse_research.stats.text.scrub``.
+        Comments, ideally already scrubbed with ``ruse_research.stats.scrub.scrub``.
     lang : {"bg", "en"}
     base_n : int
         Number of respondents in the group the quotes come from; at least 10
@@ -156,7 +156,7 @@ def quote_list(
     caption : str, optional
         Shown above the list.
     names : iterable of str, optional
-        Personal names to remove (passed to ``text.scrub``).
+        Personal names to remove (passed to ``scrub``).
 
     Examples
     --------
@@ -178,7 +178,7 @@ def quote_bundle(
     names: Iterable[str] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """``(data, metadata)`` of :func:`quote_list`."""
-    from ruse_research.stats.text import scrub
+    from ruse_research.stats.scrub import scrub
 
     lang = language(lang, caption, where="quote_list")
     if isinstance(quotes, str):

@@ -147,12 +147,6 @@ def _type_word(default: object) -> str:
     return type(default).__name__
 
 
-def _resolve(value: str | os.PathLike[str], root: Path) -> Path:
-    """Like :func:`paths.resolve`, for an explicit project root (what the kernel will see)."""
-    path = Path(value)
-    return path if path.is_absolute() else root / path
-
-
 def relative_to_root(path: Path, root: Path) -> str:
     """``path`` relative to ``root`` in POSIX form (unchanged when it lies outside).
 
@@ -275,7 +269,7 @@ def load_run(params_file: Path, store: cache.FileHashStore | None = None, root: 
     notebook_value = data["notebook"]
     if not isinstance(notebook_value, str) or not notebook_value.endswith(".ipynb"):
         raise ParamsError(f"{where}: notebook: found {notebook_value!r}, expected a path to an .ipynb file")
-    notebook = _resolve(notebook_value, root)
+    notebook = paths.resolve(notebook_value, root=root)
     if not notebook.is_file():
         raise ParamsError(f"{where}: notebook: file {notebook_value} not found (looked in {notebook})")
     titles = _text_by_language(data["title"], where, "title")
@@ -315,7 +309,7 @@ def load_run(params_file: Path, store: cache.FileHashStore | None = None, root: 
         origin = f"parameters.{key}" if key in overrides else f"notebook default of {key}"
         if not isinstance(value, str | os.PathLike):
             raise ParamsError(f"{where}: {origin}: found {value!r}, expected a file path")
-        resolved = _resolve(value, root)
+        resolved = paths.resolve(value, root=root)
         if not resolved.is_file():
             raise ParamsError(f"{where}: {origin}: file {value} not found (looked in {resolved})")
         inputs[key] = resolved

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from ruse_research import paths
+from ruse_research.data.marker import is_synthetic
 from ruse_research.runner import (
     cache,
     execute,
@@ -288,7 +289,7 @@ def _spec_for(item: plan.Plan, root: Path, outputs: Path, git: dict, packages: d
         name=run.name, notebook=run.notebook, notebook_rel=run.notebook_rel, title=run.title,
         description=run.description, lang=run.lang, overrides=dict(run.overrides),
         parameters=plan.jsonable_parameters(run.parameters), inputs=dict(item.components["inputs"]),
-        synthetic=any(provenance.is_synthetic(p) for p in run.inputs.values()),
+        synthetic=any(is_synthetic(p) for p in run.inputs.values()),
         cache_key=item.cache_key, components=item.components, reason=item.reason,
         git=git, packages=packages, root=root, outputs=outputs,
     )

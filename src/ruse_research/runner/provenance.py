@@ -132,27 +132,6 @@ def git_state(root: str | os.PathLike[str]) -> dict[str, object]:
     return {"commit": commit.stdout.strip(), "dirty": bool(status.stdout.strip())}
 
 
-def is_synthetic(path: str | os.PathLike[str]) -> bool:
-    """True when a ``truth.json`` with ``"synthetic": true`` sits beside ``path``.
-
-    This is the rule of docs/ARCHITECTURE.md ("Bundled demonstration data"); it is read here
-    without importing the generator so the runner stays light.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (folder / "truth.json").write_text('{"synthetic": true}')
-    >>> is_synthetic(folder / "staff.csv")
-    True
-    """
-    truth = Path(path).parent / "truth.json"
-    try:
-        return bool(json.loads(truth.read_text(encoding="utf-8")).get("synthetic") is True)
-    except (OSError, ValueError, AttributeError):
-        return False
-
-
 def utc_now() -> datetime:
     """The current time in UTC (timezone-aware).
 

@@ -53,6 +53,7 @@ import pandas as pd
 
 from ruse_research import _yaml, paths
 from ruse_research.errors import CodebookError, RuseError
+from ruse_research.i18n import LANGUAGES, check_language
 
 __all__ = [
     "NOT_CODED",
@@ -339,8 +340,7 @@ class ThemeSet:
         >>> load_themes("recommendation_themes").label("not_coded", "bg")
         'Не е кодирано'
         """
-        if lang not in ("bg", "en"):
-            raise TextError(f"language must be 'bg' or 'en', got {lang!r}")
+        check_language(lang, where="theme label")
         if theme_id == NOT_CODED:
             return self.not_coded_label[lang]
         for t in self.themes:
@@ -361,7 +361,7 @@ class ThemeSet:
 
 def _bilingual(value: object, where: str) -> dict[str, str]:
     if not isinstance(value, dict) or not all(
-        isinstance(value.get(k), str) and value[k].strip() for k in ("bg", "en")
+        isinstance(value.get(k), str) and value[k].strip() for k in LANGUAGES
     ):
         raise CodebookError(f"{where}: needs a label with non-empty 'bg' and 'en' texts")
     return {"bg": value["bg"], "en": value["en"]}

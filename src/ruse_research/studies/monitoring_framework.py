@@ -45,6 +45,7 @@ import pandas as pd
 
 from ruse_research import _yaml, paths
 from ruse_research.errors import RuseError
+from ruse_research.i18n import LANGUAGES, check_language
 
 __all__ = [
     "DEFAULT_FRAMEWORK",
@@ -70,7 +71,7 @@ DIRECTIONS = ("higher", "lower")
 STATISTICS = ("share_at_least", "share_equal", "median", "count", "ratio_sum", "cumulative_sum")
 SHARE_STATISTICS = ("share_at_least", "share_equal")
 TOLERANCE = 1e-9
-LANGS = ("bg", "en")
+LANGS = LANGUAGES
 
 
 class FrameworkError(RuseError):
@@ -208,8 +209,7 @@ def website_checklist(framework: dict | None = None, lang: str = "en") -> pd.Dat
 
 def check_lang(lang: str) -> str:
     """``lang`` when it is a report language, else ``RuseError``."""
-    if lang not in LANGS:
-        raise RuseError(f"language must be one of {', '.join(LANGS)}, not {lang!r}")
+    check_language(lang, where="indicator labels")
     return lang
 
 

@@ -28,6 +28,7 @@ import pandas as pd
 
 from ruse_research import _yaml, paths
 from ruse_research.errors import DataError, Problem, RuseError
+from ruse_research.i18n import LANGUAGES, check_language
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -45,7 +46,7 @@ __all__ = [
 ]
 
 DEFAULT_MODEL = "data/model/participation_model.yaml"
-LANGS = ("bg", "en")
+LANGS = LANGUAGES
 
 
 class ModelError(RuseError):
@@ -110,10 +111,8 @@ class Model:
 
 
 def check_lang(lang: str) -> str:
-    """``lang`` when it is a report language, else :class:`ModelError`."""
-    if lang not in LANGS:
-        raise ModelError(f"language must be one of {', '.join(LANGS)}, not {lang!r}")
-    return lang
+    """``lang`` when it is a report language (:func:`ruse_research.i18n.check_language`)."""
+    return check_language(lang, where="participation model labels")
 
 
 def read_yaml(path: str | os.PathLike[str], what: str) -> dict:

@@ -3,7 +3,7 @@
 The answers are assembled from short phrases per theme, then roughened the way people type
 (lower case starts, missing commas, swapped or dropped letters, repeated "!!!"). A small share
 carries planted personal data (e-mail, phone numbers in three Bulgarian formats, a valid EGN,
-a valid Bulgarian IBAN, a URL, a personal name) so that ``text.scrub`` has something to find,
+a valid Bulgarian IBAN, a URL, a personal name) so that ``stats.scrub.scrub`` has something to find,
 and a few carry HTML, ``<script>`` or markdown so that escaping is exercised.
 
 Every planted item is recorded (respondent, kind, exact string) so tests can check that the
