@@ -9,7 +9,7 @@ import pytest
 from bulstem.stem import BulStemmer
 
 from ruse_research import paths
-from ruse_research.errors import CodebookError, RuseError
+from ruse_research.errors import CodebookError, ParamsError, RuseError
 from ruse_research.stats import quotes, text
 from ruse_research.stats.disclosure import MIN_QUOTE
 
@@ -127,7 +127,7 @@ def test_theme_dictionary_content():
 def test_theme_label_errors():
     with pytest.raises(text.TextError, match="unknown theme"):
         THEMES.label("nope")
-    with pytest.raises(text.TextError, match="'bg' or 'en'"):
+    with pytest.raises(ParamsError, match="language 'de' is not supported; expected one of bg, en"):
         THEMES.label("e_services", "de")
 
 

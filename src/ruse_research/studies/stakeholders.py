@@ -54,6 +54,7 @@ from ruse_research.data import io
 from ruse_research.stats import disclosure, scales, text
 from ruse_research.stats import survey as sv
 from ruse_research.stats.adjust import holm
+from ruse_research.stats.quotes import representative_quotes
 from ruse_research.stats.survey._columns import column
 
 __all__ = [
@@ -635,7 +636,7 @@ def recommendation_themes(
     totals = coded.drop(columns="not_coded").sum().sort_values(ascending=False, kind="stable")
     quotes = []
     for theme, n_theme in totals[totals >= min_quote].items():
-        picked = quotes.representative_quotes(
+        picked = representative_quotes(
             answers, coded, theme, k=quotes_per_theme, min_answers=min_quote, seed=seed
         )
         quotes.append(ThemeQuotes(str(theme), int(n_theme), tuple(picked["quote"].tolist())))
