@@ -24,6 +24,8 @@ import pytest
 from ruse_research.stats import disclosure
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "privacy"))
+
+pytestmark = pytest.mark.slow  # runs a whole fixture study
 import privacy_project as pp  # noqa: E402
 
 RUNS = ("privacy.en", "privacy.bg")

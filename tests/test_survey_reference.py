@@ -152,6 +152,7 @@ def _simulate(n_sim: int, seed: int = 20190118, projections=("weighted",)) -> pd
     return pd.DataFrame(rows)
 
 
+@pytest.mark.slow  # 400 raked samples
 def test_weighted_calibrated_variance_matches_simulation():
     """Stratified samples from apipop (as apistrat: 100/50/50), each raked to the stype
     and sch.wide margins.

@@ -83,6 +83,7 @@ def test_bundled_files_match_their_checksums():
         assert hashlib.sha256((RAW / name).read_bytes()).hexdigest() == digest, name
 
 
+@pytest.mark.slow  # writes the demo data twice
 def test_same_seed_twice_gives_identical_bytes_even_a_second_later(tmp_path):
     first, second = tmp_path / "a", tmp_path / "b"
     write(first, seed=7)
