@@ -58,6 +58,10 @@ PYTEST_ARGS = (
     "--nbval-current-env",
     "--nbval-sanitize-with",
     "tests/nbval_sanitize.cfg",
+    # two workers (pytest-xdist); a file's tests stay on one worker, so a notebook's cells run
+    # in order on one kernel and module fixtures (a study run) are built once
+    "-n", "auto",
+    "--dist", "loadfile",
 )
 
 
