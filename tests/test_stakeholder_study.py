@@ -157,6 +157,7 @@ def test_driver_of_trust_wave_1(study):
     assert _inside(_slope(loaded, 1), truth["stakeholders"]["trust_driver"]["slope"]["1"])
 
 
+@pytest.mark.slow  # generates and analyses a second demo data set
 def test_driver_of_trust_other_seed(tmp_path):
     """A second seeded draw: the planted driver is recovered in both waves."""
     from ruse_research import synthetic

@@ -17,7 +17,6 @@ import warnings
 
 import numpy as np
 import pandas as pd
-import pingouin as pg
 
 from ruse_research.errors import RuseError
 
@@ -70,6 +69,8 @@ def icc(data: pd.DataFrame, targets: str, raters: str, ratings: str) -> pd.DataF
     with warnings.catch_warnings():
         # pingouin 0.7.0 calls DataFrame.dropna(inplace=True), deprecated in pandas 3.1
         warnings.filterwarnings("ignore", message=".*inplace keyword.*", category=Warning)
+        import pingouin as pg  # imported here: it takes seconds to import
+
         res = pg.intraclass_corr(data=clean, targets=targets, raters=raters, ratings=ratings)
     ci = np.vstack(res["CI95"].to_numpy())
     return pd.DataFrame(

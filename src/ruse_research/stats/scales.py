@@ -49,7 +49,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import pingouin as pg
 from scipy import optimize, stats
 
 from ruse_research.errors import RuseError
@@ -672,6 +671,8 @@ def _one_scale(scale: str, keyed: pd.DataFrame, rev: set[str], ci: float, missin
 
     # pingouin computes alpha (pairwise covariances unless the frame is already complete);
     # its CI uses all rows, so the Feldt interval is recomputed with the complete cases.
+    import pingouin as pg  # imported here: pingouin takes seconds to import (seaborn, sklearn)
+
     alpha = float(pg.cronbach_alpha(data=frame, nan_policy="pairwise")[0])
     ci_low, ci_high = _feldt_ci(alpha, n_complete, k, ci)
 

@@ -20,11 +20,9 @@ The same seed gives byte-identical files. Each module draws from its own child o
 
 Examples
 --------
->>> import tempfile, pathlib
->>> with tempfile.TemporaryDirectory() as d:
-...     written = write(d, seed=7)
-...     is_synthetic(pathlib.Path(d) / "staff.csv")
-True
+>>> frames, truth = generate(7, only=["panel"])   # one module's stream; write() does them all
+>>> truth["synthetic"], sorted(frames)
+(True, ['panel', 'panel_weights'])
 """
 
 from __future__ import annotations
