@@ -445,19 +445,3 @@ def test_pipeline_tables_and_findings():
         assert np.allclose(table[t("label_value")].to_numpy()[shares], card["value"].to_numpy()[shares] * 100)
         assert len(tables.finding_sentences(found, fin, t)) == 4
         assert list(tables.absorption(fin, t)["share"]) == [fin.elapsed_share, fin.values["absorption_rate"]]
-
-
-def test_notebook_04_only_displays():
-    import ast
-
-    import nbformat
-
-    nb = nbformat.read(paths.resolve("notebooks/04_civic_monitoring.ipynb"), as_version=4)
-    code = [c.source for c in nb.cells if c.cell_type == "code"]
-    lines = [ln for src in code for ln in src.splitlines() if ln.strip() and not ln.strip().startswith("#")]
-    assert len(lines) <= 150
-    for src in code:
-        tree = ast.parse(src)
-        assert not [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.Lambda | ast.ClassDef)]
-        imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom) for a in n.names}
-        assert not imported & {"pandas", "numpy", "io"}

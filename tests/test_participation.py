@@ -582,23 +582,6 @@ def test_sensitivity_tables_follow_baseline_order(pipeline):
     assert len(tables.target_cells(pipeline["cov"], model)) == int(pipeline["cov"].cells["target"].sum())
 
 
-def test_notebook_03_only_displays():
-    import ast
-
-    import nbformat
-
-    nb = nbformat.read(paths.resolve("notebooks/03_participation_model.ipynb"), as_version=4)
-    code = [c.source for c in nb.cells if c.cell_type == "code"]
-    lines = [ln for src in code for ln in src.splitlines() if ln.strip() and not ln.strip().startswith("#")]
-    assert len(lines) <= 150
-    for src in code:
-        tree = ast.parse(src)
-        assert not [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.Lambda | ast.ClassDef)]
-        imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom) for a in n.names}
-        assert not imported & {"pandas", "numpy", "disclosure", "io"}
-        assert "[\"n_raters\"]" not in src  # the privacy filter lives in participation_panel.group_weights
-
-
 def test_mcda_monte_carlo_matches_the_study_draws():
     frames, _ = panel_gen.generate(np.random.default_rng(SEED))
     panel = frames["panel"].replace(97, pd.NA)

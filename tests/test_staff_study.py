@@ -180,19 +180,3 @@ def test_from_answers_gives_the_same_scores(study):
     data = staff.from_answers(study["data"].answers)
     pd.testing.assert_frame_equal(staff.scored(data), study["scored"])
     assert data.path is None
-
-
-def test_notebook_only_displays():
-    import ast
-
-    import nbformat
-
-    nb = nbformat.read(paths.resolve("notebooks/01_staff_attitudes.ipynb"), as_version=4)
-    code = [c.source for c in nb.cells if c.cell_type == "code"]
-    lines = [ln for src in code for ln in src.splitlines() if ln.strip() and not ln.strip().startswith("#")]
-    assert len(lines) <= 150
-    for src in code:
-        tree = ast.parse(src)
-        assert not [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.Lambda | ast.ClassDef)]
-        imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom) for a in n.names}
-        assert not imported & {"pandas", "numpy", "compare", "scales", "disclosure"}
