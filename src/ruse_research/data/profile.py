@@ -1,0 +1,186 @@
+"""Region profiles: the administration, its region and its project, read from data.
+
+A profile is one YAML file, ``data/regions/<id>/profile.yaml``. It names the administration
+and region in both languages, the municipalities with their codes, the waves, the margins
+file, the sentences about sampling and reference data that reports state, and the project
+identity shown in every report's title block. Nothing of one region is written in the code:
+the bundled Ruse study is the profile ``ruse``.
+
+The active profile is, in order: the ``name`` given to :func:`load`; the
+``RUSE_RESEARCH_PROFILE`` environment variable (an id under ``data/regions/`` or a path to a
+profile file); ``ruse``.
+
+Examples
+--------
+>>> p = load("ruse")
+>>> p.id, p.text("administration", "en")
+('ruse', 'Regional Administration Ruse')
+>>> [m.code for m in p.municipalities][:3]
+[1, 2, 3]
+>>> p.municipality_label(2, "bg")
+'Бяла'
+>>> [w.year for w in p.waves]
+[2019, 2020]
+>>> load("atlantis")
+Traceback (most recent call last):
+...
+ruse_research.data.profile.ProfileError: profile 'atlantis': no file data/regions/atlantis/profile.yaml; expected the id of a folder under data/regions/ (one of: ...) or a path to a profile.yaml
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruse_research import _yaml, paths
+from ruse_research.errors import RuseError
+from ruse_research.i18n import LANGUAGES
+
+PROFILE_ENV = "RUSE_RESEARCH_PROFILE"
+DEFAULT_PROFILE = "ruse"
+REGIONS_DIR = "data/regions"
+
+#: Keys a profile must give in every language.
+TEXT_KEYS = ("administration", "administration_short", "region", "region_centre")
+PROJECT_TEXT_KEYS = ("title", "beneficiary", "partner", "programme")
+
+
+class ProfileError(RuseError):
+    """A region profile that cannot be found or is incomplete."""
+
+
+@dataclass(frozen=True)
+class Municipality:
+    code: int
+    labels: dict[str, str]
+
+    def label(self, lang: str) -> str:
+        return self.labels[lang]
+
+
+@dataclass(frozen=True)
+class Wave:
+    wave: int
+    year: int | None
+    labels: dict[str, str]
+
+    def label(self, lang: str) -> str:
+        return self.labels[lang]
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One administration's study identity, as read from its ``profile.yaml``."""
+
+    id: str
+    source: Path
+    texts: dict[str, dict[str, str]]
+    municipalities: tuple[Municipality, ...]
+    waves: tuple[Wave, ...]
+    margins: str | None
+    sampling: dict[str, dict[str, str]] = field(default_factory=dict)
+    project: dict[str, Any] = field(default_factory=dict)
+
+    def text(self, key: str, lang: str) -> str:
+        """A name of the administration or region (``TEXT_KEYS``) in ``lang``."""
+        return self.texts[key][lang]
+
+    def municipality_label(self, code: int, lang: str) -> str:
+        for m in self.municipalities:
+            if m.code == code:
+                return m.label(lang)
+        raise ProfileError(f"{self.source}: municipality code {code!r} is not listed; expected one of "
+                           f"{', '.join(str(m.code) for m in self.municipalities)}")
+
+    def project_text(self, key: str, lang: str) -> str:
+        """A project field given per language (title, beneficiary, ...) in ``lang``; '' if absent."""
+        value = self.project.get(key)
+        if isinstance(value, dict):
+            return str(value.get(lang, ""))
+        return "" if value is None else str(value)
+
+    def placeholders(self, lang: str) -> dict[str, str]:
+        """The profile's names as ``str.format`` fields for a language catalog."""
+        out = {key: self.text(key, lang) for key in TEXT_KEYS}
+        out.update({f"project_{key}": self.project_text(key, lang) for key in PROJECT_TEXT_KEYS})
+        out["project_code"] = self.project_text("code", lang)
+        for w in self.waves:
+            out[f"wave_{w.wave}_year"] = "" if w.year is None else str(w.year)
+        out["n_municipalities"] = str(len(self.municipalities))
+        for key, value in self.sampling.items():
+            out[f"sampling_{key}"] = value[lang]
+        return out
+
+
+def _available() -> list[str]:
+    base = paths.resolve(REGIONS_DIR)
+    return sorted(p.parent.name for p in base.glob("*/profile.yaml")) if base.is_dir() else []
+
+
+def profile_path(name: str | os.PathLike[str] | None = None) -> Path:
+    """The file of profile ``name`` (an id or a path), of the environment's, or of ``ruse``."""
+    name = name if name is not None else (os.environ.get(PROFILE_ENV) or DEFAULT_PROFILE)
+    text = os.fspath(name)
+    if text.endswith((".yaml", ".yml")) or os.sep in text or "/" in text:
+        path = paths.resolve(text)
+        if path.is_dir():
+            path = path / "profile.yaml"
+    else:
+        path = paths.resolve(f"{REGIONS_DIR}/{text}/profile.yaml")
+    if not path.is_file():
+        where = text if text.endswith((".yaml", ".yml")) else f"{REGIONS_DIR}/{text}/profile.yaml"
+        raise ProfileError(f"profile {text!r}: no file {where}; expected the id of a folder under "
+                           f"{REGIONS_DIR}/ (one of: {', '.join(_available()) or 'none'}) or a path to a profile.yaml")
+    return path
+
+
+def _texts(raw: dict, key: str, where: str) -> dict[str, str]:
+    value = raw.get(key)
+    if not isinstance(value, dict) or any(not isinstance(value.get(lang), str) or not value.get(lang)
+                                          for lang in LANGUAGES):
+        raise ProfileError(f"{where}: {key!r} must give a text in each of {', '.join(LANGUAGES)}; "
+                           f"found {value!r}")
+    return {lang: value[lang] for lang in LANGUAGES}
+
+
+def load(name: str | os.PathLike[str] | None = None) -> Profile:
+    """Read and check a profile (see the module docstring for which one)."""
+    path = profile_path(name)
+    try:
+        where = path.relative_to(paths.project_root()).as_posix()
+    except ValueError:
+        where = str(path)
+    raw = _yaml.load_file(path, dates=False)
+    if not isinstance(raw, dict):
+        raise ProfileError(f"{where}: expected a mapping of profile fields, found {type(raw).__name__}")
+    texts = {key: _texts(raw, key, where) for key in TEXT_KEYS}
+    munis = []
+    for i, m in enumerate(raw.get("municipalities") or [], start=1):
+        if not isinstance(m, dict) or not isinstance(m.get("code"), int):
+            raise ProfileError(f"{where}: municipalities[{i}]: expected {{code: <integer>, bg: ..., en: ...}}, found {m!r}")
+        missing = [lang for lang in LANGUAGES if not m.get(lang)]
+        if missing:
+            raise ProfileError(f"{where}: municipalities[{i}] (code {m['code']}): no label in {', '.join(missing)}")
+        munis.append(Municipality(m["code"], {lang: str(m[lang]) for lang in LANGUAGES}))
+    if not munis:
+        raise ProfileError(f"{where}: 'municipalities' is empty; expected at least one {{code, bg, en}}")
+    codes = [m.code for m in munis]
+    if len(set(codes)) != len(codes):
+        raise ProfileError(f"{where}: municipality codes repeat ({codes}); expected each code once")
+    waves = []
+    for i, w in enumerate(raw.get("waves") or [], start=1):
+        if not isinstance(w, dict) or not isinstance(w.get("wave"), int):
+            raise ProfileError(f"{where}: waves[{i}]: expected {{wave: <integer>, year: ..., bg: ..., en: ...}}, found {w!r}")
+        waves.append(Wave(w["wave"], w.get("year"), {lang: str(w.get(lang, w["wave"])) for lang in LANGUAGES}))
+    if not waves:
+        raise ProfileError(f"{where}: 'waves' is empty; expected at least one {{wave, year, bg, en}}")
+    sampling = {key: _texts(raw["sampling"], key, f"{where}: sampling") for key in (raw.get("sampling") or {})}
+    project = dict(raw.get("project") or {})
+    for key in PROJECT_TEXT_KEYS:
+        if key in project:
+            project[key] = _texts(project, key, f"{where}: project")
+    return Profile(id=str(raw.get("id") or path.parent.name), source=path, texts=texts,
+                   municipalities=tuple(munis), waves=tuple(waves), margins=raw.get("margins"),
+                   sampling=sampling, project=project)
