@@ -50,6 +50,8 @@ _ITEM_KEYS = {
     "groups", "waves", "mirror", "range", "required",
 }
 _SCALE_KEYS = {"values", "dont_know", "missing"}
+#: ``values: profile.municipalities`` in a codebook: the codes and labels of the region profile.
+_FROM_PROFILE = {"profile.municipalities": "municipalities", "profile.waves": "waves"}
 _CONSTRUCT_KEYS = {"label", "source"}
 _NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
@@ -586,6 +588,12 @@ class _Builder:
     def codes(self, where: str, value: Any, what: str, required: bool) -> dict[int, Labels]:
         if value is None and not required:
             return {}
+        if isinstance(value, str) and value in _FROM_PROFILE:
+            # the region's municipalities or waves, read from the active region profile
+            from ruse_research.data import profile
+
+            return {x.code if hasattr(x, "code") else x.wave: self.labels(where, x.labels, what)
+                    for x in getattr(profile.load(), _FROM_PROFILE[value])}
         if not isinstance(value, dict) or (required and not value):
             self.fail(where, f"{what} is {value!r}; expected a mapping of integer codes to "
                              "{bg, en} labels")

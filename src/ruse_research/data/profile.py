@@ -10,6 +10,12 @@ The active profile is, in order: the ``name`` given to :func:`load`; the
 ``RUSE_RESEARCH_PROFILE`` environment variable (an id under ``data/regions/`` or a path to a
 profile file); ``ruse``.
 
+A profile also says where its files are: ``data_dir`` (its exports; default ``data/raw``) and
+``margins`` (default ``data/reference/population_margins.csv``). A run parameter that names a
+default location is read from the profile's own (:meth:`Profile.data_path`), so
+``params/*.yaml`` and the notebooks stay the same for every region. Its ``demo`` section holds
+the settings of the synthetic generator (:mod:`ruse_research.synthetic`).
+
 Examples
 --------
 >>> p = load("ruse")
@@ -21,6 +27,8 @@ Examples
 'Бяла'
 >>> [w.year for w in p.waves]
 [2019, 2020]
+>>> p.data_path("data/raw/staff.csv")
+'data/raw/staff.csv'
 >>> load("atlantis")
 Traceback (most recent call last):
 ...
@@ -41,6 +49,9 @@ from ruse_research.i18n import LANGUAGES
 PROFILE_ENV = "RUSE_RESEARCH_PROFILE"
 DEFAULT_PROFILE = "ruse"
 REGIONS_DIR = "data/regions"
+#: The locations run parameters name by default; a profile may put its files elsewhere.
+DEFAULT_DATA_DIR = "data/raw"
+DEFAULT_MARGINS = "data/reference/population_margins.csv"
 
 #: Keys a profile must give in every language.
 TEXT_KEYS = ("administration", "administration_short", "region", "region_centre")
@@ -65,6 +76,8 @@ class Wave:
     wave: int
     year: int | None
     labels: dict[str, str]
+    #: First and last fieldwork day (ISO dates), if the profile gives them.
+    fieldwork: tuple[str, str] | None = None
 
     def label(self, lang: str) -> str:
         return self.labels[lang]
@@ -82,6 +95,23 @@ class Profile:
     margins: str | None
     sampling: dict[str, dict[str, str]] = field(default_factory=dict)
     project: dict[str, Any] = field(default_factory=dict)
+    data_dir: str = DEFAULT_DATA_DIR
+    margins_notes: str | None = None
+    demo: dict[str, Any] = field(default_factory=dict)
+
+    def data_path(self, value: str) -> str:
+        """Where a run reads ``value``: the default locations mapped to this profile's own.
+
+        ``data/raw/<file>`` becomes ``<data_dir>/<file>`` and the default margins file becomes
+        :attr:`margins`; every other path is returned unchanged.
+        """
+        text = str(value).replace("\\", "/")
+        if self.margins and text == DEFAULT_MARGINS:
+            return self.margins
+        prefix = DEFAULT_DATA_DIR + "/"
+        if text.startswith(prefix) and self.data_dir != DEFAULT_DATA_DIR:
+            return f"{self.data_dir.rstrip('/')}/{text[len(prefix):]}"
+        return str(value)
 
     def text(self, key: str, lang: str) -> str:
         """A name of the administration or region (``TEXT_KEYS``) in ``lang``."""
@@ -109,6 +139,8 @@ class Profile:
         for w in self.waves:
             out[f"wave_{w.wave}_year"] = "" if w.year is None else str(w.year)
         out["n_municipalities"] = str(len(self.municipalities))
+        out["margins_file"] = self.margins or ""
+        out["margins_notes"] = self.margins_notes or self.margins or ""
         for key, value in self.sampling.items():
             out[f"sampling_{key}"] = value[lang]
         return out
@@ -173,7 +205,12 @@ def load(name: str | os.PathLike[str] | None = None) -> Profile:
     for i, w in enumerate(raw.get("waves") or [], start=1):
         if not isinstance(w, dict) or not isinstance(w.get("wave"), int):
             raise ProfileError(f"{where}: waves[{i}]: expected {{wave: <integer>, year: ..., bg: ..., en: ...}}, found {w!r}")
-        waves.append(Wave(w["wave"], w.get("year"), {lang: str(w.get(lang, w["wave"])) for lang in LANGUAGES}))
+        fieldwork = w.get("fieldwork")
+        if fieldwork is not None and (not isinstance(fieldwork, list) or len(fieldwork) != 2):
+            raise ProfileError(f"{where}: waves[{i}].fieldwork: expected [first day, last day] as "
+                               f"ISO dates, found {fieldwork!r}")
+        waves.append(Wave(w["wave"], w.get("year"), {lang: str(w.get(lang, w["wave"])) for lang in LANGUAGES},
+                          None if fieldwork is None else (str(fieldwork[0]), str(fieldwork[1]))))
     if not waves:
         raise ProfileError(f"{where}: 'waves' is empty; expected at least one {{wave, year, bg, en}}")
     sampling = {key: _texts(raw["sampling"], key, f"{where}: sampling") for key in (raw.get("sampling") or {})}
@@ -181,6 +218,11 @@ def load(name: str | os.PathLike[str] | None = None) -> Profile:
     for key in PROJECT_TEXT_KEYS:
         if key in project:
             project[key] = _texts(project, key, f"{where}: project")
+    demo = raw.get("demo") or {}
+    if not isinstance(demo, dict):
+        raise ProfileError(f"{where}: demo: expected a mapping of generator settings, found {demo!r}")
     return Profile(id=str(raw.get("id") or path.parent.name), source=path, texts=texts,
-                   municipalities=tuple(munis), waves=tuple(waves), margins=raw.get("margins"),
-                   sampling=sampling, project=project)
+                   municipalities=tuple(munis), waves=tuple(waves),
+                   margins=raw.get("margins", DEFAULT_MARGINS), sampling=sampling, project=project,
+                   data_dir=str(raw.get("data_dir") or DEFAULT_DATA_DIR),
+                   margins_notes=raw.get("margins_notes"), demo=dict(demo))

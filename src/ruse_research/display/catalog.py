@@ -10,6 +10,11 @@ shares; a study catalog may not redefine them. Localised strings live only in ``
 caption from the catalog knows the report's language without any session state
 (:func:`language`). Nothing in this module is global or changes after import.
 
+A catalog text may also name a field of the active region profile
+(:meth:`ruse_research.data.profile.Profile.placeholders`: ``{administration}``, ``{region}``,
+``{region_centre}``, ``{project_title}``, ``{wave_1_year}``, ``{sampling_citizens}`` ...);
+the catalog fills those itself, so texts name no region and callers pass only their results.
+
 Examples
 --------
 >>> t = texts("common", "bg")
@@ -33,6 +38,7 @@ from typing import Any
 from ruse_research import _yaml
 from ruse_research._yaml import YamlError
 from ruse_research.contract import ARTIFACT_NAME
+from ruse_research.data import profile as region_profile
 from ruse_research.display.errors import CatalogError, ReportError
 from ruse_research.display.formats import fmt_ci, fmt_int, fmt_num, fmt_p, fmt_pct
 from ruse_research.i18n import LANGUAGES, check_language
@@ -204,16 +210,19 @@ class Catalog:
     study: str
     lang: str
     entries: Mapping[str, Mapping[str, str]] = field(repr=False)
+    #: Region-profile fields (``{region}`` ...) filled in when the caller does not pass them.
+    profile: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     def __call__(self, key: str, /, **values: Any) -> str:
         template = self.template(key)
         needed = _fields(template)
-        missing = sorted(needed - set(values))
-        if missing:
-            raise CatalogError(f"catalog key {key!r} needs value(s) {missing}")
         unused = sorted(set(values) - needed)
         if unused:
             raise CatalogError(f"catalog key {key!r} has no placeholder(s) {unused}")
+        values = {**{f: self.profile[f] for f in needed - set(values) if f in self.profile}, **values}
+        missing = sorted(needed - set(values))
+        if missing:
+            raise CatalogError(f"catalog key {key!r} needs value(s) {missing}")
         return LocalText(template.format(**values), self.lang)
 
     def template(self, key: str) -> str:
@@ -269,6 +278,9 @@ def texts(study: str, lang: str) -> Catalog:
     >>> t = texts("common", "bg")
     >>> t("label_dont_know")
     'Не мога да преценя'
+    >>> t.profile["administration"] == region_profile.load().text("administration", "bg")
+    True
     """
     check_language(lang)
-    return Catalog(study=study, lang=lang, entries=load_catalog_entries(study))
+    return Catalog(study=study, lang=lang, entries=load_catalog_entries(study),
+                   profile=region_profile.load().placeholders(lang))
