@@ -1,7 +1,8 @@
 """Seeded generator of the SYNTHETIC demonstration fieldwork, with planted effects.
 
-``python -m ruse_research.synthetic --out DIR [--seed N]`` writes, for the default seed
-20190118, exactly the files bundled in ``data/raw/``:
+``python -m ruse_research.synthetic [--profile ID] --out DIR [--seed N]`` writes the demonstration
+data of a region profile (default: the active one, :mod:`ruse_research.data.profile`); for the
+``ruse`` profile and the default seed 20190118, exactly the files bundled in ``data/raw/``:
 
 * ``staff.{csv,cp1251.csv,xlsx,sav}`` - questionnaire A (``data/codebooks/staff.yaml``);
 * ``stakeholders.{csv,cp1251.csv,xlsx,sav}`` - questionnaire B, two waves;
@@ -13,7 +14,9 @@
 
 ``is_synthetic(path)`` (from :mod:`ruse_research.data.marker`, the one home of the rule) tells
 whether a data file sits beside such a ``truth.json``. A relative ``out`` is resolved from the
-project root (:func:`ruse_research.paths.resolve`).
+project root (:func:`ruse_research.paths.resolve`). The region (municipalities, margins,
+quotas, fieldwork days, project period) comes from the profile through
+:class:`ruse_research.synthetic.region.Region`; the planted effects are the same for every region.
 
 The same seed gives byte-identical files. Each module draws from its own child of
 ``numpy.random.SeedSequence(seed)``, so changing one module does not change the others' data.
@@ -53,7 +56,7 @@ def _check_seed(seed) -> int:
     return int(seed)
 
 
-def generate(seed: int = DEFAULT_SEED, only=None) -> tuple[dict[str, pd.DataFrame], dict]:
+def generate(seed: int = DEFAULT_SEED, only=None, profile=None) -> tuple[dict[str, pd.DataFrame], dict]:
     """All synthetic frames (file stem -> frame) and the merged truth dict.
 
     Parameters
@@ -65,6 +68,8 @@ def generate(seed: int = DEFAULT_SEED, only=None) -> tuple[dict[str, pd.DataFram
         ``monitoring``), for simulation studies. Each module keeps its own random stream,
         so its frames and truths are the same as in a full run. ``perception_gap`` needs
         both ``staff`` and ``stakeholders``.
+    profile : str or Profile, optional
+        The region profile (id, path or loaded profile); default the active one.
 
     Returns
     -------
@@ -82,6 +87,7 @@ def generate(seed: int = DEFAULT_SEED, only=None) -> tuple[dict[str, pd.DataFram
     ['panel', 'panel_weights']
     """
     from ruse_research.synthetic import monitoring, panel, staff, stakeholders
+    from ruse_research.synthetic.region import Region
 
     wanted = set(_STREAMS if only is None else only)
     unknown = sorted(wanted - set(_STREAMS))
@@ -89,6 +95,7 @@ def generate(seed: int = DEFAULT_SEED, only=None) -> tuple[dict[str, pd.DataFram
         raise SyntheticError(f"unknown module(s) {', '.join(unknown)}; expected some of "
                              f"{', '.join(_STREAMS)}")
     children = np.random.SeedSequence(_check_seed(seed)).spawn(len(_STREAMS))
+    region = Region.from_profile(profile)
     rngs = {name: np.random.default_rng(child) for name, child in zip(_STREAMS, children, strict=True)}
     frames: dict[str, pd.DataFrame] = {}
     truth: dict = {"synthetic": True, "seed": int(seed), "generator_version": GENERATOR_VERSION,
@@ -98,7 +105,8 @@ def generate(seed: int = DEFAULT_SEED, only=None) -> tuple[dict[str, pd.DataFram
                          ("monitoring", monitoring)):
         if name not in wanted:
             continue
-        module_frames, module_truth = module.generate(rngs[name])
+        module_frames, module_truth = (module.generate(rngs[name]) if module is panel
+                                       else module.generate(rngs[name], region))
         clash = set(module_frames) & set(frames)
         if clash:
             raise RuntimeError(f"synthetic module {name} returns frames already written: {clash}")
@@ -138,8 +146,10 @@ def _json_default(obj):
     raise TypeError(f"truth value of type {type(obj).__name__} is not JSON serialisable")
 
 
-def write(out: str | os.PathLike[str], seed: int = DEFAULT_SEED) -> list[Path]:
-    """Generate and write every file into ``out`` (created if needed); return the paths.
+def write(out: str | os.PathLike[str], seed: int = DEFAULT_SEED, profile=None) -> list[Path]:
+    """Generate and write every file of ``profile`` (default the active one) into ``out``.
+
+    ``out`` is created if needed; the written paths are returned.
 
     Raises
     ------
@@ -158,17 +168,19 @@ def write(out: str | os.PathLike[str], seed: int = DEFAULT_SEED) -> list[Path]:
     from ruse_research.data.codebook import load_codebook
     from ruse_research.paths import codebook_dir
     from ruse_research.synthetic import writers
+    from ruse_research.synthetic.region import Region
 
     out = paths.resolve(out)
     if out.exists() and not out.is_dir():
         raise SyntheticError(f"--out {out} is a file; expected a folder to write into")
-    frames, truth = generate(seed)
+    region = Region.from_profile(profile)
+    frames, truth = generate(seed, profile=profile)
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for stem, frame in frames.items():
         if stem in SURVEY_STEMS:
             cb = load_codebook(codebook_dir() / f"{stem}.yaml")
-            written += writers.write_all_formats(frame, out, stem, cb)
+            written += writers.write_all_formats(frame, out, stem, cb, stamp=region.stamp)
         else:
             path = out / f"{stem}.csv"
             writers.write_csv(frame, path)

@@ -1,4 +1,4 @@
-"""Synthetic civic-monitoring log of the Regional Administration Ruse (2019-01-18 .. 2020-07-18).
+"""Synthetic civic-monitoring log of a regional administration over its project's period.
 
 One row per monitored event, as a civic monitor fills in
 ``data/templates/monitoring_log_template.csv`` (columns documented in
@@ -13,14 +13,17 @@ Planted trends over the project's calendar quarters (returned in the truth dict)
 * the share of consultations followed by a published report (art. 26(5)) rises slowly,
   from 0.30 to 0.65 (short of the 0.80 target);
 * the median days to answer a request falls from about 24 to 13;
-* public-council meetings start in the third quarter of 2019 (at least one a quarter);
+* public-council meetings start in the project's third calendar quarter (at least one a quarter);
 * the website transparency checklist score rises from 50 to 85 (of 100);
-* the information campaign runs in 2020.
+* the information campaign runs from the project's fifth calendar quarter.
+
+The project period is the region profile's ``project.start`` .. ``project.end``.
 
 Examples
 --------
 >>> import numpy as np
->>> frames, truth = generate(np.random.default_rng(1))
+>>> from ruse_research.synthetic.region import Region
+>>> frames, truth = generate(np.random.default_rng(1), Region.from_profile("ruse"))
 >>> list(frames)
 ['monitoring_log']
 >>> truth["period"]
@@ -32,8 +35,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-PROJECT_START = pd.Timestamp("2019-01-18")
-PROJECT_END = pd.Timestamp("2020-07-18")
+from ruse_research.synthetic.region import Region
+
 EVENT_TYPES = {
     1: "consultation",
     2: "request",
@@ -50,26 +53,26 @@ CHECKLIST_SHARE = (0.50, 0.85)
 CONSULTATIONS_PER_QUARTER = 12.0
 REQUESTS_PER_QUARTER = 24.0
 COUNCIL_MEETINGS_EXTRA = 0.8  # meetings per full quarter beyond the first
-COUNCIL_FROM = pd.Period("2019Q3", freq="Q")
-CAMPAIGN_FROM = pd.Period("2020Q1", freq="Q")
+COUNCIL_FROM_QUARTER = 3  # the public council meets from the project's 3rd calendar quarter
+CAMPAIGN_FROM_QUARTER = 5  # the information campaign runs from its 5th
 CAMPAIGN_EVENTS_PER_QUARTER = 4.0
 
 
-def project_quarters() -> pd.DataFrame:
-    """Calendar quarters overlapping the project, with their days inside the project.
+def project_quarters(start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    """Calendar quarters overlapping the project ``start`` .. ``end``, with their days inside it.
 
     Examples
     --------
-    >>> q = project_quarters()
+    >>> q = project_quarters(pd.Timestamp("2019-01-18"), pd.Timestamp("2020-07-18"))
     >>> q["quarter"].tolist()[0], q["quarter"].tolist()[-1], len(q)
     ('2019Q1', '2020Q3', 7)
     """
-    periods = pd.period_range(PROJECT_START, PROJECT_END, freq="Q")
+    periods = pd.period_range(start, end, freq="Q")
     rows = []
     for p in periods:
-        start = max(p.start_time.normalize(), PROJECT_START)
-        end = min(p.end_time.normalize(), PROJECT_END)
-        rows.append({"quarter": str(p), "start": start, "end": end, "days": (end - start).days + 1})
+        first = max(p.start_time.normalize(), start)
+        last = min(p.end_time.normalize(), end)
+        rows.append({"quarter": str(p), "start": first, "end": last, "days": (last - first).days + 1})
     return pd.DataFrame(rows)
 
 
@@ -78,13 +81,15 @@ def _dates(rng: np.random.Generator, start: pd.Timestamp, end: pd.Timestamp, n: 
     return sorted(start + pd.Timedelta(days=int(o)) for o in offsets)
 
 
-def generate(rng: np.random.Generator) -> tuple[dict[str, pd.DataFrame], dict]:
+def generate(rng: np.random.Generator, region: Region | None = None) -> tuple[dict[str, pd.DataFrame], dict]:
     """Generate the monitoring log.
 
     Parameters
     ----------
     rng : numpy.random.Generator
         Seeded generator; the same state gives identical frames.
+    region : Region, optional
+        Gives the project period (default: the active profile's).
 
     Returns
     -------
@@ -105,10 +110,14 @@ def generate(rng: np.random.Generator) -> tuple[dict[str, pd.DataFrame], dict]:
     >>> truth["trends"]["consult_30d_share"]
     'up'
     """
-    quarters = project_quarters()
+    region = region or Region.from_profile()
+    project_start, project_end = region.project_start, region.project_end
+    quarters = project_quarters(project_start, project_end)
+    first = pd.Period(project_start, freq="Q")
+    council_from, campaign_from = first + (COUNCIL_FROM_QUARTER - 1), first + (CAMPAIGN_FROM_QUARTER - 1)
     # time position of each quarter's midpoint in the project, 0 .. 1
     mid = quarters["start"] + (quarters["end"] - quarters["start"]) / 2
-    pos = ((mid - PROJECT_START) / (PROJECT_END - PROJECT_START)).to_numpy(dtype=float)
+    pos = ((mid - project_start) / (project_end - project_start)).to_numpy(dtype=float)
     full = quarters["days"].to_numpy() / 91.0
 
     def lerp(pair: tuple[float, float]) -> np.ndarray:
@@ -142,7 +151,7 @@ def generate(rng: np.random.Generator) -> tuple[dict[str, pd.DataFrame], dict]:
         for d in _dates(rng, start, end, n_req):
             days = int(np.clip(np.rint(med[i] * np.exp(rng.normal(0.0, 0.35))), 1, 60))
             rows.append({"event_date": d, "event_type": 2, "days_to_answer": days})
-        if period >= COUNCIL_FROM:
+        if period >= council_from:
             n_meet = 1 + int(rng.poisson(COUNCIL_MEETINGS_EXTRA * full[i]))
             for d in _dates(rng, start, end, n_meet):
                 rows.append(
@@ -160,7 +169,7 @@ def generate(rng: np.random.Generator) -> tuple[dict[str, pd.DataFrame], dict]:
                 "checklist_total": CHECKLIST_TOTAL,
             }
         )
-        if period >= CAMPAIGN_FROM:
+        if period >= campaign_from:
             n_camp = max(1, int(rng.poisson(CAMPAIGN_EVENTS_PER_QUARTER * full[i])))
             for d in _dates(rng, start, end, n_camp):
                 rows.append(
@@ -190,7 +199,7 @@ def generate(rng: np.random.Generator) -> tuple[dict[str, pd.DataFrame], dict]:
     log = log[["event_id", "event_date", *int_cols, "note"]]
 
     truth = {
-        "period": [PROJECT_START.strftime("%Y-%m-%d"), PROJECT_END.strftime("%Y-%m-%d")],
+        "period": [project_start.strftime("%Y-%m-%d"), project_end.strftime("%Y-%m-%d")],
         "quarters": quarters["quarter"].tolist(),
         "event_types": {str(k): v for k, v in EVENT_TYPES.items()},
         "planted_per_quarter": {
@@ -205,8 +214,8 @@ def generate(rng: np.random.Generator) -> tuple[dict[str, pd.DataFrame], dict]:
             "request_median_days": "down",
             "website_transparency": "up",
         },
-        "council_meetings_from": str(COUNCIL_FROM),
-        "campaign_from": str(CAMPAIGN_FROM),
+        "council_meetings_from": str(council_from),
+        "campaign_from": str(campaign_from),
         "n_events": int(len(log)),
         "note": (
             "Report share is planted to end near 0.65 against a 0.80 target, so a correct "

@@ -1,4 +1,4 @@
-"""Synthetic staff survey (questionnaire A) of the Regional Administration Ruse.
+"""Synthetic staff survey (questionnaire A) of a regional administration.
 
 About 90-105 employees answer (a regional administration employs roughly 100-120 people), so
 some background cells are small on purpose: that is what disclosure control is for.
@@ -35,6 +35,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ruse_research.synthetic.region import Region
 from ruse_research.synthetic import texts
 from ruse_research.synthetic.common import (
     DONT_KNOW,
@@ -201,13 +202,15 @@ NONRESPONSE = {  # column prefix -> (don't-know rate, blank rate)
 }
 
 
-def generate(rng: np.random.Generator) -> tuple[dict[str, pd.DataFrame], dict]:
+def generate(rng: np.random.Generator, region: Region | None = None) -> tuple[dict[str, pd.DataFrame], dict]:
     """Generate the staff survey and the planted truths.
 
     Parameters
     ----------
     rng : numpy.random.Generator
         The only source of randomness.
+    region : Region, optional
+        Gives the planted phone numbers' area code (default: the active profile's).
 
     Returns
     -------
@@ -224,6 +227,7 @@ def generate(rng: np.random.Generator) -> tuple[dict[str, pd.DataFrame], dict]:
     >>> list(frames["staff"].columns[:3])
     ['resp_id', 'unit', 'position']
     """
+    region = region or Region.from_profile()
     n = int(rng.integers(88, 105))
     a, lat = _simulate(rng, n)
     trained = lat["trained"]
@@ -246,9 +250,9 @@ def generate(rng: np.random.Generator) -> tuple[dict[str, pd.DataFrame], dict]:
         out[col] = arr
 
     obstacles, planted_o = texts.staff_answers(rng, n, texts.STAFF_OBSTACLE_PHRASES, empty=0.45,
-                                               pii_rate=0.08)
+                                               pii_rate=0.08, local=region)
     changes, planted_c = texts.staff_answers(rng, n, texts.STAFF_CHANGE_PHRASES, empty=0.5,
-                                             pii_rate=0.06)
+                                             pii_rate=0.06, local=region)
     out["open_obstacles"] = pd.array(obstacles, dtype="string")
     out["open_change"] = pd.array(changes, dtype="string")
 

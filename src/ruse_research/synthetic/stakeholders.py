@@ -2,10 +2,10 @@
 
 How the data come about
 -----------------------
-1. A finite **population** is built for each group. Citizens: the adults of Ruse region, with
-   sex, age group and municipality distributed exactly as the one-way margins in
-   ``data/reference/population_margins.csv`` (2021 census for sex and age, 2011 census for
-   municipality) and independent of each other. Organisations: 700 NGOs, 5,000 businesses and
+1. A finite **population** is built for each group. Citizens: the adults of the region, with
+   sex, age group and municipality distributed exactly as the one-way margins of the region
+   profile's margins file (:mod:`ruse_research.synthetic.region`) and independent of each
+   other. Organisations: 700 NGOs, 5,000 businesses and
    450 municipal-administration employees.
 2. Every member of every population answers every question, once per wave, from latent
    variables: perceived responsiveness ``R`` drives trust ``T`` (the planted driver of trust),
@@ -18,7 +18,7 @@ How the data come about
    means (``organisation_model_means``): their samples are 12 % of the NGOs and of the
    municipal employees, and an analysis that does not know the population sizes (no
    finite-population correction) estimates the model mean, not the finite one.
-4. A **sample** is drawn per wave: citizens by quota per municipality (Ruse over-sampled) with
+4. A **sample** is drawn per wave: citizens by quota per municipality (the centre over-sampled) with
    selection probability proportional to ``1.5`` for women and ``2.0`` for people aged 65+, so
    unweighted citizen estimates are biased and estimates raked to the margins are not;
    organisations by simple random sampling within group.
@@ -28,7 +28,7 @@ How the data come about
 Examples
 --------
 >>> import numpy as np
->>> frames, truth = generate(np.random.default_rng(20190118))
+>>> frames, truth = generate(np.random.default_rng(20190118), Region.from_profile("ruse"))
 >>> df = frames["stakeholders"]
 >>> sorted(df["group"].unique().tolist()), sorted(df["wave"].unique().tolist())
 ([1, 2, 3, 4], [1, 2])
@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from ruse_research.synthetic import texts
+from ruse_research.synthetic.region import Region
 from ruse_research.synthetic.common import (
     LIKERT5_CUTS,
     NOT_APPLICABLE,
@@ -56,33 +57,21 @@ from ruse_research.synthetic.common import (
 )
 
 GROUPS = {"citizen": 1, "ngo": 2, "business": 3, "municipality": 4}
-MUNICIPALITIES = {1: "Русе", 2: "Бяла", 3: "Ветово", 4: "Две могили", 5: "Иваново",
-                  6: "Сливо поле", 7: "Ценово", 8: "Борово"}
-
-# One-way population margins; identical to data/reference/population_margins.csv (a test checks).
-# Sex: 2021 census, total population (NSI via akcent.bg/article/60830).
-SEX_POPULATION = {1: 92_542, 2: 100_941}
-# Age: 2021 census, 15-64 and 65+ (same source). Survey bands 1-3 fall in 15-64, band 4 = 65+.
-AGE_GROUP_POPULATION = {1: 117_929, 2: 51_731}
-# Municipality: 2011 census (1 Feb 2011), the latest census with municipal figures available here.
-MUNICIPALITY_POPULATION = {1: 167_585, 2: 13_467, 3: 12_450, 4: 9_442, 5: 9_429,
-                           6: 10_855, 7: 5_923, 8: 6_101}
+# The municipalities, their one-way population margins (sex; age 15-64 / 65+, survey bands 1-3
+# fall in 15-64, band 4 = 65+; municipality), the quotas and the fieldwork days come from the
+# region profile and its margins file: ruse_research.synthetic.region.Region.
 # SYNTHETIC ASSUMPTION (no official figure used): split of the under-65 adults into the
 # survey's bands 18-29 / 30-44 / 45-64. Raking uses only the 15-64 / 65+ margin.
 UNDER65_BAND_SHARES = (0.20, 0.33, 0.47)
 
 ORG_POPULATION = {"ngo": 700, "business": 5_000, "municipality": 450}
-# Where organisations are based (share in Ruse municipality first, rest spread by population).
-ORG_RUSE_SHARE = {"ngo": 0.70, "business": 0.75}
+# Where organisations are based (share in the centre first, rest spread by population).
+ORG_CENTRE_SHARE = {"ngo": 0.70, "business": 0.75}
 
-# Sample design per wave.
-CITIZEN_QUOTA = {1: 400, 2: 22, 3: 20, 4: 16, 5: 16, 6: 18, 7: 12, 8: 12}
+# Sample design per wave (citizen quotas and municipal staff per administration: the Region).
 SELECT_WOMEN = 1.5
 SELECT_65PLUS = 2.0
 ORG_SAMPLE = {"ngo": 85, "business": 110}
-MUNICIPALITY_SAMPLE_PER_ADMIN = {1: 14, 2: 7, 3: 6, 4: 6, 5: 6, 6: 6, 7: 5, 8: 6}
-
-FIELDWORK = {1: ("2019-04-15", "2019-06-14"), 2: ("2020-01-20", "2020-03-06")}
 
 # Latent means (standard-deviation units) of trust T by group; wave shifts.
 T_GROUP = {1: -0.25, 2: 0.2, 3: -0.3, 4: 0.9}
@@ -101,27 +90,29 @@ MIRROR_LOADING = 0.72
 MIRROR_SHIFTS = (0.0, -0.25, -0.1, 0.3, -0.45)
 
 
-def citizen_population() -> pd.DataFrame:
+def citizen_population(region: Region | None = None) -> pd.DataFrame:
     """The adult citizen population: one row per person, sex x age band x municipality.
 
     Cells are the product of the one-way shares (independence), rounded to whole people by
-    largest remainder; the total is the 2021 census population aged 15+ (169,660).
+    largest remainder; the total is the age margin's population (aged 15+ in the census).
+    ``region`` defaults to the active profile's.
 
     Examples
     --------
-    >>> pop = citizen_population()
+    >>> pop = citizen_population(Region.from_profile("ruse"))
     >>> len(pop), round(float((pop["age_band"] == 4).mean()), 4)  # census: 51,731 / 169,660
     (169660, 0.3049)
     """
-    total = sum(AGE_GROUP_POPULATION.values())
-    sex_sh = np.array([SEX_POPULATION[1], SEX_POPULATION[2]], float)
-    age_sh = np.array([*(AGE_GROUP_POPULATION[1] * np.array(UNDER65_BAND_SHARES)),
-                       AGE_GROUP_POPULATION[2]], float)
-    mun_sh = np.array([MUNICIPALITY_POPULATION[m] for m in range(1, 9)], float)
+    region = region or Region.from_profile()
+    age_pop, sex_pop = region.age_group_population, region.sex_population
+    total = sum(age_pop.values())
+    sex_sh = np.array([sex_pop[1], sex_pop[2]], float)
+    age_sh = np.array([*(age_pop[1] * np.array(UNDER65_BAND_SHARES)), age_pop[2]], float)
+    mun_sh = np.array([region.municipality_population[m] for m in region.codes], float)
     joint = (sex_sh[:, None, None] / sex_sh.sum()) * (age_sh[None, :, None] / age_sh.sum()) \
         * (mun_sh[None, None, :] / mun_sh.sum())
     counts = largest_remainder(joint.ravel(), total)
-    s, a, m = np.meshgrid([1, 2], [1, 2, 3, 4], np.arange(1, 9), indexing="ij")
+    s, a, m = np.meshgrid([1, 2], [1, 2, 3, 4], np.array(region.codes), indexing="ij")
     return pd.DataFrame({
         "sex": np.repeat(s.ravel(), counts),
         "age_band": np.repeat(a.ravel(), counts),
@@ -129,15 +120,16 @@ def citizen_population() -> pd.DataFrame:
     })
 
 
-def _org_population(rng: np.random.Generator, group: str) -> pd.DataFrame:
+def _org_population(rng: np.random.Generator, group: str, region: Region) -> pd.DataFrame:
     n = ORG_POPULATION[group]
+    codes = np.array(region.codes)
     if group == "municipality":
-        per = largest_remainder(list(MUNICIPALITY_SAMPLE_PER_ADMIN.values()), n)
-        mun = np.repeat(np.arange(1, 9), per)
+        per = largest_remainder(list(region.municipal_staff_sample.values()), n)
+        mun = np.repeat(codes, per)
     else:
-        rest = np.array([MUNICIPALITY_POPULATION[m] for m in range(2, 9)], float)
-        probs = np.concatenate([[ORG_RUSE_SHARE[group]], (1 - ORG_RUSE_SHARE[group]) * rest / rest.sum()])
-        mun = categorical(rng, n, probs)
+        rest = np.array([region.municipality_population[m] for m in region.codes[1:]], float)
+        probs = np.concatenate([[ORG_CENTRE_SHARE[group]], (1 - ORG_CENTRE_SHARE[group]) * rest / rest.sum()])
+        mun = categorical(rng, n, probs, codes)
     return pd.DataFrame({
         "sex": categorical(rng, n, [0.45, 0.55] if group != "business" else [0.58, 0.42]),
         "age_band": categorical(rng, n, [0.12, 0.40, 0.43, 0.05]),
@@ -147,8 +139,14 @@ def _org_population(rng: np.random.Generator, group: str) -> pd.DataFrame:
     })
 
 
-def _answers(rng: np.random.Generator, frame: pd.DataFrame, group: int, wave: int) -> dict:
-    """Complete answers of everyone in ``frame`` (one group, one wave) plus their latents."""
+def _answers(rng: np.random.Generator, frame: pd.DataFrame, group: int, wave: int,
+             centre: int | None = None) -> dict:
+    """Complete answers of everyone in ``frame`` (one group, one wave) plus their latents.
+
+    ``centre`` is the code of the region's centre (default: the active profile's first).
+    """
+    if centre is None:
+        centre = Region.from_profile().centre
     n = len(frame)
     w2 = float(wave == 2)
     age = frame["age_band"].to_numpy()
@@ -159,7 +157,7 @@ def _answers(rng: np.random.Generator, frame: pd.DataFrame, group: int, wave: in
     demo = np.zeros(n)
     if is_cit:
         demo = (np.select([age == 1, age == 2, age == 3, age == 4], [-0.30, -0.15, 0.0, 0.75])
-                + 0.20 * (sex == 2) - 0.05 * (mun == 1))
+                + 0.20 * (sex == 2) - 0.05 * (mun == centre))
     e = rng.standard_normal((n, 8))
     R = R_GROUP[group] + WAVE2_R * w2 + 0.5 * demo + e[:, 0]
     T = T_GROUP[group] + WAVE2_T * w2 + demo + DRIVER_R_TO_T * R + T_NOISE * e[:, 1]
@@ -388,33 +386,33 @@ def _rounded(d):
 
 
 # ---------------------------------------------------------------------------- sampling
-def _sample_citizens(rng: np.random.Generator, pop: pd.DataFrame) -> np.ndarray:
+def _sample_citizens(rng: np.random.Generator, pop: pd.DataFrame, quotas: dict[int, int]) -> np.ndarray:
     """Quota per municipality; within it, selection prop. to 1.5 (women) x 2.0 (65+)."""
     weight = np.where(pop["sex"].to_numpy() == 2, SELECT_WOMEN, 1.0) * \
         np.where(pop["age_band"].to_numpy() == 4, SELECT_65PLUS, 1.0)
     chosen = []
     mun = pop["municipality"].to_numpy()
-    for m, quota in CITIZEN_QUOTA.items():
+    for m, quota in quotas.items():
         idx = np.flatnonzero(mun == m)
         p = weight[idx] / weight[idx].sum()
         chosen.append(rng.choice(idx, size=quota + int(rng.integers(-2, 3)), replace=False, p=p))
     return np.concatenate(chosen)
 
 
-def _expected_unweighted(pop: pd.DataFrame, values: np.ndarray) -> float:
+def _expected_unweighted(pop: pd.DataFrame, values: np.ndarray, quotas: dict[int, int]) -> float:
     """Expected unweighted sample mean under the quota design (selection-probability weighted)."""
     weight = np.where(pop["sex"].to_numpy() == 2, SELECT_WOMEN, 1.0) * \
         np.where(pop["age_band"].to_numpy() == 4, SELECT_65PLUS, 1.0)
     mun = pop["municipality"].to_numpy()
     pi = np.zeros(len(pop))
-    for m, quota in CITIZEN_QUOTA.items():
+    for m, quota in quotas.items():
         idx = mun == m
         pi[idx] = quota * weight[idx] / weight[idx].sum()
     return float((pi * values).sum() / pi.sum())
 
 
-def _dates(rng: np.random.Generator, wave: int, n: int) -> pd.Series:
-    start, end = (pd.Timestamp(d) for d in FIELDWORK[wave])
+def _dates(rng: np.random.Generator, fieldwork: tuple[str, str], n: int) -> pd.Series:
+    start, end = (pd.Timestamp(d) for d in fieldwork)
     days = rng.integers(0, (end - start).days + 1, n)
     return pd.Series(start + pd.to_timedelta(days, unit="D"))
 
@@ -452,13 +450,15 @@ NO_DK_SCALE = {"contact_12m", "ch_person", "ch_phone", "ch_email", "ch_online", 
                "refusal_explained", "org_feedback", "org_invited"}
 
 
-def generate(rng: np.random.Generator) -> tuple[dict[str, pd.DataFrame], dict]:
-    """Generate the stakeholder survey (both waves) and the planted population truths.
+def generate(rng: np.random.Generator, region: Region | None = None) -> tuple[dict[str, pd.DataFrame], dict]:
+    """Generate the stakeholder survey (every wave) and the planted population truths.
 
     Parameters
     ----------
     rng : numpy.random.Generator
         The only source of randomness; the same state gives the same frame and truth.
+    region : Region, optional
+        The region described (default: the active profile's, :mod:`ruse_research.synthetic.region`).
 
     Returns
     -------
@@ -476,31 +476,34 @@ def generate(rng: np.random.Generator) -> tuple[dict[str, pd.DataFrame], dict]:
     >>> truth["wave_change"]["public_image_mean"]["difference"] > 0.2
     True
     """
-    citizens = citizen_population()
-    orgs = {g: _org_population(rng, g) for g in ORG_POPULATION}
+    region = region or Region.from_profile()
+    quotas, waves = region.citizen_quota, region.waves
+    citizens = citizen_population(region)
+    orgs = {g: _org_population(rng, g, region) for g in ORG_POPULATION}
     pops = {"citizen": citizens, **orgs}
 
     blocks = []
     pop_summary: dict = {}
     unweighted_expected: dict = {}
-    for wave in (1, 2):
+    for wave in waves:
         pop_summary[wave] = {}
         for gname, pop in pops.items():
             g = GROUPS[gname]
-            res = _answers(rng, pop, g, wave)
+            res = _answers(rng, pop, g, wave, region.centre)
             ans = res["answers"]
             pop_summary[wave][gname] = _summaries(ans)
             if gname == "citizen":
-                idx = _sample_citizens(rng, pop)
+                idx = _sample_citizens(rng, pop, quotas)
                 unweighted_expected[wave] = {
-                    "trust_ra_mean": _expected_unweighted(pop, ans["trust_ra"].astype(float)),
-                    "public_image_mean": _expected_unweighted(pop, _scale_mean(ans, IMAGE_ITEMS)),
-                    "aware_role_share_yes": _expected_unweighted(pop, (ans["aware_role"] == 1).astype(float)),
+                    "trust_ra_mean": _expected_unweighted(pop, ans["trust_ra"].astype(float), quotas),
+                    "public_image_mean": _expected_unweighted(pop, _scale_mean(ans, IMAGE_ITEMS), quotas),
+                    "aware_role_share_yes": _expected_unweighted(pop, (ans["aware_role"] == 1).astype(float),
+                                                                 quotas),
                 }
             elif gname == "municipality":
                 mun = pop["municipality"].to_numpy()
                 idx = np.concatenate([rng.choice(np.flatnonzero(mun == m), size=k, replace=False)
-                                      for m, k in MUNICIPALITY_SAMPLE_PER_ADMIN.items()])
+                                      for m, k in region.municipal_staff_sample.items()])
             else:
                 idx = rng.choice(len(pop), size=ORG_SAMPLE[gname], replace=False)
             idx = np.sort(idx)
@@ -513,14 +516,14 @@ def generate(rng: np.random.Generator) -> tuple[dict[str, pd.DataFrame], dict]:
 
     df = pd.concat(blocks, ignore_index=True)
     # interview order: shuffle within wave, then number respondents
-    order = np.concatenate([rng.permutation(np.flatnonzero(df["wave"].to_numpy() == w)) for w in (1, 2)])
+    order = np.concatenate([rng.permutation(np.flatnonzero(df["wave"].to_numpy() == w)) for w in waves])
     df = df.iloc[order].reset_index(drop=True)
     n = len(df)
     df["resp_id"] = [f"B{w}-{i:04d}" for i, w in enumerate(df["wave"].to_numpy(), start=1)]
     df["interview_date"] = pd.NaT
-    for w in (1, 2):
+    for w in waves:
         sel = df["wave"].to_numpy() == w
-        df.loc[sel, "interview_date"] = _dates(rng, w, int(sel.sum())).to_numpy()
+        df.loc[sel, "interview_date"] = _dates(rng, region.fieldwork[w], int(sel.sum())).to_numpy()
     df["interview_date"] = pd.to_datetime(df["interview_date"]).astype("datetime64[ns]")
 
     group = df["group"].to_numpy()
@@ -537,11 +540,12 @@ def generate(rng: np.random.Generator) -> tuple[dict[str, pd.DataFrame], dict]:
     base_p = np.array([0.22, 0.14, 0.12, 0.2, 0.1, 0.1, 0.12])
     org_p = np.array([0.2, 0.3, 0.25, 0.08, 0.1, 0.02, 0.05])
     probs = np.where((group > 1)[:, None], org_p, base_p)
-    village = (df["municipality"].to_numpy() != 1)[:, None]
+    village = (df["municipality"].to_numpy() != region.centre)[:, None]
     probs = probs + village * np.eye(len(theme_names))[theme_names.index("villages")] * 0.15
     probs = probs / probs.sum(axis=1, keepdims=True)
     empty = 0.42
-    answers, planted = texts.open_answers(rng, n, empty=empty, themes=texts.RECOMMEND_THEMES,
+    answers, planted = texts.open_answers(rng, n, empty=empty, themes=texts.recommend_themes(region),
+                                          local=region,
                                           theme_probs=probs, pii_rate=0.06, markup_rate=0.012)
     df["recommend"] = pd.array(answers, dtype="string")
 
@@ -569,11 +573,11 @@ def generate(rng: np.random.Generator) -> tuple[dict[str, pd.DataFrame], dict]:
     # Organisations: the truths are the model means (see organisation_model_means); the
     # realised finite-population means of the 700 / 5,000 / 450 are kept for reference.
     finite_orgs = {w: {g: {k: pop_summary[w][g][k] for k in ORG_MODEL_KEYS}
-                       for g in ORG_POPULATION} for w in (1, 2)}
-    for w in (1, 2):
+                       for g in ORG_POPULATION} for w in waves}
+    for w in waves:
         for gname in ORG_POPULATION:
             pop_summary[w][gname].update(organisation_model_means(GROUPS[gname], w))
-    truth = _truth(pop_summary, unweighted_expected, out, planted)
+    truth = _truth(pop_summary, unweighted_expected, out, planted, region)
     truth["organisations_finite_population"] = _rounded({
         "estimand": "realised finite-population means of the synthetic organisation "
                     "populations (700 NGOs, 5,000 businesses, 450 municipal employees), for "
@@ -583,34 +587,36 @@ def generate(rng: np.random.Generator) -> tuple[dict[str, pd.DataFrame], dict]:
     return {"stakeholders": out}, truth
 
 
-def _truth(pop_summary: dict, unweighted_expected: dict, out: pd.DataFrame, planted: list) -> dict:
+def _truth(pop_summary: dict, unweighted_expected: dict, out: pd.DataFrame, planted: list,
+           region: Region) -> dict:
     ps = pop_summary
+    waves = region.waves
     t: dict = {
         "population": {
-            "citizen_adults": int(sum(AGE_GROUP_POPULATION.values())),
+            "citizen_adults": int(sum(region.age_group_population.values())),
             "organisations": dict(ORG_POPULATION),
             "note": "Citizens: synthetic adult population built from the one-way margins in "
-                    "data/reference/population_margins.csv (independent sex x age x municipality); "
+                    "" + region.margins + " (independent sex x age x municipality); "
                     "their truths are finite-population values of the complete answers, with "
                     "the item non-response taken into account where it changes what a "
                     "complete-case analysis estimates (trust_driver). Organisations: synthetic "
                     "finite populations sampled at 2-12 %; their truths are the model means.",
             "selection": {"women": SELECT_WOMEN, "age_65plus": SELECT_65PLUS,
-                          "citizen_quota_per_municipality": CITIZEN_QUOTA},
+                          "citizen_quota_per_municipality": region.citizen_quota},
         },
         "trust_by_group": {
             "estimand": "mean of trust_ra (0-10) by group and wave. Citizens: finite-population "
-                        "mean of the 169,660 adults (needs survey weights, raked to sex, age "
+                        f"mean of the {sum(region.age_group_population.values()):,} adults (needs survey weights, raked to sex, age "
                         "15-64/65+ and municipality). NGOs, businesses, municipal "
                         "administrations: model (superpopulation) mean, exact from the latent "
                         "model, which an analysis of their simple random samples without a "
                         "finite-population correction estimates (their population sizes are "
                         "not known to the analysis; the realised finite-population means are "
                         "under organisations_finite_population)",
-            "values": {str(w): {g: ps[w][g]["trust_ra_mean"] for g in GROUPS} for w in (1, 2)},
+            "values": {str(w): {g: ps[w][g]["trust_ra_mean"] for g in GROUPS} for w in waves},
             "difference_vs_citizen": {str(w): {g: ps[w][g]["trust_ra_mean"] - ps[w]["citizen"]["trust_ra_mean"]
                                                for g in ("ngo", "business", "municipality")}
-                                      for w in (1, 2)},
+                                      for w in waves},
         },
         "weighting_bias": {
             "estimand": "citizens, by wave: population value vs the expected UNWEIGHTED sample "
@@ -618,7 +624,7 @@ def _truth(pop_summary: dict, unweighted_expected: dict, out: pd.DataFrame, plan
                         "population value, the unweighted one is biased",
             "values": {str(w): {k: {"population": ps[w]["citizen"][k],
                                     "expected_unweighted": unweighted_expected[w][k]}
-                                for k in unweighted_expected[w]} for w in (1, 2)},
+                                for k in unweighted_expected[w]} for w in waves},
         },
         "wave_change": {
             "estimand": "citizens: population value in wave 2 minus wave 1 (independent "
@@ -626,7 +632,8 @@ def _truth(pop_summary: dict, unweighted_expected: dict, out: pd.DataFrame, plan
                         "among yes/no answers; public_image = mean of img_1..img_4 (1-5)",
             **{k: {"wave1": ps[1]["citizen"][k], "wave2": ps[2]["citizen"][k],
                    "difference": ps[2]["citizen"][k] - ps[1]["citizen"][k]}
-               for k in ("aware_role_share_yes", "trust_ra_mean", "public_image_mean")},
+               for k in ("aware_role_share_yes", "trust_ra_mean", "public_image_mean")
+               if {1, 2} <= set(waves)},
         },
         "trust_driver": {
             "estimand": "population OLS slope of trust_ra (0-10) on the responsiveness score "
@@ -636,8 +643,8 @@ def _truth(pop_summary: dict, unweighted_expected: dict, out: pd.DataFrame, plan
                         "noisier, which attenuates the slope by about 2 % against complete "
                         "answers; the value is the exact expectation over the missingness "
                         "patterns, not a simulation",
-            "slope": {str(w): ps[w]["citizen"]["trust_on_responsiveness_slope"] for w in (1, 2)},
-            "correlation": {str(w): ps[w]["citizen"]["trust_responsiveness_correlation"] for w in (1, 2)},
+            "slope": {str(w): ps[w]["citizen"]["trust_on_responsiveness_slope"] for w in waves},
+            "correlation": {str(w): ps[w]["citizen"]["trust_responsiveness_correlation"] for w in waves},
             "structural_loading_latent": DRIVER_R_TO_T,
         },
         "mirror_population": {
@@ -646,7 +653,7 @@ def _truth(pop_summary: dict, unweighted_expected: dict, out: pd.DataFrame, plan
                         "finite-population mean, organisations' model mean (as trust_by_group)",
             "values": {str(w): {g: {k: v for k, v in ps[w][g].items()
                                     if k.startswith("mir_") or k == "admin_image_mean"}
-                                for g in GROUPS} for w in (1, 2)},
+                                for g in GROUPS} for w in waves},
         },
         "planted_text": {
             "column": "recommend",

@@ -57,8 +57,8 @@ RECOMMEND_THEMES: dict[str, list[str]] = {
         "да се публикуват решенията и мотивите към тях",
     ],
     "villages": [
-        "да не забравят малките общини като Ценово и Борово",
-        "транспортът до Русе е проблем за възрастните хора от селата",
+        "да не забравят малките общини като {small_1} и {small_2}",
+        "транспортът до {centre} е проблем за възрастните хора от селата",
         "мобилни приемни в по-малките населени места",
     ],
     "praise": [
@@ -158,7 +158,18 @@ def valid_iban(rng: np.random.Generator) -> str:
     return "BG" + _iban_check("BG", bban) + bban
 
 
-def _phone(rng: np.random.Generator) -> str:
+def recommend_themes(region) -> dict[str, list[str]]:
+    """:data:`RECOMMEND_THEMES` with the region's places (``{centre}``, ``{small_1}``, ...) filled in.
+
+    ``region`` is a :class:`ruse_research.synthetic.region.Region`: its centre and its two
+    least populous municipalities, smallest first.
+    """
+    small = [region.label(m) for m in region.smallest(2)]
+    places = {"centre": region.label(region.centre), "small_1": small[0], "small_2": small[-1]}
+    return {theme: [p.format(**places) for p in pool] for theme, pool in RECOMMEND_THEMES.items()}
+
+
+def _phone(rng: np.random.Generator, prefix: str) -> str:
     kind = int(rng.integers(3))
     op = ["87", "88", "89", "98"][int(rng.integers(4))]
     d = "".join(str(int(x)) for x in rng.integers(0, 10, 7))
@@ -166,7 +177,7 @@ def _phone(rng: np.random.Generator) -> str:
         return f"0{op}{d[0]} {d[1:4]} {d[4:7]}"          # 0888 123 456
     if kind == 1:
         return f"+359 {op} {d[0:3]} {d[3:7]}"             # +359 88 812 3456
-    return f"082 {d[0:3]} {d[3:6]}"                        # 082 123 456 (Ruse landline)
+    return f"{prefix} {d[0:3]} {d[3:6]}"                   # area code + 123 456 (landline)
 
 
 def _name(rng: np.random.Generator) -> str:
@@ -175,14 +186,14 @@ def _name(rng: np.random.Generator) -> str:
     return f"{first} {last_pool[int(rng.integers(len(last_pool)))]}"
 
 
-def _pii(rng: np.random.Generator, kind: str) -> tuple[str, str]:
-    """(sentence carrying the planted datum, the datum itself)."""
+def _pii(rng: np.random.Generator, kind: str, local) -> tuple[str, str]:
+    """(sentence carrying the planted datum, the datum itself); ``local``: the Region."""
     if kind == "email":
         first = FIRST_NAMES[int(rng.integers(len(FIRST_NAMES)))]
         value = f"{TRANSLIT[first]}.{int(rng.integers(10, 99))}@{MAIL_DOMAINS[int(rng.integers(len(MAIL_DOMAINS)))]}"
         return f"пишете ми на {value}", value
     if kind == "phone":
-        value = _phone(rng)
+        value = _phone(rng, local.phone_prefix)
         return f"моят телефон е {value}, звънете след 17ч", value
     if kind == "egn":
         value = valid_egn(rng)
@@ -191,7 +202,7 @@ def _pii(rng: np.random.Generator, kind: str) -> tuple[str, str]:
         value = valid_iban(rng)
         return f"върнете ми таксата по сметка {value}", value
     if kind == "url":
-        value = f"https://www.facebook.com/groups/ruse{int(rng.integers(100, 999))}"
+        value = f"https://www.facebook.com/groups/{local.url_slug}{int(rng.integers(100, 999))}"
         return f"вижте групата ни {value}", value
     value = _name(rng)
     return f"служителката {value} беше много груба с мен", value
@@ -234,8 +245,11 @@ def _finish(rng: np.random.Generator, parts: list[str]) -> str:
 
 def open_answers(rng: np.random.Generator, n: int, *, empty: float, themes: dict[str, list[str]],
                  theme_probs: np.ndarray | None = None, pii_rate: float = 0.0,
-                 markup_rate: float = 0.0) -> tuple[list[str | None], list[tuple[int, str, str]]]:
+                 markup_rate: float = 0.0, local=None) -> tuple[list[str | None], list[tuple[int, str, str]]]:
     """``n`` open answers (``None`` = left empty) and the list of planted (row, kind, value).
+
+    ``local`` (a :class:`ruse_research.synthetic.region.Region`) gives the planted phone
+    numbers' area code and web addresses; needed when ``pii_rate`` > 0.
 
     ``theme_probs`` is an ``(n, k)`` array of per-respondent theme probabilities (rows sum to 1)
     so that the themes people raise can depend on who they are; default uniform.
@@ -259,7 +273,7 @@ def open_answers(rng: np.random.Generator, n: int, *, empty: float, themes: dict
         if rng.random() < pii_rate:
             # appended after the roughening so the planted datum stays exact
             kind = PII_KINDS[int(rng.integers(len(PII_KINDS)))]
-            sentence, value = _pii(rng, kind)
+            sentence, value = _pii(rng, kind, local)
             text = f"{text} {sentence[0].upper()}{sentence[1:]}."
             planted.append((i, kind, value))
         if rng.random() < markup_rate:
@@ -271,7 +285,7 @@ def open_answers(rng: np.random.Generator, n: int, *, empty: float, themes: dict
 
 
 def staff_answers(rng: np.random.Generator, n: int, phrases: list[str], *, empty: float,
-                  pii_rate: float = 0.0) -> tuple[list[str | None], list[tuple[int, str, str]]]:
+                  pii_rate: float = 0.0, local=None) -> tuple[list[str | None], list[tuple[int, str, str]]]:
     """Short staff answers from ``phrases`` (one theme per phrase)."""
     themes = {f"t{i}": [p] for i, p in enumerate(phrases)}
-    return open_answers(rng, n, empty=empty, themes=themes, pii_rate=pii_rate)
+    return open_answers(rng, n, empty=empty, themes=themes, pii_rate=pii_rate, local=local)

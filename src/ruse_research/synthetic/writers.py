@@ -33,7 +33,9 @@ import pandas as pd
 from ruse_research.data.codebook import Codebook
 from ruse_research.deterministic import fixed_zip
 
-FIXED_STAMP = datetime(2020, 3, 31, 12, 0, 0)  # end of the project's 14 months
+#: Creation time written into .xlsx/.sav headers when none is given; the generator passes the
+#: region's (``demo.stamp`` of the profile, see :mod:`ruse_research.synthetic.region`).
+FIXED_STAMP = datetime(2000, 1, 1, 12, 0, 0)
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 
@@ -96,13 +98,13 @@ def write_csv_cp1251(df: pd.DataFrame, path: Path) -> None:
     write_csv(df, path, sep=";", encoding="cp1251", lineterminator="\r\n", date_format="%d.%m.%Y")
 
 
-def _fix_zip(data: bytes) -> bytes:
+def _fix_zip(data: bytes, when: datetime = FIXED_STAMP) -> bytes:
     """Rewrite a zip archive with every entry dated 1980-01-01 and fixed core properties."""
-    stamp = FIXED_STAMP.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     return fixed_zip(data, date_time=ZIP_DATE, stamp=stamp, mode=0o600)
 
 
-def write_xlsx(df: pd.DataFrame, path: Path, sheet: str = "data") -> None:
+def write_xlsx(df: pd.DataFrame, path: Path, sheet: str = "data", stamp: datetime = FIXED_STAMP) -> None:
     """First sheet, header in row 1, codes as numbers, dates as Excel dates, blanks empty.
 
     Examples
@@ -137,11 +139,11 @@ def write_xlsx(df: pd.DataFrame, path: Path, sheet: str = "data") -> None:
             if cell.data_type == "d":
                 cell.number_format = "DD.MM.YYYY"
     wb.properties.creator = "ruse_research.synthetic"
-    wb.properties.created = FIXED_STAMP
-    wb.properties.modified = FIXED_STAMP
+    wb.properties.created = stamp
+    wb.properties.modified = stamp
     buf = io.BytesIO()
     wb.save(buf)
-    Path(path).write_bytes(_fix_zip(buf.getvalue()))
+    Path(path).write_bytes(_fix_zip(buf.getvalue(), stamp))
 
 
 # SAV header: "$FL2"(4) product(60) layout(4) nominal_case_size(4) compression(4)
@@ -159,11 +161,12 @@ def _clip_bytes(text: str, limit: int) -> str:
     return raw[: limit - 3].decode("utf-8", errors="ignore").rstrip() + "..."
 
 
-def write_sav(df: pd.DataFrame, path: Path, codebook: Codebook, lang: str = "bg") -> None:
+def write_sav(df: pd.DataFrame, path: Path, codebook: Codebook, lang: str = "bg",
+              stamp: datetime = FIXED_STAMP) -> None:
     """SPSS file with variable labels, value labels and user-missing codes from ``codebook``.
 
     Labels are in ``lang`` and cut to SPSS's byte limits (value labels 120 bytes). The
-    header's creation date and time are set to :data:`FIXED_STAMP`.
+    header's creation date and time are set to ``stamp`` (default :data:`FIXED_STAMP`).
 
     Examples
     --------
@@ -177,7 +180,7 @@ def write_sav(df: pd.DataFrame, path: Path, codebook: Codebook, lang: str = "bg"
     ...     write_sav(staff, p, cb)
     ...     _, meta = pyreadstat.read_sav(p, metadataonly=True)
     >>> meta.variable_value_labels["sex"][2], str(meta.creation_time)
-    ('Жена', '2020-03-31 12:00:00')
+    ('Жена', '2000-01-01 12:00:00')
     """
     import pyreadstat
 
@@ -212,12 +215,13 @@ def write_sav(df: pd.DataFrame, path: Path, codebook: Codebook, lang: str = "bg"
     tmp.unlink()
     if raw[:4] not in (b"$FL2", b"$FL3"):
         raise RuntimeError(f"unexpected SPSS header {bytes(raw[:4])!r} written by pyreadstat")
-    raw[_SAV_DATE] = FIXED_STAMP.strftime("%d %b %y").encode("ascii")
-    raw[_SAV_TIME] = FIXED_STAMP.strftime("%H:%M:%S").encode("ascii")
+    raw[_SAV_DATE] = stamp.strftime("%d %b %y").encode("ascii")
+    raw[_SAV_TIME] = stamp.strftime("%H:%M:%S").encode("ascii")
     Path(path).write_bytes(bytes(raw))
 
 
-def write_all_formats(df: pd.DataFrame, out: Path, stem: str, codebook: Codebook) -> list[Path]:
+def write_all_formats(df: pd.DataFrame, out: Path, stem: str, codebook: Codebook,
+                      stamp: datetime = FIXED_STAMP) -> list[Path]:
     """``<stem>.csv``, ``<stem>.cp1251.csv``, ``<stem>.xlsx`` and ``<stem>.sav`` in ``out``.
 
     Examples
@@ -236,8 +240,8 @@ def write_all_formats(df: pd.DataFrame, out: Path, stem: str, codebook: Codebook
              out / f"{stem}.sav"]
     write_csv(df, paths[0])
     write_csv_cp1251(df, paths[1])
-    write_xlsx(df, paths[2])
-    write_sav(df, paths[3], codebook)
+    write_xlsx(df, paths[2], stamp=stamp)
+    write_sav(df, paths[3], codebook, stamp=stamp)
     return paths
 
 
