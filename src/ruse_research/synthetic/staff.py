@@ -35,7 +35,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ruse_research.synthetic.region import Region
 from ruse_research.synthetic import texts
 from ruse_research.synthetic.common import (
     DONT_KNOW,
@@ -44,6 +43,7 @@ from ruse_research.synthetic.common import (
     inject_nonresponse,
     likert5,
 )
+from ruse_research.synthetic.region import Region
 
 LEVELS = ("info", "consult", "dialogue", "partner")
 STAGES = ("agenda", "draft", "decision", "implement", "monitor")

@@ -44,7 +44,6 @@ import numpy as np
 import pandas as pd
 
 from ruse_research.synthetic import texts
-from ruse_research.synthetic.region import Region
 from ruse_research.synthetic.common import (
     LIKERT5_CUTS,
     NOT_APPLICABLE,
@@ -55,6 +54,7 @@ from ruse_research.synthetic.common import (
     likert5,
     scale11,
 )
+from ruse_research.synthetic.region import Region
 
 GROUPS = {"citizen": 1, "ngo": 2, "business": 3, "municipality": 4}
 # The municipalities, their one-way population margins (sex; age 15-64 / 65+, survey bands 1-3
