@@ -8,6 +8,11 @@ must be a report language (:func:`ruse_research.i18n.check_language`) and every 
 ``*_file`` parameter must name an existing file. Data files of ``<codebook>_path`` parameters
 are validated against their codebook by :func:`validate_inputs`.
 
+A path parameter that names a default location (``data/raw/<file>``, the default margins
+file) is read from the active region profile's own (``RUSE_RESEARCH_PROFILE``;
+:meth:`ruse_research.data.profile.Profile.data_path`) and passed to the notebook as such, so
+the same params files run every region.
+
 Examples
 --------
 >>> parse_parameters_cell("lang = 'en'\\nalpha = 0.05\\nstaff_path = 'data/raw/staff.csv'")
@@ -23,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ruse_research import _yaml, paths
+from ruse_research.data import profile as region_profile
 from ruse_research.errors import ParamsError
 from ruse_research.i18n import LANGUAGES, check_language
 from ruse_research.runner import cache
@@ -299,6 +305,11 @@ def load_run(params_file: Path, store: cache.FileHashStore | None = None, root: 
                 f"like the notebook default {defaults[key]!r}"
             )
     parameters = {**defaults, **overrides}
+    region = region_profile.load()
+    for key, value in sorted(parameters.items()):
+        if key.endswith(INPUT_SUFFIXES) and isinstance(value, str) and region.data_path(value) != value:
+            parameters[key] = region.data_path(value)
+            overrides = {**overrides, key: parameters[key]}  # the kernel gets the profile's file
     origin = "parameters.lang" if "lang" in overrides else "notebook default of lang"
     lang = check_language(parameters.get("lang", "en"), where=f"{where}: {origin}")
 

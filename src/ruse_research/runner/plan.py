@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ruse_research.data import profile as region_profile
 from ruse_research.runner import cache, provenance
 from ruse_research.runner.params import Expression, Run, relative_to_root
 
@@ -24,6 +25,8 @@ SHARED_INPUT_FOLDERS = ("data/codebooks", "data/reference", "data/model")
 
 def input_files(run: Run, root: Path) -> dict[str, Path]:
     """Every input file whose content is hashed: ``*_path``/``*_file`` files, codebooks, reference and model data.
+
+    The active region profile's file is one too: the catalogs and codebooks read it.
 
     Examples
     --------
@@ -35,6 +38,8 @@ def input_files(run: Run, root: Path) -> dict[str, Path]:
     (True, True)
     """
     files = {relative_to_root(p, root): p for p in run.inputs.values()}
+    profile_file = region_profile.profile_path()
+    files[relative_to_root(profile_file, root)] = profile_file
     for folder in SHARED_INPUT_FOLDERS:
         for path in cache.iter_tree(root / folder):
             files[relative_to_root(path, root)] = path

@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from ruse_research import _yaml, paths
+from ruse_research.data import profile as region_profile
 from ruse_research.errors import RuseError
 from ruse_research.i18n import LANGUAGES, check_language
 
@@ -117,7 +118,8 @@ def load_framework(path: str | os.PathLike[str] = DEFAULT_FRAMEWORK) -> dict:
     rule.setdefault("at_risk", 0.6)
     if not 0 <= rule["at_risk"] <= rule["on_track"]:
         raise FrameworkError(f"{file}: status_rule needs 0 <= at_risk <= on_track")
-    project = data.get("project") or {}
+    # the project (period, money, source) is the region profile's unless the framework gives one
+    project = dict(data.get("project") or region_profile.load().project)
     for field in ("start", "end"):
         if field not in project:
             raise FrameworkError(f"{file}: project.{field} is missing")
@@ -146,6 +148,12 @@ def load_framework(path: str | os.PathLike[str] = DEFAULT_FRAMEWORK) -> dict:
             raise FrameworkError(f"{file}: indicator {key!r} needs computation.column")
         if ind.get("direction") not in DIRECTIONS:
             raise FrameworkError(f"{file}: indicator {key!r} direction must be higher or lower")
+        if ind.get("path_start_quarter") is not None:  # n-th calendar quarter of the project
+            n = ind.pop("path_start_quarter")
+            if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+                raise FrameworkError(f"{file}: indicator {key!r} path_start_quarter must be a whole "
+                                     f"number >= 1, found {n!r}")
+            ind["path_start"] = (pd.Period(project["start"], freq="Q") + (n - 1)).start_time
         if ind.get("path_start") is not None:
             ind["path_start"] = _as_date(ind["path_start"], f"{file}: indicator {key!r} path_start")
             if not project["start"] <= ind["path_start"] < project["end"]:
