@@ -116,11 +116,17 @@ def bench(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def lab(session: nox.Session) -> None:
-    """JupyterLab with the package installed and a registered `ruse-research` kernel."""
+    """JupyterLab with the package installed and a registered `ruse-research` kernel.
+
+    The notebooks declare that kernel (metadata.kernelspec.name = "ruse-research"); the runner
+    (papermill, kernel_name="python3") and nbval (--nbval-current-env) do not need it.
+    """
     install_locked(session)
     session.run(
         "python", "-m", "ipykernel", "install", "--sys-prefix",
         "--name", "ruse-research", "--display-name", "Python (ruse-research)",
     )
-    session.run("jupyter", "lab", "--notebook-dir", str(ROOT), *session.posargs,
+    # Jupyter refuses to start as root without --allow-root (containers, CI machines)
+    as_root = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
+    session.run("jupyter", "lab", "--notebook-dir", str(ROOT), *as_root, *session.posargs,
                 env={"RUSE_RESEARCH_ROOT": str(ROOT), **os.environ})

@@ -11,7 +11,8 @@ are validated against their codebook by :func:`validate_inputs`.
 A path parameter that names a default location (``data/raw/<file>``, the default margins
 file) is read from the active region profile's own (``RUSE_RESEARCH_PROFILE``;
 :meth:`ruse_research.data.profile.Profile.data_path`) and passed to the notebook as such, so
-the same params files run every region.
+the same params files run every region. Titles and descriptions may name the profile's fields
+as ``{administration}``, ``{region}`` ... (:meth:`ruse_research.data.profile.Profile.placeholders`).
 
 Examples
 --------
@@ -230,6 +231,19 @@ def _text_by_language(value: object, where: str, key: str) -> dict[str, str]:
     raise ParamsError(f"{where}: {key}: found {value!r}, expected text or a mapping {{bg: ..., en: ...}}")
 
 
+def _with_profile(texts: dict[str, str], region: region_profile.Profile, where: str, key: str) -> dict[str, str]:
+    """``texts`` with the profile's fields (``{administration}``, ``{region}`` ...) filled in."""
+    out = {}
+    for lang, text in texts.items():
+        fields = region.placeholders(lang)
+        try:
+            out[lang] = text.format_map(fields) if "{" in text else text
+        except (KeyError, ValueError, IndexError) as exc:
+            raise ParamsError(f"{where}: {key}.{lang}: placeholder {exc} is not a profile field; "
+                              f"expected one of {{{'}, {'.join(sorted(fields))}}}") from None
+    return out
+
+
 def load_run(params_file: Path, store: cache.FileHashStore | None = None, root: Path | None = None) -> Run:
     """Read one params file and check it against its notebook's ``parameters`` cell.
 
@@ -278,8 +292,10 @@ def load_run(params_file: Path, store: cache.FileHashStore | None = None, root: 
     notebook = paths.resolve(notebook_value, root=root)
     if not notebook.is_file():
         raise ParamsError(f"{where}: notebook: file {notebook_value} not found (looked in {notebook})")
-    titles = _text_by_language(data["title"], where, "title")
-    descriptions = _text_by_language(data.get("description", ""), where, "description")
+    region = region_profile.load()
+    titles = _with_profile(_text_by_language(data["title"], where, "title"), region, where, "title")
+    descriptions = _with_profile(_text_by_language(data.get("description", ""), where, "description"),
+                                 region, where, "description")
 
     overrides = data.get("parameters") or {}
     if not isinstance(overrides, dict):
@@ -305,7 +321,6 @@ def load_run(params_file: Path, store: cache.FileHashStore | None = None, root: 
                 f"like the notebook default {defaults[key]!r}"
             )
     parameters = {**defaults, **overrides}
-    region = region_profile.load()
     for key, value in sorted(parameters.items()):
         if key.endswith(INPUT_SUFFIXES) and isinstance(value, str) and region.data_path(value) != value:
             parameters[key] = region.data_path(value)

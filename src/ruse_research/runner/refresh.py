@@ -67,8 +67,11 @@ def _refresh_one(job: RefreshJob) -> RunResult:
     clock = time.perf_counter()
     temporary = notebook.with_name(f".{notebook.stem}.refresh-{os.getpid()}.ipynb")
     try:
+        declared = nbformat.read(str(notebook), as_version=4).metadata.get("kernelspec")
         execute.execute_notebook(notebook, temporary, {}, notebook.parent)
         node = strip_volatile_metadata(nbformat.read(str(temporary), as_version=4))
+        if declared:  # papermill writes the kernel it ran (python3); keep the notebook's own
+            node.metadata["kernelspec"] = declared
         with open(temporary, "w", encoding="utf-8") as handle:
             nbformat.write(node, handle)
         os.replace(temporary, notebook)
