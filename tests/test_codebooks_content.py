@@ -47,9 +47,10 @@ def test_every_construct_names_its_source(name):
 @pytest.mark.parametrize("name", NAMES)
 def test_scale_labels_fit_spss_and_have_both_languages(name):
     # SPSS .sav value labels hold at most 120 bytes; Cyrillic takes 2 bytes per letter.
-    for key, scale in _raw(name)["response_scales"].items():
+    # (Loaded, so that labels a codebook takes from the region profile are checked too.)
+    for key, scale in load_codebook(name).scales.items():
         for part in ("values", "dont_know", "missing"):
-            for code, label in (scale.get(part) or {}).items():
+            for code, label in getattr(scale, part).items():
                 assert label["bg"] and label["en"], (key, code)
                 assert len(label["bg"].encode("utf-8")) <= 120, (key, code, label["bg"])
                 assert len(label["en"].encode("utf-8")) <= 120, (key, code, label["en"])
@@ -98,10 +99,17 @@ def test_attitude_costs_are_reverse_keyed_and_benefits_are_not():
     assert all(items[f"att_ben_{k}"]["reverse"] is False for k in (1, 2, 3))
 
 
-def test_stakeholder_municipalities_are_the_eight_of_ruse_region():
-    scale = _raw("stakeholders")["response_scales"]["municipality"]["values"]
-    assert [scale[k]["bg"] for k in sorted(scale)] == [
-        "Русе", "Бяла", "Ветово", "Две могили", "Иваново", "Сливо поле", "Ценово", "Борово"]
+def test_stakeholder_municipalities_are_those_of_the_active_region_profile():
+    # the codebook names no region: its municipality and wave codes come from the profile
+    from ruse_research.data import profile
+
+    prof = profile.load()
+    raw = _raw("stakeholders")["response_scales"]
+    assert raw["municipality"]["values"] == "profile.municipalities"
+    assert raw["wave"]["values"] == "profile.waves"
+    labels = load_codebook("stakeholders").value_labels("municipality", "bg")
+    assert list(labels.values()) == [m.label("bg") for m in prof.municipalities]
+    assert len(labels) == len(prof.municipalities) >= 1
 
 
 def test_group_blocks_name_only_the_four_stakeholder_groups():

@@ -2,6 +2,8 @@
 
 The effect checks are deliberately loose (the data are one random draw); the exact planted
 values live in data/raw/truth.json and are what the notebooks' CIs are compared against.
+Everything about the region (its demo-data folder, margins, municipalities, file stamp) is
+read from the active region profile, so the tests pass with ``RUSE_RESEARCH_PROFILE=gabrovo``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import pandas as pd
 import pytest
 
 from ruse_research import paths
+from ruse_research.data import profile
 from ruse_research.stats import scales
 from ruse_research.synthetic import (
     DEFAULT_SEED,
@@ -30,8 +33,12 @@ from ruse_research.synthetic import (
     staff as staff_module,
 )
 from ruse_research.synthetic.common import DONT_KNOW, inject_nonresponse
+from ruse_research.synthetic.region import Region
 
-RAW = paths.resolve("data/raw")
+PROFILE = profile.load()
+REGION = Region.from_profile(PROFILE)
+RAW = paths.resolve(PROFILE.data_dir)
+MARGINS = paths.resolve(PROFILE.margins)
 
 
 @pytest.fixture(scope="module")
@@ -70,8 +77,9 @@ def test_regenerating_reproduces_the_bundled_checksums(regenerated):
     fresh = (regenerated / "SHA256SUMS").read_text().splitlines()
     bundled = (RAW / "SHA256SUMS").read_text().splitlines()
     stale = sorted(set(fresh) ^ set(bundled))
-    assert not stale, ("data/raw is out of date with the generator; run "
-                       "`python -m ruse_research.synthetic --out data/raw` and commit. "
+    assert not stale, (f"{PROFILE.data_dir} is out of date with the generator; run "
+                       f"`python -m ruse_research.synthetic --profile {PROFILE.id} --out {PROFILE.data_dir}` "
+                       "and commit. "
                        f"Differing lines: {stale}")
 
 
@@ -111,9 +119,9 @@ def test_xlsx_and_sav_carry_no_wall_clock_time():
     with zipfile.ZipFile(RAW / "staff.xlsx") as z:
         assert {info.date_time for info in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
         core = z.read("docProps/core.xml").decode()
-    assert "2020-03-31T12:00:00Z" in core
+    assert REGION.stamp.strftime("%Y-%m-%dT%H:%M:%SZ") in core
     header = (RAW / "staff.sav").read_bytes()[:120]
-    assert header[92:109] == b"31 Mar 2012:00:00"
+    assert header[92:109] == REGION.stamp.strftime("%d %b %y%H:%M:%S").encode()
 
 
 def test_cp1251_export_is_windows_1251_semicolon_crlf():
@@ -168,7 +176,7 @@ def test_one_synthetic_marker_for_generator_and_display():
 
     assert is_synthetic is marker.is_synthetic
     assert report.is_synthetic is marker.is_synthetic
-    assert marker.is_synthetic("data/raw/staff.csv")  # relative: from the project root
+    assert marker.is_synthetic(f"{PROFILE.data_dir}/staff.csv")  # relative: from the project root
 
 
 def test_truth_header(truth):
@@ -187,12 +195,14 @@ def test_sizes(staff, stake):
     assert staff["resp_id"].is_unique and stake["resp_id"].is_unique
 
 
-def test_all_groups_and_all_eight_municipalities_in_both_waves(stake):
+def test_all_groups_and_all_municipalities_of_the_profile_in_every_wave(stake):
+    codes = {m.code for m in PROFILE.municipalities}
+    assert set(stake["wave"]) == {w.wave for w in PROFILE.waves}
     for _, wave in stake.groupby("wave"):
         assert set(wave["group"]) == {1, 2, 3, 4}
-        assert set(wave["municipality"]) == set(range(1, 9))
-        assert set(wave.loc[wave["group"] == 1, "municipality"]) == set(range(1, 9))
-        assert set(wave.loc[wave["group"] == 4, "municipality"]) == set(range(1, 9))
+        assert set(wave["municipality"]) == codes
+        assert set(wave.loc[wave["group"] == 1, "municipality"]) == codes
+        assert set(wave.loc[wave["group"] == 4, "municipality"]) == codes
 
 
 def test_realistic_nonresponse(stake):
@@ -206,7 +216,7 @@ def test_realistic_nonresponse(stake):
 
 
 def test_citizen_sample_is_skewed_so_weighting_matters(stake):
-    margins = pd.read_csv(paths.resolve("data/reference/population_margins.csv"))
+    margins = pd.read_csv(MARGINS)
     citizens = stake[stake["group"] == 1]
     women_share = (citizens["sex"] == 2).sum() / citizens["sex"].notna().sum()
     pop_women = margins.query("variable == 'sex' and category == 2")["share"].item()
@@ -217,15 +227,18 @@ def test_citizen_sample_is_skewed_so_weighting_matters(stake):
 
 
 def test_generator_margins_equal_the_reference_file():
-    margins = pd.read_csv(paths.resolve("data/reference/population_margins.csv"))
-    for variable, constant in (("sex", stakeholders.SEX_POPULATION),
-                               ("age_group", stakeholders.AGE_GROUP_POPULATION),
-                               ("municipality", stakeholders.MUNICIPALITY_POPULATION)):
+    margins = pd.read_csv(MARGINS)
+    for variable, constant in (("sex", REGION.sex_population),
+                               ("age_group", REGION.age_group_population),
+                               ("municipality", REGION.municipality_population)):
         rows = margins[margins["variable"] == variable]
         assert dict(zip(rows["category"], rows["population"], strict=True)) == constant
-    pop = stakeholders.citizen_population()
-    assert len(pop) == 117_929 + 51_731
-    assert abs((pop["age_band"] == 4).mean() - 51_731 / 169_660) < 1e-4
+    pop = stakeholders.citizen_population(REGION)
+    adults, old = sum(REGION.age_group_population.values()), REGION.age_group_population[2]
+    assert len(pop) == adults
+    assert abs((pop["age_band"] == 4).mean() - old / adults) < 1e-4
+    if PROFILE.id == "ruse":  # the census figures of data/reference/README.md
+        assert (adults, old) == (169_660, 51_731)
 
 
 # ------------------------------------------------------------------------ planted effects
@@ -279,7 +292,7 @@ def _rake(df, margins, iterations=50):
 
 
 def test_weighted_citizen_trust_is_closer_to_the_truth_than_unweighted(stake, truth):
-    margins = pd.read_csv(paths.resolve("data/reference/population_margins.csv"))
+    margins = pd.read_csv(MARGINS)
     for wave in (1, 2):
         citizens = stake[(stake["group"] == 1) & (stake["wave"] == wave)]
         df, w = _rake(citizens, margins)

@@ -437,7 +437,7 @@ def codebook_path(name_or_path: str | os.PathLike[str]) -> Path:
     return paths.resolve(p)
 
 
-def load_codebook(name_or_path: str | os.PathLike[str] | Codebook) -> Codebook:
+def load_codebook(name_or_path: str | os.PathLike[str] | Codebook, profile: Any = None) -> Codebook:
     """Read and check a codebook.
 
     Parameters
@@ -445,6 +445,9 @@ def load_codebook(name_or_path: str | os.PathLike[str] | Codebook) -> Codebook:
     name_or_path : str, path or Codebook
         ``"staff"`` for ``data/codebooks/staff.yaml``, or the path of a YAML file (see
         :func:`codebook_path`). A :class:`Codebook` is returned unchanged.
+    profile : str or Profile, optional
+        The region profile whose municipalities/waves fill ``values: profile.municipalities``
+        (``profile.waves``) scales; default the active one (:mod:`ruse_research.data.profile`).
 
     Returns
     -------
@@ -473,13 +476,14 @@ def load_codebook(name_or_path: str | os.PathLike[str] | Codebook) -> Codebook:
         raw = _yaml.load_file(path)
     except YamlError as err:  # duplicate key, invalid YAML, not UTF-8, unreadable: one line
         raise CodebookError(str(err)) from None
-    return _Builder(path).build(raw)
+    return _Builder(path, profile).build(raw)
 
 
 class _Builder:
     """Turns parsed YAML into a :class:`Codebook`, collecting every schema problem."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, profile: Any = None):
+        self.profile = profile
         self.path = path
         self.problems: list[str] = []
 
@@ -592,8 +596,9 @@ class _Builder:
             # the region's municipalities or waves, read from the active region profile
             from ruse_research.data import profile
 
+            region = self.profile if isinstance(self.profile, profile.Profile) else profile.load(self.profile)
             return {x.code if hasattr(x, "code") else x.wave: self.labels(where, x.labels, what)
-                    for x in getattr(profile.load(), _FROM_PROFILE[value])}
+                    for x in getattr(region, _FROM_PROFILE[value])}
         if not isinstance(value, dict) or (required and not value):
             self.fail(where, f"{what} is {value!r}; expected a mapping of integer codes to "
                              "{bg, en} labels")

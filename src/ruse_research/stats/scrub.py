@@ -24,6 +24,7 @@ from functools import lru_cache
 
 import pandas as pd
 
+from ruse_research.data import profile as region_profile
 from ruse_research.stats.text import _HAS_CYRILLIC, _INVISIBLE, _TOKEN, TextError, normalise
 
 __all__ = ["PLACEHOLDERS", "scrub"]
@@ -251,9 +252,11 @@ def _name_pattern(names: tuple[str, ...]) -> re.Pattern[str] | None:
 # "инж. Колев", "д-р Маринова"; and role nouns directly followed by a capitalised word:
 # "служителката Мария Иванова", "кмета Пламен Стоилов". The title stays; the name goes.
 # Capitalised words that are not names: the polite "Ви/Вас/Ваш…" and institutions/places
-# that follow role nouns ("експертите Областна администрация", "кмета Русе").
+# that follow role nouns ("експертите Областна администрация", "кмета <town>"); the towns are
+# the region profiles' centres and municipalities (ruse_research.data.profile.place_names).
+_PLACES = "".join(f"|{re.escape(name)}" for name in region_profile.place_names("bg"))
 _NOT_NAME = (
-    r"(?!(?:Ви|Вас|Вие|Вам|Ваш\w*|Твоят|Областн\w*|Общин\w*|Администраци\w*|Русе|България"
+    r"(?!(?:Ви|Вас|Вие|Вам|Ваш\w*|Твоят|Областн\w*|Общин\w*|Администраци\w*" + _PLACES + r"|България"
     r"|София|Министерств\w*|Дирекци\w*|Отдел\w*|Закон\w*|Държавн\w*|Европейск\w*"
     r"|Регионалн\w*|Национал\w*|Народн\w*)(?![\w-]))"
 )
@@ -382,8 +385,8 @@ def scrub(s: object, names: Iterable[str] | None = None, *, guess_names: bool = 
     'Благодаря на [NAME] и на г-жа [NAME]!'
     >>> scrub("служителката Мария Иванова беше груба")
     'служителката [NAME] беше груба'
-    >>> scrub("чл. 26, ал. 4 от ЗНА; 30 дни; 1250 лв.; 7000 Русе")
-    'чл. 26, ал. 4 от ЗНА; 30 дни; 1250 лв.; 7000 Русе'
+    >>> scrub("чл. 26, ал. 4 от ЗНА; 30 дни; 1250 лв.; 7000 София")
+    'чл. 26, ал. 4 от ЗНА; 30 дни; 1250 лв.; 7000 София'
     """
     if s is None or (not isinstance(s, str) and pd.isna(s)):
         return ""

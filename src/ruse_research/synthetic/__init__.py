@@ -41,7 +41,7 @@ from ruse_research.data.marker import MARKER_FILE, is_synthetic  # noqa: F401 (r
 from ruse_research.errors import RuseError
 
 GENERATOR_VERSION = "1.1.0"
-DEFAULT_SEED = 20190118  # the project's start date, 18 Jan 2019
+DEFAULT_SEED = 20190118  # seed of the bundled demonstration data (data/raw/)
 SURVEY_STEMS = ("staff", "stakeholders")
 _STREAMS = ("staff", "stakeholders", "panel", "monitoring")
 
@@ -179,7 +179,7 @@ def write(out: str | os.PathLike[str], seed: int = DEFAULT_SEED, profile=None) -
     written: list[Path] = []
     for stem, frame in frames.items():
         if stem in SURVEY_STEMS:
-            cb = load_codebook(codebook_dir() / f"{stem}.yaml")
+            cb = load_codebook(codebook_dir() / f"{stem}.yaml", profile=profile)
             written += writers.write_all_formats(frame, out, stem, cb, stamp=region.stamp)
         else:
             path = out / f"{stem}.csv"

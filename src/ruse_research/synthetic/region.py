@@ -17,8 +17,8 @@ headers. Settings the profile's ``demo`` section does not give are derived:
 Examples
 --------
 >>> r = Region.from_profile("ruse")
->>> r.centre, r.codes[:3], r.label(r.centre)
-(1, (1, 2, 3), 'Русе')
+>>> r.centre, r.codes[:3], r.label(r.centre) == region_profile.load("ruse").text("region_centre", "bg")
+(1, (1, 2, 3), True)
 >>> sum(r.age_group_population.values())
 169660
 >>> derived_quota({1: 100_000, 2: 13_467, 3: 5_923})

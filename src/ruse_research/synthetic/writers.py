@@ -88,12 +88,12 @@ def write_csv_cp1251(df: pd.DataFrame, path: Path) -> None:
     Examples
     --------
     >>> import pandas as pd, tempfile, pathlib
-    >>> df = pd.DataFrame({"d": pd.to_datetime(["2019-05-02"]), "t": ["Русе"]})
+    >>> df = pd.DataFrame({"d": pd.to_datetime(["2019-05-02"]), "t": ["София"]})
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     p = pathlib.Path(tmp) / "x.csv"
     ...     write_csv_cp1251(df, p)
     ...     p.read_bytes()
-    b'd;t\r\n02.05.2019;\xd0\xf3\xf1\xe5\r\n'
+    b'd;t\r\n02.05.2019;\xd1\xee\xf4\xe8\xff\r\n'
     """
     write_csv(df, path, sep=";", encoding="cp1251", lineterminator="\r\n", date_format="%d.%m.%Y")
 

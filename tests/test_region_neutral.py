@@ -1,0 +1,135 @@
+"""Nothing of one region is written in the code or the notebooks: it all comes from a profile.
+
+The package serves any regional administration by data alone (``data/regions/<id>/``). This
+test reads every profile under ``data/regions/`` and fails when the name of its region centre,
+administration or any municipality, or the year of any of its waves, appears in the source of
+``src/`` (code, catalogs, templates) or in the cell sources of ``notebooks/*.ipynb`` (stored
+outputs are not source and are not read). Allowed: the package's own names (``ruse_research``,
+``ruse-research``, ``RuseError``, ``RUSE_RESEARCH_*``), the lower-case ``ruse`` namespace of the
+notebook-output contract (metadata key, mime type, template folder) and dates written as dates
+in docstring examples (``2019-01-18``, ``08.12.2019``).
+
+Also here: the synthetic generator and the codebooks follow whichever profile is active
+(``RUSE_RESEARCH_PROFILE``), so these checks pass with any profile selected.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from ruse_research import paths
+from ruse_research.data import profile
+
+ROOT = paths.project_root()
+SOURCE_SUFFIXES = {".py", ".yaml", ".yml", ".j2", ".html", ".css", ".js", ".tpl", ".txt", ".md"}
+
+# The package's own names, and the lower-case namespace of the output contract.
+ALLOWED = re.compile(r"ruse[_-]research|RUSE_RESEARCH\w*|Ruse[A-Z]\w*|\bruse\b|\bruse_\w+|\w+_ruse_\w*")
+# Dates are dates (doctest examples of date arithmetic), not wave years.
+DATES = re.compile(r"(?<!\d)(?:\d{4}-\d{2}-\d{2}|\d{2}[./]\d{2}[./]\d{4}|\d{4}Q\d|\d{8})(?!\d)")
+# Years of published standards the texts cite (not fieldwork): CAF 2020, the CoE Code revised 2019.
+CITED = re.compile(r"CAF 2020|(?:revised|преработен) 2019|2009/2019|Code \(2019\)")
+
+
+def _profiles() -> list[profile.Profile]:
+    return [profile.load(p.parent.name) for p in sorted((ROOT / profile.REGIONS_DIR).glob("*/profile.yaml"))]
+
+
+def _forbidden() -> re.Pattern:
+    words: set[str] = set()
+    years: set[str] = set()
+    for prof in _profiles():
+        for lang in ("bg", "en"):
+            words.add(prof.text("region_centre", lang))
+            words.update(m.label(lang) for m in prof.municipalities)
+        years.update(str(w.year) for w in prof.waves if w.year)
+    names = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    wave_years = "|".join(sorted(years)) or "$^"
+    return re.compile(rf"(?<!\w)(?:{names})(?!\w)|(?<!\d)(?:{wave_years})(?!\d)")
+
+
+def _lines():
+    for path in sorted((ROOT / "src").rglob("*")):
+        if path.is_file() and path.suffix in SOURCE_SUFFIXES and "__pycache__" not in path.parts:
+            for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+                yield f"{path.relative_to(ROOT)}:{i}", line
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        for c, cell in enumerate(nb.cells):
+            for i, line in enumerate(cell.source.splitlines(), start=1):
+                yield f"{path.relative_to(ROOT)} cell {c} line {i}", line
+
+
+def test_there_are_at_least_two_profiles():
+    ids = [p.id for p in _profiles()]
+    assert len(ids) >= 2 and profile.DEFAULT_PROFILE in ids, ids
+
+
+def test_no_region_names_or_wave_years_in_src_or_notebooks():
+    pattern = _forbidden()
+    hits = []
+    for where, line in _lines():
+        text = CITED.sub("", DATES.sub("", ALLOWED.sub("", line)))
+        match = pattern.search(text)
+        if match:
+            hits.append(f"{where}: {match.group(0)!r} in {line.strip()[:100]!r}")
+    assert not hits, ("region-specific text in src/ or notebooks/; move it into the region profile "
+                      "(data/regions/<id>/profile.yaml) and use a catalog placeholder:\n" + "\n".join(hits))
+
+
+def test_the_check_sees_a_planted_name(tmp_path: Path):
+    pattern = _forbidden()
+    prof = _profiles()[0]
+    assert pattern.search(f"транспортът до {prof.municipalities[-1].label('bg')} е проблем")
+    assert pattern.search(f"wave 2 in {max(w.year for w in prof.waves if w.year)}")
+    assert not pattern.search(ALLOWED.sub("", "from ruse_research.errors import RuseError"))
+
+
+# ---------------------------------------------------------------- the active profile decides
+def test_stakeholder_codebook_lists_the_active_profiles_municipalities_and_waves():
+    from ruse_research.data.codebook import load_codebook
+
+    prof = profile.load()
+    book = load_codebook("stakeholders")
+    for lang in ("bg", "en"):
+        assert book.value_labels("municipality", lang) == {m.code: m.label(lang) for m in prof.municipalities}
+        assert book.value_labels("wave", lang) == {w.wave: w.label(lang) for w in prof.waves}
+
+
+def test_catalog_fills_profile_fields():
+    from ruse_research.display.catalog import texts
+
+    prof = profile.load()
+    for lang in ("bg", "en"):
+        t = texts("common", lang)
+        assert prof.text("administration", lang) in t("banner_synthetic_text")
+
+
+@pytest.mark.parametrize("name", [p.id for p in _profiles()])
+def test_synthetic_region_follows_the_profile_and_its_margins(name):
+    import pandas as pd
+
+    from ruse_research.synthetic.region import Region
+
+    prof = profile.load(name)
+    region = Region.from_profile(name)
+    margins = pd.read_csv(paths.resolve(prof.margins))
+    mun = margins[margins["variable"] == "municipality"].set_index("category")["population"]
+    assert region.codes == tuple(m.code for m in prof.municipalities)
+    assert region.municipality_population == {int(k): int(v) for k, v in mun.items()}
+    assert set(region.citizen_quota) == set(region.codes)
+    assert region.citizen_quota[region.centre] == max(region.citizen_quota.values())
+
+
+def test_active_profiles_demo_data_match_its_municipalities():
+    from ruse_research.data.io import read_survey
+
+    prof = profile.load()
+    df = read_survey(paths.resolve(prof.data_path("data/raw/stakeholders.csv")), "stakeholders")
+    codes = {m.code for m in prof.municipalities}
+    assert set(df["municipality"].dropna().astype(int)) == codes
+    assert set(df["wave"].dropna().astype(int)) == {w.wave for w in prof.waves}
