@@ -146,6 +146,16 @@ class Profile:
         return out
 
 
+def load_if_any() -> Profile | None:
+    """The active profile, or ``None`` in a project without one (no ``RUSE_RESEARCH_PROFILE``
+    and no ``data/regions/ruse/profile.yaml``): the runner then leaves paths and titles as given.
+    A profile named by the environment variable that cannot be found is still an error.
+    """
+    if not os.environ.get(PROFILE_ENV) and not paths.resolve(f"{REGIONS_DIR}/{DEFAULT_PROFILE}/profile.yaml").is_file():
+        return None
+    return load()
+
+
 def place_names(lang: str = "bg") -> list[str]:
     """Names of the region centres and municipalities of every profile under ``data/regions/``
     and of the active one, longest first (place names that are not personal names).

@@ -282,5 +282,6 @@ def texts(study: str, lang: str) -> Catalog:
     True
     """
     check_language(lang)
+    active = region_profile.load_if_any()
     return Catalog(study=study, lang=lang, entries=load_catalog_entries(study),
-                   profile=region_profile.load().placeholders(lang))
+                   profile={} if active is None else active.placeholders(lang))

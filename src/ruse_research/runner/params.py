@@ -231,8 +231,11 @@ def _text_by_language(value: object, where: str, key: str) -> dict[str, str]:
     raise ParamsError(f"{where}: {key}: found {value!r}, expected text or a mapping {{bg: ..., en: ...}}")
 
 
-def _with_profile(texts: dict[str, str], region: region_profile.Profile, where: str, key: str) -> dict[str, str]:
+def _with_profile(texts: dict[str, str], region: region_profile.Profile | None, where: str,
+                  key: str) -> dict[str, str]:
     """``texts`` with the profile's fields (``{administration}``, ``{region}`` ...) filled in."""
+    if region is None:
+        return texts
     out = {}
     for lang, text in texts.items():
         fields = region.placeholders(lang)
@@ -292,7 +295,7 @@ def load_run(params_file: Path, store: cache.FileHashStore | None = None, root: 
     notebook = paths.resolve(notebook_value, root=root)
     if not notebook.is_file():
         raise ParamsError(f"{where}: notebook: file {notebook_value} not found (looked in {notebook})")
-    region = region_profile.load()
+    region = region_profile.load_if_any()
     titles = _with_profile(_text_by_language(data["title"], where, "title"), region, where, "title")
     descriptions = _with_profile(_text_by_language(data.get("description", ""), where, "description"),
                                  region, where, "description")
@@ -322,7 +325,8 @@ def load_run(params_file: Path, store: cache.FileHashStore | None = None, root: 
             )
     parameters = {**defaults, **overrides}
     for key, value in sorted(parameters.items()):
-        if key.endswith(INPUT_SUFFIXES) and isinstance(value, str) and region.data_path(value) != value:
+        if (region is not None and key.endswith(INPUT_SUFFIXES) and isinstance(value, str)
+                and region.data_path(value) != value):
             parameters[key] = region.data_path(value)
             overrides = {**overrides, key: parameters[key]}  # the kernel gets the profile's file
     origin = "parameters.lang" if "lang" in overrides else "notebook default of lang"

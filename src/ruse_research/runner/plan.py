@@ -38,8 +38,9 @@ def input_files(run: Run, root: Path) -> dict[str, Path]:
     (True, True)
     """
     files = {relative_to_root(p, root): p for p in run.inputs.values()}
-    profile_file = region_profile.profile_path()
-    files[relative_to_root(profile_file, root)] = profile_file
+    if region_profile.load_if_any() is not None:
+        profile_file = region_profile.profile_path()
+        files[relative_to_root(profile_file, root)] = profile_file
     for folder in SHARED_INPUT_FOLDERS:
         for path in cache.iter_tree(root / folder):
             files[relative_to_root(path, root)] = path

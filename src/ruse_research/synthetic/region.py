@@ -7,9 +7,10 @@ administrations' sample sizes, the fieldwork days of each wave, the project peri
 landline area code of the planted phone numbers and the time stamped into ``.xlsx``/``.sav``
 headers. Settings the profile's ``demo`` section does not give are derived:
 
-* ``citizen_quota`` - the centre ``centre_quota`` (default 400) interviews; every other
-  municipality one interview per ``residents_per_interview`` (default 600) residents,
-  rounded to an even number, at least ``min_quota`` (default 12);
+* ``citizen_quota`` - ``citizen_sample`` (default 520) interviews a wave; the centre gets
+  ``centre_oversample`` (default 1.1) times its population share (at most 90 %), the other
+  municipalities share the rest by population, rounded to an even number, at least
+  ``min_quota`` (default 12) each. Raking then needs weights near 1 (the default bounds hold);
 * ``municipal_staff_sample`` - ``centre_staff`` (default 14) employees of the centre's
   administration, ``staff_per_municipality`` (default 6) of every other one;
 * ``stamp`` - noon of the last wave's last fieldwork day.
@@ -21,8 +22,8 @@ Examples
 (1, (1, 2, 3), True)
 >>> sum(r.age_group_population.values())
 169660
->>> derived_quota({1: 100_000, 2: 13_467, 3: 5_923})
-{1: 400, 2: 22, 3: 12}
+>>> derived_quota({1: 51_881, 2: 7_674, 3: 29_652, 4: 9_180})
+{1: 302, 2: 36, 3: 138, 4: 44}
 """
 
 from __future__ import annotations
@@ -41,13 +42,17 @@ class RegionError(RuseError):
     """A region profile that lacks what the synthetic generator needs."""
 
 
-def derived_quota(population: dict[int, int], *, centre_quota: int = 400,
-                  residents_per_interview: int = 600, min_quota: int = 12) -> dict[int, int]:
-    """Citizen quota per municipality: the centre (first code) fixed, the rest by population."""
+def derived_quota(population: dict[int, int], *, citizen_sample: int = 520,
+                  centre_oversample: float = 1.1, min_quota: int = 12) -> dict[int, int]:
+    """Citizen quota per municipality: the centre (first code) over-sampled, the rest by population."""
     codes = list(population)
-    out = {codes[0]: int(centre_quota)}
+    total = sum(population.values())
+    centre = round(citizen_sample * min(0.9, centre_oversample * population[codes[0]] / total))
+    rest = sum(population[m] for m in codes[1:])
+    out = {codes[0]: int(centre)}
     for m in codes[1:]:
-        out[m] = max(int(min_quota), 2 * round(population[m] / (2 * residents_per_interview)))
+        share = (citizen_sample - centre) * population[m] / rest
+        out[m] = max(int(min_quota), 2 * round(share / 2))
     return out
 
 
@@ -108,7 +113,7 @@ class Region:
         mun_pop = {m: mun[m] for m in codes}
         demo = prof.demo
         quota = demo.get("citizen_quota") or derived_quota(
-            mun_pop, **{k: demo[k] for k in ("centre_quota", "residents_per_interview", "min_quota") if k in demo})
+            mun_pop, **{k: demo[k] for k in ("citizen_sample", "centre_oversample", "min_quota") if k in demo})
         staff = demo.get("municipal_staff_sample") or {
             m: int(demo.get("centre_staff", 14) if i == 0 else demo.get("staff_per_municipality", 6))
             for i, m in enumerate(codes)}
