@@ -18,6 +18,15 @@ from ruse_research.synthetic import monitoring as log_gen
 SEED = 20190118
 
 
+@pytest.fixture(scope="module", autouse=True)
+def ruse_profile():
+    """These tests check the bundled Ruse project (its dates, its published finance, its demo
+    log), so they select the ``ruse`` region profile whatever RUSE_RESEARCH_PROFILE says."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("RUSE_RESEARCH_PROFILE", "ruse")
+        yield
+
+
 @pytest.fixture(scope="module")
 def framework() -> dict:
     return M.load_framework()
