@@ -384,7 +384,7 @@ def check_stakeholder_inputs(run: Run, root: Path | None = None) -> list[str]:
     --------
     >>> from ruse_research import paths
     >>> check_stakeholder_inputs(load_run(paths.params_dir() / "stakeholder_opinions.en.yaml"))
-    ["population_margins.csv: 3 margins (sex, age_group, municipality), 12 categories - OK"]
+    ['population_margins.csv: 3 margins (sex, age_group, municipality), 12 categories - OK']
     """
     root = root or paths.project_root()
     where = relative_to_root(run.params_file, root)

@@ -354,7 +354,11 @@ def published(name: str, frame: pd.DataFrame, names: Labels) -> tuple[pd.DataFra
     headers = {col: names.header(template) for col, template in layout.columns}
     out = out[[c for c, _ in layout.columns]].rename(columns=headers)
     t = names.t
-    kwargs: dict = {"caption": t(layout.caption)}
+    if "{wave}" in t.template(layout.caption) and "wave" in frame and len(frame):
+        wave = frame["wave"].iloc[0]  # a table of one wave: its caption names it
+        kwargs: dict = {"caption": t(layout.caption, wave=names["wave_short"].get(wave, wave))}
+    else:
+        kwargs = {"caption": t(layout.caption)}
     if name == "group_contrasts" and len(frame) and (frame["reference"] != CITIZEN).any():
         reference = names["group"].get(int(frame["reference"].iloc[0]), frame["reference"].iloc[0])
         kwargs["caption"] = t("contrast_caption_reference", reference=reference)

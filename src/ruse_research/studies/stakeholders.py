@@ -361,12 +361,12 @@ def estimates_by_municipality(study: StakeholderStudy, wave: int, ci: float = 0.
     (empty without citizens in that wave)."""
     mask = _in(study, group=CITIZEN, wave=wave)
     if not mask.any():
-        return _empty("variable", "municipality", "n", *_STATS)
+        return _empty("variable", "municipality", "n", *_STATS, "wave")
     domain = study.design.subset(mask)
     out = sv.estimate(domain, ["trust_ra", "public_image"], by="municipality", ci=ci)
     return disclosure.suppress(
         out, count_columns="n", group_columns=["variable", "municipality"], stat_columns=_STATS
-    )
+    ).assign(wave=wave)
 
 
 def _omnibus(study: StakeholderStudy, test, variables) -> pd.DataFrame:
