@@ -658,7 +658,8 @@ def check_analysis_parameters(study: StakeholderStudy, trim_bounds, latest_wave)
 def _notes(study: StakeholderStudy, results: dict, latest: int) -> list[Note]:
     sample, waves, groups = study.sample, study.waves, study.groups
     notes = []
-    absent = tuple(g for g in GROUPS if g not in groups)
+    known = [int(g) for g in study.book.scale("group").values] or list(GROUPS)
+    absent = tuple(g for g in known if g not in groups)
     if absent:
         notes.append(Note("estimates", "note_groups_absent", absent))
     if sample.method == "none":
