@@ -321,9 +321,10 @@ def _project(tmp_path: Path, parameters: str, margins: bytes | None = None) -> P
 
 
 def test_params_accept_a_null_staff_file_and_check_the_design(tmp_path):
-    root = _project(tmp_path, "  staff_path: null\n  latest_wave: 3\n")
+    root = _project(tmp_path, "  staff_path: null\n  trim_bounds: null\n  latest_wave: 3\n")
     run = run_params.load_run(root / "params" / "variant.en.yaml", root=root)
     assert run.parameters["staff_path"] is None and "staff_path" not in run.inputs
+    assert run.parameters["trim_bounds"] is None
     with pytest.raises(ParamsError) as err:
         run_params.check_stakeholder_inputs(run, root)
     assert str(err.value) == ("params/variant.en.yaml: parameters.latest_wave: found 3, expected "

@@ -30,6 +30,8 @@ from ruse_research.runner import cache
 # Parameters with these name endings are input files: they must exist, and their content is hashed.
 INPUT_SUFFIXES = ("_path", "_file")
 PARAMS_KEYS = ("notebook", "title", "description", "parameters")
+#: Parameters (besides input files) that ``null`` switches off whatever their default.
+NULLABLE = ("trim_bounds",)
 
 
 class Expression:
@@ -293,8 +295,8 @@ def load_run(params_file: Path, store: cache.FileHashStore | None = None, root: 
         if key not in defaults:
             known = ", ".join(sorted(defaults)) or "none"
             raise ParamsError(f"{where}: parameters.{key}: unknown parameter, expected one of: {known}")
-        if value is None and key.endswith(INPUT_SUFFIXES):
-            continue  # an input file left out (for example staff_path: null)
+        if value is None and (key.endswith(INPUT_SUFFIXES) or key in NULLABLE):
+            continue  # an input file or a check left out (staff_path: null, trim_bounds: null)
         if not _type_matches(defaults[key], value):
             raise ParamsError(
                 f"{where}: parameters.{key}: found {value!r}, expected {_type_word(defaults[key])} "
