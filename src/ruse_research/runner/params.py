@@ -37,6 +37,8 @@ from ruse_research.runner import cache
 # Parameters with these name endings are input files: they must exist, and their content is hashed.
 INPUT_SUFFIXES = ("_path", "_file")
 PARAMS_KEYS = ("notebook", "title", "description", "parameters")
+#: Parameters (besides input files) that ``null`` switches off whatever their default.
+NULLABLE = ("trim_bounds",)
 
 
 class Expression:
@@ -318,6 +320,8 @@ def load_run(params_file: Path, store: cache.FileHashStore | None = None, root: 
         if key not in defaults:
             known = ", ".join(sorted(defaults)) or "none"
             raise ParamsError(f"{where}: parameters.{key}: unknown parameter, expected one of: {known}")
+        if value is None and (key.endswith(INPUT_SUFFIXES) or key in NULLABLE):
+            continue  # an input file or a check left out (staff_path: null, trim_bounds: null)
         if not _type_matches(defaults[key], value):
             raise ParamsError(
                 f"{where}: parameters.{key}: found {value!r}, expected {_type_word(defaults[key])} "
@@ -395,7 +399,68 @@ def validate_inputs(run: Run, root: Path | None = None) -> list[str]:
         from ruse_research.data import io as ruse_io  # lazy: pulls in pandas
 
         summaries.append(str(ruse_io.validate_file(path, codebook.stem)))
+    summaries.extend(check_stakeholder_inputs(run, root))
     return summaries
+
+
+def check_stakeholder_inputs(run: Run, root: Path | None = None) -> list[str]:
+    """The stakeholder study's checks that need its files, before any kernel starts.
+
+    The margins file (``margins_path``) is read with the exports' reader and checked
+    (:func:`ruse_research.stats.survey.reference.read_margins`), its survey variables must be
+    items of the stakeholders codebook, ``weight_column`` must name a numeric item of it, and
+    ``latest_wave`` (when not null) must be a wave of the stakeholders file. Each problem is
+    one line naming the params file, the parameter or file and what to change.
+
+    Examples
+    --------
+    >>> from ruse_research import paths
+    >>> check_stakeholder_inputs(load_run(paths.params_dir() / "stakeholder_opinions.en.yaml"))
+    ['population_margins.csv: 3 margins (sex, age_group, municipality), 12 categories - OK']
+    """
+    root = root or paths.project_root()
+    where = relative_to_root(run.params_file, root)
+    parameters, out = run.parameters, []
+    book_file = codebook_for("stakeholders_path", root)
+    if "stakeholders_path" not in parameters or book_file is None:
+        return out
+    from ruse_research.data.codebook import load_codebook  # lazy: pulls in pandas
+
+    book = load_codebook(book_file)
+    weight_column = parameters.get("weight_column")
+    if weight_column is not None:
+        if not isinstance(weight_column, str) or weight_column not in book.item_ids or (
+            book.item(weight_column).type not in ("numeric", "integer")
+        ):
+            raise ParamsError(
+                f"{where}: parameters.weight_column: found {weight_column!r}, expected null or "
+                f"a numeric item of codebook {book_file.name}"
+            )
+    margins = run.inputs.get("margins_path")
+    if margins is not None and weight_column is None:
+        from ruse_research.stats.survey.reference import read_margins
+
+        table = read_margins(margins)
+        for variable, (survey_variable, _) in table.recodes.items():
+            if survey_variable not in book.item_ids:
+                raise ParamsError(
+                    f"{table.file}: margin {variable!r}: survey_variable {survey_variable!r} is "
+                    f"not an item of codebook {book_file.name}; fix the margins file"
+                )
+        out.append(f"{table.file}: {len(table.margins)} margins ({', '.join(table.margins)}), "
+                   f"{len(table.codes)} categories - OK")
+    latest = parameters.get("latest_wave")
+    data = run.inputs.get("stakeholders_path")
+    if latest is not None and data is not None:
+        from ruse_research.data import io as ruse_io
+
+        waves = sorted(int(w) for w in ruse_io.read_survey(data, book)["wave"].dropna().unique())
+        if latest not in waves:
+            raise ParamsError(
+                f"{where}: parameters.latest_wave: found {latest!r}, expected a wave of "
+                f"{data.name} ({', '.join(map(str, waves))}) or null for the last one"
+            )
+    return out
 
 
 def _read_params_yaml(params_file: Path, where: str) -> object:

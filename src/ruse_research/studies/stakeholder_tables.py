@@ -9,8 +9,9 @@ the notebook only displays. The texts come from the study's language catalog (an
 callable ``t(key) -> str`` with a ``lang`` attribute, as ``report.texts`` returns) and the
 codebooks; this module imports no display code.
 
-Header templates are catalog keys in braces (``"{label_n} (1)"``); ``{wave_1}``,
-``{wave_2}`` are the codebook's wave labels.
+Header templates are catalog keys in braces (``"{label_n} (1)"``); ``{wave_<k>}`` is the
+codebook's label of wave *k*, ``{wave_first}`` and ``{wave_latest}`` those of the first and
+the last wave in the data.
 
 Examples
 --------
@@ -30,6 +31,7 @@ import pandas as pd
 from ruse_research.studies.stakeholders import (
     ASPECTS,
     CATEGORICAL,
+    CITIZEN,
     INDICATORS,
     StakeholderStudy,
 )
@@ -159,8 +161,8 @@ TABLES: dict[str, TableLayout] = {
             "variable",
             "n_reference={label_n} (1)",
             "n_group={label_n} (2)",
-            "estimate_reference={wave_1}",
-            "estimate_group={wave_2}",
+            "estimate_reference={wave_first}",
+            "estimate_group={wave_latest}",
             "difference={label_change}",
             "ci_low",
             "ci_high",
@@ -239,12 +241,65 @@ class Labels:
         """A header template with its catalog keys (and ``wave_<k>``) filled in."""
         fields = {f for _, f, _, _ in string.Formatter().parse(template) if f}
         values = {}
+        waves = sorted(self.sets["wave_present"]) or sorted(self.sets["wave"])
         for f in fields:
             if f.startswith("wave_") and f[5:].isdigit():
                 values[f] = self.sets["wave"][int(f[5:])]
+            elif f in ("wave_first", "wave_latest"):
+                values[f] = self.sets["wave"][waves[0 if f == "wave_first" else -1]]
             else:
                 values[f] = self.t(f)
         return template.format(**values)
+
+
+def _margin_texts(study: StakeholderStudy, t) -> tuple[dict, dict]:
+    """Names of the raking margins and labels of their categories, from the margins file.
+
+    A margin is named by the file's ``variable_<lang>`` column, else the catalog's
+    ``label_<variable>``, else the codebook's label of its survey variable. A category is
+    labelled by the catalog's ``<variable>_<category>`` when it has one, else by the
+    codebook's label of its one survey code, else by the file's ``label_<lang>``; a category
+    that merges several codes of a coded survey variable (``survey_codes`` "7 8") and whose
+    label is blank or only one code's label is labelled with every merged code's label,
+    joined by " + ".
+    """
+    table = study.sample.margins
+    if table is None:
+        return {}, {}
+    lang, book = t.lang, study.book
+    names, categories = {}, {}
+    for variable, (survey_variable, _) in table.recodes.items():
+        given = table.variable_labels[lang].get(variable)
+        if given:
+            names[variable] = given
+        elif f"label_{variable}" in t:
+            names[variable] = t(f"label_{variable}")
+        elif survey_variable in book.item_ids:
+            names[variable] = book.label(survey_variable, lang)
+        else:
+            names[variable] = variable
+        try:
+            coded = book.value_labels(survey_variable, lang)
+        except Exception:  # not a coded item: no code labels to merge
+            coded = {}
+        for category in table.margins[variable]:
+            label = table.labels[lang][(variable, category)]
+            codes = table.codes[(variable, category)]
+            own = [coded[c] for c in codes if c in coded]
+            if f"{variable}_{category}" in t:  # the study's own wording of the category
+                label = t(f"{variable}_{category}")
+            elif len(codes) == 1 and own:
+                label = own[0]  # the questionnaire's wording of the answer
+            elif len(codes) > 1 and len(own) == len(codes) and (not label or label in own):
+                label = " + ".join(own)
+            elif not label:
+                label = " + ".join(own) if own else str(category)
+            categories[(variable, category)] = label
+    return names, categories
+
+
+def _wave_short(t, waves) -> dict:
+    return {w: t(f"wave_short_{w}") if f"wave_short_{w}" in t else str(w) for w in waves}
 
 
 def labels(study: StakeholderStudy, t, themes=None) -> Labels:
@@ -252,22 +307,24 @@ def labels(study: StakeholderStudy, t, themes=None) -> Labels:
     lang, book = t.lang, study.book
     indicator = {v: t(f"label_{v}") for v in [*INDICATORS, "responsiveness"]}
     municipality = book.value_labels("municipality", lang)
-    categories = {("sex", c): text for c, text in book.value_labels("sex", lang).items()}
-    categories.update({("age_group", c): t(f"age_group_{c}") for c in (1, 2)})
-    categories.update({("municipality", c): text for c, text in municipality.items()})
-    waves = book.value_labels("wave", lang)
+    margin, categories = _margin_texts(study, t)
+    waves = dict(book.value_labels("wave", lang))
+    waves.update({w: str(w) for w in study.waves if w not in waves})
+    wave_terms = {f"wave[{w}]": (t("label_wave2") if w == 2 else t("label_wave") + f" {w}")
+                  for w in study.waves}
     sets = {
         "group": book.value_labels("group", lang),
         "wave": waves,
-        "wave_short": {w: t(f"wave_short_{w}") for w in waves},
+        "wave_present": {w: waves[w] for w in study.waves},
+        "wave_short": _wave_short(t, waves),
         "municipality": municipality,
         "indicator": indicator,
         "item": {i: book.label(i, lang) for i in CATEGORICAL},
         "gap_item": {
-            **{m: book.label(m, lang) for m in study.mirror},
+            **({m: book.label(m, lang) for m in study.mirror} if study.staff is not None else {}),
             "admin_image": t("label_admin_image_score"),
         },
-        "margin": {v: t(f"label_{v}") for v in ("sex", "age_group", "municipality")},
+        "margin": margin,
         "margin_category": categories,
         "version": {v: t(f"label_{v}") for v in ("unweighted", "weighted", "trimmed")},
         "aspect": {a: t(f"aspect_{a}") for a in ASPECTS},
@@ -276,7 +333,7 @@ def labels(study: StakeholderStudy, t, themes=None) -> Labels:
             "responsiveness": indicator["responsiveness"],
             "impartiality": indicator["impartiality"],
             "contact_yes": t("label_contact"),
-            "wave[2]": t("label_wave2"),
+            **wave_terms,
             **{f"sat_{a}": t(f"aspect_{a}") for a in ASPECTS},
         },
         "theme": {} if themes is None else themes.labels(lang),
@@ -297,7 +354,14 @@ def published(name: str, frame: pd.DataFrame, names: Labels) -> tuple[pd.DataFra
     headers = {col: names.header(template) for col, template in layout.columns}
     out = out[[c for c, _ in layout.columns]].rename(columns=headers)
     t = names.t
-    kwargs: dict = {"caption": t(layout.caption)}
+    if "{wave}" in t.template(layout.caption) and "wave" in frame and len(frame):
+        wave = frame["wave"].iloc[0]  # a table of one wave: its caption names it
+        kwargs: dict = {"caption": t(layout.caption, wave=names["wave_short"].get(wave, wave))}
+    else:
+        kwargs = {"caption": t(layout.caption)}
+    if name == "group_contrasts" and len(frame) and (frame["reference"] != CITIZEN).any():
+        reference = names["group"].get(int(frame["reference"].iloc[0]), frame["reference"].iloc[0])
+        kwargs["caption"] = t("contrast_caption_reference", reference=reference)
     if layout.note:
         kwargs["note"] = t(layout.note)
     if layout.percent:

@@ -45,7 +45,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from ruse_research import paths
@@ -55,7 +54,15 @@ from ruse_research.stats import disclosure, scales, text
 from ruse_research.stats import survey as sv
 from ruse_research.stats.adjust import holm
 from ruse_research.stats.quotes import representative_quotes
-from ruse_research.stats.survey._columns import column
+from ruse_research.studies.stakeholders_design import (
+    CITIZEN,
+    MARGINS_PATH,
+    MIN_CELL,
+    STAKEHOLDER_SCORES,
+    StakeholderDesign,
+    stakeholder_design,
+    stakeholder_scores,
+)
 
 __all__ = [
     "ASPECTS",
@@ -66,13 +73,17 @@ __all__ = [
     "MARGINS_PATH",
     "NUMERIC",
     "STAKEHOLDER_SCORES",
+    "GROUPS",
     "KeyFindings",
+    "MIN_CELL",
+    "Note",
     "StakeholderDesign",
     "StakeholderResults",
     "StakeholderStudy",
     "ThemeQuotes",
     "Themes",
     "analyse",
+    "check_analysis_parameters",
     "estimates_by_group",
     "estimates_by_municipality",
     "group_contrasts",
@@ -83,6 +94,7 @@ __all__ = [
     "perception_gap",
     "rao_scott_tests",
     "recommendation_themes",
+    "reference_group",
     "satisfaction_model",
     "stakeholder_design",
     "stakeholder_scores",
@@ -95,17 +107,6 @@ __all__ = [
     "weighting_sensitivity",
 ]
 
-MARGINS_PATH = "data/reference/population_margins.csv"
-#: Code of the citizens in the ``group`` column (the only group raked to a population).
-CITIZEN = 1
-#: Constructs of the stakeholder questionnaire scored as the mean of their answered items.
-STAKEHOLDER_SCORES = (
-    "public_image",
-    "admin_image",
-    "sat_services",
-    "impartiality",
-    "responsiveness",
-)
 #: Estimated by wave and group.
 INDICATORS = (
     "trust_ra",
@@ -132,153 +133,21 @@ _STATS = ["estimate", "se", "ci_low", "ci_high"]
 # data and design
 
 
-def stakeholder_scores(answers: pd.DataFrame, codebook) -> pd.DataFrame:
-    """Analysis columns of the stakeholder questionnaire, one row per respondent.
-
-    Construct scores (:data:`STAKEHOLDER_SCORES`, mean of the answered items with
-    reverse keys, at least half of the items answered; ``ruse_research.stats.scales.score``)
-    and 0/1 indicators with missing kept missing: ``aware_yes`` (knows the
-    administration's role: 1 = yes, 0 = no) and ``contact_yes`` (contact in the last 12
-    months).
-
-    Examples
-    --------
-    >>> from ruse_research.data import codebook, io
-    >>> book = codebook.load_codebook("stakeholders")
-    >>> answers = io.read_survey(paths.resolve("data/raw/stakeholders.csv"), book)
-    >>> list(stakeholder_scores(answers, book).columns)
-    ['public_image', 'admin_image', 'sat_services', 'impartiality', 'responsiveness', 'aware_yes', 'contact_yes']
-    """
-    parts = []
-    for construct in STAKEHOLDER_SCORES:
-        keys = scales.codebook_keys(codebook, [construct])
-        parts.append(scales.score(answers, **keys.kwargs()))
-    out = pd.concat(parts, axis=1)
-    for source, target in (("aware_role", "aware_yes"), ("contact_12m", "contact_yes")):
-        codes = column(answers, source, "stakeholder").astype("Float64")
-        out[target] = (codes == 1).astype("Float64").where(codes.isin([1, 2]))
-    return out
-
-
-@dataclass(frozen=True, eq=False)
-class StakeholderDesign:
-    """The stakeholder sample ready for design-based estimation.
-
-    ``data`` holds the kept respondents with ``weight``, ``weight_population`` and
-    ``stratum`` columns, and the raking categories of the citizens (``rake_<margin>``,
-    ``rake_group`` = wave; missing for organisations); ``excluded`` counts citizens left
-    out of the weighting (sex or age not given) by wave; ``population`` is the raked
-    population of one wave; ``design`` is the calibrated survey design of ``data``
-    (strata ``stratum``, every respondent a PSU, calibration on the ``rake_*`` columns
-    within ``rake_group``) and ``fixed`` the same design with the weights taken as fixed
-    (for contrasts only).
-    """
-
-    data: pd.DataFrame
-    excluded: pd.DataFrame
-    population: float
-    design: sv.Design
-    fixed: sv.Design
-
-    @property
-    def citizens(self) -> sv.Design:
-        """The calibrated design's citizen domain."""
-        return self.design.subset(self.data["group"] == CITIZEN)
-
-
-def stakeholder_design(
-    answers: pd.DataFrame,
-    margins_path=MARGINS_PATH,
-    citizen_code: int = CITIZEN,
-    population: float | None = None,
-    bounds: tuple[float, float] | None = None,
-) -> StakeholderDesign:
-    """Weights, strata and the calibrated design of the stakeholder questionnaire.
-
-    Adds ``weight_population`` (citizens: raked weights summing to the population in each
-    wave; organisations: 1), ``weight`` (the same rescaled to mean 1 within wave x group,
-    for analysis) and ``stratum``.
-
-    Citizens (``group == citizen_code``) are raked, wave by wave, to the one-way sex,
-    age group and municipality margins of ``margins_path``
-    (:func:`ruse_research.stats.survey.rake_to_reference`); citizens who did not give sex
-    or age cannot be raked and are left out (counted in ``excluded``). NGOs, businesses
-    and municipal administrations are their own groups, not weighted to a population:
-    weight 1. Strata follow the sampling: wave x group x municipality for citizens
-    (municipality quotas), wave x group for organisations; every respondent is a PSU.
-
-    Examples
-    --------
-    >>> import itertools
-    >>> citizens = pd.DataFrame(list(itertools.product([1, 2], [1, 2, 3, 4], range(1, 9))),
-    ...                         columns=["sex", "age_band", "municipality"]).assign(wave=1, group=1)
-    >>> ngos = pd.DataFrame({"sex": [1, None], "age_band": [2, None], "municipality": [1, 1],
-    ...                      "wave": 1, "group": 2})
-    >>> sd = stakeholder_design(pd.concat([citizens, ngos], ignore_index=True))
-    >>> sd.data["weight"].tolist()[-2:], sd.excluded["n_excluded"].tolist()
-    ([1.0, 1.0], [0])
-    >>> sd.data["stratum"].iloc[[0, -1]].tolist()
-    ['1-1-1', '1-2']
-    """
-    for name in ("wave", "group", "sex", "age_band", "municipality"):
-        column(answers, name, "stakeholder design")
-    margins_file = paths.resolve(margins_path)
-    margins, recodes = sv.reference_margins(margins_file, population)
-    citizen = answers["group"] == citizen_code
-    unraked = citizen & (answers["sex"].isna() | answers["age_band"].isna())
-    excluded = (
-        unraked.groupby(answers["wave"])
-        .sum()
-        .rename("n_excluded")
-        .rename_axis("wave")
-        .reset_index()
-    )
-    excluded["n_excluded"] = excluded["n_excluded"].astype(np.int64)
-    data = answers[~unraked].copy()
-    citizens = data["group"] == citizen_code
-    weight = pd.Series(1.0, index=data.index)
-    if citizens.any():
-        weight[citizens] = sv.rake_to_reference(
-            data[citizens], margins_file, population=population, by="wave", bounds=bounds
-        )
-    data["weight_population"] = weight
-    # Analysis weight: mean 1 within wave x group. Domain means, their SEs and group
-    # differences do not change with a constant factor inside a group, but tables that
-    # pool groups (Rao-Scott, Cramer's V, eta squared) then count every group with its
-    # sample size instead of letting the population-sized citizen weights swamp the rest.
-    data["weight"] = weight / weight.groupby([data["wave"], data["group"]]).transform("mean")
-    stratum = data["wave"].astype(str) + "-" + data["group"].astype(str)
-    data["stratum"] = stratum.where(~citizens, stratum + "-" + data["municipality"].astype(str))
-    # the categories each citizen was raked on, and the raked population (one per wave)
-    rake_columns = []
-    for variable, (survey_variable, code_map) in recodes.items():
-        data[f"rake_{variable}"] = (
-            data[survey_variable].map(code_map).where(citizens).astype("Int64")
-        )
-        rake_columns.append(f"rake_{variable}")
-    data["rake_group"] = data["wave"].where(citizens).astype("Int64")
-    data = data.reset_index(drop=True)
-    pop = float(sum(next(iter(margins.values())).values()))
-    fixed = sv.Design.from_frame(data, weights="weight", strata="stratum")
-    design = fixed.with_calibration(rake_columns, "rake_group")
-    return StakeholderDesign(data, excluded, pop, design, fixed)
-
-
 @dataclass(frozen=True, eq=False)
 class StakeholderStudy:
     """The study's inputs, read and weighted: codebooks, answers, designs, staff sample.
 
     ``sample`` is the :class:`StakeholderDesign`; ``design`` its calibrated survey design;
     ``staff`` the staff answers with the ``admin_image`` score and ``staff_design`` their
-    (unweighted, simple random) design, for the perception gap; ``margins_path`` the
-    reference margins the citizens were raked to.
+    (unweighted, simple random) design, for the perception gap (both ``None`` without a
+    staff file); ``margins_path`` the reference margins the citizens were raked to.
     """
 
     book: codebook_.Codebook
     staff_book: codebook_.Codebook
     sample: StakeholderDesign
-    staff: pd.DataFrame
-    staff_design: sv.Design
+    staff: pd.DataFrame | None
+    staff_design: sv.Design | None
     margins_path: object
 
     @property
@@ -294,23 +163,36 @@ class StakeholderStudy:
         """Stakeholder items worded as staff items (the perception gap's items)."""
         return [*self.book.mirror_pairs(self.staff_book)]
 
+    @property
+    def waves(self) -> list[int]:
+        """The waves in the data, in order."""
+        return [int(w) for w in sorted(self.data["wave"].dropna().unique())]
 
-def load(stakeholders_path, staff_path, margins_path=MARGINS_PATH) -> StakeholderStudy:
+    @property
+    def groups(self) -> list[int]:
+        """The stakeholder groups in the data, in code order."""
+        return [int(g) for g in sorted(self.data["group"].dropna().unique())]
+
+
+def load(stakeholders_path, staff_path=None, margins_path=MARGINS_PATH,
+         weight_column: str | None = None, codebook=None) -> StakeholderStudy:
     """Read both exports with their codebooks (``ruse_research.data.io``) and
-    :func:`prepare` them."""
-    book = codebook_.load_codebook("stakeholders")
+    :func:`prepare` them; ``staff_path=None`` reads no staff file (no perception gap);
+    ``codebook`` (a name or path) replaces the bundled stakeholders codebook."""
+    book = codebook_.load_codebook(codebook or "stakeholders")
     staff_book = codebook_.load_codebook("staff")
     answers = io.read_survey(paths.resolve(stakeholders_path), book)
-    staff = io.read_survey(paths.resolve(staff_path), staff_book)
-    return prepare(answers, staff, margins_path, book, staff_book)
+    staff = None if staff_path is None else io.read_survey(paths.resolve(staff_path), staff_book)
+    return prepare(answers, staff, margins_path, book, staff_book, weight_column)
 
 
 def prepare(
     answers: pd.DataFrame,
-    staff: pd.DataFrame,
+    staff: pd.DataFrame | None,
     margins_path=MARGINS_PATH,
     book: codebook_.Codebook | None = None,
     staff_book: codebook_.Codebook | None = None,
+    weight_column: str | None = None,
 ) -> StakeholderStudy:
     """Score and weight typed answers (as ``io.read_survey`` returns them).
 
@@ -321,22 +203,23 @@ def prepare(
     book = book or codebook_.load_codebook("stakeholders")
     staff_book = staff_book or codebook_.load_codebook("staff")
     answers = pd.concat([answers, stakeholder_scores(answers, book)], axis=1)
-    sample = stakeholder_design(answers, margins_path)
-    staff_keys = scales.codebook_keys(staff_book, ["admin_image"])
-    staff = pd.concat(
-        [
-            staff.drop(columns=["admin_image"], errors="ignore"),
-            scales.score(staff, **staff_keys.kwargs()),
-        ],
-        axis=1,
-    )
-    return StakeholderStudy(
-        book, staff_book, sample, staff, sv.Design.from_frame(staff), margins_path
-    )
+    sample = stakeholder_design(answers, margins_path, weight_column=weight_column)
+    staff_design = None
+    if staff is not None:
+        staff_keys = scales.codebook_keys(staff_book, ["admin_image"])
+        staff = pd.concat(
+            [
+                staff.drop(columns=["admin_image"], errors="ignore"),
+                scales.score(staff, **staff_keys.kwargs()),
+            ],
+            axis=1,
+        )
+        staff_design = sv.Design.from_frame(staff)
+    return StakeholderStudy(book, staff_book, sample, staff, staff_design, margins_path)
 
 
 def _waves(study: StakeholderStudy) -> list:
-    return sorted(study.data["wave"].unique())
+    return study.waves
 
 
 def _in(study: StakeholderStudy, **values) -> pd.Series:
@@ -346,17 +229,39 @@ def _in(study: StakeholderStudy, **values) -> pd.Series:
     return mask
 
 
+def _empty(*columns: str) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=float) for c in columns})
+
+
+def _groups_in_wave(study: StakeholderStudy, wave) -> list[int]:
+    return [int(g) for g in sorted(study.data.loc[_in(study, wave=wave), "group"].unique())]
+
+
+def reference_group(study: StakeholderStudy) -> int | None:
+    """The group the others are compared with: citizens, else the first group present."""
+    groups = study.groups
+    if not groups:
+        return None
+    return CITIZEN if CITIZEN in groups else groups[0]
+
+
 # --------------------------------------------------------------------------------------
 # weighting
+
+_MARGINS_COLUMNS = ("wave", "variable", "category", "n", "population", "unweighted", "estimate")
 
 
 def weighting_margins(study: StakeholderStudy) -> pd.DataFrame:
     """Citizens' sample, population and weighted shares on every raking margin, by wave.
 
     Columns ``wave``, ``variable`` (margin), ``category`` (margin category code), ``n``,
-    ``population``, ``unweighted``, ``estimate`` (weighted share).
+    ``population``, ``unweighted``, ``estimate`` (weighted share). Empty when the citizens
+    were not raked (own weights, no citizens).
     """
-    margins, recodes = sv.reference_margins(paths.resolve(study.margins_path))
+    table = study.sample.margins
+    if table is None:
+        return _empty(*_MARGINS_COLUMNS)
+    margins, recodes = table.margins, table.recodes
     citizens = study.sample.citizens
     frame = citizens.frame
     rows = []
@@ -375,41 +280,59 @@ def weighting_margins(study: StakeholderStudy) -> pd.DataFrame:
         merged["variable"] = variable
         rows.append(merged)
     out = pd.concat(rows, ignore_index=True)
-    return out[["wave", "variable", "category", "n", "population", "unweighted", "estimate"]]
+    return out[list(_MARGINS_COLUMNS)]
 
 
 def weight_diagnostics(study: StakeholderStudy) -> pd.DataFrame:
     """Kish design effect, efficiency and effective n of the citizens' weights by wave."""
+    if not study.sample.has_citizens:
+        return _empty("wave", "n", "weight_min", "weight_max", "max_min_ratio", "deff",
+                      "efficiency", "n_effective")
     return sv.weight_diagnostics(study.sample.citizens.frame, "weight", by="wave")
 
 
 def weighting_sensitivity(
-    study: StakeholderStudy, bounds: Sequence[float], ci: float = 0.95
+    study: StakeholderStudy, bounds: Sequence[float] | None, ci: float = 0.95
 ) -> pd.DataFrame:
     """Citizens' means by wave with no weights, the raked weights and bounded weights.
 
     ``version`` is ``"unweighted"`` (weight 1, strata only), ``"weighted"`` (the raked
-    weights, calibrated variance) or ``"trimmed"`` (re-raked with the weights bounded to
-    ``bounds`` times the mean weight, calibrated variance); ``deff_weights`` is Kish's
-    design effect of that version's weights in the wave.
+    or the team's own weights, calibrated variance when raked) or ``"trimmed"`` (re-raked
+    with the weights bounded to ``bounds`` times the mean weight, calibrated variance;
+    only when raked and ``bounds`` is given); ``deff_weights`` is Kish's design effect of
+    that version's weights in the wave. Raises :class:`RakingError` naming ``trim_bounds``
+    when the bounded raking cannot converge.
     """
+    columns = ("wave", "variable", "version", "n", "estimate", "ci_low", "ci_high",
+               "deff_weights")
+    if not study.sample.has_citizens:
+        return _empty(*columns)
     data, citizen = study.data, _in(study, group=CITIZEN)
-    trimmed_weights = data["weight"].copy()
-    trimmed_weights[citizen] = sv.rake_to_reference(
-        data[citizen],
-        paths.resolve(study.margins_path),
-        population=study.sample.population,
-        by="wave",
-        bounds=tuple(bounds),
-    )
-    calibration = (study.design.calibration, study.design.calibration_group)
     versions = {
-        "unweighted": sv.Design.from_frame(data.assign(weight=1.0), "weight", strata="stratum"),
+        "unweighted": sv.Design.from_frame(data.assign(weight=1.0), "weight", strata="stratum",
+                                           lonely_psu=study.design.lonely_psu),
         "weighted": study.design,
-        "trimmed": sv.Design.from_frame(
-            data.assign(weight=trimmed_weights), "weight", strata="stratum"
-        ).with_calibration(*calibration),
     }
+    if study.sample.method == "raked" and bounds is not None:
+        trimmed_weights = data["weight"].copy()
+        try:
+            trimmed_weights[citizen] = sv.rake_to_reference(
+                data[citizen],
+                paths.resolve(study.margins_path),
+                population=study.sample.population,
+                by="wave",
+                bounds=tuple(bounds),
+            )
+        except sv.RakingError as err:
+            raise sv.RakingError(
+                f"parameter trim_bounds = {list(bounds)!r}: {err}; widen trim_bounds (for "
+                "example [0.3, 3.0]) or merge sparse categories in the margins file"
+            ) from None
+        calibration = (study.design.calibration, study.design.calibration_group)
+        versions["trimmed"] = sv.Design.from_frame(
+            data.assign(weight=trimmed_weights), "weight", strata="stratum",
+            lonely_psu=study.design.lonely_psu,
+        ).with_calibration(*calibration)
     parts = []
     for version, design in versions.items():
         domain = design.subset(citizen)
@@ -434,111 +357,122 @@ def estimates_by_group(study: StakeholderStudy, ci: float = 0.95) -> pd.DataFram
 
 
 def estimates_by_municipality(study: StakeholderStudy, wave: int, ci: float = 0.95) -> pd.DataFrame:
-    """Citizens' trust and image by municipality in ``wave``, cells under 5 suppressed."""
-    domain = study.design.subset(_in(study, group=CITIZEN, wave=wave))
+    """Citizens' trust and image by municipality in ``wave``, cells under 5 suppressed
+    (empty without citizens in that wave)."""
+    mask = _in(study, group=CITIZEN, wave=wave)
+    if not mask.any():
+        return _empty("variable", "municipality", "n", *_STATS, "wave")
+    domain = study.design.subset(mask)
     out = sv.estimate(domain, ["trust_ra", "public_image"], by="municipality", ci=ci)
     return disclosure.suppress(
         out, count_columns="n", group_columns=["variable", "municipality"], stat_columns=_STATS
-    )
+    ).assign(wave=wave)
+
+
+def _omnibus(study: StakeholderStudy, test, variables) -> pd.DataFrame:
+    parts = [
+        test(study.design.subset(_in(study, wave=w)), v, "group").assign(wave=w)
+        for w in _waves(study)
+        if len(_groups_in_wave(study, w)) >= 3
+        for v in variables
+    ]
+    if not parts:
+        return _empty("wave", "variable", "row", "n", "statistic", "ndf", "ddf", "p_value",
+                      "p_holm", "cramers_v", "eta_squared")
+    out = pd.concat(parts, ignore_index=True)
+    out["p_holm"] = holm(out["p_value"].to_numpy())
+    return out
 
 
 def rao_scott_tests(study: StakeholderStudy) -> pd.DataFrame:
-    """Rao-Scott F of every :data:`CATEGORICAL` item x group, per wave, on the calibrated
-    design; ``p_holm`` over the whole family."""
-    out = pd.concat(
-        [
-            sv.rao_scott(study.design.subset(_in(study, wave=w)), item, "group").assign(wave=w)
-            for w in _waves(study)
-            for item in CATEGORICAL
-        ],
-        ignore_index=True,
-    )
-    out["p_holm"] = holm(out["p_value"].to_numpy())
-    return out
+    """Rao-Scott F of every :data:`CATEGORICAL` item x group, per wave with at least three
+    groups (two groups are compared by :func:`group_contrasts`), on the calibrated design;
+    ``p_holm`` over the whole family."""
+    return _omnibus(study, sv.rao_scott, CATEGORICAL)
 
 
 def wald_tests(study: StakeholderStudy) -> pd.DataFrame:
-    """Wald F of equal group means of every :data:`NUMERIC` score, per wave, on the
-    calibrated design; ``p_holm`` over the whole family."""
-    out = pd.concat(
-        [
-            sv.wald_test(study.design.subset(_in(study, wave=w)), v, "group").assign(wave=w)
-            for w in _waves(study)
-            for v in NUMERIC
-        ],
-        ignore_index=True,
-    )
-    out["p_holm"] = holm(out["p_value"].to_numpy())
-    return out
+    """Wald F of equal group means of every :data:`NUMERIC` score, per wave with at least
+    three groups, on the calibrated design; ``p_holm`` over the whole family."""
+    return _omnibus(study, sv.wald_test, NUMERIC)
 
 
 def group_contrasts(study: StakeholderStudy, ci: float = 0.95) -> pd.DataFrame:
-    """Every group minus citizens on each :data:`NUMERIC` score, per wave; ``p_holm`` over
-    the whole family."""
-    out = pd.concat(
-        [
-            sv.compare_means(
-                study.design.subset(_in(study, wave=w)), v, "group", reference=CITIZEN, ci=ci
-            ).assign(wave=w)
-            for w in _waves(study)
-            for v in NUMERIC
-        ],
-        ignore_index=True,
-    )
+    """Every group minus the :func:`reference_group` (citizens when present) on each
+    :data:`NUMERIC` score, per wave with at least two groups; ``p_holm`` over the whole
+    family."""
+    reference = reference_group(study)
+    parts = [
+        sv.compare_means(
+            study.design.subset(_in(study, wave=w)), v, "group", reference=reference, ci=ci
+        ).assign(wave=w)
+        for w in _waves(study)
+        if reference in _groups_in_wave(study, w) and len(_groups_in_wave(study, w)) >= 2
+        for v in NUMERIC
+    ]
+    if not parts:
+        return _empty("wave", "variable", "group", "reference", "n_group", "difference",
+                      "ci_low", "ci_high", "p_value", "p_holm", "std_diff")
+    out = pd.concat(parts, ignore_index=True)
     out["p_holm"] = holm(out["p_value"].to_numpy())
     return out
 
 
 def wave_change(study: StakeholderStudy, ci: float = 0.95) -> pd.DataFrame:
-    """Wave 2 minus wave 1 of each :data:`CHANGED` indicator in every group (``group_code``)."""
-    return pd.concat(
-        [
-            sv.compare_means(
-                study.design.subset(_in(study, group=g)), v, "wave", reference=1, ci=ci
-            ).assign(group_code=g)
-            for g in sorted(study.data["group"].unique())
-            for v in CHANGED
-        ],
-        ignore_index=True,
-    )
+    """Latest minus first wave of each :data:`CHANGED` indicator in every group
+    (``group_code``) that answered in both; empty with one wave."""
+    waves = _waves(study)
+    if len(waves) < 2:
+        return _empty("group_code", "variable", "n_reference", "n_group", "estimate_reference",
+                      "estimate_group", "difference", "ci_low", "ci_high", "p_value")
+    first, latest = waves[0], waves[-1]
+    both = study.data["wave"].isin([first, latest])
+    parts = [
+        sv.compare_means(
+            study.design.subset(_in(study, group=g) & both), v, "wave", reference=first, ci=ci
+        ).assign(group_code=g)
+        for g in study.groups
+        if {first, latest} <= set(study.data.loc[_in(study, group=g), "wave"])
+        for v in CHANGED
+    ]
+    return pd.concat(parts, ignore_index=True)
+
+
+def _citizen_model(study: StakeholderStudy, outcome: str, terms: list[str], ci: float) -> pd.DataFrame:
+    if not study.sample.has_citizens:
+        return _empty("term", "estimate", "ci_low", "ci_high", "p_value", "n")
+    if len(_waves(study)) > 1:
+        return sv.linear_model(study.sample.citizens, outcome, [*terms, "wave"],
+                               categorical=["wave"], ci=ci)
+    return sv.linear_model(study.sample.citizens, outcome, terms, ci=ci)
 
 
 def trust_slopes(study: StakeholderStudy, ci: float = 0.95) -> pd.DataFrame:
     """Citizens' regression of trust on responsiveness, one model per wave (all terms)."""
-    return pd.concat(
-        [
-            sv.linear_model(
-                study.design.subset(_in(study, group=CITIZEN, wave=w)),
-                "trust_ra",
-                ["responsiveness"],
-                ci=ci,
-            ).assign(wave=w)
-            for w in _waves(study)
-        ],
-        ignore_index=True,
-    )
+    parts = [
+        sv.linear_model(
+            study.design.subset(_in(study, group=CITIZEN, wave=w)),
+            "trust_ra",
+            ["responsiveness"],
+            ci=ci,
+        ).assign(wave=w)
+        for w in _waves(study)
+        if _in(study, group=CITIZEN, wave=w).any()
+    ]
+    if not parts:
+        return _empty("term", "estimate", "ci_low", "ci_high", "p_value", "wave", "n")
+    return pd.concat(parts, ignore_index=True)
 
 
 def trust_model(study: StakeholderStudy, ci: float = 0.95) -> pd.DataFrame:
-    """Citizens' trust on responsiveness, impartiality, contact and wave (both waves)."""
-    return sv.linear_model(
-        study.sample.citizens,
-        "trust_ra",
-        ["responsiveness", "impartiality", "contact_yes", "wave"],
-        categorical=["wave"],
-        ci=ci,
-    )
+    """Citizens' trust on responsiveness, impartiality, contact and wave (all waves; no
+    wave term with one wave)."""
+    return _citizen_model(study, "trust_ra", ["responsiveness", "impartiality", "contact_yes"], ci)
 
 
 def satisfaction_model(study: StakeholderStudy, ci: float = 0.95) -> pd.DataFrame:
     """Citizens' overall satisfaction on the five aspect ratings and wave."""
-    return sv.linear_model(
-        study.sample.citizens,
-        "sat_overall",
-        [*(f"sat_{a}" for a in ASPECTS), "wave"],
-        categorical=["wave"],
-        ci=ci,
-    )
+    return _citizen_model(study, "sat_overall", [f"sat_{a}" for a in ASPECTS], ci)
 
 
 def importance_performance(study: StakeholderStudy, ci: float = 0.95) -> pd.DataFrame:
@@ -547,8 +481,11 @@ def importance_performance(study: StakeholderStudy, ci: float = 0.95) -> pd.Data
     Citizens with contact are a domain of the citizen sample (estimated ``by=``, not
     subset). Columns ``aspect``, ``importance``, ``importance_low``, ``importance_high``,
     ``n_importance``, ``performance``, ``performance_low``, ``performance_high``,
-    ``n_performance``.
+    ``n_performance``; empty without citizens.
     """
+    names = [f"{n}{s}" for n in ("importance", "performance") for s in ("", "_low", "_high")]
+    if not study.sample.has_citizens:
+        return _empty("aspect", *names, "n_importance", "n_performance")
     importance, performance = (
         sv.estimate(
             study.sample.citizens, [f"{kind}_{a}" for a in ASPECTS], by="contact_yes", ci=ci
@@ -568,7 +505,10 @@ def importance_performance(study: StakeholderStudy, ci: float = 0.95) -> pd.Data
 
 def perception_gap(study: StakeholderStudy, ci: float = 0.95) -> pd.DataFrame:
     """Staff mean minus each group's mean on the mirror items and the admin_image score,
-    per wave; cells with fewer than 5 stakeholders suppressed."""
+    per wave; cells with fewer than 5 stakeholders suppressed; empty without staff."""
+    if study.staff_design is None:
+        return _empty("variable", "group", "wave", "n_first", "estimate_first", "n_second",
+                      "estimate_second", "difference", "se", "ci_low", "ci_high", "p_value")
     gaps = pd.concat(
         [
             sv.difference_between_samples(
@@ -647,9 +587,20 @@ def recommendation_themes(
 # everything, and the numbers the findings state
 
 
+@dataclass(frozen=True)
+class Note:
+    """What could not be estimated (or was changed) and why: the report section, the
+    catalog key of the sentence and the values it states."""
+
+    section: str
+    key: str
+    values: tuple = ()
+
+
 @dataclass(frozen=True, eq=False)
 class StakeholderResults:
-    """Every table of the study (see the functions of the same names)."""
+    """Every table of the study (see the functions of the same names), the waves and
+    groups in the data, the contrasts' reference group and the :class:`Note` list."""
 
     margins: pd.DataFrame
     diagnostics: pd.DataFrame
@@ -667,24 +618,94 @@ class StakeholderResults:
     gaps: pd.DataFrame
     themes: Themes
     latest_wave: int
+    waves: tuple = ()
+    groups: tuple = ()
+    reference: int | None = CITIZEN
+    notes: tuple = ()
+
+    def notes_for(self, section: str) -> list[Note]:
+        """The notes of one report section."""
+        return [n for n in self.notes if n.section == section]
+
+
+#: Stakeholder groups the questionnaire knows (codes of the codebook's ``group`` scale).
+GROUPS = (1, 2, 3, 4)
+
+
+def check_analysis_parameters(study: StakeholderStudy, trim_bounds, latest_wave) -> int:
+    """``latest_wave`` (``None`` = the last wave in the data) checked against the data, and
+    ``trim_bounds``; one line naming the parameter otherwise."""
+    waves = study.waves
+    if latest_wave is None:
+        latest_wave = waves[-1]
+    if latest_wave not in waves:
+        raise sv.WeightingError(
+            f"parameter latest_wave = {latest_wave!r}: no such wave in the data; expected one "
+            f"of {', '.join(map(str, waves))} (or null for the last one)"
+        )
+    if trim_bounds is not None:
+        bounds = list(trim_bounds)
+        if len(bounds) != 2 or not all(isinstance(b, int | float) for b in bounds) or not (
+            0 <= bounds[0] < 1 < bounds[1]
+        ):
+            raise sv.WeightingError(
+                f"parameter trim_bounds = {trim_bounds!r}: expected [lower, upper] with "
+                "0 <= lower < 1 < upper, for example [0.5, 2.0] (or null for no check)"
+            )
+    return int(latest_wave)
+
+
+def _notes(study: StakeholderStudy, results: dict, latest: int) -> list[Note]:
+    sample, waves, groups = study.sample, study.waves, study.groups
+    notes = []
+    known = [int(g) for g in study.book.scale("group").values] or list(GROUPS)
+    absent = tuple(g for g in known if g not in groups)
+    if absent:
+        notes.append(Note("estimates", "note_groups_absent", absent))
+    if sample.method == "none":
+        for section in ("weighting", "estimates", "drivers", "ipa"):
+            notes.append(Note(section, "note_no_citizens"))
+    elif sample.method == "own":
+        notes.append(Note("weighting", "note_own_weights", (sample.weight_column,)))
+    if sample.pooled:
+        notes.append(Note("estimates", "note_pooled_strata", sample.pooled))
+    by_m = results["by_municipality"]
+    hidden = tuple(sorted(by_m.loc[by_m["n"].isna(), "municipality"].astype(int).unique()))
+    if hidden:
+        notes.append(Note("estimates", "note_sparse_municipalities", (latest, hidden)))
+    if len(groups) < 3:
+        notes.append(Note("compare", "note_no_omnibus" if len(groups) == 2 else "note_no_comparison"))
+    reference = reference_group(study)
+    if reference is not None and reference != CITIZEN and len(groups) >= 2:
+        notes.append(Note("compare", "note_contrast_reference", (reference,)))
+    if len(waves) < 2:
+        notes.append(Note("change", "note_one_wave", (waves[0],)))
+    elif len(waves) > 2:
+        notes.append(Note("change", "note_first_latest", (waves[0], waves[-1])))
+    if study.staff_design is None:
+        notes.append(Note("gap", "note_no_staff"))
+    return notes
 
 
 def analyse(
     study: StakeholderStudy,
     ci: float = 0.95,
-    trim_bounds: Sequence[float] = (0.5, 2.0),
-    latest_wave: int = 2,
+    trim_bounds: Sequence[float] | None = (0.5, 2.0),
+    latest_wave: int | None = None,
     min_quote: int = 10,
     quotes_per_theme: int = 2,
     seed: int = 20190118,
 ) -> StakeholderResults:
-    """Run the whole study (the notebook's parameters as arguments)."""
-    return StakeholderResults(
+    """Run the whole study (the notebook's parameters as arguments); ``latest_wave=None``
+    is the last wave in the data. Tables the design cannot give are empty and a
+    :class:`Note` says why."""
+    latest = check_analysis_parameters(study, trim_bounds, latest_wave)
+    tables = dict(
         margins=weighting_margins(study),
         diagnostics=weight_diagnostics(study),
         sensitivity=weighting_sensitivity(study, trim_bounds, ci),
         estimates=estimates_by_group(study, ci),
-        by_municipality=estimates_by_municipality(study, latest_wave, ci),
+        by_municipality=estimates_by_municipality(study, latest, ci),
         rao_scott=rao_scott_tests(study),
         wald=wald_tests(study),
         contrasts=group_contrasts(study, ci),
@@ -695,7 +716,14 @@ def analyse(
         ipa=importance_performance(study, ci),
         gaps=perception_gap(study, ci),
         themes=recommendation_themes(study, min_quote, quotes_per_theme, seed),
-        latest_wave=latest_wave,
+    )
+    return StakeholderResults(
+        **tables,
+        latest_wave=latest,
+        waves=tuple(study.waves),
+        groups=tuple(study.groups),
+        reference=reference_group(study),
+        notes=tuple(_notes(study, tables, latest)),
     )
 
 
@@ -704,25 +732,29 @@ class KeyFindings:
     """The numbers the findings sentences state; intervals are ``(estimate, low, high)``.
 
     ``top_group``/``low_group`` have the highest and lowest trust in the latest wave,
-    ``top_contrast`` is the top group minus citizens (``None`` when the top group is the
-    citizens), ``citizen_gap`` and ``municipality_gap`` the staff-minus-group gaps in
-    admin_image, ``top_theme`` the most frequent recommendation theme and its share.
+    ``top_contrast`` is the top group minus the reference group (``None`` when the top
+    group is the reference), ``citizen_gap`` and ``municipality_gap`` the staff-minus-group
+    gaps in admin_image, ``top_theme`` the most frequent recommendation theme and its
+    share. A number the design cannot give (no citizens, one wave, no staff file) is
+    ``None``; ``first_wave`` and ``latest_wave`` are the waves the sentences speak of.
     """
 
-    unweighted_trust: float
-    weighted_trust: float
+    unweighted_trust: float | None
+    weighted_trust: float | None
     top_group: int
     top: tuple[float, float, float]
     low_group: int
     low: tuple[float, float, float]
     top_contrast: tuple[float, float, float] | None
-    image_change: tuple[float, float, float]
-    aware_change: tuple[float, float, float]
-    slope: tuple[float, float, float]
-    citizen_gap: tuple[float, float, float]
-    municipality_gap: tuple[float, float, float]
+    image_change: tuple[float, float, float] | None
+    aware_change: tuple[float, float, float] | None
+    slope: tuple[float, float, float] | None
+    citizen_gap: tuple[float, float, float] | None
+    municipality_gap: tuple[float, float, float] | None
     top_theme: str
     top_theme_share: float
+    first_wave: int = 1
+    latest_wave: int = 2
 
 
 def _interval(row, estimate: str = "estimate") -> tuple[float, float, float]:
@@ -732,8 +764,10 @@ def _interval(row, estimate: str = "estimate") -> tuple[float, float, float]:
 def key_findings(results: StakeholderResults) -> KeyFindings:
     """The numbers of the findings, taken from the results (never typed in)."""
     latest = results.latest_wave
+    first = results.waves[0] if results.waves else 1
     sens = results.sensitivity
-    wave1_trust = sens[(sens["wave"] == 1) & (sens["variable"] == "trust_ra")].set_index("version")
+    first_trust = sens[(sens["wave"] == first) & (sens["variable"] == "trust_ra")].set_index("version")
+    has_weights = {"unweighted", "weighted"} <= set(first_trust.index)
     est = results.estimates
     trust = est[(est["variable"] == "trust_ra") & (est["wave"] == latest)]
     trust = trust.dropna(subset=["estimate"]).sort_values("estimate", kind="stable")
@@ -744,28 +778,35 @@ def key_findings(results: StakeholderResults) -> KeyFindings:
     ]
     change = results.change[results.change["group_code"] == CITIZEN].set_index("variable")
     slopes = results.slopes
-    slope = slopes[(slopes["term"] == "responsiveness") & (slopes["wave"] == latest)].iloc[0]
+    slope = slopes[(slopes["term"] == "responsiveness") & (slopes["wave"] == latest)]
     gaps = results.gaps
-    gap = gaps[(gaps["wave"] == latest) & (gaps["variable"] == "admin_image")].set_index("group")
+    gap = gaps[(gaps["wave"] == latest) & (gaps["variable"] == "admin_image")]
+    gap = gap.dropna(subset=["difference"]).set_index("group")
     shares = results.themes.shares
     theme = (
         shares[shares["theme"] != "not_coded"]
         .sort_values("share", ascending=False, kind="stable")
         .iloc[0]
     )
+
+    def at(frame, key, estimate="difference"):
+        return _interval(frame.loc[key], estimate) if key in frame.index else None
+
     return KeyFindings(
-        unweighted_trust=float(wave1_trust.loc["unweighted", "estimate"]),
-        weighted_trust=float(wave1_trust.loc["weighted", "estimate"]),
+        unweighted_trust=float(first_trust.loc["unweighted", "estimate"]) if has_weights else None,
+        weighted_trust=float(first_trust.loc["weighted", "estimate"]) if has_weights else None,
         top_group=int(top["group"]),
         top=_interval(top),
         low_group=int(low["group"]),
         low=_interval(low),
         top_contrast=_interval(top_contrast.iloc[0], "difference") if len(top_contrast) else None,
-        image_change=_interval(change.loc["public_image"], "difference"),
-        aware_change=_interval(change.loc["aware_yes"], "difference"),
-        slope=_interval(slope),
-        citizen_gap=_interval(gap.loc[CITIZEN], "difference"),
-        municipality_gap=_interval(gap.loc[4], "difference"),
+        image_change=at(change, "public_image"),
+        aware_change=at(change, "aware_yes"),
+        slope=_interval(slope.iloc[0]) if len(slope) else None,
+        citizen_gap=at(gap, CITIZEN),
+        municipality_gap=at(gap, 4),
         top_theme=str(theme["theme"]),
         top_theme_share=float(theme["share"]),
+        first_wave=int(first),
+        latest_wave=int(latest),
     )

@@ -163,7 +163,8 @@ def rake(
         if empty:
             raise RakingError(
                 f"margin {column!r}: category {empty[0]!r} has no respondents "
-                "(or only zero weights); collapse it with a neighbouring category"
+                "(or only zero weights); collapse it with a neighbouring category (in a margins "
+                "file: one row whose survey_codes hold both codes, e.g. '7 8')"
             )
         codes_list.append(codes)
         targets_list.append(target)

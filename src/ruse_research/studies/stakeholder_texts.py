@@ -1,0 +1,123 @@
+"""The sentences of the stakeholder report that depend on the design in the data.
+
+Which sentences a report states depends on what the data allow: the weights' design
+effects per wave, the findings whose numbers exist (no change with one wave, no gap without
+a staff file) and the notes that say what could not be estimated and why
+(:class:`ruse_research.studies.stakeholders.Note`). The texts come from the study's
+catalog through a :class:`~ruse_research.studies.stakeholder_tables.Labels` (its ``t``
+and label sets); this module imports no display code.
+
+Examples
+--------
+>>> from ruse_research.studies.stakeholders import Note
+>>> class T:
+...     lang = "en"
+...     def __call__(self, key, **values):
+...         return f"{key}: {values}"
+...     def __contains__(self, key):
+...         return True
+>>> from ruse_research.studies.stakeholder_tables import Labels
+>>> names = Labels(T(), {"group": {2: "NGOs"}, "wave_short": {1: "2019"}})
+>>> note_text(Note("estimates", "note_groups_absent", (2,)), names)
+"note_groups_absent: {'groups': 'NGOs'}"
+"""
+
+from __future__ import annotations
+
+from ruse_research.studies.stakeholders import KeyFindings, Note, StakeholderResults
+
+__all__ = ["all_notes", "findings", "note_text", "notes", "weights_sentences"]
+
+
+def _join(items) -> str:
+    return ", ".join(str(i) for i in items)
+
+
+def note_text(note: Note, names) -> str:
+    """The sentence of one note in the catalog's language."""
+    t, v = names.t, note.values
+    groups = names.sets.get("group", {})
+    waves = names.sets.get("wave_short", {})
+    municipalities = names.sets.get("municipality", {})
+    if note.key == "note_groups_absent":
+        return t(note.key, groups=_join(groups.get(g, g) for g in v))
+    if note.key == "note_own_weights":
+        return t(note.key, column=v[0])
+    if note.key == "note_pooled_strata":
+        cells = _join(f"{municipalities.get(int(m), m) if str(m).isdigit() else m} "
+                      f"({waves.get(w, w)})" for w, m in v)
+        return t(note.key, cells=cells)
+    if note.key == "note_sparse_municipalities":
+        wave, codes = v
+        return t(note.key, wave=waves.get(wave, wave),
+                 municipalities=_join(municipalities.get(c, c) for c in codes))
+    if note.key == "note_contrast_reference":
+        return t(note.key, reference=groups.get(v[0], v[0]))
+    if note.key == "note_one_wave":
+        return t(note.key, wave=waves.get(v[0], v[0]))
+    if note.key == "note_first_latest":
+        return t(note.key, first=waves.get(v[0], v[0]), latest=waves.get(v[1], v[1]))
+    return t(note.key)
+
+
+def notes(results: StakeholderResults, section: str, names) -> list[str]:
+    """The notes of one report section, as sentences."""
+    return [note_text(n, names) for n in results.notes_for(section)]
+
+
+def all_notes(results: StakeholderResults, names) -> list[str]:
+    """Every note once, in report order: what the report could not estimate and why."""
+    seen: dict[str, None] = {}
+    for note in results.notes:
+        seen.setdefault(note_text(note, names))
+    return list(seen)
+
+
+def weights_sentences(results: StakeholderResults, names) -> list[str]:
+    """The design effect and effective n of the citizens' weights, for every wave."""
+    t, diag = names.t, results.diagnostics.set_index("wave")
+    if diag.empty:
+        return []
+    waves = list(diag.index)
+    if len(waves) == 2:
+        first, second = waves
+        return [t("weights_text", deff_1=t.num(diag.loc[first, "deff"]),
+                  deff_2=t.num(diag.loc[second, "deff"]),
+                  neff_1=t.int(round(diag.loc[first, "n_effective"])),
+                  neff_2=t.int(round(diag.loc[second, "n_effective"])))]
+    short = names.sets.get("wave_short", {})
+    values = _join(f"{short.get(w, w)}: {t.num(diag.loc[w, 'deff'])} "
+                   f"({t.int(round(diag.loc[w, 'n_effective']))})" for w in waves)
+    return [t("weights_text_waves", values=values)]
+
+
+def findings(key: KeyFindings, names) -> list[str]:
+    """The findings sentences whose numbers the design gave (``None`` numbers are left
+    out; the notes say why)."""
+    t, groups = names.t, names.sets["group"]
+    short = names.sets.get("wave_short", {})
+    first, latest = short.get(key.first_wave, key.first_wave), short.get(key.latest_wave,
+                                                                          key.latest_wave)
+    out = []
+    if key.unweighted_trust is not None and key.weighted_trust is not None:
+        out.append(t("finding_weighting" if key.unweighted_trust > key.weighted_trust
+                     else "finding_weighting_under", first=first,
+                     unweighted=t.num(key.unweighted_trust), weighted=t.num(key.weighted_trust)))
+    out.append(t("finding_groups", latest=latest, top_group=groups[key.top_group],
+                 top=t.ci(*key.top), low_group=groups[key.low_group], low=t.ci(*key.low),
+                 diff=t.ci(*key.top_contrast) if key.top_contrast else "–"))
+    if key.image_change is not None and key.aware_change is not None:
+        out.append(t("finding_change", diff=t.ci(*key.image_change),
+                     aware=t.ci(*(100 * v for v in key.aware_change), digits=1)))
+    if key.slope is not None:
+        out.append(t("finding_driver", latest=latest, slope=t.ci(*key.slope)))
+    if key.citizen_gap is not None:
+        gap, gap_low, gap_high = key.citizen_gap
+        sign = 1 if gap >= 0 else -1  # the sentence states the direction in words
+        muni = t.ci(*key.municipality_gap) if key.municipality_gap is not None else "–"
+        out.append(t("finding_gap" if sign > 0 else "finding_gap_negative", latest=latest,
+                     gap=t.ci(sign * gap, *sorted([sign * gap_low, sign * gap_high])),
+                     gap_muni=muni))
+    out.append(t("finding_theme", theme=names.sets["theme"][key.top_theme],
+                 share=t.pct(key.top_theme_share)))
+    return out
