@@ -186,6 +186,39 @@ def kobo_xlsx(name: str, rows, path: Path, skip=("wave",)) -> Path:
     return path
 
 
+def kobo_csv_labels(name: str, rows, path: Path, skip=("wave",)) -> Path:
+    """A KoBoToolbox CSV export in a form language ("Labels"): ``;``-separated, every field
+    quoted, question labels as headers, choice labels as answers, select-multiple as a summary
+    of labels and ``Label/Option label`` 1/0 columns."""
+    book = load_codebook(name)
+    groups = matching.checkbox_groups(book)
+    in_group = {i: g for g in groups for i in g.items}
+    header, getters, done = ["start", "end"], [lambda r: r["interview_date"]] * 2, set()
+    for it in book.items:
+        if it.id in (book.id_column, "interview_date", *skip) or it.id in done:
+            continue
+        if it.id in in_group:
+            g = in_group[it.id]
+            opts = [(o, i) for o, i in g.options.items() if book.item(i).text["bg"].endswith(o)]
+            header.append(g.stems[0])
+            getters.append(lambda r, opts=opts: " ".join(o for o, i in opts if r[i] == "1"))
+            for o, i in opts:
+                header.append(f"{g.stems[0]}/{o}")
+                getters.append(lambda r, i=i, g=g: "" if all(r[j] == "" for j in g.items)
+                               else ("1" if r[i] == "1" else "0"))
+            done.update(g.items)
+            continue
+        header.append(it.text["bg"])
+        if it.type in CODED_TYPES:
+            getters.append(lambda r, it=it: _label(book, it, r[it.id], "bg"))
+        else:
+            getters.append(lambda r, it=it: r[it.id])
+    header += ["_id", "_uuid", "_submission_time", "_index"]
+    body = [[g(r) for g in getters] + [str(n), f"uuid-{n}", f"{r['interview_date']}T10:20:00",
+                                       str(n)] for n, r in enumerate(rows, start=1)]
+    return write_csv(path, header, body, delimiter=";", quoting=csv.QUOTE_ALL)
+
+
 # ----------------------------------------------------------------------- helpers
 def run_map(export: Path, name: str, tmp_path: Path) -> dict:
     out = tmp_path / f"{export.stem}.map.yaml"
@@ -285,7 +318,21 @@ def _fill_limesurvey(tmp: Path) -> Path:
     m = _yaml.load_file(tmp / "ls_wave2.map.yaml", dates=False)
     for k, item in enumerate(["ch_person", "ch_phone", "ch_email", "ch_online"], start=1):
         m["columns"][f"Q8[SQ00{k}]"] = {"item": item, "kind": "flag"}  # the user's edit
+    m["unmatched"]["columns"] = []
     return save_map(m, tmp / "ls_wave2.map.yaml")
+
+
+def test_a_map_still_listing_unmatched_columns_is_refused(stakeholder_files):
+    tmp, _, _, _, ls, _ = _two_waves(stakeholder_files)
+    run_map(ls, "stakeholders", tmp)
+    with pytest.raises(DataError) as err:
+        apply.import_export(ls, tmp / "ls_wave2.map.yaml", "stakeholders", tmp / "no.csv",
+                            {"wave": "2"})
+    lines = err.value.report().replace(f"{tmp}{os.sep}", "").splitlines()
+    assert lines == [f"ls_wave2.map.yaml, column 'unmatched.columns': found 'Q8[SQ00{k}]', "
+                     "expected no unmatched columns: map it under columns: (or set it to null "
+                     "there) and delete it from unmatched:" for k in range(1, 5)]
+    assert not (tmp / "no.csv").exists()
 
 
 def test_two_tools_two_waves_import_to_the_same_answers_and_estimates(stakeholder_files):
@@ -305,11 +352,12 @@ def test_two_tools_two_waves_import_to_the_same_answers_and_estimates(stakeholde
         assert cli.main(["validate", str(out), "--codebook", "stakeholders"]) == 0
         expected = codebook_export("stakeholders", part, tmp / f"expected_{out.name}")
         pd.testing.assert_frame_equal(typed(out, "stakeholders"), typed(expected, "stakeholders"))
-    # both waves in one file, with ids unique across the two imports
-    one = pd.concat([pd.read_csv(tmp / "w1.csv", dtype=str, keep_default_na=False),
-                     pd.read_csv(tmp / "w2.csv", dtype=str, keep_default_na=False)
-                     .assign(resp_id=lambda d: "L" + d["resp_id"])])
-    one.to_csv(tmp / "both.csv", index=False)
+    # both waves in one file: the second import appended to the first
+    apply.import_export(gf, tmp / "gf_wave1.map.yaml", "stakeholders", tmp / "both.csv",
+                        {"wave": "1"})
+    line = apply.import_export(ls, lmap, "stakeholders", tmp / "both.csv", {"wave": "2"},
+                               append=True)
+    assert line.endswith(f"-> both.csv (appended: {len(w1) + len(w2)} rows in all) - OK")
     expected = codebook_export("stakeholders", w1 + w2, tmp / "expected_both.csv")
     margins = "data/reference/population_margins.csv"
     a = stakeholders.load(tmp / "both.csv", RAW / "staff.csv", margins)
@@ -331,7 +379,8 @@ def test_kobo_xlsx_and_limesurvey_sav_import_the_same_answers(stakeholder_files)
     assert m["columns"]["b1/ch/person"] == {"item": "ch_person", "confidence": 1.0,
                                             "kind": "flag"}
     assert m["columns"]["_id"] == {"item": "resp_id", "kind": "id"}
-    assert "b1/ch" in m["unmatched"]["columns"]  # the summary cell: its 0/1 columns are used
+    assert m["columns"]["b1/ch"] is None  # the summary cell: its 0/1 columns are read
+    assert m["unmatched"]["columns"] == []
     out = apply.import_export(kobo, tmp / "kobo.map.yaml", "stakeholders", tmp / "k.sav",
                               {"wave": "2"})
     assert out.endswith("-> k.sav - OK")
@@ -383,6 +432,23 @@ def limesurvey_sav(name: str, codebook_csv: Path, path: Path) -> Path:
     pyreadstat.write_sav(pd.DataFrame(data), path, column_labels=labels,
                          variable_value_labels=value_labels)
     return path
+
+
+def test_kobo_csv_with_labels_imports_the_same_answers(stakeholder_files):
+    tmp, rows, _ = stakeholder_files
+    w1 = [r for r in rows if r["wave"] == "1"]
+    kobo = kobo_csv_labels("stakeholders", w1, tmp / "kobo_labels.csv")
+    m = run_map(kobo, "stakeholders", tmp)
+    assert m["format"] == "kobo"
+    assert m["unmatched"] == {"columns": [], "values": {}, "items": ["wave"]}
+    assert m["columns"]["Начин на контакт"] is None
+    assert m["columns"]["Начин на контакт/лично посещение"]["kind"] == "flag"
+    out = apply.import_export(kobo, tmp / "kobo_labels.map.yaml", "stakeholders",
+                              tmp / "kl.csv", {"wave": "1"})
+    assert out.endswith(" - OK")
+    expected = codebook_export("stakeholders", w1, tmp / "expected_kl.csv")
+    pd.testing.assert_frame_equal(typed(tmp / "kl.csv", "stakeholders"),
+                                  typed(expected, "stakeholders"))
 
 
 # ------------------------------------------------------------------ bad mappings

@@ -2,7 +2,7 @@
 
 Commands: ``list``, ``run [RUN ...] [--force] [--jobs N]``, ``validate FILE --codebook NAME``,
 ``refresh [NOTEBOOK ...]``, ``map EXPORT --codebook NAME [--out MAP.yaml]``,
-``import EXPORT --map MAP.yaml --codebook NAME --out FILE [--set ITEM=VALUE ...]``. Errors caused by input (``RuseError``) print one line on stderr (a
+``import EXPORT --map MAP.yaml --codebook NAME --out FILE [--set ITEM=VALUE ...] [--append]``. Errors caused by input (``RuseError``) print one line on stderr (a
 ``DataError`` prints each problem on its own line) and exit with code 2; ``--debug`` shows the
 traceback. Heavy libraries are imported only by the commands that need them.
 
@@ -91,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("--set", action="append", default=[], metavar="ITEM=VALUE",
                           dest="sets", type=_assignment,
                           help="a value for every row of an item the export lacks, e.g. wave=1")
+    importer.add_argument("--append", action="store_true",
+                          help="add the rows after those of an existing .csv FILE (another wave "
+                          "or tool); generated ids go on from its row count")
     importer.add_argument("--lang", default="bg", choices=["bg", "en"],
                           help="language of the .sav value labels")
     importer.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -148,7 +151,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
     from ruse_research.data.imports import apply
 
     _echo(apply.import_export(args.export, args.map_file, args.codebook, args.out,
-                              dict(args.sets), lang=args.lang))
+                              dict(args.sets), lang=args.lang, append=args.append))
     return 0
 
 

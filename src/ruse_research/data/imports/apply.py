@@ -33,11 +33,14 @@ OUTPUTS = (".csv", ".sav")
 
 def import_export(export: str | os.PathLike[str], map_path: str | os.PathLike[str],
                   codebook: Codebook | str, out: str | os.PathLike[str],
-                  sets: dict[str, str] | None = None, lang: str = "bg") -> str:
+                  sets: dict[str, str] | None = None, lang: str = "bg",
+                  append: bool = False) -> str:
     """Import ``export`` with the mapping ``map_path`` and write ``out`` (``.csv``/``.sav``).
 
     Returns the one-line summary ``ruse-research import`` prints. ``sets`` are
     ``--set item=value`` constants; ``lang`` the language of the ``.sav`` value labels.
+    With ``append`` the rows are added after those of an existing CSV ``out`` (a second
+    wave, a second tool); generated ids go on from its row count.
 
     Raises
     ------
@@ -55,20 +58,38 @@ def import_export(export: str | os.PathLike[str], map_path: str | os.PathLike[st
         raise DataError([Problem(os.fspath(out), None, None, "the export itself",
                                  "another output file (the export is never overwritten)")])
     mapping = load(map_path, codebook, sets)
-    frame = build_rows(table, mapping, codebook)
+    before = _existing(out_file, codebook) if append and out_file.exists() else None
+    frame = build_rows(table, mapping, codebook, start=len(next(iter(before.values())))
+                       if before else 0)
     ids = frame[codebook.id_column]
+    if before:
+        frame = {k: before[k] + v for k, v in frame.items()}
     _write_checked(frame, codebook, out_file, lang)
     n_mapped = sum(1 for e in mapping.columns.values() if e)
     generated = "" if any(e and e.get("kind") == "id" for e in mapping.columns.values()) \
         else f", {codebook.id_column} generated ({ids[0]}..{ids[-1]})"
     constants = ", ".join(f"{k}={v}" for k, v in mapping.constants.items())
+    added = f" (appended: {len(frame[codebook.id_column])} rows in all)" if before else ""
     return (f"{table.name} ({table.format}): {len(ids)} rows, {n_mapped} columns mapped onto "
             f"codebook {codebook.instrument!r}{generated}"
-            f"{', constants ' + constants if constants else ''} -> {out_file.name} - OK")
+            f"{', constants ' + constants if constants else ''} -> {out_file.name}{added} - OK")
 
 
-def build_rows(table: ExportTable, mapping: Mapping, codebook: Codebook) -> dict[str, list[str]]:
-    """The codebook's columns as text (one cell per export row), or a :class:`DataError`."""
+def _existing(out: Path, codebook: Codebook) -> dict[str, list[str]]:
+    """The rows of an earlier import (to append to), as text; it must pass validation."""
+    if out.suffix.lower() != ".csv":
+        raise DataError([Problem(out.name, None, None, "--append to a .sav file",
+                                 "--append to a .csv output (import each part, then convert)")])
+    io.validate_file(out, codebook)
+    with open(out, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    return {it.id: [r.get(it.id, "") for r in rows] for it in codebook.items}
+
+
+def build_rows(table: ExportTable, mapping: Mapping, codebook: Codebook,
+               start: int = 0) -> dict[str, list[str]]:
+    """The codebook's columns as text (one cell per export row), or a :class:`DataError`.
+    Generated ids are numbered from ``start + 1``."""
     problems = io._Problems(table.shown)
     map_name = mapping.path.name
     items = {it.id: it for it in codebook.items}
@@ -140,8 +161,9 @@ def build_rows(table: ExportTable, mapping: Mapping, codebook: Codebook) -> dict
                          "already holds", "a constant only for an item the export lacks")
         cells[name] = [value] * n
     if codebook.id_column not in cells:
-        width = max(4, len(str(n)))
-        cells[codebook.id_column] = [f"{mapping.id_prefix}{i:0{width}d}" for i in range(1, n + 1)]
+        width = max(4, len(str(start + n)))
+        cells[codebook.id_column] = [f"{mapping.id_prefix}{i:0{width}d}"
+                                     for i in range(start + 1, start + n + 1)]
     for it in codebook.items:
         if it.required and it.id not in cells:
             problems.add(None, it.id, "no column or constant for it",

@@ -99,6 +99,8 @@ def starter(table: ExportTable, codebook: Codebook) -> dict[str, Any]:
     for i in list(todo):
         col = table.columns[i]
         values = [v for v in table.values(col) if v]
+        if any(c.name.startswith(f"{col.name}/") for c in table.columns):
+            continue  # KoBo's select-multiple summary: its name/option 0/1 columns are read
         for group in groups:
             s = max(matching.score(col.text, stem) for stem in group.stems)
             if s < matching.ACCEPT or any(matching.flag_value(v) is not None for v in values):
@@ -140,8 +142,11 @@ def starter(table: ExportTable, codebook: Codebook) -> dict[str, Any]:
         taken.add(item_id)
     for i in todo:
         name = table.columns[i].name
-        if name not in columns:
-            columns[name] = None
+        if name in columns:
+            continue
+        columns[name] = None
+        details = [h for h, e in columns.items() if e and h.startswith(f"{name}/")]
+        if not details:  # (KoBo's select-multiple summary is read from its 0/1 columns)
             unmatched_cols.append(name)
 
     missing = [it.id for it in codebook.items if it.id not in taken and it.id != codebook.id_column]
@@ -289,6 +294,14 @@ def load(path: str | os.PathLike[str], codebook: Codebook,
             where = "--set" if sets and name in sets else "constants"
             bad(where, name, f"an item of codebook {codebook.instrument!r}"
                 f"{io_hint(name, list(items))}")
+    unmatched = raw.get("unmatched") or {}
+    for header in (unmatched.get("columns") or []) if isinstance(unmatched, dict) else []:
+        bad("unmatched.columns", header, "no unmatched columns: map it under columns: "
+            "(or set it to null there) and delete it from unmatched:")
+    for header, answers in ((unmatched.get("values") or {}).items()
+                            if isinstance(unmatched, dict) else []):
+        bad(f"unmatched.values.{header}", answers, f"no unmatched answers: give each its code "
+            f"under columns.{header}.values (or options) and delete it from unmatched:")
     order = raw.get("date_order", "mdy")
     if order not in ("mdy", "dmy"):
         bad("date_order", order, "mdy or dmy")
