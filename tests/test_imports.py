@@ -272,6 +272,7 @@ def test_google_forms_staff_maps_itself_and_imports_the_same_answers(staff_files
     pd.testing.assert_frame_equal(typed(out, "staff"), typed(reference, "staff"))
 
 
+@pytest.mark.slow  # the staff pipeline twice
 def test_google_forms_staff_gives_the_same_estimates(staff_files):
     from ruse_research.studies import staff
 
@@ -368,6 +369,7 @@ def test_two_tools_two_waves_import_to_the_same_answers_and_estimates(stakeholde
     pd.testing.assert_frame_equal(wa, wb, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.slow  # XLSX and .sav of 775 rows, written and read twice
 def test_kobo_xlsx_and_limesurvey_sav_import_the_same_answers(stakeholder_files):
     import pyreadstat
 
@@ -492,6 +494,19 @@ def test_an_unknown_label_names_the_code_it_would_map_to(small, tmp_path):
                              "columns.Пол.values in gf.map.yaml or a code of scale 'sex'; the "
                              "nearest label is code 1 ('Мъж'): add \"Мжъ\": 1 if that is what "
                              "it means")
+
+
+def test_validate_names_the_code_of_a_label_in_a_coded_column(tmp_path):
+    rows = canonical("staff")[:3]
+    rows[1]["att_ben_1"] = "Съгласен"
+    bad = codebook_export("staff", rows, tmp_path / "labels.csv")
+    with pytest.raises(DataError) as err:
+        ruse_io.validate_file(bad, "staff")
+    assert err.value.report().endswith(
+        "labels.csv, row 3, column 'att_ben_1': found 'Съгласен', expected a numeric code, not "
+        "text: one of 1-5, 97 (don't know), 98-99 (no answer) (scale 'agree5'); 'Съгласен' is "
+        "the label of code 4: write 4, or convert the export with `ruse-research map` and "
+        "`ruse-research import`")
 
 
 def test_set_of_an_unknown_item_is_refused(small):
