@@ -69,6 +69,13 @@ def import_export(export: str | os.PathLike[str], map_path: str | os.PathLike[st
     generated = "" if any(e and e.get("kind") == "id" for e in mapping.columns.values()) \
         else f", {codebook.id_column} generated ({ids[0]}..{ids[-1]})"
     constants = ", ".join(f"{k}={v}" for k, v in mapping.constants.items())
+    filled = {e["item"] for e in mapping.columns.values() if e and e.get("item")}
+    filled |= {i for e in mapping.columns.values() if e and e.get("kind") == "checkbox"
+               for i in (e.get("options") or {}).values()}
+    empty = [it.id for it in codebook.items if it.id not in filled | set(mapping.constants)
+             and it.id != codebook.id_column]
+    shown = ", ".join(empty[:4]) + (", ..." if len(empty) > 4 else "")
+    generated += f", {len(empty)} items with no column ({shown})" if empty else ""
     added = f" (appended: {len(frame[codebook.id_column])} rows in all)" if before else ""
     return (f"{table.name} ({table.format}): {len(ids)} rows, {n_mapped} columns mapped onto "
             f"codebook {codebook.instrument!r}{generated}"

@@ -267,6 +267,10 @@ def load(path: str | os.PathLike[str], codebook: Codebook,
         for key in entry:
             if key not in _COLUMN_KEYS:
                 bad(where, key, f"one of the keys {', '.join(sorted(_COLUMN_KEYS))}")
+        for key in ("values", "options"):
+            if entry.get(key) is not None and not isinstance(entry[key], dict):
+                bad(f"{where}.{key}", entry[key], "a mapping (answer: code, or option: item)")
+                entry[key] = {}
         kind = entry.get("kind", "answer")
         if kind not in KINDS:
             bad(where, kind, f"a kind of {', '.join(KINDS)}")
@@ -276,7 +280,10 @@ def load(path: str | os.PathLike[str], codebook: Codebook,
             if target not in items:
                 bad(where, target, f"an item of codebook {codebook.instrument!r}"
                     f"{io_hint(str(target), list(items))}")
-        for answer, code in (entry.get("values") or {}).items():
+        answers = entry.get("values") or {}
+        for answer, code in list(answers.items()):
+            if isinstance(code, str) and code.strip().lstrip("-").isdigit():
+                answers[answer] = code = int(code)  # "4" typed for 4
             item = items.get(entry.get("item"))
             if item is None or item.type not in CODED_TYPES:
                 bad(f"{where}.values", answer, "values only for a coded (ordinal/nominal) item")
