@@ -219,6 +219,67 @@ def kobo_csv_labels(name: str, rows, path: Path, skip=("wave",)) -> Path:
     return write_csv(path, header, body, delimiter=";", quoting=csv.QUOTE_ALL)
 
 
+def kobo_with_form(name: str, rows, export: Path, form: Path, skip=("wave",)) -> None:
+    """An XLSForm of the codebook with names of its own (``q1``, choices ``o4``, labels in
+    ``label::Bulgarian (bg)`` and ``label::English (en)``) and its KoBoToolbox XLSX export
+    with XML values and headers."""
+    from openpyxl import Workbook
+
+    book = load_codebook(name)
+    groups = matching.checkbox_groups(book)
+    in_group = {i: g for g in groups for i in g.items}
+    survey = [["type", "name", "label::Bulgarian (bg)", "label::English (en)"],
+              ["begin_group", "grp", "Анкета", "Survey"]]
+    choices = [["list_name", "name", "label::Bulgarian (bg)", "label::English (en)"]]
+    header, getters, done, lists = [], [], set(), set()
+    for k, it in enumerate(book.items, start=1):
+        if it.id in (book.id_column, *skip) or it.id in done:
+            continue
+        if it.id in in_group:
+            g = in_group[it.id]
+            stems = g.stems
+            survey.append([f"select_multiple m{k}", f"m{k}", *stems])
+            header.append(f"grp/m{k}")
+            getters.append(lambda r, g=g: " ".join(f"opt{j}" for j, i in enumerate(g.items)
+                                                   if r[i] == "1"))
+            for j, i in enumerate(g.items):
+                bg, en = (book.item(i).text[lang].split(": ", 1)[1] for lang in ("bg", "en"))
+                choices.append([f"m{k}", f"opt{j}", bg, en])
+                header.append(f"grp/m{k}/opt{j}")
+                getters.append(lambda r, i=i, g=g: "" if all(r[x] == "" for x in g.items)
+                               else ("1" if r[i] == "1" else "0"))
+            done.update(g.items)
+            continue
+        if it.type in CODED_TYPES:
+            scale = book.scales[it.response_scale]
+            survey.append([f"select_one {scale.name}", f"q{k}", it.text["bg"], it.text["en"]])
+            if scale.name not in lists:
+                lists.add(scale.name)
+                choices += [[scale.name, f"o{c}", t["bg"], t["en"]]
+                            for c, t in scale.all_codes().items()]
+            getters.append(lambda r, it=it: f"o{r[it.id]}" if r[it.id] else "")
+        else:
+            survey.append([it.type if it.type != "text" else "text", f"q{k}", it.text["bg"],
+                           it.text["en"]])
+            getters.append(lambda r, it=it: r[it.id])
+        header.append(f"grp/q{k}")
+    survey.append(["end_group", "", "", ""])
+    wb = Workbook()
+    wb.active.title = "survey"
+    for row in survey:
+        wb["survey"].append(row)
+    ws = wb.create_sheet("choices")
+    for row in choices:
+        ws.append(row)
+    wb.save(form)
+    wb = Workbook()
+    wb.active.append(header + ["_id", "_uuid", "_submission_time", "_index"])
+    for n, r in enumerate(rows, start=1):
+        wb.active.append([g(r) for g in getters] + [str(n), f"u{n}", "2020-02-18T10:00:00",
+                                                    str(n)])
+    wb.save(export)
+
+
 # ----------------------------------------------------------------------- helpers
 def run_map(export: Path, name: str, tmp_path: Path) -> dict:
     out = tmp_path / f"{export.stem}.map.yaml"
@@ -450,6 +511,26 @@ def test_kobo_csv_with_labels_imports_the_same_answers(stakeholder_files):
     assert out.endswith(" - OK")
     expected = codebook_export("stakeholders", w1, tmp / "expected_kl.csv")
     pd.testing.assert_frame_equal(typed(tmp / "kl.csv", "stakeholders"),
+                                  typed(expected, "stakeholders"))
+
+
+def test_kobo_xml_export_is_mapped_through_its_xlsform_labels(stakeholder_files):
+    tmp, rows, _ = stakeholder_files
+    w1 = [r for r in rows if r["wave"] == "1"][:200]
+    export, form = tmp / "kobo_xml.xlsx", tmp / "form.xlsx"
+    kobo_with_form("stakeholders", w1, export, form)
+    out = tmp / "kobo_xml.map.yaml"
+    assert cli.main(["map", str(export), "--codebook", "stakeholders", "--form", str(form),
+                     "--out", str(out)]) == 0
+    from ruse_research import _yaml
+    m = _yaml.load_file(out, dates=False)
+    assert m["unmatched"] == {"columns": [], "values": {}, "items": ["wave"]}
+    assert m["columns"]["grp/q5"] == {"item": "municipality", "confidence": 1.0,
+                                      "values": {f"o{c}": c for c in range(1, 9)}}
+    line = apply.import_export(export, out, "stakeholders", tmp / "kx.csv", {"wave": "1"})
+    assert line.endswith(" - OK")
+    expected = codebook_export("stakeholders", w1, tmp / "expected_kx.csv")
+    pd.testing.assert_frame_equal(typed(tmp / "kx.csv", "stakeholders"),
                                   typed(expected, "stakeholders"))
 
 

@@ -1,7 +1,7 @@
 """The ``ruse-research`` command line (also ``python -m ruse_research``).
 
 Commands: ``list``, ``run [RUN ...] [--force] [--jobs N]``, ``validate FILE --codebook NAME``,
-``refresh [NOTEBOOK ...]``, ``map EXPORT --codebook NAME [--out MAP.yaml]``,
+``refresh [NOTEBOOK ...]``, ``map EXPORT --codebook NAME [--out MAP.yaml] [--form XLSFORM]``,
 ``import EXPORT --map MAP.yaml --codebook NAME --out FILE [--set ITEM=VALUE ...] [--append]``. Errors caused by input (``RuseError``) print one line on stderr (a
 ``DataError`` prints each problem on its own line) and exit with code 2; ``--debug`` shows the
 traceback. Heavy libraries are imported only by the commands that need them.
@@ -79,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     mapper.add_argument("--codebook", required=True, metavar="NAME_OR_PATH")
     mapper.add_argument("--out", metavar="MAP.yaml", default=None,
                         help="where to write the mapping (default: EXPORT's name + .map.yaml)")
+    mapper.add_argument("--form", metavar="XLSFORM.xlsx", default=None,
+                        help="the XLSForm of a KoBoToolbox export: its labels (label::Language "
+                        "(code)) name the export's columns and choices")
     mapper.add_argument("--debug", action="store_true", help="show tracebacks")
 
     importer = sub.add_parser("import", help="apply a mapping: write the export in the "
@@ -143,7 +146,7 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
 def _cmd_map(args: argparse.Namespace) -> int:
     from ruse_research.data.imports import mapping
 
-    _echo(mapping.write_starter(args.export, args.codebook, args.out))
+    _echo(mapping.write_starter(args.export, args.codebook, args.out, form=args.form))
     return 0
 
 

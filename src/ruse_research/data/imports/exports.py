@@ -243,3 +243,70 @@ def parse_timestamp(text: str, order: str = "mdy") -> dt.date | None:
     except ValueError:  # 2019-02-30
         return None
     return None
+
+
+def with_form(table: ExportTable, form: str | os.PathLike[str]) -> ExportTable:
+    """``table`` with its question texts and choice labels taken from the XLSForm ``form``.
+
+    A KoBoToolbox export with "XML values and headers" names columns and answers by the
+    form's ``name`` columns (``group/q8``, ``agree``); the XLSForm's ``survey`` and
+    ``choices`` sheets hold their labels (``label``, or one ``label::Language (code)``
+    column per language; the Bulgarian one, ``(bg)``, is preferred). Select-multiple detail
+    columns ``q8/option`` get the text ``"Question [Option]"``.
+    """
+    from openpyxl import load_workbook
+
+    file = Path(form) if Path(form).exists() else paths.resolve(form)
+    problems = io._Problems(os.fspath(form))
+    try:
+        book = load_workbook(file, read_only=True, data_only=True)
+        sheets = {ws.title.casefold(): [[io._cell_text(v) for v in row]
+                                        for row in ws.iter_rows(values_only=True)]
+                  for ws in book.worksheets}
+        book.close()
+    except Exception as err:  # zip, XML and openpyxl errors: not a workbook
+        problems.add(None, None, f"a file that is not an XLSForm workbook ({err})",
+                     "the form's .xlsx (sheets survey and choices)")
+        problems.raise_if_any()
+    if "survey" not in sheets:
+        problems.add(None, None, f"sheets {', '.join(sheets)}", "an XLSForm with a 'survey' sheet")
+        problems.raise_if_any()
+
+    def records(rows: list[list[str]]) -> list[dict[str, str]]:
+        if not rows:
+            return []
+        head = [h.strip() for h in rows[0]]
+        return [dict(zip(head, r, strict=False)) for r in rows[1:] if any(c.strip() for c in r)]
+
+    def label_key(head: list[str]) -> str | None:
+        keys = [h for h in head if h == "label" or h.startswith("label::")]
+        return next((k for k in keys if k.endswith("(bg)")), keys[0] if keys else None)
+
+    survey = records(sheets["survey"])
+    choices = records(sheets.get("choices", []))
+    qkey = label_key(list(survey[0]) if survey else [])
+    ckey = label_key(list(choices[0]) if choices else [])
+    options: dict[str, dict[str, str]] = {}
+    for c in choices:
+        options.setdefault(c.get("list_name", ""), {})[c.get("name", "")] = c.get(ckey, "") if ckey else ""
+    questions = {q.get("name", ""): q for q in survey if q.get("name")}
+    columns = []
+    for col in table.columns:
+        parts = col.name.split("/")
+        q = questions.get(parts[-1])
+        if q is None and len(parts) >= 2 and parts[-2] in questions:  # q8/option
+            q = questions[parts[-2]]
+            kind, _, list_name = q.get("type", "").partition(" ")
+            option = options.get(list_name.strip(), {}).get(parts[-1], parts[-1])
+            text = f"{q.get(qkey, '') if qkey else ''} [{option}]"
+            columns.append(Column(col.index, col.name, text, col.value_labels))
+            continue
+        if q is None:
+            columns.append(col)
+            continue
+        kind, _, list_name = q.get("type", "").partition(" ")
+        labels = options.get(list_name.strip(), {}) if kind.startswith("select_one") else {}
+        text = (q.get(qkey) if qkey else "") or col.text
+        columns.append(Column(col.index, col.name, text, dict(labels) or col.value_labels))
+    return ExportTable(table.path, table.shown, table.format, columns, table.rows,
+                       f"{table.details}, labels from {file.name}")

@@ -79,15 +79,16 @@ def starter(table: ExportTable, codebook: Codebook) -> dict[str, Any]:
 
     # 1. the id and the timestamp, by the tools' own header names
     date_items = [it.id for it in codebook.items if it.type == "date"]
+    stamps: list[str] = []  # the tool's timestamps: the date, unless a question asks it
     for i in list(todo):
         col = table.columns[i]
         folded = _fold(col.name)
         timestamp = folded in TIMESTAMP_HEADERS and (table.format != "google_forms" or i == 0)
         if folded in ID_HEADERS and codebook.id_column not in taken:
             columns[col.name] = {"item": codebook.id_column, "kind": "id"}
-        elif timestamp and date_items and date_items[0] not in taken:
-            columns[col.name] = {"item": date_items[0], "kind": "date"}
         elif timestamp or folded in TOOL_COLUMNS:
+            if timestamp:
+                stamps.append(col.name)
             columns[col.name] = None  # the tool's own bookkeeping
         else:
             continue
@@ -140,6 +141,9 @@ def starter(table: ExportTable, codebook: Codebook) -> dict[str, Any]:
             entry["kind"] = "date"
         columns[col.name] = entry
         taken.add(item_id)
+    if stamps and date_items and date_items[0] not in taken:
+        columns[stamps[0]] = {"item": date_items[0], "kind": "date"}
+        taken.add(date_items[0])
     for i in todo:
         name = table.columns[i].name
         if name in columns:
@@ -326,14 +330,18 @@ def io_hint(word: str, choices: list[str]) -> str:
 
 
 def write_starter(export: str | os.PathLike[str], codebook: Codebook | str,
-                  out: str | os.PathLike[str] | None = None) -> str:
+                  out: str | os.PathLike[str] | None = None,
+                  form: str | os.PathLike[str] | None = None) -> str:
     """Write the starter mapping of ``export`` to ``out`` (default ``<export stem>.map.yaml``
-    beside the export) and return the one-line summary."""
+    beside the export) and return the one-line summary. ``form`` is the XLSForm of a
+    KoBoToolbox export, whose labels name the export's columns and answers."""
     from ruse_research.data.codebook import load_codebook
-    from ruse_research.data.imports.exports import read_export
+    from ruse_research.data.imports.exports import read_export, with_form
 
     book = load_codebook(codebook)
     table = read_export(export, book)
+    if form is not None:
+        table = with_form(table, form)
     target = Path(out) if out is not None else table.path.with_name(f"{table.path.stem}.map.yaml")
     if out is not None and not target.is_absolute():
         target = paths.resolve(out)
