@@ -1,7 +1,8 @@
 """The ``ruse-research`` command line (also ``python -m ruse_research``).
 
 Commands: ``list``, ``run [RUN ...] [--force] [--jobs N]``, ``validate FILE --codebook NAME``,
-``refresh [NOTEBOOK ...]``. Errors caused by input (``RuseError``) print one line on stderr (a
+``refresh [NOTEBOOK ...]``, ``map EXPORT --codebook NAME [--out MAP.yaml] [--form XLSFORM]``,
+``import EXPORT --map MAP.yaml --codebook NAME --out FILE [--set ITEM=VALUE ...] [--append]``. Errors caused by input (``RuseError``) print one line on stderr (a
 ``DataError`` prints each problem on its own line) and exit with code 2; ``--debug`` shows the
 traceback. Heavy libraries are imported only by the commands that need them.
 
@@ -35,6 +36,13 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _assignment(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} is not ITEM=VALUE (e.g. wave=1)")
+    return name.strip(), value.strip()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``ruse-research``.
 
@@ -63,6 +71,35 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--codebook", required=True, metavar="NAME_OR_PATH",
                           help="codebook name (data/codebooks/<name>.yaml) or path to a codebook YAML")
     validate.add_argument("--debug", action="store_true", help="show tracebacks")
+
+    mapper = sub.add_parser("map", help="write a starter mapping of a survey tool's export "
+                            "onto a codebook")
+    mapper.add_argument("export", metavar="EXPORT",
+                        help="Google Forms, LimeSurvey, KoBoToolbox or SPSS export (.csv/.xlsx/.sav)")
+    mapper.add_argument("--codebook", required=True, metavar="NAME_OR_PATH")
+    mapper.add_argument("--out", metavar="MAP.yaml", default=None,
+                        help="where to write the mapping (default: EXPORT's name + .map.yaml)")
+    mapper.add_argument("--form", metavar="XLSFORM.xlsx", default=None,
+                        help="the XLSForm of a KoBoToolbox export: its labels (label::Language "
+                        "(code)) name the export's columns and choices")
+    mapper.add_argument("--debug", action="store_true", help="show tracebacks")
+
+    importer = sub.add_parser("import", help="apply a mapping: write the export in the "
+                              "codebook's format, validated")
+    importer.add_argument("export", metavar="EXPORT")
+    importer.add_argument("--map", required=True, metavar="MAP.yaml", dest="map_file")
+    importer.add_argument("--codebook", required=True, metavar="NAME_OR_PATH")
+    importer.add_argument("--out", required=True, metavar="FILE",
+                          help="output .csv or .sav (with value labels)")
+    importer.add_argument("--set", action="append", default=[], metavar="ITEM=VALUE",
+                          dest="sets", type=_assignment,
+                          help="a value for every row of an item the export lacks, e.g. wave=1")
+    importer.add_argument("--append", action="store_true",
+                          help="add the rows after those of an existing .csv FILE (another wave "
+                          "or tool); generated ids go on from its row count")
+    importer.add_argument("--lang", default="bg", choices=["bg", "en"],
+                          help="language of the .sav value labels")
+    importer.add_argument("--debug", action="store_true", help="show tracebacks")
 
     refresh = sub.add_parser("refresh", help="re-execute notebooks in place with their default parameters")
     refresh.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="default: notebooks/NN_*.ipynb")
@@ -106,7 +143,23 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
     return runner.refresh_notebooks(args.notebooks or None, jobs=args.jobs, echo=_echo)
 
 
-COMMANDS = {"list": _cmd_list, "run": _cmd_run, "validate": _cmd_validate, "refresh": _cmd_refresh}
+def _cmd_map(args: argparse.Namespace) -> int:
+    from ruse_research.data.imports import mapping
+
+    _echo(mapping.write_starter(args.export, args.codebook, args.out, form=args.form))
+    return 0
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from ruse_research.data.imports import apply
+
+    _echo(apply.import_export(args.export, args.map_file, args.codebook, args.out,
+                              dict(args.sets), lang=args.lang, append=args.append))
+    return 0
+
+
+COMMANDS = {"list": _cmd_list, "run": _cmd_run, "validate": _cmd_validate, "refresh": _cmd_refresh,
+            "map": _cmd_map, "import": _cmd_import}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -746,8 +746,13 @@ def _convert_cell(it: Item, codebook: Codebook, text: str, row: int, raw: _Raw,
                          "spreadsheet turn the number into a date?)")
         elif it.type in CODED_TYPES:
             scale = codebook.scales[it.response_scale]  # type: ignore[index]
+            labelled = [c for c, t in scale.all_codes().items()
+                        if _fold(text) in (_fold(t["bg"]), _fold(t["en"]))]
+            hint = (f"; {text!r} is the label of code {labelled[0]}: write {labelled[0]}, or "
+                    "convert the export with `ruse-research map` and `ruse-research import`"
+                    if labelled else "")
             problems.add(row, it.id, text, f"a numeric code, not text: one of "
-                         f"{_describe_codes(scale)} (scale {scale.name!r})")
+                         f"{_describe_codes(scale)} (scale {scale.name!r}){hint}")
         else:
             problems.add(row, it.id, text, f"a number, not text ({it.type} item)")
         return None
