@@ -17,7 +17,7 @@ Examples
 ...     def __contains__(self, key):
 ...         return True
 >>> from ruse_research.studies.stakeholder_tables import Labels
->>> names = Labels(T(), {"group": {2: "NGOs"}, "wave_short": {1: "2019"}})
+>>> names = Labels(T(), {"group": {2: "NGOs"}, "wave_short": {1: "W1"}})
 >>> note_text(Note("estimates", "note_groups_absent", (2,)), names)
 "note_groups_absent: {'groups': 'NGOs'}"
 """

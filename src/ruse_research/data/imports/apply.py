@@ -143,7 +143,7 @@ def build_rows(table: ExportTable, mapping: Mapping, codebook: Codebook,
             for (row, _), v in zip(table.rows, values, strict=True):
                 when = parse_timestamp(v, mapping.date_order) if v else None
                 if v and when is None:
-                    problems.add(row, header, v, "a timestamp or date (e.g. 2019/05/14 10:23:45)")
+                    problems.add(row, header, v, "a timestamp or date (e.g. 2017/05/14 10:23:45)")
                 out.append(when.isoformat() if when else "")
             cells[item.id] = out
         elif item.type in CODED_TYPES:

@@ -208,20 +208,20 @@ def _read_sav(file: Path, shown: str, problems) -> ExportTable:
 def parse_timestamp(text: str, order: str = "mdy") -> dt.date | None:
     """The date of a tool's timestamp, or ``None`` when the text is not one.
 
-    Google Forms writes ``2019/05/14 10:23:45 AM GMT+3`` in its CSV download and
-    ``14.05.2019 г., 10:23:45`` or ``5/14/2019 10:23:45`` in a sheet, by the account's locale;
-    LimeSurvey ``2019-05-14 10:23:45``; KoBoToolbox ``2019-05-14T10:23:45``; LimeSurvey's
-    SPSS syntax ``14-05-2019 10:23:45``. ``order`` says how to read ``1/2/2019`` (``mdy``,
+    Google Forms writes ``2017/05/14 10:23:45 AM GMT+3`` in its CSV download and
+    ``14.05.2017 г., 10:23:45`` or ``5/14/2017 10:23:45`` in a sheet, by the account's locale;
+    LimeSurvey ``2017-05-14 10:23:45``; KoBoToolbox ``2017-05-14T10:23:45``; LimeSurvey's
+    SPSS syntax ``14-05-2017 10:23:45``. ``order`` says how to read ``1/2/2017`` (``mdy``,
     the US default, or ``dmy``).
 
     Examples
     --------
-    >>> parse_timestamp("2019/05/14 10:23:45 AM GMT+3")
-    datetime.date(2019, 5, 14)
-    >>> parse_timestamp("14.05.2019 г., 10:23:45")
-    datetime.date(2019, 5, 14)
-    >>> parse_timestamp("5/14/2019 10:23:45"), parse_timestamp("14/5/2019", order="dmy")
-    (datetime.date(2019, 5, 14), datetime.date(2019, 5, 14))
+    >>> parse_timestamp("2017/05/14 10:23:45 AM GMT+3")
+    datetime.date(2017, 5, 14)
+    >>> parse_timestamp("14.05.2017 г., 10:23:45")
+    datetime.date(2017, 5, 14)
+    >>> parse_timestamp("5/14/2017 10:23:45"), parse_timestamp("14/5/2017", order="dmy")
+    (datetime.date(2017, 5, 14), datetime.date(2017, 5, 14))
     >>> parse_timestamp("soon") is None
     True
     """
@@ -240,7 +240,7 @@ def parse_timestamp(text: str, order: str = "mdy") -> dt.date | None:
             a, b, y = (int(g) for g in m.groups())
             mo, d = (a, b) if order == "mdy" else (b, a)
             return dt.date(y, mo, d)
-    except ValueError:  # 2019-02-30
+    except ValueError:  # 2017-02-30
         return None
     return None
 

@@ -4,7 +4,7 @@ A mapping is a YAML file (read through :mod:`ruse_research._yaml`)::
 
     format: google_forms          # the tool that wrote the export (informative)
     codebook: stakeholders
-    date_order: mdy               # how to read 1/2/2019 in timestamps (mdy or dmy)
+    date_order: mdy               # how to read 1/2/2017 in timestamps (mdy or dmy)
     id_prefix: R                  # generated resp_id values: R0001, R0002, ...
     constants: {wave: 1}          # items the export does not hold (or --set wave=1)
     columns:
