@@ -135,7 +135,7 @@ def timeline_table(fin: mon.ProjectFinance, t: Texts) -> pd.DataFrame:
     """Quarter ends of the project with days and share elapsed."""
     line = fin.timeline
     return pd.DataFrame({
-        t("label_quarter"): line["quarter"].replace({"end": t("label_project_end")}),
+        t("label_quarter"): line["quarter"].map(lambda q: t("label_project_end") if q == "end" else t.quarter(q)),
         t("label_date"): line["date"].dt.strftime("%Y-%m-%d"),
         t("label_elapsed_days"): line["elapsed_days"], t("label_elapsed_share"): line["elapsed_share"],
     })
@@ -151,7 +151,7 @@ def finding_sentences(f: mon.MonitoringFindings, fin: mon.ProjectFinance, t: Tex
     """The findings, every number taken from the results."""
     statuses, changes, money = status_names(t), change_names(t), fin.values
     return [
-        t("finding_status", quarter=f.quarter, on=t.int(f.n_on_track), risk=t.int(f.n_at_risk),
+        t("finding_status", quarter=t.quarter(f.quarter), on=t.int(f.n_on_track), risk=t.int(f.n_at_risk),
           off=t.int(f.n_off_track), n=t.int(f.n_indicators)),
         t("finding_consult", value=t.pct(f.consult["value"]), low=t.pct(f.consult["ci_low"]),
           high=t.pct(f.consult["ci_high"]), status=statuses[f.consult["status"]],

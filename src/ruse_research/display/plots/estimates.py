@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from ruse_research.display.formats import fmt_num, fmt_pct
+from ruse_research.display.formats import fmt_num, fmt_pct, fmt_quarter
 from ruse_research.display.plots.base import (
     OKABE_ITO,
     LangFormatter,
@@ -172,6 +172,7 @@ def paired_change(
             ax.scatter(post[order], y, color=c_after, s=45, zorder=3, marker="D", label=labels[1])
             ax.set_yticks(y, [names[i] for i in order])
             ax.tick_params(axis="y", length=0)
+            ax.xaxis.set_major_formatter(number_formatter(lang))
             ax.legend(loc="lower right", frameon=False)
         else:
             if len(change) < MIN_CELL:
@@ -193,6 +194,7 @@ def paired_change(
             )
             ax.set_xticks([0, 1], list(labels))
             ax.set_xlim(-0.25, 1.25)
+            ax.yaxis.set_major_formatter(number_formatter(lang))
             ax.legend(loc="best", frameon=False)
         ax.annotate(
             f"{mean_label}: {'+' if mean_change > 0 else ''}{fmt_num(mean_change, lang, digits)}",
@@ -398,12 +400,13 @@ def bar_with_ci(
                     else:
                         ax.text(p_, t_, label_fmt(v), va="bottom", ha="center", fontsize=8)
         ticks = [pos[c] for c in cats]
+        shown = [fmt_quarter(c, lang) for c in cats]  # quarter codes (2019Q1) in the language's form
         if horizontal:
-            ax.set_yticks([len(cats) - 1 - t for t in ticks], cats)
+            ax.set_yticks([len(cats) - 1 - t for t in ticks], shown)
             ax.tick_params(axis="y", length=0)
             axis = ax.xaxis
         else:
-            ax.set_xticks(ticks, cats)
+            ax.set_xticks(ticks, shown)
             axis = ax.yaxis
         axis.set_major_formatter(LangFormatter(lang, percent=percent))
         if hue:
