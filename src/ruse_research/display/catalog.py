@@ -34,7 +34,15 @@ from ruse_research import _yaml
 from ruse_research._yaml import YamlError
 from ruse_research.contract import ARTIFACT_NAME
 from ruse_research.display.errors import CatalogError, ReportError
-from ruse_research.display.formats import fmt_ci, fmt_int, fmt_num, fmt_p, fmt_pct, fmt_quarter, fmt_stat
+from ruse_research.display.formats import (
+    fmt_ci,
+    fmt_int,
+    fmt_num,
+    fmt_p,
+    fmt_pct,
+    fmt_quarter,
+    fmt_stat,
+)
 from ruse_research.i18n import LANGUAGES, check_language
 
 #: Folder of the catalog files.

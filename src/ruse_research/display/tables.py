@@ -27,7 +27,12 @@ import numpy as np
 import pandas as pd
 
 from ruse_research.contract import (
-    ARTIFACT_NAME, META_KEY, P_HEADER, STAT_COLUMNS, TABLE_MIME, payload_to_frame,
+    ARTIFACT_NAME,
+    META_KEY,
+    P_HEADER,
+    STAT_COLUMNS,
+    TABLE_MIME,
+    payload_to_frame,
 )
 from ruse_research.display import output
 from ruse_research.display.catalog import language

@@ -22,7 +22,7 @@ import pandas as pd
 
 from ruse_research.contract import STAT_COLUMNS
 
-__all__ = ["Texts", "relabel"]
+__all__ = ["Texts", "mark_stat", "relabel"]
 
 
 class Texts(Protocol):
@@ -69,3 +69,17 @@ def relabel(frame: pd.DataFrame, columns: Mapping[str, str], t: Callable[[str], 
     if marked:
         out.attrs[STAT_COLUMNS] = marked
     return out
+
+
+def mark_stat(frame: pd.DataFrame, headers: Iterable[str]) -> pd.DataFrame:
+    """``frame`` with ``headers`` marked as values shown without trailing zeros (statistics,
+    degrees of freedom, targets in their own units: ``20 000`` people, not ``20 000,0``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> mark_stat(pd.DataFrame({"Target": [20000.0]}), ["Target"]).attrs
+    {'ruse_stat_columns': ['Target']}
+    """
+    frame.attrs[STAT_COLUMNS] = [h for h in headers if h in frame.columns]
+    return frame
