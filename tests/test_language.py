@@ -113,6 +113,24 @@ def test_quarters_in_the_language_form(code, lang, shown):
     assert formats.fmt_quarter(code, lang) == shown
 
 
+def test_dates_in_the_language_form():
+    assert formats.fmt_date("2019-03-31", "bg") == f"31.03.2019{NBSP}г."
+    assert formats.fmt_date(pd.Timestamp("2020-12-01"), "en") == "Dec 1, 2020"
+    assert formats.fmt_date(None, "bg") == formats.NA_TEXT
+
+
+def test_monitoring_timeline_shows_quarters_and_dates_in_bulgarian():
+    from ruse_research.studies import monitoring as mon
+    from ruse_research.studies import monitoring_tables
+
+    t = report.texts("monitoring", "bg")
+    fin = mon.project_finance(mon.load())
+    table = monitoring_tables.timeline_table(fin, t)
+    assert table[t("label_quarter")].iloc[0] == "1. трим. 2019"
+    assert table[t("label_quarter")].iloc[-1] == t("label_project_end")
+    assert table[t("label_date")].str.fullmatch(r"\d{2}\.\d{2}\.\d{4}\u00a0г\.").all()
+
+
 # ------------------------------------------------------------------ axes
 
 

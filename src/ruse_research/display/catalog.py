@@ -36,6 +36,7 @@ from ruse_research.contract import ARTIFACT_NAME
 from ruse_research.display.errors import CatalogError, ReportError
 from ruse_research.display.formats import (
     fmt_ci,
+    fmt_date,
     fmt_int,
     fmt_num,
     fmt_p,
@@ -198,8 +199,8 @@ class Catalog:
     """Texts of one study in one language; call it with a key and the placeholder values.
 
     Number helpers bound to the catalog's language are methods: ``num``, ``int``,
-    ``pct``, ``ci`` (labelled with ``ci_label`` of ``common.yaml``), ``p``, ``stat`` and
-    ``quarter``.
+    ``pct``, ``ci`` (labelled with ``ci_label`` of ``common.yaml``), ``p``, ``stat``,
+    ``quarter`` and ``date``.
 
     Examples
     --------
@@ -265,6 +266,9 @@ class Catalog:
 
     def quarter(self, quarter: Any) -> str:
         return fmt_quarter(quarter, self.lang)
+
+    def date(self, day: Any) -> str:
+        return fmt_date(day, self.lang)
 
 
 def texts(study: str, lang: str) -> Catalog:

@@ -1,4 +1,4 @@
-"""Number formats per language: numbers, counts, percentages, intervals, p values, quarters.
+"""Number formats per language: numbers, counts, percentages, intervals, p values, quarters, dates.
 
 English uses ``1,234.57``; Bulgarian uses a decimal comma and, from five digits on, a
 no-break space between thousands (CLDR). Rounding is half away from zero on the number as
@@ -14,6 +14,9 @@ Examples
 'p < 0.001'
 >>> fmt_quarter("2019Q1", "bg"), fmt_quarter("2019Q1", "en")
 ('1. трим. 2019', 'Q1 2019')
+>>> fmt_date("2019-03-31", "bg") == "31.03.2019\u00a0г."
+True
+
 >>> fmt_num(None, "en")
 '–'
 """
@@ -249,3 +252,21 @@ def fmt_quarter(quarter: Any, lang: str) -> str:
     first_month = 3 * int(match.group(2)) - 2
     shown = format_date(date(int(match.group(1)), first_month, 1), "QQQ y", locale=lang)
     return shown + ("*" if text.endswith("*") else "")
+
+
+def fmt_date(day: Any, lang: str) -> str:
+    """A date in the language's medium form (CLDR via Babel): bg ``31.03.2019 г.``,
+    en ``Mar 31, 2019``. Missing dates print as :data:`NA_TEXT`.
+
+    Examples
+    --------
+    >>> fmt_date("2019-03-31", "bg").replace(NBSP, " "), fmt_date(pd.Timestamp("2019-03-31"), "en")
+    ('31.03.2019 г.', 'Mar 31, 2019')
+    """
+    check_language(lang)
+    if is_na(day):
+        return NA_TEXT
+    from babel.dates import format_date
+
+    # CLDR puts a narrow no-break space before "г."; the reports use the ordinary one (NBSP)
+    return format_date(pd.Timestamp(day).date(), "medium", locale=lang).replace("\u202f", NBSP)

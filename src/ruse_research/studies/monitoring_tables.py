@@ -136,8 +136,9 @@ def timeline_table(fin: mon.ProjectFinance, t: Texts) -> pd.DataFrame:
     """Quarter ends of the project with days and share elapsed."""
     line = fin.timeline
     return pd.DataFrame({
-        t("label_quarter"): line["quarter"].map(lambda q: t("label_project_end") if q == "end" else t.quarter(q)),
-        t("label_date"): line["date"].dt.strftime("%Y-%m-%d"),
+        t("label_quarter"): line["quarter"].map(
+            lambda q: {"end": t("label_project_end"), "as_of": t("label_as_of")}.get(q) or t.quarter(q)),
+        t("label_date"): line["date"].map(t.date),
         t("label_elapsed_days"): line["elapsed_days"], t("label_elapsed_share"): line["elapsed_share"],
     })
 
