@@ -156,6 +156,13 @@ def test_paired_change_numbers_its_value_axis_in_the_language(kind):
     plots.close(ax)
 
 
+def test_count_axes_have_whole_ticks():
+    frame = pd.DataFrame({"quarter": ["2019Q4", "2020Q1", "2020Q2"], "meetings": [0.0, 3.0, 1.0]})
+    ax = plots.bar_with_ci(frame, x="quarter", y="meetings", lang="bg", annotate=False)
+    assert _tick_texts(ax.yaxis) and all("," not in v for v in _tick_texts(ax.yaxis))
+    plots.close(ax)
+
+
 def test_quarter_ticks_in_the_language():
     frame = pd.DataFrame({"quarter": ["2019Q4", "2020Q1"], "v": [1.0, 2.0]})
     ax = plots.bar_with_ci(frame, x="quarter", y="v", lang="bg")

@@ -12,6 +12,7 @@ import math
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.ticker import MaxNLocator
 
 from ruse_research.display.formats import fmt_num, fmt_pct, fmt_quarter
 from ruse_research.display.plots.base import (
@@ -206,6 +207,12 @@ def paired_change(
         )
         set_labels(ax, title, xlabel, ylabel)
     return ax
+
+
+def _whole(*arrays: np.ndarray | None) -> bool:
+    """True when every finite value of the arrays is a whole number (a count)."""
+    values = np.concatenate([a[np.isfinite(a)] for a in arrays if a is not None])
+    return bool(len(values)) and bool(np.all(values == np.round(values)))
 
 
 # ================================================================ estimates with CI
@@ -409,6 +416,8 @@ def bar_with_ci(
             ax.set_xticks(ticks, shown)
             axis = ax.yaxis
         axis.set_major_formatter(LangFormatter(lang, percent=percent))
+        if not percent and _whole(est, lo, hi):
+            axis.set_major_locator(MaxNLocator(integer=True))  # counts: no 0.5 ticks
         if hue:
             ax.legend(frameon=False, title=legend_title, loc="best")
         set_labels(ax, title, xlabel, ylabel)
