@@ -164,18 +164,18 @@ def test_fmt_pct_ci_p():
     assert report.fmt_pct(0.005, "en") == "1%"
     assert report.fmt_pct(0.4, "en") == "40%"
     assert report.fmt_pct(None, "en") == "–"
-    assert report.fmt_ci(0.4213, 0.3, 0.552, "en") == "0.42 [0.30, 0.55]"
-    assert report.fmt_ci(0.4213, 0.3, 0.552, "bg") == "0,42 [0,30; 0,55]"
-    assert report.fmt_ci(1500, 1200.4, 1800.6, "en", 0) == "1,500 [1,200, 1,801]"
-    # APA 7: no leading zero, "< .001" floor; Bulgarian keeps the zero and the comma
-    assert report.fmt_p(0.0421, "en") == "p = .042"
+    assert report.fmt_ci(0.4213, 0.3, 0.552, "en") == "0.42 (0.30–0.55)"
+    assert report.fmt_ci(0.4213, 0.3, 0.552, "bg", label="95% ДИ") == "0,42 (95% ДИ 0,30–0,55)"
+    assert report.fmt_ci(1500, 1200.4, 1800.6, "en", 0) == "1,500 (1,200–1,801)"
+    assert report.fmt_ci(0.1, -0.2, 0.4, "en") == "0.10 (-0.20, 0.40)"  # no dash next to a minus
+    assert report.fmt_p(0.0421, "en") == "p = 0.042"
     assert report.fmt_p(0.0421, "bg") == "p = 0,042"
-    assert report.fmt_p(0.0009, "en") == "p < .001"
+    assert report.fmt_p(0.0009, "en") == "p < 0.001"
     assert report.fmt_p(0.0009, "bg") == "p < 0,001"
-    assert report.fmt_p(0.001, "en") == "p = .001"
-    assert report.fmt_p(0.9999, "en") == "p > .999"
-    assert report.fmt_p(0.9995, "en") == "p > .999"  # would print as 1.000
-    assert report.fmt_p(0.0425, "en") == "p = .043"
+    assert report.fmt_p(0.001, "en") == "p = 0.001"
+    assert report.fmt_p(0.9999, "en") == "p > 0.999"
+    assert report.fmt_p(0.9995, "en") == "p > 0.999"  # would print as 1.000
+    assert report.fmt_p(0.0425, "en") == "p = 0.043"
     assert report.fmt_p(1.0, "bg") == "p > 0,999"
     with pytest.raises(report.ReportError, match=r"p value must lie in \[0, 1\]"):
         report.fmt_p(1.2, "en")

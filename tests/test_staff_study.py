@@ -18,8 +18,10 @@ import json
 
 import pandas as pd
 import pytest
+import report_text
 
 from ruse_research import paths
+from ruse_research.contract import STAT_COLUMNS
 from ruse_research.display import report
 from ruse_research.studies import staff, staff_tables
 
@@ -151,7 +153,11 @@ def test_group_comparisons_pairs_follow_significant_tests(study):
     assert (shown["n"] >= 5).all()  # groups smaller than the disclosure threshold are hidden
     t = report.texts("staff", "bg")
     table = staff_tables.group_tests_table(groups, study["data"], t)
-    assert table[t("label_p_value")].map(type).eq(str).all()
+    # p values stay numbers (the CSV can be sorted); the report prints them by their header
+    assert pd.api.types.is_float_dtype(table[t("label_p_value")])
+    assert table.attrs[STAT_COLUMNS] == [t("label_df")]
+    html = report.table_bundle(table, "group_tests", lang="bg", digits=3)[0]["text/html"]
+    assert report_text.zero_p_values(html) == [] and "p = " not in html
     assert set(table[t("label_scale")]) == {t(f"scale_{c}") for c in staff.COMPARED_SCALES}
 
 

@@ -118,3 +118,18 @@ def test_notebook_outputs_are_identical_after_sanitising(two_studies):
         assert _notebook_outputs(path, sanitizers) == _notebook_outputs(twin, sanitizers), (
             f"{path.relative_to(first)}: outputs differ between two runs"
         )
+
+
+def test_bulgarian_reports_speak_bulgarian_and_no_p_value_prints_as_zero(two_studies):
+    """Issue 16: the Latin-word scan of every bg report passes; no "0.000" p value anywhere.
+
+    How the scan reads a report and what it allows: tests/report_text.py (also runnable by hand:
+    ``python tests/report_text.py outputs``).
+    """
+    import report_text
+
+    outputs = two_studies[0] / "outputs"
+    assert len(report_text.reports(outputs, "bg")) >= 4, "the study wrote fewer than 4 Bulgarian reports"
+    latin, zeros = report_text.scan(outputs)
+    assert not latin, report_text.describe(latin, "Latin-script words in Bulgarian reports")
+    assert not zeros, report_text.describe(zeros, "p values printed as zero")

@@ -31,6 +31,12 @@ TABLE_MIME = "application/vnd.ruse.table+json"
 ARTIFACT_NAME = re.compile(r"^[a-z0-9_]+$")
 #: Output-metadata key under which a display bundle says what it is.
 META_KEY = "ruse"
+#: ``DataFrame.attrs`` key a table builder sets to the columns that hold test statistics or
+#: degrees of freedom: the report shows them without spurious decimals (``df 3``, ``W 210.5``).
+STAT_COLUMNS = "ruse_stat_columns"
+#: A table column whose header is the symbol p, alone or with a qualifier (``p``, ``p value``,
+#: ``p-стойност``, ``p (Holm)``), holds p values: the report prints ``< 0.001``, never ``0.000``.
+P_HEADER = re.compile(r"p(?:$|[\s(\-–])")
 
 
 class ContractError(RuseError):

@@ -29,3 +29,20 @@ def check_language(lang: object, where: str = "lang") -> str:
         raise ParamsError(f"{where}: language {lang!r} is not supported; expected one of "
                           f"{', '.join(LANGUAGES)}")
     return lang
+
+
+def in_language(value: object, lang: str) -> str:
+    """A data text in ``lang``: ``value[lang]`` of a ``{bg: ..., en: ...}`` mapping, or ``value``
+    itself when one text serves both languages (a name, a code).
+
+    Examples
+    --------
+    >>> in_language({"bg": "чл. 26, ал. 4 ЗНА", "en": "Normative Acts Act, Art. 26(4)"}, "bg")
+    'чл. 26, ал. 4 ЗНА'
+    >>> in_language("IAP2", "en")
+    'IAP2'
+    """
+    check_language(lang)
+    if isinstance(value, dict):
+        return str(value.get(lang, ""))
+    return "" if value is None else str(value)

@@ -40,7 +40,16 @@ from ruse_research._yaml import YamlError
 from ruse_research.contract import ARTIFACT_NAME
 from ruse_research.data import profile as region_profile
 from ruse_research.display.errors import CatalogError, ReportError
-from ruse_research.display.formats import fmt_ci, fmt_int, fmt_num, fmt_p, fmt_pct
+from ruse_research.display.formats import (
+    fmt_ci,
+    fmt_date,
+    fmt_int,
+    fmt_num,
+    fmt_p,
+    fmt_pct,
+    fmt_quarter,
+    fmt_stat,
+)
 from ruse_research.i18n import LANGUAGES, check_language
 
 #: Folder of the catalog files.
@@ -196,7 +205,8 @@ class Catalog:
     """Texts of one study in one language; call it with a key and the placeholder values.
 
     Number helpers bound to the catalog's language are methods: ``num``, ``int``,
-    ``pct``, ``ci``, ``p``.
+    ``pct``, ``ci`` (labelled with ``ci_label`` of ``common.yaml``), ``p``, ``stat``,
+    ``quarter`` and ``date``.
 
     Examples
     --------
@@ -204,7 +214,9 @@ class Catalog:
     >>> t("n_of", n=t.int(1234))
     'n = 1,234'
     >>> t.ci(0.5, 0.41, 0.6)
-    '0.50 [0.41, 0.60]'
+    '0.50 (95% CI 0.41–0.60)'
+    >>> texts("common", "bg").quarter("2019Q1")
+    '1. трим. 2019'
     """
 
     study: str
@@ -252,11 +264,20 @@ class Catalog:
     def pct(self, x: Any, digits: int = 0) -> str:
         return fmt_pct(x, self.lang, digits)
 
-    def ci(self, est: Any, low: Any, high: Any, digits: int = 2) -> str:
-        return fmt_ci(est, low, high, self.lang, digits)
+    def ci(self, est: Any, low: Any, high: Any, digits: int = 2, level: float = 0.95) -> str:
+        return fmt_ci(est, low, high, self.lang, digits, label=self("ci_label", level=self.pct(level)))
 
-    def p(self, p: Any) -> str:
-        return fmt_p(p, self.lang)
+    def p(self, p: Any, symbol: bool = True) -> str:
+        return fmt_p(p, self.lang, symbol=symbol)
+
+    def stat(self, x: Any, digits: int = 2) -> str:
+        return fmt_stat(x, self.lang, digits)
+
+    def quarter(self, quarter: Any) -> str:
+        return fmt_quarter(quarter, self.lang)
+
+    def date(self, day: Any) -> str:
+        return fmt_date(day, self.lang)
 
 
 def texts(study: str, lang: str) -> Catalog:

@@ -1,4 +1,4 @@
-"""Number formats per language: numbers, counts, percentages, confidence intervals, p values.
+"""Number formats per language: numbers, counts, percentages, intervals, p values, quarters, dates.
 
 English uses ``1,234.57``; Bulgarian uses a decimal comma and, from five digits on, a
 no-break space between thousands (CLDR). Rounding is half away from zero on the number as
@@ -8,10 +8,15 @@ it is written (``0.425`` -> ``0.43``), as Excel and SPSS show it. Missing values
 
 Examples
 --------
->>> fmt_ci(0.4213, 0.3, 0.552, "bg")
-'0,42 [0,30; 0,55]'
+>>> fmt_ci(0.4213, 0.3, 0.552, "bg", label="95% ДИ")
+'0,42 (95% ДИ 0,30–0,55)'
 >>> fmt_p(0.0004, "en")
-'p < .001'
+'p < 0.001'
+>>> fmt_quarter("2019Q1", "bg"), fmt_quarter("2019Q1", "en")
+('1. трим. 2019', 'Q1 2019')
+>>> fmt_date("2019-03-31", "bg") == "31.03.2019\u00a0г."
+True
+
 >>> fmt_num(None, "en")
 '–'
 """
@@ -19,6 +24,8 @@ Examples
 from __future__ import annotations
 
 import numbers
+import re
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
@@ -138,40 +145,54 @@ def fmt_pct(x: Any, lang: str, digits: int = 0) -> str:
     return fmt_num(_decimal(x) * 100, lang, digits) + "%"
 
 
-def fmt_ci(est: Any, low: Any, high: Any, lang: str, digits: int = 2) -> str:
-    """Estimate with its interval: en ``0.42 [0.30, 0.55]``; bg ``0,42 [0,30; 0,55]``.
+def fmt_ci(
+    est: Any, low: Any, high: Any, lang: str, digits: int = 2, label: str | None = None
+) -> str:
+    """Estimate with its interval: ``0.42 (95% CI 0.30–0.55)``; bg ``0,42 (95% ДИ 0,30–0,55)``.
+
+    ``label`` names the interval (the catalog's ``t.ci`` passes ``95% CI`` / ``95% ДИ`` from
+    ``locale/common.yaml``); without it only the bounds are in the brackets. The bounds are
+    joined by an en dash, or by the language's list separator (en ``, ``, bg ``; ``) when a
+    bound is negative, so that ``-0.49–0.59`` cannot be misread.
 
     Examples
     --------
-    >>> fmt_ci(0.42, 0.30, 0.55, "en")
-    '0.42 [0.30, 0.55]'
+    >>> fmt_ci(0.42, 0.30, 0.55, "en", label="95% CI")
+    '0.42 (95% CI 0.30–0.55)'
     >>> fmt_ci(0.42, 0.30, 0.55, "bg")
-    '0,42 [0,30; 0,55]'
+    '0,42 (0,30–0,55)'
+    >>> fmt_ci(0.05, -0.49, 0.59, "bg", label="95% ДИ")
+    '0,05 (95% ДИ -0,49; 0,59)'
     """
-    sep = "; " if check_language(lang) == "bg" else ", "
-    return (
-        f"{fmt_num(est, lang, digits)} [{fmt_num(low, lang, digits)}{sep}"
-        f"{fmt_num(high, lang, digits)}]"
-    )
+    check_language(lang)
+    lo, hi = fmt_num(low, lang, digits), fmt_num(high, lang, digits)
+    negative = lo.startswith("-") or hi.startswith("-")
+    sep = ("; " if lang == "bg" else ", ") if negative else "–"
+    head = f"{label} " if label else ""
+    return f"{fmt_num(est, lang, digits)} ({head}{lo}{sep}{hi})"
 
 
-def fmt_p(p: Any, lang: str, digits: int = 3) -> str:
-    """APA-style p value: en ``p = .042`` / ``p < .001``; bg ``p = 0,042`` / ``p < 0,001``.
+def fmt_p(p: Any, lang: str, digits: int = 3, symbol: bool = True) -> str:
+    """A p value: ``p = 0.042`` / ``p < 0.001`` / ``p > 0.999``; bg ``p = 0,042`` / ``p < 0,001``.
 
-    English drops the leading zero (APA 7); Bulgarian keeps it and uses a decimal comma.
+    Never ``0.000``: below ``10**-digits`` it prints ``< 0.001``. The leading zero is kept
+    in both languages. ``symbol=False`` drops the ``p`` (and ``=``) for a table column whose
+    header already says p: ``< 0.001``, ``0.042``.
 
     Examples
     --------
     >>> fmt_p(0.0421, "en"), fmt_p(0.0421, "bg")
-    ('p = .042', 'p = 0,042')
+    ('p = 0.042', 'p = 0,042')
     >>> fmt_p(0.00001, "bg")
     'p < 0,001'
     >>> fmt_p(0.99996, "en")
-    'p > .999'
+    'p > 0.999'
+    >>> fmt_p(0.00001, "en", symbol=False), fmt_p(0.5, "bg", symbol=False)
+    ('< 0.001', '0,500')
     """
     check_language(lang)
     if is_na(p):
-        return f"p = {NA_TEXT}"
+        return f"p = {NA_TEXT}" if symbol else NA_TEXT
     value = float(p)
     if not 0.0 <= value <= 1.0:
         raise ReportError(f"a p value must lie in [0, 1], got {p!r}")
@@ -184,6 +205,68 @@ def fmt_p(p: Any, lang: str, digits: int = 3) -> str:
     else:
         op, shown = "=", rounded
     text = fmt_num(shown, lang, digits)
-    if lang == "en":
-        text = text.removeprefix("0")
+    if not symbol:
+        return text if op == "=" else f"{op} {text}"
     return f"p {op} {text}"
+
+
+def fmt_stat(x: Any, lang: str, digits: int = 2) -> str:
+    """A test statistic or degrees of freedom: whole numbers without decimals, others with
+    at most ``digits`` (trailing zeros dropped): ``df 3``, ``W 210,5``, ``df 1785,38``.
+
+    Examples
+    --------
+    >>> fmt_stat(3.0, "en"), fmt_stat(210.5, "bg", 3), fmt_stat(1785.3841, "en")
+    ('3', '210,5', '1,785.38')
+    """
+    text = fmt_num(x, lang, digits)
+    if is_na(x) or digits == 0:
+        return text
+    mark = "," if lang == "bg" else "."
+    if mark in text:
+        text = text.rstrip("0").removesuffix(mark)
+    return "0" if text == "-0" else text
+
+
+#: A quarter code as the studies write it: ``2019Q1`` (pandas ``Period`` of frequency Q).
+QUARTER = re.compile(r"(\d{4})Q([1-4])")
+
+
+def fmt_quarter(quarter: Any, lang: str) -> str:
+    """A quarter code ``2019Q1`` in the language's form (CLDR via Babel): en ``Q1 2019``,
+    bg ``1. трим. 2019``. A trailing ``*`` (a partial quarter) is kept; anything that is not
+    a quarter code is returned unchanged.
+
+    Examples
+    --------
+    >>> fmt_quarter("2020Q2*", "bg"), fmt_quarter("Общо", "bg")
+    ('2. трим. 2020*', 'Общо')
+    """
+    check_language(lang)
+    text = str(quarter)
+    match = QUARTER.fullmatch(text.removesuffix("*"))
+    if not match:
+        return text
+    from babel.dates import format_date
+
+    first_month = 3 * int(match.group(2)) - 2
+    shown = format_date(date(int(match.group(1)), first_month, 1), "QQQ y", locale=lang)
+    return shown + ("*" if text.endswith("*") else "")
+
+
+def fmt_date(day: Any, lang: str) -> str:
+    """A date in the language's medium form (CLDR via Babel): bg ``31.03.2019 г.``,
+    en ``Mar 31, 2019``. Missing dates print as :data:`NA_TEXT`.
+
+    Examples
+    --------
+    >>> fmt_date("2019-03-31", "bg").replace(NBSP, " "), fmt_date(pd.Timestamp("2019-03-31"), "en")
+    ('31.03.2019 г.', 'Mar 31, 2019')
+    """
+    check_language(lang)
+    if is_na(day):
+        return NA_TEXT
+    from babel.dates import format_date
+
+    # CLDR puts a narrow no-break space before "г."; the reports use the ordinary one (NBSP)
+    return format_date(pd.Timestamp(day).date(), "medium", locale=lang).replace("\u202f", NBSP)

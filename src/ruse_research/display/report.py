@@ -36,10 +36,10 @@ Examples
 >>> t = report.texts("common", "bg")
 >>> t("label_n")
 'n'
->>> report.fmt_ci(0.4213, 0.3, 0.552, "bg")
-'0,42 [0,30; 0,55]'
+>>> t.ci(0.4213, 0.3, 0.552)
+'0,42 (95% ДИ 0,30–0,55)'
 >>> report.fmt_p(0.0004, "en")
-'p < .001'
+'p < 0.001'
 """
 
 from __future__ import annotations

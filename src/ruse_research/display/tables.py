@@ -26,11 +26,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ruse_research.contract import ARTIFACT_NAME, META_KEY, TABLE_MIME, payload_to_frame
+from ruse_research.contract import (
+    ARTIFACT_NAME,
+    META_KEY,
+    P_HEADER,
+    STAT_COLUMNS,
+    TABLE_MIME,
+    payload_to_frame,
+)
 from ruse_research.display import output
 from ruse_research.display.catalog import language
 from ruse_research.display.errors import ReportError
-from ruse_research.display.formats import NA_TEXT, fmt_int, fmt_num, fmt_pct, is_na
+from ruse_research.display.formats import NA_TEXT, fmt_int, fmt_num, fmt_p, fmt_pct, fmt_stat, is_na
 from ruse_research.display.output import NO_MATH, escape, json_value
 from ruse_research.stats.disclosure import MIN_CELL, DisclosureError
 
@@ -116,8 +123,9 @@ def _cell_text(
     count: bool,
     raw: bool = False,
     pct_digits: int = 1,
+    kind: str | None = None,
 ) -> tuple[str, bool]:
-    """(display text, is_number) of one cell."""
+    """(display text, is_number) of one cell; ``kind`` "p" (a p value) or "stat" (a statistic)."""
     if is_na(v):
         return NA_TEXT, False
     if raw:
@@ -125,6 +133,10 @@ def _cell_text(
     if isinstance(v, (bool, np.bool_)):
         return str(bool(v)), False
     if isinstance(v, numbers.Number):
+        if kind == "p":
+            return fmt_p(v, lang, symbol=False), True
+        if kind == "stat":
+            return fmt_stat(v, lang, digits), True
         if percent:
             return fmt_pct(v, lang, pct_digits), True
         if count or isinstance(v, numbers.Integral):
@@ -173,6 +185,9 @@ def table_bundle(
     check_counts(df, count_columns, name)
     counts = set(_count_columns(df, count_columns))
     lang = language(lang, caption, note, where=f"show_table {name!r}")
+    # p values by their header (contract.P_HEADER), statistics as the builder marked them
+    kinds = {c: "p" for c in df.columns if P_HEADER.match(_label_text(c))}
+    kinds.update({c: "stat" for c in df.attrs.get(STAT_COLUMNS, ()) if c in df.columns and c not in kinds})
     if show_index is None:
         show_index = not isinstance(df.index, pd.RangeIndex) or df.index.name is not None
 
@@ -189,6 +204,7 @@ def table_bundle(
                     c in counts,
                     c in raw_columns,
                     pct_digits,
+                    kinds.get(c),
                 )
                 for c, v in zip(df.columns, row, strict=True)
             ]
@@ -282,6 +298,11 @@ def show_table(
     header and caption HTML-escaped), ``text/plain`` and ``application/vnd.ruse.table+json``
     (``name``, ``caption``, ``columns``, ``index``, ``data`` in pandas ``split`` orient, NaN
     -> null; plus ``index_names``), with metadata ``{"ruse": {"kind": "table", "name": name}}``.
+
+    A column whose header is the symbol p (``p``, ``p value``, ``p-стойност``, ``p (Holm)``;
+    :data:`~ruse_research.contract.P_HEADER`) is shown as p values (``< 0.001``, ``0.042``);
+    columns a table builder lists in ``df.attrs[contract.STAT_COLUMNS]`` (statistics, degrees of
+    freedom) are shown without trailing zeros (``3``, ``210.5``). The JSON keeps the numbers.
 
     Privacy guard: count columns (named ``n``, starting with ``n_``, or listed in
     ``count_columns``) may not hold a value between 0 and 5 exclusive; suppressed cells

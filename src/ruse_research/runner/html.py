@@ -3,7 +3,7 @@
 :func:`render_report` turns an executed notebook into one HTML file a reviewer can read
 offline: code hidden in ``<details>`` per cell (revealable without JavaScript), a table of
 contents from the page's h1-h3 headings (``text/markdown`` outputs and markdown cells tagged
-``narrative``; other markdown cells are notes for .ipynb readers, shown collapsed like code),
+``narrative``; other markdown cells are notes for .ipynb readers, left out of the report),
 figures inlined as ``data:`` URIs, a typography that reads well in Cyrillic, a print style,
 ``<html lang>`` from the run's language and a colophon (commit, dirty flag, parameters,
 SHA-256 of every input file, package versions, start time, duration) in that language.

@@ -46,7 +46,7 @@ import pandas as pd
 from ruse_research import _yaml, paths
 from ruse_research.data import profile as region_profile
 from ruse_research.errors import RuseError
-from ruse_research.i18n import LANGUAGES, check_language
+from ruse_research.i18n import LANGUAGES, check_language, in_language
 
 __all__ = [
     "DEFAULT_FRAMEWORK",
@@ -188,7 +188,7 @@ def indicator_table(framework: dict | None = None, lang: str = "en") -> pd.DataF
                 "label": i["label"][lang],
                 "definition": i["definition"][lang],
                 "data_source": i["data_source"][lang],
-                "legal_basis": i.get("legal_basis", ""),
+                "legal_basis": in_language(i.get("legal_basis", ""), lang),
                 "unit": i.get("unit", ""),
                 "baseline": float(i["baseline"]),
                 "target": float(i["target"]),

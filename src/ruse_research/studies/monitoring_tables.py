@@ -21,7 +21,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from ruse_research.studies import monitoring as mon
-from ruse_research.studies.labels import Texts
+from ruse_research.studies.labels import Texts, mark_stat
 
 __all__ = [
     "METHOD_KEYS",
@@ -74,7 +74,7 @@ def framework_table(data: mon.MonitoringData, lang: str, t: Texts) -> pd.DataFra
     """The indicator framework: definition, source, legal basis, unit, baseline, target, direction."""
     frame = mon.indicator_table(data.framework, lang)
     scale = frame["key"].map(mon.display_scale(data.framework))
-    return pd.DataFrame({
+    return mark_stat(pd.DataFrame({
         t("label_indicator"): frame["label"], t("label_definition"): frame["definition"],
         t("label_data_source"): frame["data_source"], t("label_legal_basis"): frame["legal_basis"],
         t("label_unit"): frame["unit"].map(unit_names(t)),
@@ -82,7 +82,7 @@ def framework_table(data: mon.MonitoringData, lang: str, t: Texts) -> pd.DataFra
         t("label_target"): frame["target"] * scale,
         t("label_direction"): frame["direction"].map({"higher": t("direction_higher"),
                                                       "lower": t("direction_lower")}),
-    })
+    }), [t("label_baseline"), t("label_target")])
 
 
 def scorecard_table(card: pd.DataFrame, data: mon.MonitoringData, t: Texts,
@@ -91,7 +91,7 @@ def scorecard_table(card: pd.DataFrame, data: mon.MonitoringData, t: Texts,
     (``symbols``: status -> the symbol shown before its name, ``plots.STATUS_SYMBOLS``)."""
     scale = card["indicator"].map(mon.display_scale(data.framework))
     units, statuses, indicators = unit_names(t), status_names(t), data.indicators
-    return pd.DataFrame({
+    return mark_stat(pd.DataFrame({
         t("label_indicator"): card["label"],
         t("label_unit"): card["indicator"].map(lambda k: units[indicators[k]["unit"]]),
         t("label_value"): card["value"] * scale, t("label_ci_low"): card["ci_low"] * scale,
@@ -99,7 +99,8 @@ def scorecard_table(card: pd.DataFrame, data: mon.MonitoringData, t: Texts,
         t("label_baseline"): card["baseline"] * scale, t("label_target"): card["target"] * scale,
         t("label_expected"): card["expected_value"] * scale, t("label_progress"): card["progress"],
         t("label_status"): card["status"].map(lambda s: f"{symbols[s]} {statuses[s]}"),
-    })
+    }), [t(k) for k in ("label_value", "label_ci_low", "label_ci_high", "label_baseline", "label_target",
+                        "label_expected")])
 
 
 def trends_table(trend_table: pd.DataFrame, data: mon.MonitoringData, lang: str, t: Texts) -> pd.DataFrame:
@@ -135,8 +136,9 @@ def timeline_table(fin: mon.ProjectFinance, t: Texts) -> pd.DataFrame:
     """Quarter ends of the project with days and share elapsed."""
     line = fin.timeline
     return pd.DataFrame({
-        t("label_quarter"): line["quarter"].replace({"end": t("label_project_end")}),
-        t("label_date"): line["date"].dt.strftime("%Y-%m-%d"),
+        t("label_quarter"): line["quarter"].map(
+            lambda q: {"end": t("label_project_end"), "as_of": t("label_as_of")}.get(q) or t.quarter(q)),
+        t("label_date"): line["date"].map(t.date),
         t("label_elapsed_days"): line["elapsed_days"], t("label_elapsed_share"): line["elapsed_share"],
     })
 
@@ -151,7 +153,7 @@ def finding_sentences(f: mon.MonitoringFindings, fin: mon.ProjectFinance, t: Tex
     """The findings, every number taken from the results."""
     statuses, changes, money = status_names(t), change_names(t), fin.values
     return [
-        t("finding_status", quarter=f.quarter, on=t.int(f.n_on_track), risk=t.int(f.n_at_risk),
+        t("finding_status", quarter=t.quarter(f.quarter), on=t.int(f.n_on_track), risk=t.int(f.n_at_risk),
           off=t.int(f.n_off_track), n=t.int(f.n_indicators)),
         t("finding_consult", value=t.pct(f.consult["value"]), low=t.pct(f.consult["ci_low"]),
           high=t.pct(f.consult["ci_high"]), status=statuses[f.consult["status"]],

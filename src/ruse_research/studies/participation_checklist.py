@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ruse_research import paths
+from ruse_research.i18n import in_language
 from ruse_research.studies.participation_model import (
     LANGS,
     Model,
@@ -104,7 +105,7 @@ def checklist(data: dict | None = None, lang: str = "en") -> pd.DataFrame:
         [
             {
                 "key": it["key"],
-                "framework": it.get("framework", ""),
+                "framework": in_language(it.get("framework", ""), lang),
                 "principle": it["principle"][lang],
                 "status": it["status"],
                 "score": CHECKLIST_SCORES[it["status"]],

@@ -3,7 +3,8 @@
 Each builder takes a result of :mod:`ruse_research.studies.staff` and the study's catalog
 (``report.texts("staff", lang)``, see :class:`~ruse_research.studies.labels.Texts`) and returns
 the frame the notebook passes to ``report.show_table`` unchanged: columns chosen and ordered,
-headers and category names translated, p values as text.
+headers and category names translated, p values as numbers (the display layer prints
+them as ``< 0.001``), statistics and degrees of freedom marked as such.
 
 Examples
 --------
@@ -22,7 +23,7 @@ import textwrap
 import pandas as pd
 
 from ruse_research.studies import staff
-from ruse_research.studies.labels import Texts, p_text, relabel
+from ruse_research.studies.labels import Texts, relabel
 
 __all__ = [
     "finding_sentences",
@@ -138,13 +139,13 @@ def _named(frame: pd.DataFrame, data: staff.StaffData, t: Texts, by: str) -> pd.
 
 
 def group_tests_table(groups: staff.GroupComparisons, data: staff.StaffData, t: Texts) -> pd.DataFrame:
-    """Kruskal-Wallis tests, p values as text."""
-    return relabel(_named(p_text(groups.tests, t), data, t, "between"), _TESTS, t)
+    """Kruskal-Wallis tests."""
+    return relabel(_named(groups.tests, data, t, "between"), _TESTS, t, stat=["df"])
 
 
 def group_pairwise_table(groups: staff.GroupComparisons, data: staff.StaffData, t: Texts) -> pd.DataFrame:
-    """Pairwise Mann-Whitney tests of the significant comparisons, p values as text."""
-    return relabel(_named(p_text(groups.pairs, t), data, t, "between"), _PAIRS, t)
+    """Pairwise Mann-Whitney tests of the significant comparisons."""
+    return relabel(_named(groups.pairs, data, t, "between"), _PAIRS, t, stat=["U"])
 
 
 def group_means_table(groups: staff.GroupComparisons, data: staff.StaffData, t: Texts) -> pd.DataFrame:
@@ -177,12 +178,13 @@ _PAIRED_T = {
 
 def training_wilcoxon_table(train: staff.Training, t: Texts) -> pd.DataFrame:
     """The Wilcoxon signed-rank test of the training."""
-    return relabel(p_text(train.wilcoxon, t), _WILCOXON, t)
+    return relabel(train.wilcoxon, _WILCOXON, t,
+                   stat=["n_nonzero", "median_before", "median_after", "median_diff", "W"])
 
 
 def training_paired_t_table(train: staff.Training, t: Texts) -> pd.DataFrame:
     """The paired t test of the training with d_z and its CI."""
-    return relabel(p_text(train.paired, t), _PAIRED_T, t)
+    return relabel(train.paired, _PAIRED_T, t, stat=["df"])
 
 
 # --------------------------------------------------------------------------- practice
@@ -203,10 +205,10 @@ def practice_cells_table(prac: staff.Practice, t: Texts) -> pd.DataFrame:
 
 
 def practice_correlations_table(prac: staff.Practice, data: staff.StaffData, t: Texts) -> pd.DataFrame:
-    """Spearman correlations of the attitude scales with practice, p values as text."""
+    """Spearman correlations of the attitude scales with practice."""
     corr = prac.correlations
     names = scale_names(data, t)
-    named = p_text(corr, t).assign(x=corr["x"].map(names), y=corr["y"].map(names))
+    named = corr.assign(x=corr["x"].map(names), y=corr["y"].map(names))
     return relabel(named, {"x": "label_scale", "y": "label_with", "n": "label_n", "rho": "label_rho",
                            "ci_low": "label_ci_low", "ci_high": "label_ci_high", "p": "label_p_value",
                            "p_adj": "label_p_holm"}, t)

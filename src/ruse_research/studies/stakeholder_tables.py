@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ruse_research.contract import STAT_COLUMNS
 from ruse_research.studies.stakeholders import (
     ASPECTS,
     CATEGORICAL,
@@ -45,8 +46,9 @@ class TableLayout:
 
     ``columns`` are ``(result column, header template)`` pairs in display order;
     ``labels`` maps result columns to a label set of :class:`Labels` (a pair ``(set,
-    key column)`` labels by ``(row[key column], value)``); ``percent``, ``counts`` and
-    ``digits`` name result columns.
+    key column)`` labels by ``(row[key column], value)``); ``percent``, ``counts``, ``stat``
+    (test statistics and degrees of freedom, shown without trailing zeros) and ``digits`` name
+    result columns.
     """
 
     caption: str
@@ -56,6 +58,7 @@ class TableLayout:
     percent: tuple[str, ...] = ()
     counts: tuple[str, ...] = ()
     digits: int | Mapping[str, int] = 2
+    stat: tuple[str, ...] = ()
 
 
 def _cols(*pairs: str) -> tuple[tuple[str, str], ...]:
@@ -69,6 +72,7 @@ def _cols(*pairs: str) -> tuple[tuple[str, str], ...]:
 
 _COEF = _cols("term", "estimate={label_coefficient}", "ci_low", "ci_high", "p_value")
 _TESTS = ("statistic={label_statistic_f}", "ndf", "ddf", "p_value", "p_holm")
+_TEST_STATS = ("statistic", "ndf", "ddf")
 
 TABLES: dict[str, TableLayout] = {
     "weighting_margins": TableLayout(
@@ -132,12 +136,14 @@ TABLES: dict[str, TableLayout] = {
         _cols("wave", "row={label_item}", "n", *_TESTS, "cramers_v"),
         {"wave": "wave", "row": "item"},
         digits=3,
+        stat=_TEST_STATS,
     ),
     "group_wald": TableLayout(
         "wald_caption",
         _cols("wave", "variable", "n", *_TESTS, "eta_squared"),
         {"wave": "wave", "variable": "indicator"},
         digits=3,
+        stat=_TEST_STATS,
     ),
     "group_contrasts": TableLayout(
         "contrast_caption",
@@ -353,6 +359,8 @@ def published(name: str, frame: pd.DataFrame, names: Labels) -> tuple[pd.DataFra
             out[col] = frame[col].map(names[spec])
     headers = {col: names.header(template) for col, template in layout.columns}
     out = out[[c for c, _ in layout.columns]].rename(columns=headers)
+    if layout.stat:
+        out.attrs[STAT_COLUMNS] = [headers[c] for c in layout.stat]
     t = names.t
     if "{wave}" in t.template(layout.caption) and "wave" in frame and len(frame):
         wave = frame["wave"].iloc[0]  # a table of one wave: its caption names it

@@ -12,8 +12,9 @@ import math
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.ticker import MaxNLocator
 
-from ruse_research.display.formats import fmt_num, fmt_pct
+from ruse_research.display.formats import fmt_num, fmt_pct, fmt_quarter
 from ruse_research.display.plots.base import (
     OKABE_ITO,
     LangFormatter,
@@ -172,6 +173,7 @@ def paired_change(
             ax.scatter(post[order], y, color=c_after, s=45, zorder=3, marker="D", label=labels[1])
             ax.set_yticks(y, [names[i] for i in order])
             ax.tick_params(axis="y", length=0)
+            ax.xaxis.set_major_formatter(number_formatter(lang))
             ax.legend(loc="lower right", frameon=False)
         else:
             if len(change) < MIN_CELL:
@@ -193,6 +195,7 @@ def paired_change(
             )
             ax.set_xticks([0, 1], list(labels))
             ax.set_xlim(-0.25, 1.25)
+            ax.yaxis.set_major_formatter(number_formatter(lang))
             ax.legend(loc="best", frameon=False)
         ax.annotate(
             f"{mean_label}: {'+' if mean_change > 0 else ''}{fmt_num(mean_change, lang, digits)}",
@@ -204,6 +207,12 @@ def paired_change(
         )
         set_labels(ax, title, xlabel, ylabel)
     return ax
+
+
+def _whole(*arrays: np.ndarray | None) -> bool:
+    """True when every finite value of the arrays is a whole number (a count)."""
+    values = np.concatenate([a[np.isfinite(a)] for a in arrays if a is not None])
+    return bool(len(values)) and bool(np.all(values == np.round(values)))
 
 
 # ================================================================ estimates with CI
@@ -398,14 +407,17 @@ def bar_with_ci(
                     else:
                         ax.text(p_, t_, label_fmt(v), va="bottom", ha="center", fontsize=8)
         ticks = [pos[c] for c in cats]
+        shown = [fmt_quarter(c, lang) for c in cats]  # quarter codes (2019Q1) in the language's form
         if horizontal:
-            ax.set_yticks([len(cats) - 1 - t for t in ticks], cats)
+            ax.set_yticks([len(cats) - 1 - t for t in ticks], shown)
             ax.tick_params(axis="y", length=0)
             axis = ax.xaxis
         else:
-            ax.set_xticks(ticks, cats)
+            ax.set_xticks(ticks, shown)
             axis = ax.yaxis
         axis.set_major_formatter(LangFormatter(lang, percent=percent))
+        if not percent and _whole(est, lo, hi):
+            axis.set_major_locator(MaxNLocator(integer=True))  # counts: no 0.5 ticks
         if hue:
             ax.legend(frameon=False, title=legend_title, loc="best")
         set_labels(ax, title, xlabel, ylabel)

@@ -10,6 +10,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch, Rectangle
 
+from ruse_research.display.catalog import LocalText
+from ruse_research.display.formats import QUARTER, fmt_quarter
 from ruse_research.display.plots.base import (
     STATUS_COLOURS,
     STATUS_ORDER,
@@ -47,7 +49,7 @@ def status_timeline(
     status: str = "status",
     status_labels: Mapping[str, str] | None = None,
     periods: Sequence[Any] | None = None,
-    lang: str = "en",
+    lang: str | None = None,
     title: str | None = None,
     xlabel: str | None = None,
     legend_title: str | None = None,
@@ -59,6 +61,9 @@ def status_timeline(
     also carries a symbol (✓ ! ✗ –) so the chart reads without colour. Missing
     indicator × period combinations are drawn as ``no_data``. ``status_labels`` maps the
     codes to legend texts; by default the common catalog's ``status_*`` labels in ``lang``.
+    Quarter codes (``2019Q1``) among the periods are labelled in the language's form
+    (``Q1 2019``, ``1. трим. 2019``). Without ``lang``, the language of a catalog text among
+    ``xlabel``, ``legend_title`` and ``title`` is used, else English.
 
     Examples
     --------
@@ -71,6 +76,8 @@ def status_timeline(
     >>> close(ax)
     """
     need_columns(frame, indicator, period, status)
+    if lang is None:
+        lang = next((x.lang for x in (xlabel, legend_title, title) if isinstance(x, LocalText)), "en")
     unknown = sorted(set(frame[status].dropna().astype(str)) - set(STATUS_COLOURS))
     if unknown:
         raise PlotError(f"unknown status value(s) {unknown}; expected {STATUS_ORDER}")
@@ -114,7 +121,10 @@ def status_timeline(
                 )
         ax.set_xlim(-0.6, len(cols) - 0.4)
         ax.set_ylim(-0.6, len(indicators) - 0.4)
-        ax.set_xticks(range(len(cols)), [str(c) for c in cols])
+        # quarter codes in the language's form, the year on a second line: "Q1\n2019", "1. трим.\n2019"
+        ax.set_xticks(range(len(cols)), [
+            "\n".join(fmt_quarter(c, lang).rsplit(" ", 1)) if QUARTER.fullmatch(str(c).removesuffix("*"))
+            else str(c) for c in cols])
         ax.set_yticks(range(len(indicators)), indicators[::-1])
         ax.tick_params(length=0)
         for side in ("left", "bottom"):
