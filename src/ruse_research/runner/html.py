@@ -160,6 +160,7 @@ details.code[open] > summary {{ margin-bottom: .3rem; }}
   table.ruse-table th:first-child, table.ruse-table td:first-child {{ position: sticky; left: 0;
     background: var(--paper); z-index: 1; box-shadow: 1px 0 0 var(--rule); }}
   table.ruse-table th:first-child, table.ruse-table td.text:first-child {{ min-width: 7.5rem; max-width: 11rem; }}
+  body > table, section > table {{ display: block; overflow-x: auto; max-width: 100%; }}
   .colophon dl {{ grid-template-columns: 1fr; }}
   .colophon dd {{ margin-bottom: .4rem; }}
   .toc-level-2 {{ padding-left: .8rem; }} .toc-level-3 {{ padding-left: 1.6rem; }}
