@@ -600,6 +600,8 @@ def index_rows(outputs: Path, runs: Sequence[IndexedRun], results: Mapping[str, 
         if record:
             links += [("report", f"{run.name}/report.html"), ("notebook", f"{run.name}/notebook.ipynb"),
                       ("provenance", f"{run.name}/provenance.json")]
+            if (run_dir / "report.pdf").is_file():
+                links.insert(1, ("PDF", f"{run.name}/report.pdf"))
         if status == "failed" and failure:
             links = [("failed report", f"{run.name}/failed/report.html"),
                      ("failed notebook", f"{run.name}/failed/notebook.ipynb")] + [
