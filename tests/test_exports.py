@@ -68,8 +68,9 @@ def test_csv_has_bom_and_the_flag_on_its_first_line(tmp_path):
 def test_bulgarian_csv_uses_semicolons_and_decimal_commas(tmp_path):
     lines = written(tmp_path, SYNTHETIC_BG)[3:].decode("utf-8").splitlines()
     assert lines[1] == "Група;n;Разлика;Дял;p"
-    assert lines[2] == "Граждани;442;0,73;0,426;0,0"
-    assert lines[3] == "НПО;75;-0,64;0,5;0,0"
+    # a p value below the shown precision keeps two significant digits, never "0,000"
+    assert lines[2] == "Граждани;442;0,73;0,426;9,4e-10"
+    assert lines[3] == "НПО;75;-0,64;0,5;0,00016"
 
 
 def test_pandas_reads_the_csv_with_the_documented_options(tmp_path):
@@ -78,6 +79,7 @@ def test_pandas_reads_the_csv_with_the_documented_options(tmp_path):
     assert list(table.columns) == ["Група", "n", "Разлика", "Дял", "p"]
     assert table["Разлика"].tolist() == pytest.approx([0.73, -0.64])
     assert table["Дял"].tolist() == pytest.approx([0.426, 0.5])
+    assert table["p"].tolist() == pytest.approx([9.4e-10, 0.00016])
     english = tmp_path / "en"
     write_table(payload("en"), english, SYNTHETIC_EN)
     again = pd.read_csv(english / "perception_gap.csv", skiprows=1)

@@ -172,9 +172,22 @@ def _round_shown(frame, formats: list | None):
             continue
         places = int(digits or 0) + (2 if kind == "pct" else 0)
         out.isetitem(position, out.iloc[:, position].map(
-            lambda v, p=places: round(float(v), p) if isinstance(v, numbers.Real)
+            lambda v, p=places: _round(float(v), p) if isinstance(v, numbers.Real)
             and not isinstance(v, bool) and v == v else v))
     return out
+
+
+def _round(value: float, places: int) -> float:
+    """``value`` rounded to ``places`` decimals; a value that is not zero is never written as 0
+    (a p value of 9.4e-10 keeps two significant digits instead of becoming 0.000).
+
+    Examples
+    --------
+    >>> _round(0.73434, 2), _round(9.39e-10, 3), _round(0.0, 3)
+    (0.73, 9.4e-10, 0.0)
+    """
+    rounded = round(value, places)
+    return float(f"{value:.2g}") if rounded == 0 and value != 0 else rounded
 
 
 def _excel_format(fmt: str) -> str | None:
