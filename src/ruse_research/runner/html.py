@@ -184,7 +184,7 @@ details.code[open] > summary {{ margin-bottom: .3rem; }}
   /* on paper nothing may be cut: a word breaks before a table leaves the page */
   table.ruse-table td.text, table.ruse-table th {{ overflow-wrap: anywhere; }}
   img, svg, figure, .output-svg, .output-png, .ruse-banner, .ruse-source, .ruse-quote {{ break-inside: avoid; }}
-  .output-svg img, .output-png img {{ max-height: 235mm; object-fit: contain; }}
+  .output-svg img, .output-png img {{ max-height: 112mm; width: auto; max-width: 100%; }}
   .colophon {{ break-before: page; }}
   .colophon-table {{ font-size: 7.5pt; }}
 }}
