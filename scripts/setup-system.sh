@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the test suite needs: headless Chromium (HTML-safety test).
+# Installs the Debian packages the study and the tests need: headless Chromium (report.pdf of each
+# run; HTML-safety, layout and PDF tests) and DejaVu fonts.
 # Safe to run again: it does nothing when everything is already there.
 set -euo pipefail
 need=()

@@ -64,7 +64,29 @@ def page_bg():
 
 def test_page_language_and_title(page_bg):
     assert page_bg.startswith("<!DOCTYPE html>\n<html lang=\"bg\">")
-    assert "<title>Демо &lt;отчет&gt;</title>" in page_bg
+    # a synthetic run says so in the title (browser tab, bookmarks, the PDF's metadata)
+    assert "<title>Демо &lt;отчет&gt; — СИНТЕТИЧНИ ДЕМОНСТРАЦИОННИ ДАННИ</title>" in page_bg
+
+
+def test_print_rules_a4_page_numbers_and_running_header(page_bg):
+    style = re.search(r"<style>(.*?)</style>", page_bg, re.S).group(1)
+    assert "size: A4" in style
+    assert 'content: counter(page) " / " counter(pages)' in style
+    # the running header: title and flag, as a CSS string with < and > escaped
+    assert '@top-center { content: "Демо \\3c отчет\\3e  — СИНТЕТИЧНИ ДЕМОНСТРАЦИОННИ ДАННИ"' in style
+    assert "</style" not in style
+
+
+def test_a_real_public_table_is_marked_with_its_source():
+    import nbformat
+
+    data = {"text/html": "<table><tr><td>1</td></tr></table>", "text/plain": "1"}
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x", outputs=[
+        nbformat.v4.new_output("display_data", data=data,
+                               metadata={"ruse": {"kind": "table", "name": "finance", "source": "ИСУН"}})])])
+    page = htmlreport.render_report(nb, lang="bg", title="Т", record=record("bg"))
+    assert '<p class="ruse-source">РЕАЛНИ ПУБЛИЧНИ ДАННИ, източник: ИСУН</p>' in page
+    assert '<a href="tables/finance.csv">CSV</a> <a href="tables/finance.xlsx">XLSX</a>' in page
 
 
 def test_table_of_contents_from_markdown_cells_and_outputs(page_bg):

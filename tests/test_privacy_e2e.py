@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from ruse_research.runner.artifacts import read_table_csv
 from ruse_research.stats import disclosure
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "privacy"))
@@ -178,13 +179,13 @@ def test_small_unit_statistics_are_never_published(outputs, texts):
 
 
 def _read_table(outputs: Path, run: str, name: str) -> pd.DataFrame:
-    return pd.read_csv(outputs / run / "tables" / f"{name}.csv")
+    return read_table_csv(outputs / run / "tables" / f"{name}.csv")
 
 
 @pytest.mark.parametrize("run", RUNS)
 def test_no_published_count_between_1_and_4(outputs, run):
     for csv in sorted((outputs / run / "tables").glob("*.csv")):
-        table = pd.read_csv(csv)
+        table = read_table_csv(csv)
         counts = [c for c in table.columns if c == "n" or c.startswith("n_")]
         if csv.stem == "agreement_by_unit":
             counts = [c for c in table.columns if c != "unit"]

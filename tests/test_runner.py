@@ -186,7 +186,9 @@ def test_table_files_are_deterministic(tmp_path):
     runner.write_table(payload, tmp_path / "one")
     runner.write_table(payload, tmp_path / "two")
     assert (tmp_path / "one" / "by_group.xlsx").read_bytes() == (tmp_path / "two" / "by_group.xlsx").read_bytes()
-    assert (tmp_path / "one" / "by_group.csv").read_text(encoding="utf-8") == "група,n,дял\nа,12,0.25\nб,30,0.75\n"
+    # UTF-8 with BOM; the first line is the note on the data (here: not marked synthetic)
+    assert (tmp_path / "one" / "by_group.csv").read_text(encoding="utf-8-sig") == (
+        "# Fieldwork data,\nгрупа,n,дял\nа,12,0.25\nб,30,0.75\n")
     with zipfile.ZipFile(tmp_path / "one" / "by_group.xlsx") as book:
         assert {info.date_time for info in book.infolist()} == {(2000, 1, 1, 0, 0, 0)}
         core = book.read("docProps/core.xml").decode()
@@ -194,14 +196,15 @@ def test_table_files_are_deterministic(tmp_path):
     import openpyxl
 
     sheet = openpyxl.load_workbook(tmp_path / "one" / "by_group.xlsx").active
-    assert [[c.value for c in row] for row in sheet.iter_rows()] == [["група", "n", "дял"], ["а", 12, 0.25], ["б", 30, 0.75]]
+    assert [[c.value for c in row] for row in sheet.iter_rows()] == [
+        ["Fieldwork data", None, None], ["група", "n", "дял"], ["а", 12, 0.25], ["б", 30, 0.75]]
 
 
 def test_named_index_is_kept_in_csv(tmp_path):
     payload = {"name": "t", "caption": "", "columns": ["n"], "index": ["a", "b"], "data": [[5], [6]],
                "index_names": ["group"]}
     runner.write_table(payload, tmp_path)
-    assert (tmp_path / "t.csv").read_text(encoding="utf-8") == "group,n\na,5\nb,6\n"
+    assert (tmp_path / "t.csv").read_text(encoding="utf-8-sig") == "# Fieldwork data,\ngroup,n\na,5\nb,6\n"
 
 
 def test_bad_artifact_names_fail_clearly(tmp_path):

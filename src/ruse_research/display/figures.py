@@ -28,7 +28,7 @@ from ruse_research.display.output import NO_MATH, escape
 from ruse_research.display.tables import check_name
 
 #: Fixed figure resolution and SVG id salt: the same figure gives the same bytes.
-FIGURE_DPI = 150
+FIGURE_DPI = 300  # print quality for the exported PNG (the report shows the SVG)
 SVG_HASHSALT = "ruse_research"
 
 
@@ -78,7 +78,7 @@ def figure_bytes(fig: Any) -> tuple[bytes, bytes]:
 
 
 def figure_bundle(
-    fig: Any, name: str, caption: str | None = None
+    fig: Any, name: str, caption: str | None = None, source: str | None = None
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Build the ``(data, metadata)`` display bundle of :func:`show_figure`; closes nothing."""
     check_name(name)
@@ -89,14 +89,18 @@ def figure_bundle(
         # a stable text instead of "<Figure size 640x480 with 1 Axes>" (nbval compares it)
         "text/plain": caption or f"[figure {name}]",
     }
-    return data, {META_KEY: {"kind": "figure", "name": name}}
+    meta: dict[str, Any] = {"kind": "figure", "name": name}
+    if source:
+        meta["source"] = str(source)  # real public figures: the runner marks them with it
+    return data, {META_KEY: meta}
 
 
-def show_figure(fig: Any, name: str, caption: str | None = None) -> None:
+def show_figure(fig: Any, name: str, caption: str | None = None, source: str | None = None) -> None:
     """Display a figure the runner saves as ``figures/<name>.png|.svg``, then close it.
 
     ``fig`` may be a Figure, an Axes, or a seaborn grid. The caption is shown under
-    the image (escaped HTML) and is the bundle's ``text/plain``.
+    the image (escaped HTML) and is the bundle's ``text/plain``. ``source`` marks a figure of
+    real public data (not synthetic, even in a synthetic run) with where the figures come from.
 
     Examples
     --------
@@ -111,7 +115,7 @@ def show_figure(fig: Any, name: str, caption: str | None = None) -> None:
     import matplotlib.pyplot as plt
 
     try:
-        output.publish(*figure_bundle(fig, name, caption))
+        output.publish(*figure_bundle(fig, name, caption, source))
     finally:
         plt.close(_figure_of(fig))
     if caption:

@@ -153,6 +153,29 @@ def _digits_for(col: Any, digits: int | Mapping[Any, int]) -> int:
     return digits
 
 
+def _export_format(column: pd.Series, raw: bool, percent: bool, count: bool, digits: int,
+                   pct_digits: int) -> str:
+    """How the report shows a column, for the exported files: ``text``, ``raw``, ``int``,
+    ``num:<decimals>`` or ``pct:<decimals>`` (decimals of the percentage).
+
+    Examples
+    --------
+    >>> _export_format(pd.Series([0.5]), False, True, False, 2, 1), _export_format(pd.Series(["a"]), False, False, False, 2, 1)
+    ('pct:1', 'text')
+    """
+    if raw:
+        return "raw"
+    values = [v for v in column.tolist() if not is_na(v)]
+    if not values or not all(isinstance(v, numbers.Number) and not isinstance(v, (bool, np.bool_))
+                             for v in values):
+        return "text"
+    if percent:
+        return f"pct:{pct_digits}"
+    if count or all(isinstance(v, numbers.Integral) for v in values):
+        return "int"
+    return f"num:{digits}"
+
+
 def table_bundle(
     df: pd.DataFrame,
     name: str,
@@ -166,6 +189,7 @@ def table_bundle(
     raw_columns: Sequence[Any] = (),
     show_index: bool | None = None,
     note: str | None = None,
+    source: str | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Build the ``(data, metadata)`` display bundle of :func:`show_table` without showing it."""
     check_name(name)
@@ -272,10 +296,21 @@ def table_bundle(
             for row in df.itertuples(index=False, name=None)
         ],
         "index_names": [json_value(n) for n in df.index.names],
+        # for the exported files: whether the report shows the index, and each column's
+        # shown precision (the runner rounds CSV/XLSX to it; the payload keeps every digit)
+        "show_index": bool(show_index),
+        "formats": [
+            _export_format(df[c], c in raw_columns, c in percent_columns, c in counts,
+                           _digits_for(c, digits), pct_digits)
+            for c in df.columns
+        ],
     }
     json.dumps(table_json, allow_nan=False)  # fail here, not in the runner
     data = {"text/html": "".join(out), "text/plain": plain, TABLE_MIME: table_json}
-    return data, {META_KEY: {"kind": "table", "name": name}}
+    meta: dict[str, Any] = {"kind": "table", "name": name}
+    if source:
+        meta["source"] = str(source)  # real public figures: the runner marks them with it
+    return data, {META_KEY: meta}
 
 
 def show_table(
@@ -291,6 +326,7 @@ def show_table(
     raw_columns: Sequence[Any] = (),
     show_index: bool | None = None,
     note: str | None = None,
+    source: str | None = None,
 ) -> None:
     """Display ``df`` as a named table the runner saves as ``tables/<name>.csv|.xlsx``.
 
@@ -333,6 +369,9 @@ def show_table(
         Default: shown unless the index is an unnamed RangeIndex. JSON always has it.
     note : str, optional
         A footnote under the table.
+    source : str, optional
+        Where a table of real public figures comes from: its exported files and the report mark
+        it "real public data, source: ..." instead of the synthetic flag.
 
     Examples
     --------
@@ -357,6 +396,7 @@ def show_table(
             raw_columns=raw_columns,
             show_index=show_index,
             note=note,
+            source=source,
         )
     )
 

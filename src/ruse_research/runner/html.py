@@ -91,10 +91,30 @@ h1 {{ font-size: 1.9rem; }} h2 {{ font-size: 1.45rem; }} h3 {{ font-size: 1.15re
 a {{ color: var(--accent); }}
 code, pre, kbd {{ font-family: {MONO_STACK}; font-size: .86em; }}
 pre {{ overflow-x: auto; padding: .6rem .8rem; background: #f6f6f8; border-radius: 4px; line-height: 1.4; }}
-table {{ border-collapse: collapse; margin: .8rem 0; font-size: .92rem; font-variant-numeric: tabular-nums; }}
+table {{ border-collapse: collapse; margin: .8rem 0; font-size: .92rem; font-variant-numeric: tabular-nums; max-width: 100%; }}
 th, td {{ border-bottom: 1px solid var(--rule); padding: .3rem .6rem; text-align: left; vertical-align: top; }}
 td {{ text-align: right; }} td:first-child, th {{ text-align: left; }}
 td.text {{ text-align: left; }} td.num {{ text-align: right; white-space: nowrap; }}
+/* Result tables fit the column: smaller type, tighter cells, words and long headers wrap. */
+table.ruse-table {{ font-size: .8rem; line-height: 1.35; }}
+table.ruse-table th, table.ruse-table td {{ padding: .25rem .4rem; }}
+/* a number keeps its digits together but a CI may wrap after its separator */
+table.ruse-table td.num {{ white-space: normal; }}
+table.ruse-table td.text, table.ruse-table tbody th {{ overflow-wrap: break-word; hyphens: auto; }}
+/* wide tables get smaller type so that whole words still fit */
+table.ruse-table:has(thead th:nth-child(7)) {{ font-size: .74rem; }}
+table.ruse-table:has(thead th:nth-child(10)) {{ font-size: .7rem; }}
+table.ruse-table:has(thead th:nth-child(7)) td, table.ruse-table:has(thead th:nth-child(7)) th {{ padding: .2rem .3rem; }}
+/* headers of wide tables may break inside a long word rather than push the table out */
+table.ruse-table thead th {{ overflow-wrap: anywhere; hyphens: auto; font-size: .95em; }}
+table.ruse-table thead th {{ vertical-align: bottom; }}
+table.ruse-table tfoot td {{ white-space: normal; text-align: left; color: var(--muted); font-size: .95em;
+  border-bottom: 0; overflow-wrap: break-word; }}
+.ruse-downloads {{ margin: -.4rem 0 1rem; font-size: .78rem; color: var(--muted); }}
+.ruse-downloads a {{ margin-right: .5em; }}
+.ruse-source {{ font-size: .85rem; color: #1b4e2a; background: #edf7ef; border-left: 4px solid #3a8a50;
+  padding: .3rem .6rem; margin: .4rem 0; }}
+.figure-mark {{ font-size: .78rem; color: var(--muted); }}
 .ruse-banner {{ background: #fff4e5; border: 1px solid #e0a040; border-left: 6px solid #e0a040; border-radius: 4px;
   padding: .6rem .9rem; margin: 1rem 0; }}
 .ruse-banner.synthetic-tag {{ font-size: 1rem; }}
@@ -102,8 +122,8 @@ td.text {{ text-align: left; }} td.num {{ text-align: right; white-space: nowrap
 .ruse-caption {{ color: var(--muted); font-size: .92rem; }}
 thead th {{ border-bottom: 2px solid var(--ink); }}
 caption {{ caption-side: top; text-align: left; font-weight: 600; padding-bottom: .3rem; }}
-.output-html {{ overflow-x: auto; }}
-img {{ max-width: 100%; height: auto; }}
+.output-html {{ overflow-x: auto; max-width: 100%; }}
+img, svg {{ max-width: 100%; height: auto; }}
 .toc {{ border: 1px solid var(--rule); border-radius: 6px; padding: .6rem 1.2rem; margin: 1.2rem 0 2rem; background: #fafafb; }}
 .toc-title {{ font-size: 1.05rem; margin: .3rem 0; }}
 .toc ol {{ list-style: none; padding-left: 0; margin: .3rem 0; }}
@@ -123,17 +143,92 @@ details.code[open] > summary {{ margin-bottom: .3rem; }}
 .colophon dl {{ display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; }}
 .colophon dt {{ font-weight: 600; color: var(--ink); }} .colophon dd {{ margin: 0; }}
 .colophon-table td {{ text-align: left; }}
-.hash {{ word-break: break-all; font-size: .8em; }}
+.hash {{ overflow-wrap: anywhere; font-size: .8em; }}
+.colophon code {{ overflow-wrap: anywhere; }}
+.colophon-table {{ table-layout: fixed; width: 100%; }}
+.colophon-table td, .colophon-table th {{ overflow-wrap: anywhere; }}
 .status-failed {{ color: var(--bad); font-weight: 600; }} .status-ok {{ color: #1b6e2a; }}
 .synthetic-tag {{ background: #fff4e5; border: 1px solid #e0a040; border-radius: 3px; padding: 0 .3rem; font-size: .8em; }}
+/* Narrow screens (phones): smaller type; a wide table scrolls inside its box with the
+   first column kept in view; the colophon stacks. */
+@media (max-width: 640px) {{
+  html {{ font-size: 15px; }}
+  body {{ padding: 1rem .75rem 3rem; }}
+  h1 {{ font-size: 1.5rem; }} h2 {{ font-size: 1.25rem; }}
+  .output-html {{ overflow-x: auto; -webkit-overflow-scrolling: touch; }}
+  table.ruse-table {{ font-size: .78rem; }}
+  table.ruse-table th:first-child, table.ruse-table td:first-child {{ position: sticky; left: 0;
+    background: var(--paper); z-index: 1; box-shadow: 1px 0 0 var(--rule); }}
+  table.ruse-table th:first-child, table.ruse-table td.text:first-child {{ min-width: 7.5rem; max-width: 11rem; }}
+  body > table, section > table {{ display: block; overflow-x: auto; max-width: 100%; }}
+  .colophon dl {{ grid-template-columns: 1fr; }}
+  .colophon dd {{ margin-bottom: .4rem; }}
+  .toc-level-2 {{ padding-left: .8rem; }} .toc-level-3 {{ padding-left: 1.6rem; }}
+}}
+/* Print and PDF (headless Chromium, runner.pdf): A4, running header and page numbers from
+   the @page margin boxes (their text is set per report, see page_css), sensible breaks. */
+@page {{ size: A4; margin: 20mm 16mm 18mm 16mm;
+  @bottom-right {{ content: counter(page) " / " counter(pages); font: 8pt {FONT_STACK}; color: #5b5b66; }}
+}}
 @media print {{
-  html {{ font-size: 11pt; }} body {{ max-width: none; padding: 0; }}
-  details.code, details.note, .toc {{ display: none; }}
+  html {{ font-size: 10pt; }} body {{ max-width: none; padding: 0; line-height: 1.45; }}
+  details.code, details.note, .toc, .ruse-downloads {{ display: none; }}
   a {{ color: inherit; text-decoration: none; }}
-  h1, h2, h3 {{ break-after: avoid; }} table, figure, img, .output {{ break-inside: avoid; }}
+  h1, h2, h3, h4, h5, caption, .note-heading {{ break-after: avoid; page-break-after: avoid; break-inside: avoid; }}
+  p {{ orphans: 3; widows: 3; }}
+  .output-html {{ overflow: visible; }}
+  table {{ break-inside: auto; }}
+  thead {{ display: table-header-group; }} tfoot {{ display: table-row-group; }}
+  tr, th, td {{ break-inside: avoid; page-break-inside: avoid; }}
+  table.ruse-table {{ font-size: 7.5pt; }}
+  /* on paper nothing may be cut: a word breaks before a table leaves the page */
+  table.ruse-table td.text, table.ruse-table th {{ overflow-wrap: anywhere; }}
+  img, svg, figure, .output-svg, .output-png, .ruse-banner, .ruse-source, .ruse-quote {{ break-inside: avoid; }}
+  .output-svg img, .output-png img {{ max-height: 112mm; width: auto; max-width: 100%; }}
   .colophon {{ break-before: page; }}
+  .colophon-table {{ font-size: 7.5pt; }}
 }}
 """
+
+def css_string(text: str) -> str:
+    """``text`` as a quoted CSS string that is safe inside ``<style>`` (for ``content:``).
+
+    Examples
+    --------
+    >>> css_string('Доклад "А" </style>')
+    '"Доклад \\\\22 А\\\\22  \\\\3c /style\\\\3e "'
+    """
+    out = []
+    for ch in " ".join(str(text).split()):
+        out.append(f"\\{ord(ch):x} " if ch in '"\\<>&' or ord(ch) < 0x20 else ch)
+    return '"' + "".join(out) + '"'
+
+
+def page_title(title: str, lang: str, synthetic: bool) -> str:
+    """The report's ``<title>`` and running header: its title, and the synthetic flag if any.
+
+    Examples
+    --------
+    >>> page_title("Нагласи на служителите", "bg", True)
+    'Нагласи на служителите — СИНТЕТИЧНИ ДЕМОНСТРАЦИОННИ ДАННИ'
+    >>> page_title("Staff attitudes", "en", False)
+    'Staff attitudes'
+    """
+    return f"{title} — {labels(lang)['synthetic_flag']}" if synthetic else title
+
+
+def page_css(title: str, lang: str, synthetic: bool) -> str:
+    """The per-report print rules: the running header on every printed page.
+
+    Examples
+    --------
+    >>> "@top-center" in page_css("Staff attitudes", "en", True)
+    True
+    """
+    colour = "#a4161a" if synthetic else "#5b5b66"
+    return (f"@page {{ @top-center {{ content: {css_string(page_title(title, lang, synthetic))}; "
+            f"font: 600 8pt {FONT_STACK}; color: {colour}; }} }}\n")
+
 
 _ALLOWED_TAGS = frozenset(
     "a abbr b blockquote br caption code col colgroup dd del details div dl dt em figcaption figure "
@@ -381,7 +476,9 @@ def render_report(nb, *, lang: str, title: str, record: dict, description: str =
     (True, True, True)
     """
     words = labels(lang)
-    body, _ = _exporter().from_notebook_node(nb, resources={"ruse": {"labels": words, "lang": lang}})
+    links = record.get("status") == "ok"  # the exported files sit beside an ok report only
+    body, _ = _exporter().from_notebook_node(
+        nb, resources={"ruse": {"labels": words, "lang": lang, "links": links}})
     body, toc = add_heading_ids(body)
     failure = RunFailure.from_dict(record.get("error"))
     error_line = ""
@@ -391,12 +488,14 @@ def render_report(nb, *, lang: str, title: str, record: dict, description: str =
     page = _page_template().render(
         lang=lang if lang in LANGUAGES else "en",
         title=title,
+        page_title=page_title(title, lang, bool(record.get("synthetic"))),
         description=description,
         labels=words,
         record=record,
         toc=toc,
         body=body,
-        css=_css(),
+        css=_css() + page_css(title, lang, bool(record.get("synthetic"))),
+        pdf=record.get("pdf") or {},
         error_line=error_line,
         has_anchor='id="papermill-error-cell"' in body,
     )
@@ -501,6 +600,8 @@ def index_rows(outputs: Path, runs: Sequence[IndexedRun], results: Mapping[str, 
         if record:
             links += [("report", f"{run.name}/report.html"), ("notebook", f"{run.name}/notebook.ipynb"),
                       ("provenance", f"{run.name}/provenance.json")]
+            if (run_dir / "report.pdf").is_file():
+                links.insert(1, ("PDF", f"{run.name}/report.pdf"))
         if status == "failed" and failure:
             links = [("failed report", f"{run.name}/failed/report.html"),
                      ("failed notebook", f"{run.name}/failed/notebook.ipynb")] + [

@@ -32,11 +32,12 @@ from ruse_research.runner import (
     index,
     kernels,
     params,
+    pdf,
     plan,
     provenance,
     publish,
 )
-from ruse_research.runner.artifacts import extract_artifacts
+from ruse_research.runner.artifacts import ExportMark, extract_artifacts
 from ruse_research.runner.spec import RunFailure, RunResult, RunSpec
 
 Job = TypeVar("Job")
@@ -87,7 +88,7 @@ def _execute_run(spec: RunSpec) -> RunResult:
                 nb = execute.read_notebook(executed)
                 try:
                     _point_metadata_at_final_place(nb, executed, spec.run_dir / "notebook.ipynb")
-                    tables, figures = extract_artifacts(nb, stage)
+                    tables, figures = extract_artifacts(nb, stage, ExportMark(spec.lang, spec.synthetic, spec.title))
                 except Exception as exc:
                     failure = RunFailure.from_exception(exc)
             duration = time.perf_counter() - clock
@@ -96,9 +97,7 @@ def _execute_run(spec: RunSpec) -> RunResult:
                                            tables=tables, figures=figures,
                                            error=failure.to_dict() if failure else None)
             if nb is not None:
-                page = html.render_report(nb, lang=spec.lang, title=spec.title, record=record,
-                                          description=spec.description)
-                (stage / "report.html").write_text(page, encoding="utf-8")
+                _write_report(nb, spec, record, stage)
             provenance.write_json(stage / ("provenance.json" if failure is None else "failure.json"), record)
             publish.publish(stage, spec.run_dir, ok=failure is None, staging_root=staging_root)
         return RunResult(name=spec.name, status=status, duration_s=duration, failure=failure,
@@ -107,6 +106,31 @@ def _execute_run(spec: RunSpec) -> RunResult:
         return RunResult(name=spec.name, status="failed", duration_s=time.perf_counter() - clock,
                          failure=RunFailure.from_exception(exc, traceback=traceback.format_exc()),
                          reason=spec.reason)
+
+
+#: Why a run has no report.pdf when no Chromium is installed (colophon, provenance.json).
+NO_CHROMIUM = "Chromium not found (scripts/setup-system.sh installs it)"
+
+
+def _write_report(nb, spec: RunSpec, record: dict, stage: Path) -> None:
+    """Write ``report.html`` and, with Chromium, ``report.pdf`` beside it (A4, from the print CSS).
+
+    A missing Chromium or a failed print leaves the run ok without a PDF; the colophon and
+    ``record["pdf"]`` say why.
+    """
+    binary = pdf.find_chromium()
+    record["pdf"] = {"file": "report.pdf"} if binary else {"file": None, "reason": NO_CHROMIUM}
+    target = stage / "report.html"
+    target.write_text(html.render_report(nb, lang=spec.lang, title=spec.title, record=record,
+                                         description=spec.description), encoding="utf-8")
+    if binary is None:
+        return
+    try:
+        pdf.print_pdf(target, stage / "report.pdf", binary)
+    except pdf.PdfError as exc:
+        record["pdf"] = {"file": None, "reason": str(exc)}
+        target.write_text(html.render_report(nb, lang=spec.lang, title=spec.title, record=record,
+                                             description=spec.description), encoding="utf-8")
 
 
 def _point_metadata_at_final_place(nb, staged: Path, final: Path) -> None:
@@ -236,6 +260,8 @@ def run_study(
                 results[item.run.name] = RunResult(name=item.run.name, status="skipped-cached", reason=item.reason)
                 echo(f"skipped {item.run.name} (unchanged)")
         if to_run:
+            if pdf.find_chromium() is None:
+                echo(f"no report.pdf for these runs: {NO_CHROMIUM}")
             for result in _execute_plans(to_run, root, outputs, jobs, echo):
                 results[result.name] = result
         html.write_index(outputs, index.runs_for_index(root, plans, store), results)

@@ -1,0 +1,130 @@
+"""Every report reads on a laptop, a phone and paper, and the synthetic flag travels.
+
+The whole study runs once into a copy of the project (or, to check outputs already built,
+``RUSE_RESEARCH_TEST_OUTPUTS=outputs``). Then, in headless Chromium (:mod:`chromium_layout`):
+
+* at 1280 px no table of any report is wider than the box that holds it;
+* at 390 px neither a report (its key findings included) nor the index scrolls sideways: wide
+  tables scroll inside their own box;
+
+and in each ``report.pdf`` (read with pypdf): every page is A4 (595 x 842 pt), carries its number
+("3 / 12") and, for a synthetic run, the synthetic flag of the running header. Every exported
+CSV/XLSX/PNG/SVG of a synthetic run carries the flag, except the real public finance figures of the
+civic-monitoring report, which carry their source instead.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).parent))
+from chromium_layout import chromium, measure, overflowing  # noqa: E402
+
+pytestmark = pytest.mark.slow  # runs the whole study and drives Chromium
+
+ROOT = Path(__file__).resolve().parents[1]
+RUNS = sorted(p.stem for p in (ROOT / "params").glob("*.yaml"))
+FLAG = {"bg": "СИНТЕТИЧНИ ДЕМОНСТРАЦИОННИ ДАННИ", "en": "SYNTHETIC DEMONSTRATION DATA"}
+REAL = {"bg": "РЕАЛНИ ПУБЛИЧНИ ДАННИ", "en": "REAL PUBLIC DATA"}
+#: Artifacts of real public figures (the project's finance on its public page).
+REAL_ARTIFACTS = {"finance", "timeline", "finance_absorption"}
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory) -> Path:
+    given = os.environ.get("RUSE_RESEARCH_TEST_OUTPUTS")
+    if given:
+        return (ROOT / given).resolve()
+    assert chromium(), "headless Chromium not found (/usr/bin/chromium): run scripts/setup-system.sh"
+    root = tmp_path_factory.mktemp("print") / "project"
+    root.mkdir()
+    for name in ("pyproject.toml", "params", "notebooks", "data"):
+        source = ROOT / name
+        (shutil.copytree if source.is_dir() else shutil.copy2)(source, root / name)
+    env = {**os.environ, "RUSE_RESEARCH_ROOT": str(root), "MPLBACKEND": "Agg"}
+    done = subprocess.run([sys.executable, "-m", "ruse_research", "run", "--force"], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=1800)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return root / "outputs"
+
+
+def _lang(run: str) -> str:
+    return run.rsplit(".", 1)[-1]
+
+
+@pytest.mark.parametrize("run", RUNS)
+def test_no_table_is_wider_than_its_container_at_1280(outputs, run):
+    layout = measure(outputs / run / "report.html", 1280)
+    assert layout["viewport"] == 1280
+    assert layout["tables"], "the probe found no table"
+    assert overflowing(layout) == []
+    assert layout["page"] <= 1280
+
+
+@pytest.mark.parametrize("page", [*(f"{run}/report.html" for run in RUNS), "index.html"])
+def test_nothing_scrolls_sideways_at_390(outputs, page):
+    layout = measure(outputs / page, 390)
+    assert layout["viewport"] == 390
+    # the page itself (title block, key findings, text, figures) fits; wide tables scroll in their box
+    assert layout["page"] <= 391, layout
+
+
+def _pdf_pages(path: Path) -> list[tuple[float, float, str]]:
+    import pypdf
+
+    reader = pypdf.PdfReader(path)
+    return [(float(p.mediabox.width), float(p.mediabox.height), " ".join(p.extract_text().split()))
+            for p in reader.pages]
+
+
+@pytest.mark.parametrize("run", RUNS)
+def test_pdf_is_a4_numbered_and_flagged_on_every_page(outputs, run):
+    pages = _pdf_pages(outputs / run / "report.pdf")
+    assert len(pages) >= 2
+    for number, (width, height, text) in enumerate(pages, start=1):
+        assert width == pytest.approx(595.3, abs=1.0) and height == pytest.approx(841.9, abs=1.0)
+        assert f"{number} / {len(pages)}" in text, (number, text[:200])
+        assert FLAG[_lang(run)] in text, (number, text[:200])
+
+
+@pytest.mark.parametrize("run", RUNS)
+def test_every_export_of_a_synthetic_run_carries_the_flag(outputs, run):
+    lang = _lang(run)
+    folder = outputs / run
+    tables = sorted((folder / "tables").glob("*.csv"))
+    figures = sorted((folder / "figures").glob("*.png"))
+    assert tables and figures
+    for csv in tables:
+        raw = csv.read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf"), csv.name
+        first = raw[3:].decode("utf-8").split("\n", 1)[0].lstrip('"')
+        wanted = REAL[lang] if csv.stem in REAL_ARTIFACTS and run.startswith("civic") else FLAG[lang]
+        assert first.startswith(f"# {wanted}"), (csv.name, first)
+        note = openpyxl.load_workbook(csv.with_suffix(".xlsx")).active["A1"].value
+        assert note.startswith(wanted), csv.name
+    for png in figures:
+        real = png.stem in REAL_ARTIFACTS and run.startswith("civic")
+        image = Image.open(png)
+        assert [round(v) for v in image.info["dpi"]] == [300, 300], png.name
+        key = "Source" if real else "Disclaimer"
+        assert image.text[key].startswith(REAL[lang] if real else FLAG[lang]), png.name
+        svg = png.with_suffix(".svg").read_text(encoding="utf-8")
+        assert re.search(f"<desc>{REAL[lang] if real else FLAG[lang]}", svg), png.name
+
+
+def test_real_finance_is_not_flagged_synthetic(outputs):
+    for lang in ("bg", "en"):
+        folder = outputs / f"civic_monitoring.{lang}"
+        first = (folder / "tables" / "finance.csv").read_text(encoding="utf-8-sig").split("\n", 1)[0]
+        assert FLAG[lang] not in first and "eumoney.bg" in first
+        report = (folder / "report.html").read_text(encoding="utf-8")
+        assert report.count('class="ruse-source"') == 3  # finance, absorption figure, timeline
