@@ -215,8 +215,8 @@ class Catalog:
     'n = 1,234'
     >>> t.ci(0.5, 0.41, 0.6)
     '0.50 (95% CI 0.41–0.60)'
-    >>> texts("common", "bg").quarter("2019Q1")
-    '1. трим. 2019'
+    >>> texts("common", "bg").quarter("2017Q1")
+    '1. трим. 2017'
     """
 
     study: str

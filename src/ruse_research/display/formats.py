@@ -12,9 +12,9 @@ Examples
 '0,42 (95% ДИ 0,30–0,55)'
 >>> fmt_p(0.0004, "en")
 'p < 0.001'
->>> fmt_quarter("2019Q1", "bg"), fmt_quarter("2019Q1", "en")
-('1. трим. 2019', 'Q1 2019')
->>> fmt_date("2019-03-31", "bg") == "31.03.2019\u00a0г."
+>>> fmt_quarter("2017Q1", "bg"), fmt_quarter("2017Q1", "en")
+('1. трим. 2017', 'Q1 2017')
+>>> fmt_date("2017-03-31", "bg") == "31.03.2017\u00a0г."
 True
 
 >>> fmt_num(None, "en")
@@ -228,19 +228,19 @@ def fmt_stat(x: Any, lang: str, digits: int = 2) -> str:
     return "0" if text == "-0" else text
 
 
-#: A quarter code as the studies write it: ``2019Q1`` (pandas ``Period`` of frequency Q).
+#: A quarter code as the studies write it: ``2017Q1`` (pandas ``Period`` of frequency Q).
 QUARTER = re.compile(r"(\d{4})Q([1-4])")
 
 
 def fmt_quarter(quarter: Any, lang: str) -> str:
-    """A quarter code ``2019Q1`` in the language's form (CLDR via Babel): en ``Q1 2019``,
-    bg ``1. трим. 2019``. A trailing ``*`` (a partial quarter) is kept; anything that is not
+    """A quarter code ``2017Q1`` in the language's form (CLDR via Babel): en ``Q1 2017``,
+    bg ``1. трим. 2017``. A trailing ``*`` (a partial quarter) is kept; anything that is not
     a quarter code is returned unchanged.
 
     Examples
     --------
-    >>> fmt_quarter("2020Q2*", "bg"), fmt_quarter("Общо", "bg")
-    ('2. трим. 2020*', 'Общо')
+    >>> fmt_quarter("2018Q2*", "bg"), fmt_quarter("Общо", "bg")
+    ('2. трим. 2018*', 'Общо')
     """
     check_language(lang)
     text = str(quarter)
@@ -255,13 +255,13 @@ def fmt_quarter(quarter: Any, lang: str) -> str:
 
 
 def fmt_date(day: Any, lang: str) -> str:
-    """A date in the language's medium form (CLDR via Babel): bg ``31.03.2019 г.``,
-    en ``Mar 31, 2019``. Missing dates print as :data:`NA_TEXT`.
+    """A date in the language's medium form (CLDR via Babel): bg ``31.03.2017 г.``,
+    en ``Mar 31, 2017``. Missing dates print as :data:`NA_TEXT`.
 
     Examples
     --------
-    >>> fmt_date("2019-03-31", "bg").replace(NBSP, " "), fmt_date(pd.Timestamp("2019-03-31"), "en")
-    ('31.03.2019 г.', 'Mar 31, 2019')
+    >>> fmt_date("2017-03-31", "bg").replace(NBSP, " "), fmt_date(pd.Timestamp("2017-03-31"), "en")
+    ('31.03.2017 г.', 'Mar 31, 2017')
     """
     check_language(lang)
     if is_na(day):

@@ -61,8 +61,8 @@ def status_timeline(
     also carries a symbol (✓ ! ✗ –) so the chart reads without colour. Missing
     indicator × period combinations are drawn as ``no_data``. ``status_labels`` maps the
     codes to legend texts; by default the common catalog's ``status_*`` labels in ``lang``.
-    Quarter codes (``2019Q1``) among the periods are labelled in the language's form
-    (``Q1 2019``, ``1. трим. 2019``). Without ``lang``, the language of a catalog text among
+    Quarter codes (``2017Q1``) among the periods are labelled in the language's form
+    (``Q1 2017``, ``1. трим. 2017``). Without ``lang``, the language of a catalog text among
     ``xlabel``, ``legend_title`` and ``title`` is used, else English.
 
     Examples
@@ -121,7 +121,7 @@ def status_timeline(
                 )
         ax.set_xlim(-0.6, len(cols) - 0.4)
         ax.set_ylim(-0.6, len(indicators) - 0.4)
-        # quarter codes in the language's form, the year on a second line: "Q1\n2019", "1. трим.\n2019"
+        # quarter codes in the language's form, the year on a second line: "Q1\n2017", "1. трим.\n2017"
         ax.set_xticks(range(len(cols)), [
             "\n".join(fmt_quarter(c, lang).rsplit(" ", 1)) if QUARTER.fullmatch(str(c).removesuffix("*"))
             else str(c) for c in cols])
