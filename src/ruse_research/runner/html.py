@@ -39,7 +39,7 @@ from typing import Protocol
 
 from ruse_research import _yaml
 from ruse_research.i18n import LANGUAGES
-from ruse_research.runner import provenance
+from ruse_research.runner import provenance, xref
 from ruse_research.runner.spec import RunFailure, RunResult, describe_failure
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
@@ -383,6 +383,7 @@ def render_report(nb, *, lang: str, title: str, record: dict, description: str =
     words = labels(lang)
     body, _ = _exporter().from_notebook_node(nb, resources={"ruse": {"labels": words, "lang": lang}})
     body, toc = add_heading_ids(body)
+    body = xref.number_artifacts(body, table_label=words["table_number"], figure_label=words["figure_number"])
     failure = RunFailure.from_dict(record.get("error"))
     error_line = ""
     if failure is not None:

@@ -30,6 +30,7 @@ __all__ = [
     "change_names",
     "finance_table",
     "finding_sentences",
+    "key_findings",
     "framework_table",
     "indicator_names",
     "scorecard_table",

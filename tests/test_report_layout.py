@@ -1,0 +1,109 @@
+"""The reports open with their key findings, and the index fits a phone, measured in Chromium.
+
+The whole study is run once from scratch in a copy of the project; every ``report.html`` is
+loaded in headless Chromium at 1280 px with a probe script that writes measurements into the
+DOM (``--dump-dom``): the key-findings heading must start in the top 15 % of the page and be
+linked from the table of contents. ``index.html`` is loaded at 390 px: nothing may be wider
+than the viewport.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from test_html_safety import chromium_binary
+from test_study_determinism import _copy_project, _run_study
+
+pytestmark = pytest.mark.slow  # runs the study / drives Chromium
+
+#: The key-findings heading's top, as a share of the page height, must be below this.
+TOP_SHARE = 0.15
+FINDINGS = {"en": "Key findings", "bg": "Основни изводи"}
+
+PROBE = """<script>window.addEventListener('load', function () {
+  var doc = document.documentElement, out = {height: doc.scrollHeight, width: doc.scrollWidth,
+      viewport: window.innerWidth, headings: [], toc: [], wide: []};
+  document.querySelectorAll('h1, h2, h3, h4, h5, h6').forEach(function (h) {
+    out.headings.push({level: +h.tagName[1], text: h.textContent.trim(), id: h.id,
+                       top: h.getBoundingClientRect().top + window.scrollY});
+  });
+  document.querySelectorAll('nav.toc a').forEach(function (a) { out.toc.push(a.getAttribute('href')); });
+  document.querySelectorAll('body *').forEach(function (e) {
+    var r = e.getBoundingClientRect();
+    if (r.right > window.innerWidth + 1 && getComputedStyle(e).position !== 'fixed') {
+      out.wide.push(e.tagName + '.' + e.className + ' ' + Math.round(r.right));
+    }
+  });
+  var box = document.createElement('pre'); box.id = 'ruse-probe';
+  box.textContent = JSON.stringify(out); document.body.appendChild(box);
+});</script>"""
+
+
+def measure(page: Path, width: int, profile: Path) -> dict:
+    """Load ``page`` at ``width`` px in headless Chromium; the probe's measurements."""
+    probed = page.with_name(f".probe-{page.name}")
+    text = page.read_text(encoding="utf-8")
+    probed.write_text(text.replace("</body>", PROBE + "</body>", 1), encoding="utf-8")
+    cmd = [chromium_binary(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+           "--disable-background-networking", "--no-first-run", f"--user-data-dir={profile}",
+           f"--window-size={width},900", "--virtual-time-budget=5000", "--dump-dom", probed.resolve().as_uri()]
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
+    probed.unlink()
+    assert result.returncode == 0, result.stderr[-2000:]
+    found = re.search(r'<pre id="ruse-probe">(.*?)</pre>', result.stdout, re.S)
+    assert found, f"the probe did not run in {page}"
+    return json.loads(found.group(1).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"))
+
+
+def check_report(m: dict, lang: str) -> None:
+    """The key-findings heading is in the top 15 % of the page and in the table of contents."""
+    found = [h for h in m["headings"] if h["text"] == FINDINGS[lang]]
+    assert len(found) == 1, f"expected one '{FINDINGS[lang]}' heading, found {found}"
+    heading = found[0]
+    assert heading["level"] == 2
+    assert heading["top"] / m["height"] < TOP_SHARE, (
+        f"key findings start at {heading['top'] / m['height']:.0%} of the page height")
+    assert f"#{heading['id']}" in m["toc"], "the key findings are not in the table of contents"
+    levels = [h["level"] for h in m["headings"]]
+    assert all(b <= a + 1 for a, b in zip(levels, levels[1:], strict=False)), f"heading levels skip: {levels}"
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory):
+    root = _copy_project(tmp_path_factory.mktemp("layout") / "project")
+    result = _run_study(root)
+    assert result.returncode == 0, f"study run failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+    return root / "outputs"
+
+
+def test_every_report_opens_with_its_key_findings(study, tmp_path):
+    reports = sorted(study.glob("*/report.html"))
+    assert len(reports) == len(list((study.parent / "params").glob("*.yaml"))) >= 8
+    for page in reports:
+        lang = page.parent.name.rsplit(".", 1)[-1]
+        check_report(measure(page, 1280, tmp_path / "chromium"), lang)
+
+
+def test_the_index_fits_a_phone_screen(study, tmp_path):
+    m = measure(study / "index.html", 390, tmp_path / "chromium")
+    assert m["width"] <= m["viewport"], f"index is {m['width']} px wide at {m['viewport']} px"
+    assert not m["wide"], f"elements wider than the screen: {m['wide'][:5]}"
+
+
+def test_measure_reads_a_page(tmp_path):
+    """The probe itself: a page whose heading sits low fails the check."""
+    if not shutil.which("chromium") and not Path("/usr/bin/chromium").exists():
+        pytest.fail("headless Chromium not found")
+    page = tmp_path / "p.html"
+    page.write_text('<html><body><nav class="toc"><a href="#key-findings">x</a></nav>'
+                    '<div style="height:3000px"></div><h2 id="key-findings">Key findings</h2>'
+                    '<div style="height:500px"></div></body></html>', encoding="utf-8")
+    m = measure(page, 1280, tmp_path / "chromium")
+    with pytest.raises(AssertionError, match="key findings start at"):
+        check_report(m, "en")
