@@ -16,7 +16,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from test_html_safety import chromium_binary
 from test_study_determinism import _copy_project, _run_study
 

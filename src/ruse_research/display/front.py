@@ -70,27 +70,20 @@ def title_block_bundle(
         ("front_label_code", prof.project_text("code", lang)),
     ]
     rows = [(t(key), value) for key, value in rows if value]
-    data_text = t("front_data_synthetic" if synthetic else "front_data_real")
     date_text = format_date(today, lang)
     title = prof.project_text("title", lang)
-    html = [f'<div class="ruse-title-block {NO_MATH}">']
-    if title:
-        html.append(f'<p class="ruse-project-title"><strong>{t("front_label_project")}:</strong> '
-                    f"„{escape(title)}“</p>" if lang == "bg" else
-                    f'<p class="ruse-project-title"><strong>{t("front_label_project")}:</strong> '
-                    f"“{escape(title)}”</p>")
-    html.append("<dl>")
-    html += [f"<dt>{escape(label)}</dt><dd>{escape(value)}</dd>" for label, value in rows]
-    html.append(
-        f'<dt>{escape(t("front_label_date"))}</dt><dd><time class="ruse-run-date" '
-        f'datetime="{today.isoformat()}">{escape(date_text)}</time></dd>'
+    quoted = t("front_quoted", text=title)
+    # one compact paragraph (a line per field): the key findings must follow within the first screen
+    lines = [f"<strong>{escape(t('front_label_project'))}:</strong> {escape(quoted)}"] if title else []
+    lines += [f"<strong>{escape(label)}:</strong> {escape(value)}" for label, value in rows]
+    lines.append(
+        f"<strong>{escape(t('front_label_date'))}:</strong> "
+        f'<span class="ruse-run-date" title="{today.isoformat()}">{escape(date_text)}</span>'
     )
-    css = "ruse-data-synthetic synthetic-tag" if synthetic else "ruse-data-real"
-    html.append(f'<dt>{escape(t("front_label_data"))}</dt><dd class="{css}">{escape(data_text)}</dd>')
-    html.append("</dl></div>")
-    # the plain text leaves the date out: stored notebook outputs stay the same from day to day
-    plain = ([title] if title else []) + [f"{label}: {value}" for label, value in rows]
-    plain.append(f"{t('front_label_data')}: {data_text}")
+    html = [f'<div class="ruse-title-block {NO_MATH}"><p>', "<br>".join(lines), "</p></div>"]
+    # the plain text leaves the date out: stored notebook outputs stay the same from day to day;
+    # the synthetic flag is the banner that follows (front_matter)
+    plain = ([quoted] if title else []) + [f"{label}: {value}" for label, value in rows]
     return (
         {"text/html": "".join(html), "text/plain": "\n".join(plain)},
         {META_KEY: {"kind": "title_block", "synthetic": bool(synthetic)}},

@@ -76,6 +76,7 @@ from ruse_research.display.figures import (
     figure_bytes,
     show_figure,
 )
+from ruse_research.display.formats import NA_TEXT, NBSP, fmt_ci, fmt_int, fmt_num, fmt_p, fmt_pct
 from ruse_research.display.front import (
     appendix,
     cite,
@@ -87,7 +88,6 @@ from ruse_research.display.front import (
     title_block_bundle,
     xref,
 )
-from ruse_research.display.formats import NA_TEXT, NBSP, fmt_ci, fmt_int, fmt_num, fmt_p, fmt_pct
 from ruse_research.display.output import escape, escape_md
 from ruse_research.display.tables import (
     check_counts,

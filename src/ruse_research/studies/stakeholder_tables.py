@@ -27,6 +27,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ruse_research.studies import stakeholders
+from ruse_research.studies.keyfinding import KeyFinding
+from ruse_research.studies.labels import Texts
 from ruse_research.studies.stakeholders import (
     ASPECTS,
     CATEGORICAL,
@@ -34,7 +37,7 @@ from ruse_research.studies.stakeholders import (
     StakeholderStudy,
 )
 
-__all__ = ["Labels", "TableLayout", "TABLES", "labels", "published"]
+__all__ = ["Labels", "TableLayout", "TABLES", "key_findings", "labels", "published"]
 
 
 @dataclass(frozen=True)
@@ -309,3 +312,32 @@ def published(name: str, frame: pd.DataFrame, names: Labels) -> tuple[pd.DataFra
     elif layout.digits != 2:
         kwargs["digits"] = layout.digits
     return out, kwargs
+
+
+def key_findings(key: stakeholders.KeyFindings, names, t: Texts) -> list[KeyFinding]:
+    """The key findings in the report's language, with n, 95% CIs, effect sizes and their tables."""
+    groups = names["group"]
+    n, std = key.n, key.std
+    sign = 1 if key.citizen_gap[0] >= 0 else -1  # the sentence states the direction in words
+    gap, gap_low, gap_high = key.citizen_gap
+    contrast = ("d", std["top_contrast"]) if "top_contrast" in std else None
+    return [
+        KeyFinding(t("finding_weighting" if key.unweighted_trust > key.weighted_trust else "finding_weighting_under",
+                     unweighted=t.num(key.unweighted_trust), weighted=t.num(key.weighted_trust), n=t.int(n["weighting"])),
+                   "table:weighting_sensitivity"),
+        KeyFinding(t("finding_groups", top_group=groups[key.top_group], top=t.ci(*key.top), n_top=t.int(n["top"]),
+                     low_group=groups[key.low_group], low=t.ci(*key.low), n_low=t.int(n["low"]),
+                     diff=t.ci(*key.top_contrast) if key.top_contrast else "–"),
+                   "figure:trust_by_group", contrast),
+        KeyFinding(t("finding_change", diff=t.ci(*key.image_change), n1=t.int(n["change_1"]), n2=t.int(n["change_2"]),
+                     aware=t.ci(*(100 * v for v in key.aware_change), digits=1)),
+                   "table:change_between_waves", ("d", std["image_change"])),
+        KeyFinding(t("finding_driver", slope=t.ci(*key.slope), n=t.int(n["slope"])), "table:driver_trust_slope"),
+        KeyFinding(t("finding_gap" if sign > 0 else "finding_gap_negative",
+                     gap=t.ci(sign * gap, *sorted([sign * gap_low, sign * gap_high])), gap_muni=t.ci(*key.municipality_gap),
+                     n_staff=t.int(n["staff"]), n_citizens=t.int(n["citizens"])),
+                   "table:perception_gap"),
+        KeyFinding(t("finding_theme", theme=names["theme"][key.top_theme], share=t.pct(key.top_theme_share),
+                     n=t.int(n["theme"])), "table:recommendation_themes"),
+    ]
+

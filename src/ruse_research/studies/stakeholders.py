@@ -43,7 +43,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -706,7 +706,8 @@ class KeyFindings:
     ``top_group``/``low_group`` have the highest and lowest trust in the latest wave,
     ``top_contrast`` is the top group minus citizens (``None`` when the top group is the
     citizens), ``citizen_gap`` and ``municipality_gap`` the staff-minus-group gaps in
-    admin_image, ``top_theme`` the most frequent recommendation theme and its share.
+    admin_image, ``top_theme`` the most frequent recommendation theme and its share; ``n``
+    the sample sizes behind each finding and ``std`` the standardised differences (d).
     """
 
     unweighted_trust: float
@@ -723,6 +724,8 @@ class KeyFindings:
     municipality_gap: tuple[float, float, float]
     top_theme: str
     top_theme_share: float
+    n: dict[str, int] = field(default_factory=dict)
+    std: dict[str, float] = field(default_factory=dict)
 
 
 def _interval(row, estimate: str = "estimate") -> tuple[float, float, float]:
@@ -768,4 +771,11 @@ def key_findings(results: StakeholderResults) -> KeyFindings:
         municipality_gap=_interval(gap.loc[4], "difference"),
         top_theme=str(theme["theme"]),
         top_theme_share=float(theme["share"]),
+        n={"weighting": int(wave1_trust.loc["weighted", "n"]), "top": int(top["n"]), "low": int(low["n"]),
+           "change_1": int(change.loc["public_image", "n_reference"]),
+           "change_2": int(change.loc["public_image", "n_group"]), "slope": int(slope["n"]),
+           "staff": int(gap.loc[CITIZEN, "n_first"]), "citizens": int(gap.loc[CITIZEN, "n_second"]),
+           "theme": int(theme["n_answers"])},
+        std={"image_change": float(change.loc["public_image", "std_diff"]),
+             **({"top_contrast": float(top_contrast.iloc[0]["std_diff"])} if len(top_contrast) else {})},
     )
