@@ -39,21 +39,42 @@ PROBE = """<script>window.addEventListener('load', function () {
       out.wide.push(e.tagName + '.' + e.className + ' ' + Math.round(r.right));
     }
   });
-  var box = document.createElement('pre'); box.id = 'ruse-probe';
-  box.textContent = JSON.stringify(out); document.body.appendChild(box);
+  var host = window.parent !== window ? window.parent.document : document;
+  var box = host.createElement('pre'); box.id = 'ruse-probe';
+  box.textContent = JSON.stringify(out); host.body.appendChild(box);
 });</script>"""
 
 
+#: Headless Chromium does not make windows narrower than 500 px: narrower screens are an iframe.
+MIN_WINDOW = 500
+
+
 def measure(page: Path, width: int, profile: Path) -> dict:
-    """Load ``page`` at ``width`` px in headless Chromium; the probe's measurements."""
+    """Load ``page`` at ``width`` px in headless Chromium; the probe's measurements.
+
+    Below :data:`MIN_WINDOW` the page is shown in an iframe of that width (its viewport is then
+    ``width``) and the probe writes into the parent document (same origin with
+    ``--allow-file-access-from-files``).
+    """
     probed = page.with_name(f".probe-{page.name}")
     text = page.read_text(encoding="utf-8")
     probed.write_text(text.replace("</body>", PROBE + "</body>", 1), encoding="utf-8")
+    target, frame = probed, None
+    if width < MIN_WINDOW:
+        frame = page.with_name(f".frame-{page.name}")
+        frame.write_text(f'<!DOCTYPE html><html><body style="margin:0"><iframe src="{probed.name}" '
+                         f'style="width:{width}px;height:900px;border:0"></iframe></body></html>', encoding="utf-8")
+        target = frame
     cmd = [chromium_binary(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
            "--disable-background-networking", "--no-first-run", f"--user-data-dir={profile}",
-           f"--window-size={width},900", "--virtual-time-budget=5000", "--dump-dom", probed.resolve().as_uri()]
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
-    probed.unlink()
+           "--allow-file-access-from-files", f"--window-size={max(width, MIN_WINDOW)},900",
+           "--virtual-time-budget=5000", "--dump-dom", target.resolve().as_uri()]
+    try:
+        result = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
+    finally:
+        probed.unlink()
+        if frame is not None:
+            frame.unlink()
     assert result.returncode == 0, result.stderr[-2000:]
     found = re.search(r'<pre id="ruse-probe">(.*?)</pre>', result.stdout, re.S)
     assert found, f"the probe did not run in {page}"
@@ -106,3 +127,7 @@ def test_measure_reads_a_page(tmp_path):
     m = measure(page, 1280, tmp_path / "chromium")
     with pytest.raises(AssertionError, match="key findings start at"):
         check_report(m, "en")
+    wide = tmp_path / "wide.html"
+    wide.write_text('<html><body><div style="width:600px">x</div></body></html>', encoding="utf-8")
+    narrow = measure(wide, 390, tmp_path / "chromium")
+    assert narrow["viewport"] == 390 and narrow["wide"], "the 390 px probe does not see overflow"

@@ -72,7 +72,7 @@ def title_block_bundle(
     rows = [(t(key), value) for key, value in rows if value]
     date_text = format_date(today, lang)
     title = prof.project_text("title", lang)
-    quoted = t("front_quoted", text=title)
+    quoted = t("front_quoted", q=title)
     # one compact paragraph (a line per field): the key findings must follow within the first screen
     lines = [f"<strong>{escape(t('front_label_project'))}:</strong> {escape(quoted)}"] if title else []
     lines += [f"<strong>{escape(label)}:</strong> {escape(value)}" for label, value in rows]
