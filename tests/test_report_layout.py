@@ -3,8 +3,8 @@
 The whole study is run once from scratch in a copy of the project; every ``report.html`` is
 loaded in headless Chromium at 1280 px with a probe script that writes measurements into the
 DOM (``--dump-dom``): the key-findings heading must start in the top 15 % of the page and be
-linked from the table of contents. ``index.html`` is loaded at 390 px: nothing may be wider
-than the viewport.
+linked from the table of contents. At 390 px nothing in the key findings, and nothing on
+``index.html``, may be wider than the viewport.
 """
 
 from __future__ import annotations
@@ -39,6 +39,19 @@ PROBE = """<script>window.addEventListener('load', function () {
       out.wide.push(e.tagName + '.' + e.className + ' ' + Math.round(r.right));
     }
   });
+  // elements of the key-findings section (from its heading to the next h2) wider than the screen
+  var hs = out.headings.filter(function (h) { return h.text === 'Key findings' || h.text === 'Основни изводи'; });
+  out.findings_wide = [];
+  if (hs.length) {
+    var top = hs[0].top, next = out.headings.filter(function (h) { return h.level <= 2 && h.top > top; });
+    var bottom = next.length ? next[0].top : doc.scrollHeight;
+    document.querySelectorAll('main *').forEach(function (e) {
+      var r = e.getBoundingClientRect(), y = r.top + window.scrollY;
+      if (y >= top && y < bottom && r.right > window.innerWidth + 1) {
+        out.findings_wide.push(e.tagName + ' ' + Math.round(r.right));
+      }
+    });
+  }
   var host = window.parent !== window ? window.parent.document : document;
   var box = host.createElement('pre'); box.id = 'ruse-probe';
   box.textContent = JSON.stringify(out); host.body.appendChild(box);
@@ -108,6 +121,13 @@ def test_every_report_opens_with_its_key_findings(study, tmp_path):
     for page in reports:
         lang = page.parent.name.rsplit(".", 1)[-1]
         check_report(measure(page, 1280, tmp_path / "chromium"), lang)
+
+
+def test_the_key_findings_fit_a_phone_screen(study, tmp_path):
+    for page in sorted(study.glob("*/report.html")):
+        m = measure(page, 390, tmp_path / "chromium")
+        assert m["viewport"] == 390
+        assert not m["findings_wide"], f"{page.parent.name}: key findings wider than 390 px: {m['findings_wide'][:5]}"
 
 
 def test_the_index_fits_a_phone_screen(study, tmp_path):
