@@ -151,3 +151,18 @@ def test_measure_reads_a_page(tmp_path):
     wide.write_text('<html><body><div style="width:600px">x</div></body></html>', encoding="utf-8")
     narrow = measure(wide, 390, tmp_path / "chromium")
     assert narrow["viewport"] == 390 and narrow["wide"], "the 390 px probe does not see overflow"
+
+
+def test_every_cross_reference_and_citation_has_its_target(study):
+    """Links to tables, figures and references resolve; tables and figures carry their numbers."""
+    for page in sorted(study.glob("*/report.html")):
+        text = page.read_text(encoding="utf-8")
+        ids = set(re.findall(r'\sid="([^"]+)"', text))
+        links = re.findall(r'<a href="#((?:table|figure|ref)-[a-z0-9_]+)">([^<]*)</a>', text)
+        assert links, f"{page.parent.name}: no cross-references"
+        for target, label in links:
+            assert target in ids, f"{page.parent.name}: link to #{target} has no target"
+            if not target.startswith("ref-"):
+                assert re.fullmatch(r"(Таблица|Фигура|Table|Figure) \d+", label), (page.parent.name, target, label)
+        assert re.search(r'<figcaption><span class="ruse-number">(Фигура|Figure) 1\.</span>', text)
+        assert re.search(r'<caption><span class="ruse-number">(Таблица|Table) 1\.</span>', text)
