@@ -453,4 +453,8 @@ def test_pipeline_tables_and_findings():
         shares = card["indicator"].map(lambda k: data.indicators[k]["unit"] == "share").to_numpy()
         assert np.allclose(table[t("label_value")].to_numpy()[shares], card["value"].to_numpy()[shares] * 100)
         assert len(tables.finding_sentences(found, fin, t)) == 4
+        items = tables.key_findings(found, fin, t, trends)
+        assert [i.ref for i in items] == ["table:scorecard", "table:scorecard", "figure:quarterly_trends",
+                                          "table:trends", "table:finance"]
+        assert f"n = {t.int(found.consult['n'])}" in items[1].text
         assert list(tables.absorption(fin, t)["share"]) == [fin.elapsed_share, fin.values["absorption_rate"]]

@@ -565,9 +565,18 @@ def test_findings_follow_the_results(pipeline):
     assert found.icc2k == pipeline["agreement"].icc2k
     assert found.first_recommendation == pipeline["rec"]["recommendation"].iloc[0]
     for lang in ("bg", "en"):
-        sentences = tables.finding_sentences(found, pipeline["cov"], pipeline["data"].model, lang,
-                                             report.texts("participation", lang))
-        assert len(sentences) == 5
+        t = report.texts("participation", lang)
+        sentences = tables.finding_sentences(found, pipeline["cov"], pipeline["data"].model, lang, t)
+        assert len(sentences) == 4  # without the scores and the agreement: no overall score, no ICC
+        items = tables.key_findings(found, pipeline["cov"], pipeline["data"].model, lang, t,
+                                    scores=pipeline["scores"], agreement=pipeline["agreement"],
+                                    n_raters=pipeline["weights"].n_raters, n_draws=100)
+        assert [i.ref for i in items] == ["table:composite_scores", "figure:coverage_heatmap", "table:rank_stability",
+                                          "table:panel_weights", "table:rater_agreement", "table:recommendations"]
+        icc = items[4]
+        assert icc.effect == ("icc", pipeline["agreement"].icc2k) and icc.convention == "koo2016"
+        assert f"n = {pipeline['weights'].n_raters}" in icc.text
+        assert t.num(pipeline["agreement"].icc2k_low) in icc.text
 
 
 def test_sensitivity_tables_follow_baseline_order(pipeline):

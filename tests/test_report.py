@@ -364,14 +364,16 @@ def test_show_figure_bundle_and_closes(published):
     report.show_figure(fig, "mean_score", caption="Фигура 1. <i>Средна</i> оценка")
     assert not plt.fignum_exists(number)
     data, metadata = published[0]
-    assert metadata == {"ruse": {"kind": "figure", "name": "mean_score"}}
+    assert metadata["ruse"]["kind"] == "figure" and metadata["ruse"]["name"] == "mean_score"
+    # the caption travels in the metadata (the report escapes it into <figcaption>) and the
+    # alt text describes the chart: it is not the caption
+    assert metadata["ruse"]["caption"] == "Фигура 1. <i>Средна</i> оценка"
+    assert metadata["ruse"]["alt"] and metadata["ruse"]["alt"] != metadata["ruse"]["caption"]
     assert set(data) == {"image/png", "image/svg+xml", "text/plain"}
     assert base64.b64decode(data["image/png"]).startswith(b"\x89PNG")
     assert data["image/svg+xml"].lstrip().startswith("<?xml")
     assert data["text/plain"] == "Фигура 1. <i>Средна</i> оценка"
-    caption_data, caption_meta = published[1]
-    assert caption_meta["ruse"]["kind"] == "caption"
-    assert "<i>" not in caption_data["text/html"] and "&lt;i&gt;" in caption_data["text/html"]
+    assert len(published) == 1  # no separate caption output
 
 
 def test_show_figure_accepts_axes_and_refuses_other_things(published):

@@ -180,6 +180,11 @@ def test_findings_take_their_values_from_the_results(study):
         sentences = staff_tables.finding_sentences(found, data, ["position"], t)
         assert len(sentences) == 5
         assert t.num(found.training["mean_diff"]) in sentences[0]
+        items = staff_tables.key_findings(found, data, ["position"], t)
+        assert [i.ref for i in items] == ["table:training_paired_t", "table:practice_correlations",
+                                          "table:group_tests", "figure:practice_heatmap", "table:reliability"]
+        assert items[0].effect == ("d", float(found.training["d_z"]))
+        assert all("n = " in i.text for i in items)
 
 
 def test_from_answers_gives_the_same_scores(study):

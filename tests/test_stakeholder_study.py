@@ -231,6 +231,15 @@ def test_results_and_key_findings_come_from_one_pipeline(study):
     assert key.top[0] == latest["estimate"].max()
     # quotes only from themes with at least 10 answers
     assert all(q.n >= 10 and len(q.quotes) <= 2 for q in results.themes.quotes)
+    # the key findings: every one with n, linked to its table or figure, effect sizes as d
+    from ruse_research.display import report
+    from ruse_research.studies import stakeholder_tables
+
+    t = report.texts("stakeholders", "en")
+    items = stakeholder_tables.key_findings(key, stakeholder_tables.labels(loaded, t, results.themes.themes), t)
+    assert len(items) == 6 and all("n = " in i.text and i.ref for i in items)
+    assert items[2].effect == ("d", key.std["image_change"]) and items[2].ref == "table:change_between_waves"
+    assert f"n = {t.int(key.n['staff'])} staff" in items[4].text
 
 
 def test_notebook_parameters_and_params_files():

@@ -30,6 +30,9 @@ from ruse_research.display.formats import is_na
 from ruse_research.display.output import NO_MATH, escape
 from ruse_research.stats.disclosure import MIN_QUOTE, DisclosureError
 
+#: The language respondents answered in: quotes carry ``lang="bg"`` in reports of other languages.
+QUOTE_LANGUAGE = "bg"
+
 
 def md(text: str) -> None:
     """Display trusted ``text`` (from the catalog) as markdown.
@@ -98,13 +101,15 @@ def banner_bundle(lang: str) -> tuple[dict[str, Any], dict[str, Any]]:
         "border: 3px solid #B35806; background: #FFF3E0; color: #3B1F00; padding: 0.8em 1em; "
         "margin: 0.5em 0 1em 0; border-radius: 4px; font-size: 1.05em"
     )
-    # h4: prominent but outside the h1-h3 table of contents; classes for the report CSS,
-    # inline style for JupyterLab and plain nbconvert
+    # a strong paragraph, not a heading: prominent, outside the table of contents, and the
+    # heading order stays h1 -> h2 (WCAG 1.3.1); classes for the report CSS, inline style for
+    # JupyterLab and plain nbconvert
     html_text = (
         # "synthetic-tag" is the report CSS's own class for synthetic data (orange box)
         f'<div class="ruse-banner ruse-banner-synthetic synthetic-tag {NO_MATH}" role="note" '
         f'style="{style}">'
-        f'<h4 style="margin: 0 0 0.3em 0">⚠ {escape(title)}</h4><p style="margin: 0">{escape(body)}</p></div>'
+        f'<p class="ruse-banner-title" style="margin: 0 0 0.3em 0; font-size: 1.15em">'
+        f'<strong>⚠ {escape(title)}</strong></p><p style="margin: 0">{escape(body)}</p></div>'
     )
     return (
         {"text/html": html_text, "text/plain": f"*** {title} ***\n{body}"},
@@ -197,6 +202,8 @@ def quote_bundle(
         " ".join(scrub(q, names=names).split()) for q in quotes if not is_na(q) and str(q).strip()
     ]
     t = texts(COMMON, lang)
+    # the answers are in Bulgarian (the survey's language): screen readers switch voice for them
+    quote_lang = "" if lang == QUOTE_LANGUAGE else f' lang="{QUOTE_LANGUAGE}"'
     parts = [f'<div class="ruse-quotes {NO_MATH}">']
     plain = []
     if caption:
@@ -204,7 +211,7 @@ def quote_bundle(
         plain.append(caption)
     if items:
         parts += [
-            '<blockquote class="ruse-quote" style="margin: 0.4em 0 0.4em 1em; '
+            f'<blockquote class="ruse-quote"{quote_lang} style="margin: 0.4em 0 0.4em 1em; '
             f'padding-left: 0.8em; border-left: 3px solid #999">{escape(q)}</blockquote>'
             for q in items
         ]

@@ -23,8 +23,8 @@ from typing import Any
 
 from ruse_research.contract import META_KEY
 from ruse_research.display import output
+from ruse_research.display.catalog import COMMON, language, texts
 from ruse_research.display.errors import ReportError
-from ruse_research.display.output import NO_MATH, escape
 from ruse_research.display.tables import check_name
 
 #: Fixed figure resolution and SVG id salt: the same figure gives the same bytes.
@@ -77,11 +77,79 @@ def figure_bytes(fig: Any) -> tuple[bytes, bytes]:
     return png.getvalue(), svg.getvalue()
 
 
+def _axes_kind(ax) -> str:
+    from matplotlib.collections import PathCollection, QuadMesh
+    from matplotlib.patches import Rectangle
+
+    if any(isinstance(c, QuadMesh) for c in ax.collections):
+        return "heatmap"
+    bars = [p for p in ax.patches if isinstance(p, Rectangle) and p.get_width() and p.get_height()]
+    if len(bars) >= 2:
+        return "bar"
+    if any(isinstance(c, PathCollection) for c in ax.collections):
+        return "points"
+    if ax.lines:
+        return "lines"
+    return "chart"
+
+
+def _categories(ax) -> list[str]:
+    """The category labels of an axes: tick labels of the axis whose labels are words."""
+    for axis in (ax.yaxis, ax.xaxis):
+        labels = [t.get_text() for t in axis.get_ticklabels() if t.get_text().strip()]
+        if labels and not all(any(ch.isdigit() for ch in lab) and len(lab) <= 8 for lab in labels):
+            return labels
+    return []
+
+
+def describe_figure(fig: Any, lang: Any) -> str:
+    """Alt text for ``fig`` in ``lang``: the kind of chart, its axes and its categories.
+
+    Written from the figure itself, so it says what a reader who cannot see the image
+    would otherwise miss, and differs from the caption (which says what the figure shows).
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.barh(["Русе", "Бяла"], [3, 4]); _ = ax.set_xlabel("Доверие")
+    >>> describe_figure(fig, "bg")
+    'Стълбовидна диаграма; хоризонтална ос: Доверие; вертикална ос: без надпис; 2 категории, от „Русе“ до „Бяла“.'
+    >>> plt.close(fig)
+    """
+    t = texts(COMMON, language(lang, where="describe_figure"))
+    figure = _figure_of(fig)
+    axes = [ax for ax in figure.axes if ax.get_label() != "<colorbar>" and ax.has_data()]
+    if not axes:
+        return t("alt_kind_chart") + "."
+    ax = axes[0]
+    parts = [t("alt_kind_" + _axes_kind(ax))]
+    if len(axes) > 1:
+        parts[0] += " (" + t("alt_panels", n=str(len(axes))) + ")"
+    parts.append(t("alt_axes", x=ax.get_xlabel().strip() or t("alt_none"),
+                   y=ax.get_ylabel().strip() or t("alt_none")))
+    categories = _categories(ax)
+    if len(categories) >= 2:
+        parts.append(t("alt_categories", n=str(len(categories)), first=categories[0], last=categories[-1]))
+    return "; ".join(parts) + "."
+
+
 def figure_bundle(
-    fig: Any, name: str, caption: str | None = None, source: str | None = None
+    fig: Any, name: str, caption: str | None = None, source: str | None = None, *,
+    alt: str | None = None, lang: Any = None
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Build the ``(data, metadata)`` display bundle of :func:`show_figure`; closes nothing."""
+    """Build the ``(data, metadata)`` display bundle of :func:`show_figure`; closes nothing.
+
+    The metadata carries the caption and the alt text; the report shows the image in a
+    ``<figure id="figure-<name>">`` with the caption as ``<figcaption>`` (numbered by the runner).
+    """
     check_name(name)
+    if alt is None:
+        try:
+            alt_lang = language(lang, caption, where=f"show_figure {name!r}")
+        except ReportError:  # a plain-str caption and no lang: describe the chart in English
+            alt_lang = "en"
+        alt = describe_figure(fig, alt_lang)
     png, svg = figure_bytes(fig)
     data = {
         "image/png": base64.b64encode(png).decode("ascii"),
@@ -89,40 +157,39 @@ def figure_bundle(
         # a stable text instead of "<Figure size 640x480 with 1 Axes>" (nbval compares it)
         "text/plain": caption or f"[figure {name}]",
     }
-    meta: dict[str, Any] = {"kind": "figure", "name": name}
+    meta: dict[str, Any] = {"kind": "figure", "name": name, "alt": str(alt)}
+    if caption:
+        meta["caption"] = str(caption)
     if source:
         meta["source"] = str(source)  # real public figures: the runner marks them with it
     return data, {META_KEY: meta}
 
 
-def show_figure(fig: Any, name: str, caption: str | None = None, source: str | None = None) -> None:
+def show_figure(
+    fig: Any, name: str, caption: str | None = None, source: str | None = None, *,
+    alt: str | None = None, lang: Any = None
+) -> None:
     """Display a figure the runner saves as ``figures/<name>.png|.svg``, then close it.
 
-    ``fig`` may be a Figure, an Axes, or a seaborn grid. The caption is shown under
-    the image (escaped HTML) and is the bundle's ``text/plain``. ``source`` marks a figure of
-    real public data (not synthetic, even in a synthetic run) with where the figures come from.
+    ``fig`` may be a Figure, an Axes, or a seaborn grid. The caption (say what the figure
+    shows) is shown under the image as its ``<figcaption>`` and is the bundle's ``text/plain``;
+    ``alt`` (default: :func:`describe_figure` in the caption's language or ``lang``) describes
+    the image for screen readers. ``source`` marks a figure of real public data (not
+    synthetic, even in a synthetic run) with where the figures come from.
 
     Examples
     --------
     >>> import matplotlib.pyplot as plt
     >>> fig, ax = plt.subplots()
     >>> _ = ax.plot([0, 1], [0, 1])
-    >>> data, meta = figure_bundle(fig, "line")
-    >>> sorted(data), meta
-    (['image/png', 'image/svg+xml', 'text/plain'], {'ruse': {'kind': 'figure', 'name': 'line'}})
+    >>> data, meta = figure_bundle(fig, "line", lang="en")
+    >>> sorted(data), meta["ruse"]["kind"], meta["ruse"]["alt"]
+    (['image/png', 'image/svg+xml', 'text/plain'], 'figure', 'Line chart; horizontal axis: unlabelled; vertical axis: unlabelled.')
     >>> plt.close(fig)
     """
     import matplotlib.pyplot as plt
 
     try:
-        output.publish(*figure_bundle(fig, name, caption, source))
+        output.publish(*figure_bundle(fig, name, caption, source, alt=alt, lang=lang))
     finally:
         plt.close(_figure_of(fig))
-    if caption:
-        output.publish(
-            {
-                "text/html": f'<p class="ruse-caption {NO_MATH}"><em>{escape(caption)}</em></p>',
-                "text/plain": caption,
-            },
-            {META_KEY: {"kind": "caption", "name": name}},
-        )

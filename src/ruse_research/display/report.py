@@ -13,10 +13,13 @@ module                  names
 :mod:`.tables`          ``show_table``, ``table_bundle``, ``table_from_bundle``,
                         ``check_counts``, ``check_name``
 :mod:`.figures`         ``show_figure``, ``figure_bundle``, ``figure_bytes``,
-                        ``FIGURE_DPI``, ``SVG_HASHSALT``
+                        ``describe_figure``, ``FIGURE_DPI``, ``SVG_HASHSALT``
 :mod:`.blocks`          ``md``, ``heading``, ``findings``, ``data_banner``,
                         ``banner_synthetic``, ``banner_bundle``, ``quote_list``,
                         ``quote_bundle``
+:mod:`.front`           ``front_matter``, ``title_block_bundle``, ``key_findings``,
+                        ``xref``, ``cite``, ``references``, ``references_bundle``,
+                        ``appendix``, ``format_date``
 :mod:`.output`          ``escape``, ``escape_md``
 :mod:`.errors`          ``ReportError``, ``CatalogError``
 ======================  ==============================================================
@@ -68,11 +71,23 @@ from ruse_research.display.errors import CatalogError, ReportError
 from ruse_research.display.figures import (
     FIGURE_DPI,
     SVG_HASHSALT,
+    describe_figure,
     figure_bundle,
     figure_bytes,
     show_figure,
 )
 from ruse_research.display.formats import NA_TEXT, NBSP, fmt_ci, fmt_int, fmt_num, fmt_p, fmt_pct
+from ruse_research.display.front import (
+    appendix,
+    cite,
+    format_date,
+    front_matter,
+    key_findings,
+    references,
+    references_bundle,
+    title_block_bundle,
+    xref,
+)
 from ruse_research.display.output import escape, escape_md
 from ruse_research.display.tables import (
     check_counts,
@@ -87,7 +102,9 @@ from ruse_research.stats.disclosure import MIN_CELL, MIN_QUOTE
 __all__ = [
     "COMMON", "FIGURE_DPI", "LANGUAGES", "MIN_CELL", "MIN_QUOTE", "NA_TEXT", "NBSP",
     "SVG_HASHSALT", "TABLE_MIME", "Catalog", "CatalogError", "LocalText", "ReportError",
-    "banner_bundle", "banner_synthetic", "check_counts", "check_name", "data_banner",
+    "appendix", "banner_bundle", "banner_synthetic", "check_counts", "check_name", "cite",
+    "data_banner", "describe_figure", "format_date", "front_matter", "key_findings",
+    "references", "references_bundle", "title_block_bundle", "xref",
     "escape", "escape_md", "figure_bundle", "figure_bytes", "findings", "fmt_ci", "fmt_int",
     "fmt_num", "fmt_p", "fmt_pct", "heading", "is_synthetic", "language",
     "load_catalog_entries", "md", "quote_bundle", "quote_list", "show_figure", "show_table",

@@ -1,4 +1,4 @@
-"""Self-contained reviewer reports and the outputs index.
+"""Self-contained reviewer reports (the outputs index is :mod:`ruse_research.runner.index`).
 
 :func:`render_report` turns an executed notebook into one HTML file a reviewer can read
 offline: code hidden in ``<details>`` per cell (revealable without JavaScript), a table of
@@ -29,18 +29,15 @@ Examples
 from __future__ import annotations
 
 import html
-import os
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
 
 from ruse_research import _yaml
 from ruse_research.i18n import LANGUAGES
-from ruse_research.runner import provenance
-from ruse_research.runner.spec import RunFailure, RunResult, describe_failure
+from ruse_research.runner import provenance, xref  # noqa: F401 (provenance: the examples build records)
+from ruse_research.runner.spec import RunFailure
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
@@ -480,6 +477,7 @@ def render_report(nb, *, lang: str, title: str, record: dict, description: str =
     body, _ = _exporter().from_notebook_node(
         nb, resources={"ruse": {"labels": words, "lang": lang, "links": links}})
     body, toc = add_heading_ids(body)
+    body = xref.number_artifacts(body, table_label=words["table_number"], figure_label=words["figure_number"])
     failure = RunFailure.from_dict(record.get("error"))
     error_line = ""
     if failure is not None:
@@ -526,126 +524,3 @@ def neutralise_remote_sources(page: str) -> str:
         return f"{match.group(1)}={quote}"
 
     return _REMOTE_SOURCE.sub(fix, page)
-
-
-# --------------------------------------------------------------------------- index
-
-_INDEX_TEMPLATE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>ruse_research: runs</title>
-<style>{{ css | safe }} body { max-width: 76rem; } td { text-align: left; } .nowrap { white-space: nowrap; }</style>
-</head>
-<body>
-<h1>ruse_research &mdash; runs</h1>
-{%- if any_synthetic %}
-<p class="synthetic-tag">Runs marked <strong>synthetic</strong> use generated demonstration data with planted
-effects, not fieldwork. / Изпълненията, отбелязани като <strong>synthetic</strong>, използват синтетични данни.</p>
-{%- endif %}
-<table>
-<thead><tr><th>Run</th><th>Title</th><th>Language</th><th>Status</th><th>Duration</th><th>Finished (UTC)</th><th>Outputs</th></tr></thead>
-<tbody>
-{%- for row in rows %}
-<tr>
-<td><code>{{ row.run }}</code>{% if row.synthetic %} <span class="synthetic-tag">synthetic</span>{% endif %}</td>
-<td lang="{{ row.lang }}">{{ row.title }}</td>
-<td>{{ row.lang }}</td>
-<td class="status-{{ row.css }}">{{ row.status }}{% if row.detail %}<br><small>{{ row.detail }}</small>{% endif %}</td>
-<td>{{ row.duration }}</td>
-<td class="nowrap">{{ row.finished }}</td>
-<td>
-{%- for label, href in row.links %}<a href="{{ href }}">{{ label }}</a>{% if not loop.last %} &middot; {% endif %}{% endfor %}
-{%- if row.tables %}<br><small>tables: {% for t in row.tables %}{{ t }} (<a href="{{ row.run }}/tables/{{ t }}.csv">csv</a>, <a href="{{ row.run }}/tables/{{ t }}.xlsx">xlsx</a>){% if not loop.last %}, {% endif %}{% endfor %}</small>{% endif %}
-{%- if row.figures %}<br><small>figures: {% for f in row.figures %}{{ f }} (<a href="{{ row.run }}/figures/{{ f }}.png">png</a>, <a href="{{ row.run }}/figures/{{ f }}.svg">svg</a>){% if not loop.last %}, {% endif %}{% endfor %}</small>{% endif %}
-</td>
-</tr>
-{%- endfor %}
-</tbody>
-</table>
-</body>
-</html>
-"""
-
-
-class IndexedRun(Protocol):
-    """What the index needs to know of a run (``ruse_research.runner.params.Run`` has it)."""
-
-    name: str
-
-    @property
-    def title(self) -> str: ...
-
-    lang: str
-
-
-def index_rows(outputs: Path, runs: Sequence[IndexedRun], results: Mapping[str, RunResult]) -> list[dict[str, object]]:
-    """One row per run for the index: status of this invocation, else of the stored outputs.
-
-    Examples
-    --------
-    >>> index_rows(Path("/nonexistent"), [], {})
-    []
-    """
-    rows = []
-    for run in runs:
-        run_dir = outputs / run.name
-        record = provenance.read_json(run_dir / "provenance.json")
-        failure = provenance.read_json(run_dir / "failed" / "failure.json")
-        result = results.get(run.name)
-        status = result.status if result is not None else ("failed" if failure else ("ok" if record else "not run"))
-        shown = failure if status == "failed" and failure else record
-        links = []
-        if record:
-            links += [("report", f"{run.name}/report.html"), ("notebook", f"{run.name}/notebook.ipynb"),
-                      ("provenance", f"{run.name}/provenance.json")]
-            if (run_dir / "report.pdf").is_file():
-                links.insert(1, ("PDF", f"{run.name}/report.pdf"))
-        if status == "failed" and failure:
-            links = [("failed report", f"{run.name}/failed/report.html"),
-                     ("failed notebook", f"{run.name}/failed/notebook.ipynb")] + [
-                (f"last good {label}", href) for label, href in links[:1]]
-        detail = ""
-        if status == "failed":
-            found = result.failure if result is not None and result.failure is not None else None
-            detail = describe_failure(found or RunFailure.from_dict((failure or {}).get("error")))
-        elif status == "skipped-cached":
-            detail = "inputs unchanged"
-        rows.append({
-            "run": run.name,
-            "title": run.title,
-            "lang": run.lang,
-            "status": status,
-            "css": "failed" if status == "failed" else "ok",
-            "detail": detail,
-            "duration": f"{shown['duration_s']:.1f} s" if shown and shown.get("duration_s") is not None else "",
-            "finished": (shown or {}).get("end_time", "")[:19].replace("T", " "),
-            "links": links,
-            "tables": (record or {}).get("tables", []) if status != "failed" else [],
-            "figures": (record or {}).get("figures", []) if status != "failed" else [],
-            "synthetic": bool((shown or {}).get("synthetic")),
-        })
-    return rows
-
-
-def write_index(outputs: Path, runs: Sequence[IndexedRun], results: Mapping[str, RunResult]) -> Path:
-    """Write ``outputs/index.html`` listing every run with status, duration and links.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> write_index(Path(tempfile.mkdtemp()), [], {}).name
-    'index.html'
-    """
-    import jinja2
-
-    rows = index_rows(outputs, runs, results)
-    page = jinja2.Environment(autoescape=True).from_string(_INDEX_TEMPLATE).render(
-        rows=rows, css=BASE_CSS, any_synthetic=any(r["synthetic"] for r in rows)
-    )
-    target = outputs / "index.html"
-    temporary = outputs / f".index.html.{os.getpid()}.tmp"
-    temporary.write_text(page, encoding="utf-8")
-    os.replace(temporary, target)
-    return target

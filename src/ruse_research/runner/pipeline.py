@@ -264,7 +264,7 @@ def run_study(
                 echo(f"no report.pdf for these runs: {NO_CHROMIUM}")
             for result in _execute_plans(to_run, root, outputs, jobs, echo):
                 results[result.name] = result
-        html.write_index(outputs, index.runs_for_index(root, plans, store), results)
+        index.write_index(outputs, index.runs_for_index(root, plans, store), results)
         echo(f"index: {outputs / 'index.html'}")
     failed = sorted(name for name, r in results.items() if r.status == "failed")
     for name in failed:

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from ruse_research.studies import monitoring as mon
+from ruse_research.studies.keyfinding import KeyFinding
 from ruse_research.studies.labels import Texts, mark_stat
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "change_names",
     "finance_table",
     "finding_sentences",
+    "key_findings",
     "framework_table",
     "indicator_names",
     "scorecard_table",
@@ -149,17 +151,35 @@ def website_checklist_table(data: mon.MonitoringData, lang: str, t: Texts) -> pd
     return pd.DataFrame({t("label_no"): range(1, len(items) + 1), t("label_check"): items["item"]})
 
 
-def finding_sentences(f: mon.MonitoringFindings, fin: mon.ProjectFinance, t: Texts) -> list[str]:
-    """The findings, every number taken from the results."""
+def finding_sentences(f: mon.MonitoringFindings, fin: mon.ProjectFinance, t: Texts,
+                      trends: pd.DataFrame | None = None) -> list[str]:
+    """The findings, every number taken from the results (the sentences of :func:`key_findings`)."""
+    return [item.text for item in key_findings(f, fin, t, trends)]
+
+
+def key_findings(f: mon.MonitoringFindings, fin: mon.ProjectFinance, t: Texts,
+                 trends: pd.DataFrame | None = None) -> list[KeyFinding]:
+    """The key findings with n and 95% CIs, each linked to its table or figure."""
     statuses, changes, money = status_names(t), change_names(t), fin.values
-    return [
-        t("finding_status", quarter=t.quarter(f.quarter), on=t.int(f.n_on_track), risk=t.int(f.n_at_risk),
-          off=t.int(f.n_off_track), n=t.int(f.n_indicators)),
-        t("finding_consult", value=t.pct(f.consult["value"]), low=t.pct(f.consult["ci_low"]),
-          high=t.pct(f.consult["ci_high"]), status=statuses[f.consult["status"]],
-          report_value=t.pct(f.consult_report["value"]), report_status=statuses[f.consult_report["status"]]),
-        t("finding_days", value=t.num(f.days["value"], 1), slope=t.num(f.days_trend["slope"], 1),
-          trend=changes[f.days_trend["change"]]),
-        t("finding_finance", rate=t.pct(money["absorption_rate"], 2), paid=t.num(money["paid"]),
-          total=t.num(money["total_value"]), eu=t.num(money["eu_paid"])),
+    c, r, d, dt = f.consult, f.consult_report, f.days, f.days_trend
+    items = [
+        KeyFinding(t("finding_status", quarter=t.quarter(f.quarter), on=t.int(f.n_on_track), risk=t.int(f.n_at_risk),
+                     off=t.int(f.n_off_track), n=t.int(f.n_indicators)), "table:scorecard"),
+        KeyFinding(t("finding_consult", value=t.pct(c["value"]), low=t.pct(c["ci_low"]), high=t.pct(c["ci_high"]),
+                     n=t.int(c["n"]), status=statuses[c["status"]], report_value=t.pct(r["value"]),
+                     report_low=t.pct(r["ci_low"]), report_high=t.pct(r["ci_high"]),
+                     report_status=statuses[r["status"]]), "table:scorecard"),
+        KeyFinding(t("finding_days", value=t.num(d["value"], 1), low=t.num(d["ci_low"], 1),
+                     high=t.num(d["ci_high"], 1), n=t.int(d["n"]), slope=t.num(dt["slope"], 1),
+                     slope_low=t.num(dt["slope_low"], 1), slope_high=t.num(dt["slope_high"], 1),
+                     n_all=t.int(dt["n"]), trend=changes[dt["change"]]), "figure:quarterly_trends"),
     ]
+    if trends is not None and len(trends):
+        counts = trends["change"].value_counts()
+        items.append(KeyFinding(t("finding_trends", improving=t.int(counts.get("improving", 0)),
+                                  worsening=t.int(counts.get("worsening", 0)),
+                                  unclear=t.int(counts.get("no_clear_trend", 0)), n=t.int(len(trends))),
+                                "table:trends"))
+    items.append(KeyFinding(t("finding_finance", rate=t.pct(money["absorption_rate"], 2), paid=t.num(money["paid"]),
+                              total=t.num(money["total_value"]), eu=t.num(money["eu_paid"])), "table:finance"))
+    return items

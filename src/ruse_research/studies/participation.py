@@ -38,6 +38,7 @@ import pandas as pd
 from ruse_research import paths
 from ruse_research.data import io
 from ruse_research.stats import disclosure
+from ruse_research.stats.magnitude import CONVENTIONS, magnitude
 from ruse_research.studies.participation_checklist import (
     CHECKLIST_SCORES,
     DEFAULT_CHECKLIST,
@@ -351,8 +352,9 @@ def prioritised(data: ParticipationData, cov: CoverageResult, lang: str = "en") 
                            data.checklist, lang)
 
 
-#: Koo & Li (2016) bands for an ICC: < 0.5 poor, 0.5-0.75 moderate, 0.75-0.9 good, > 0.9 excellent.
-ICC_BANDS = ((0.9, "excellent"), (0.75, "good"), (0.5, "moderate"), (float("-inf"), "poor"))
+#: Koo & Li (2016) bands, best first (thresholds from their one home, stats.magnitude).
+ICC_BANDS = tuple(zip((*reversed(CONVENTIONS["icc"].thresholds), float("-inf")),
+                      reversed(CONVENTIONS["icc"].labels), strict=True))
 
 
 @dataclass(frozen=True)
@@ -398,6 +400,6 @@ def findings(weights: PanelWeights, score: Scores, agree: Agreement, sens: Sensi
         accountability_civil=float(acc[CIVIL]) if both else None,
         accountability_admin=float(acc[ADMIN]) if both else None,
         icc2k=agree.icc2k,
-        icc_band=next(band for cut, band in ICC_BANDS if agree.icc2k > cut),
+        icc_band=magnitude("icc", agree.icc2k),
         first_recommendation=str(rec.iloc[0]["recommendation"]),
     )

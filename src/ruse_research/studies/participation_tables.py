@@ -20,6 +20,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ruse_research.studies import participation as pm
+from ruse_research.studies.keyfinding import KeyFinding
 from ruse_research.studies.labels import Texts
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "coverage_heat",
     "draws_for_plot",
     "finding_sentences",
+    "key_findings",
     "labels",
     "model_matrix_table",
     "panel_weights_table",
@@ -198,23 +200,47 @@ def recommendations_table(rec: pd.DataFrame, t: Texts) -> pd.DataFrame:
 
 
 def finding_sentences(f: pm.ParticipationFindings, cov: pm.CoverageResult, model: pm.Model, lang: str,
-                      t: Texts) -> list[str]:
-    """The findings, every number taken from the results."""
+                      t: Texts, *, scores: pm.Scores | None = None, agreement: pm.Agreement | None = None,
+                      n_raters: int | None = None, n_draws: int | None = None) -> list[str]:
+    """The findings, every number taken from the results (the sentences of :func:`key_findings`)."""
+    return [item.text for item in key_findings(f, cov, model, lang, t, scores=scores, agreement=agreement,
+                                               n_raters=n_raters, n_draws=n_draws)]
+
+
+def key_findings(f: pm.ParticipationFindings, cov: pm.CoverageResult, model: pm.Model, lang: str,
+                 t: Texts, *, scores: pm.Scores | None = None, agreement: pm.Agreement | None = None,
+                 n_raters: int | None = None, n_draws: int | None = None) -> list[KeyFinding]:
+    """The key findings with n, 95% CIs, the ICC's band (Koo & Li 2016) and their table or figure."""
     crit = labels(model, lang).criterion
+    n = t.int(n_raters) if n_raters is not None else "–"
     first, second = f.heaviest
     heavy = dict(c1=crit[first["criterion"]], p1=t.num(first["mean_points"], 1),
-                 c2=crit[second["criterion"]], p2=t.num(second["mean_points"], 1))
+                 c2=crit[second["criterion"]], p2=t.num(second["mean_points"], 1), n=n)
     if f.accountability_civil is not None and f.accountability_admin is not None:
         weights_finding = t("finding_weights", civil=t.num(f.accountability_civil, 1),
                             admin=t.num(f.accountability_admin, 1), **heavy)
     else:
         weights_finding = t("finding_weights_overall", **heavy)
-    return [
-        t("finding_coverage", practice=t.num(cov.practice_index), target=t.num(cov.target_index),
-          n_gaps=t.int(len(cov.gaps))),
-        t("finding_top", first=f.top["mechanism_label"], s1=t.num(f.top["score"], 1),
-          second=f.second["mechanism_label"], s2=t.num(f.second["score"], 1), keep=t.pct(f.top_keeps_rank)),
-        weights_finding,
-        t("finding_icc_" + f.icc_band, icc2k=t.num(f.icc2k)),
-        t("finding_recommendation", first=f.first_recommendation),
+    items = []
+    if scores is not None:
+        o = scores.overall
+        items.append(KeyFinding(t("finding_overall", score=t.num(o["score"], 1), low=t.num(o["ci_low"], 1),
+                                  high=t.num(o["ci_high"], 1), n=t.int(o["n_raters"]),
+                                  k=t.int(o["n_mechanisms"])), "table:composite_scores"))
+    items += [
+        KeyFinding(t("finding_coverage", practice=t.num(cov.practice_index), target=t.num(cov.target_index),
+                     n_gaps=t.int(len(cov.gaps)), n=t.int(cov.n_staff)), "figure:coverage_heatmap"),
+        KeyFinding(t("finding_top", first=f.top["mechanism_label"], s1=t.num(f.top["score"], 1),
+                     second=f.second["mechanism_label"], s2=t.num(f.second["score"], 1),
+                     keep=t.pct(f.top_keeps_rank), n=n, draws=t.int(n_draws) if n_draws else "–"),
+                   "table:rank_stability"),
+        KeyFinding(weights_finding, "table:panel_weights"),
     ]
+    if agreement is not None:
+        text = t("finding_icc", icc2k=t.num(agreement.icc2k), low=t.num(agreement.icc2k_low),
+                 high=t.num(agreement.icc2k_high), n=n)
+        if f.icc_band == "poor":
+            text = f"{text} {t('finding_icc_poor_caution')}"
+        items.append(KeyFinding(text, "table:rater_agreement", ("icc", float(agreement.icc2k))))
+    items.append(KeyFinding(t("finding_recommendation", first=f.first_recommendation), "table:recommendations"))
+    return items

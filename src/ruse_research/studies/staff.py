@@ -362,6 +362,8 @@ class StaffFindings:
     alpha_max: float
     omega_min: float
     omega_max: float
+    #: the reliability row of the scale with the lowest alpha (its n and the CI of alpha)
+    lowest: pd.Series | None = None
 
 
 def findings(rel: scales.Reliability, groups: GroupComparisons, train: Training,
@@ -397,4 +399,5 @@ def findings(rel: scales.Reliability, groups: GroupComparisons, train: Training,
         alpha_max=float(summary["alpha"].max()),
         omega_min=float(summary["omega_total"].min()),
         omega_max=float(summary["omega_total"].max()),
+        lowest=summary.loc[summary["alpha"].idxmin()],
     )

@@ -23,10 +23,12 @@ import textwrap
 import pandas as pd
 
 from ruse_research.studies import staff
-from ruse_research.studies.labels import Texts, relabel
+from ruse_research.studies.keyfinding import KeyFinding
+from ruse_research.studies.labels import Texts, p_text, relabel
 
 __all__ = [
     "finding_sentences",
+    "key_findings",
     "group_names",
     "group_pairwise_table",
     "group_means_table",
@@ -218,31 +220,47 @@ def practice_correlations_table(prac: staff.Practice, data: staff.StaffData, t: 
 
 
 def finding_sentences(f: staff.StaffFindings, data: staff.StaffData, group_vars, t: Texts) -> list[str]:
-    """The findings, every number taken from ``f``."""
+    """The findings, every number taken from ``f`` (the sentences of :func:`key_findings`)."""
+    return [item.text for item in key_findings(f, data, group_vars, t)]
+
+
+def key_findings(f: staff.StaffFindings, data: staff.StaffData, group_vars, t: Texts) -> list[KeyFinding]:
+    """The key findings: each sentence with n and a 95% CI, its effect size and its table or figure."""
     change, ranks, link = f.training, f.ranks, f.link
-    sentences = [t("finding_training", diff=t.num(change["mean_diff"]), low=t.num(change["ci_low"]),
-                   high=t.num(change["ci_high"]), dz=t.num(change["d_z"]), n=t.int(change["n"]),
-                   rrb=t.num(ranks["r_rb"]), rrb_low=t.num(ranks["ci_low"]), rrb_high=t.num(ranks["ci_high"]))]
+    items = [KeyFinding(
+        t("finding_training", diff=t.num(change["mean_diff"]), low=t.num(change["ci_low"]),
+          high=t.num(change["ci_high"]), dz=t.num(change["d_z"]), n=t.int(change["n"]),
+          rrb=t.num(ranks["r_rb"]), rrb_low=t.num(ranks["ci_low"]), rrb_high=t.num(ranks["ci_high"])),
+        "table:training_paired_t", ("d", float(change["d_z"])))]
     link_key = {"positive": "finding_correlation", "negative": "finding_correlation_negative",
                 "none": "finding_correlation_none"}[f.link_direction]
-    sentences.append(t(link_key, rho=t.num(link["rho"]), low=t.num(link["ci_low"]),
-                       high=t.num(link["ci_high"]), n=t.int(link["n"])))
+    items.append(KeyFinding(t(link_key, rho=t.num(link["rho"]), low=t.num(link["ci_low"]),
+                              high=t.num(link["ci_high"]), n=t.int(link["n"])),
+                            "table:practice_correlations", ("r", float(link["rho"]))))
     largest = f.largest
     group_values = dict(k=t.int(f.n_tests), scale=scale_names(data, t)[largest["dv"]],
                         group=group_names(group_vars, t)[largest["between"]],
                         eps=t.num(largest["epsilon_sq"], 3), low=t.num(largest["ci_low"], 3),
-                        high=t.num(largest["ci_high"], 3))
+                        high=t.num(largest["ci_high"], 3), n=t.int(largest["n"]))
     if f.n_significant:
-        sentences.append(t("finding_groups_some", count=t.int(f.n_significant), p=t.p(largest["p_adj"]),
-                           **group_values))
+        text = t("finding_groups_some", count=t.int(f.n_significant), p=t.p(largest["p_adj"]), **group_values)
     else:
-        sentences.append(t("finding_groups_none", **group_values))
+        text = t("finding_groups_none", **group_values)
+    items.append(KeyFinding(text, "table:group_tests", ("eta2", float(largest["epsilon_sq"]))))
     levels, stages = level_names(t), stage_names(t)
     top, bottom = f.top, f.bottom
-    sentences.append(t("finding_practice", top_level=levels[top["level"]], top_stage=stages[top["stage"]],
-                       top_mean=t.num(top["mean"]), bottom_level=levels[bottom["level"]],
-                       bottom_stage=stages[bottom["stage"]], bottom_mean=t.num(bottom["mean"])))
-    sentences.append(t("finding_reliability", k=t.int(f.n_scales), alpha_min=t.num(f.alpha_min),
-                       alpha_max=t.num(f.alpha_max), omega_min=t.num(f.omega_min),
-                       omega_max=t.num(f.omega_max)))
-    return sentences
+    items.append(KeyFinding(
+        t("finding_practice", top_level=levels[top["level"]], top_stage=stages[top["stage"]],
+          top_mean=t.num(top["mean"]), top_low=t.num(top["ci_low"]), top_high=t.num(top["ci_high"]),
+          top_n=t.int(top["n"]), bottom_level=levels[bottom["level"]], bottom_stage=stages[bottom["stage"]],
+          bottom_mean=t.num(bottom["mean"]), bottom_low=t.num(bottom["ci_low"]),
+          bottom_high=t.num(bottom["ci_high"]), bottom_n=t.int(bottom["n"])),
+        "figure:practice_heatmap"))
+    low = f.lowest
+    items.append(KeyFinding(
+        t("finding_reliability", k=t.int(f.n_scales), alpha_min=t.num(f.alpha_min),
+          alpha_max=t.num(f.alpha_max), omega_min=t.num(f.omega_min), omega_max=t.num(f.omega_max),
+          scale=scale_names(data, t)[low["scale"]], alpha=t.num(low["alpha"]), low=t.num(low["ci_low"]),
+          high=t.num(low["ci_high"]), n=t.int(low["n"])),
+        "table:reliability"))
+    return items

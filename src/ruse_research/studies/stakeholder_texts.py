@@ -24,9 +24,10 @@ Examples
 
 from __future__ import annotations
 
+from ruse_research.studies.keyfinding import KeyFinding
 from ruse_research.studies.stakeholders import KeyFindings, Note, StakeholderResults
 
-__all__ = ["all_notes", "findings", "note_text", "notes", "weights_sentences"]
+__all__ = ["all_notes", "findings", "key_findings", "note_text", "notes", "weights_sentences"]
 
 
 def _join(items) -> str:
@@ -94,30 +95,51 @@ def weights_sentences(results: StakeholderResults, names) -> list[str]:
 def findings(key: KeyFindings, names) -> list[str]:
     """The findings sentences whose numbers the design gave (``None`` numbers are left
     out; the notes say why)."""
+    return [item.text for item in key_findings(key, names)]
+
+
+def key_findings(key: KeyFindings, names) -> list[KeyFinding]:
+    """The key findings the design gives, with n, 95% CIs, effect sizes and their tables."""
     t, groups = names.t, names.sets["group"]
     short = names.sets.get("wave_short", {})
     first, latest = short.get(key.first_wave, key.first_wave), short.get(key.latest_wave,
                                                                           key.latest_wave)
+    n, std = key.n, key.std
+
+    def count(name):
+        return t.int(n[name]) if name in n else "–"
+
     out = []
     if key.unweighted_trust is not None and key.weighted_trust is not None:
-        out.append(t("finding_weighting" if key.unweighted_trust > key.weighted_trust
-                     else "finding_weighting_under", first=first,
-                     unweighted=t.num(key.unweighted_trust), weighted=t.num(key.weighted_trust)))
-    out.append(t("finding_groups", latest=latest, top_group=groups[key.top_group],
-                 top=t.ci(*key.top), low_group=groups[key.low_group], low=t.ci(*key.low),
-                 diff=t.ci(*key.top_contrast) if key.top_contrast else "–"))
+        out.append(KeyFinding(
+            t("finding_weighting" if key.unweighted_trust > key.weighted_trust else "finding_weighting_under",
+              first=first, unweighted=t.num(key.unweighted_trust), weighted=t.num(key.weighted_trust),
+              n=count("weighting")), "table:weighting_sensitivity"))
+    contrast = ("d", std["top_contrast"]) if "top_contrast" in std else None
+    out.append(KeyFinding(
+        t("finding_groups", latest=latest, top_group=groups[key.top_group], top=t.ci(*key.top),
+          n_top=count("top"), low_group=groups[key.low_group], low=t.ci(*key.low), n_low=count("low"),
+          diff=t.ci(*key.top_contrast) if key.top_contrast else "–"),
+        "figure:trust_by_group", contrast))
     if key.image_change is not None and key.aware_change is not None:
-        out.append(t("finding_change", diff=t.ci(*key.image_change),
-                     aware=t.ci(*(100 * v for v in key.aware_change), digits=1)))
+        effect = ("d", std["image_change"]) if "image_change" in std else None
+        out.append(KeyFinding(
+            t("finding_change", diff=t.ci(*key.image_change), n1=count("change_1"), n2=count("change_2"),
+              aware=t.ci(*(100 * v for v in key.aware_change), digits=1)),
+            "table:change_between_waves", effect))
     if key.slope is not None:
-        out.append(t("finding_driver", latest=latest, slope=t.ci(*key.slope)))
+        out.append(KeyFinding(t("finding_driver", latest=latest, slope=t.ci(*key.slope), n=count("slope")),
+                              "table:driver_trust_slope"))
     if key.citizen_gap is not None:
         gap, gap_low, gap_high = key.citizen_gap
         sign = 1 if gap >= 0 else -1  # the sentence states the direction in words
         muni = t.ci(*key.municipality_gap) if key.municipality_gap is not None else "–"
-        out.append(t("finding_gap" if sign > 0 else "finding_gap_negative", latest=latest,
-                     gap=t.ci(sign * gap, *sorted([sign * gap_low, sign * gap_high])),
-                     gap_muni=muni))
-    out.append(t("finding_theme", theme=names.sets["theme"][key.top_theme],
-                 share=t.pct(key.top_theme_share)))
+        out.append(KeyFinding(
+            t("finding_gap" if sign > 0 else "finding_gap_negative", latest=latest,
+              gap=t.ci(sign * gap, *sorted([sign * gap_low, sign * gap_high])), gap_muni=muni,
+              n_staff=count("staff"), n_citizens=count("citizens")),
+            "table:perception_gap"))
+    out.append(KeyFinding(t("finding_theme", theme=names.sets["theme"][key.top_theme],
+                            share=t.pct(key.top_theme_share), n=count("theme")),
+                          "table:recommendation_themes"))
     return out

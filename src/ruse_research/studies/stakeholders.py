@@ -43,7 +43,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -736,7 +736,9 @@ class KeyFindings:
     group is the reference), ``citizen_gap`` and ``municipality_gap`` the staff-minus-group
     gaps in admin_image, ``top_theme`` the most frequent recommendation theme and its
     share. A number the design cannot give (no citizens, one wave, no staff file) is
-    ``None``; ``first_wave`` and ``latest_wave`` are the waves the sentences speak of.
+    ``None``; ``first_wave`` and ``latest_wave`` are the waves the sentences speak of;
+    ``n`` the sample sizes behind each finding and ``std`` the standardised differences
+    (d), each only for the numbers the design gives.
     """
 
     unweighted_trust: float | None
@@ -755,10 +757,28 @@ class KeyFindings:
     top_theme_share: float
     first_wave: int = 1
     latest_wave: int = 2
+    n: dict[str, int] = field(default_factory=dict)
+    std: dict[str, float] = field(default_factory=dict)
 
 
 def _interval(row, estimate: str = "estimate") -> tuple[float, float, float]:
     return (float(row[estimate]), float(row["ci_low"]), float(row["ci_high"]))
+
+
+def _sizes(first_trust, top, low, change, slope, gap, theme) -> dict[str, int]:
+    """The sample sizes behind the findings, for the numbers the design gives."""
+    n = {"top": int(top["n"]), "low": int(low["n"]), "theme": int(theme["n_answers"])}
+    if first_trust is not None:
+        n["weighting"] = int(first_trust.loc["weighted", "n"])
+    if "public_image" in change.index:
+        n["change_1"] = int(change.loc["public_image", "n_reference"])
+        n["change_2"] = int(change.loc["public_image", "n_group"])
+    if len(slope):
+        n["slope"] = int(slope.iloc[0]["n"])
+    if CITIZEN in gap.index:
+        n["staff"] = int(gap.loc[CITIZEN, "n_first"])
+        n["citizens"] = int(gap.loc[CITIZEN, "n_second"])
+    return n
 
 
 def key_findings(results: StakeholderResults) -> KeyFindings:
@@ -809,4 +829,8 @@ def key_findings(results: StakeholderResults) -> KeyFindings:
         top_theme_share=float(theme["share"]),
         first_wave=int(first),
         latest_wave=int(latest),
+        n=_sizes(first_trust if has_weights else None, top, low, change, slope, gap, theme),
+        std={**({"image_change": float(change.loc["public_image", "std_diff"])}
+                if "public_image" in change.index else {}),
+             **({"top_contrast": float(top_contrast.iloc[0]["std_diff"])} if len(top_contrast) else {})},
     )

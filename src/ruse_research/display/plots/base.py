@@ -102,6 +102,51 @@ def diverging_palette(n: int) -> list[str]:
     return colours
 
 
+#: WCAG 2.1 minimum contrast of normal text (success criterion 1.4.3).
+MIN_CONTRAST = 4.5
+
+
+def relative_luminance(colour) -> float:
+    """WCAG 2.1 relative luminance of a matplotlib colour (0 black .. 1 white).
+
+    Examples
+    --------
+    >>> relative_luminance("white"), relative_luminance("#000000")
+    (1.0, 0.0)
+    """
+    from matplotlib.colors import to_rgb
+
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(c) for c in to_rgb(colour))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(first, second) -> float:
+    """WCAG 2.1 contrast ratio of two colours, from 1 (same) to 21 (black on white).
+
+    Examples
+    --------
+    >>> round(contrast_ratio("black", "white"), 1), round(contrast_ratio("#777777", "white"), 2)
+    (21.0, 4.48)
+    """
+    a, b = sorted((relative_luminance(first), relative_luminance(second)), reverse=True)
+    return (a + 0.05) / (b + 0.05)
+
+
+def text_colour_on(background) -> str:
+    """Black or white, whichever contrasts more with ``background`` (always at least 4.5:1).
+
+    Examples
+    --------
+    >>> text_colour_on("#FDE725"), text_colour_on("#00204C")
+    ('#000000', '#FFFFFF')
+    """
+    black, white = "#000000", "#FFFFFF"
+    return black if contrast_ratio(black, background) >= contrast_ratio(white, background) else white
+
+
 def common_label(lang: str, key: str) -> str:
     """A shared label from ``locale/common.yaml`` in ``lang`` (defaults of the plots)."""
     return texts(COMMON, lang)(key)

@@ -27,6 +27,7 @@ from ruse_research.display.plots.base import (
     numeric,
     set_labels,
     style,
+    text_colour_on,
 )
 from ruse_research.stats.disclosure import MIN_CELL
 
@@ -94,6 +95,13 @@ def heatmap_matrix(
             cbar_kws={"label": cbar_label or ""},
             annot_kws={"fontsize": 9},
         )
+        # each cell's label in black or white by the cell's luminance: contrast >= 4.5:1 (WCAG)
+        mesh = ax.collections[0]
+        for text in ax.texts:
+            x, y = text.get_position()
+            value = values.to_numpy()[int(y), int(x)]
+            if not math.isnan(value):
+                text.set_color(text_colour_on(mesh.cmap(mesh.norm(value))))
         colourbar = ax.collections[0].colorbar
         if colourbar is not None:
             colourbar.ax.yaxis.set_major_formatter(LangFormatter(lang, percent=percent))

@@ -33,6 +33,7 @@ from ruse_research.display.plots.base import (
     need_columns,
     set_labels,
     style,
+    text_colour_on,
 )
 from ruse_research.i18n import check_language
 from ruse_research.stats.disclosure import MIN_CELL
@@ -495,7 +496,6 @@ def likert_bars(
             )
             for yi, x0, w in zip(y, start, widths, strict=True):
                 if w >= min_label_share:
-                    dark = j in (0, k - 1)
                     ax.text(
                         x0 + w / 2,
                         yi,
@@ -503,7 +503,7 @@ def likert_bars(
                         ha="center",
                         va="center",
                         fontsize=8,
-                        color="white" if dark else "black",
+                        color=text_colour_on(colours[j]),  # >= 4.5:1 (WCAG)
                     )
             start = start + widths
         right_end = start

@@ -23,6 +23,7 @@ from ruse_research.display.plots.base import (
     new_ax,
     set_labels,
     style,
+    text_colour_on,
 )
 
 
@@ -116,7 +117,7 @@ def status_timeline(
                     ha="center",
                     va="center",
                     fontsize=11,
-                    color="black" if code in ("at_risk", "no_data") else "white",
+                    color=text_colour_on(STATUS_COLOURS[code]),  # >= 4.5:1 (WCAG)
                     fontweight="bold",
                 )
         ax.set_xlim(-0.6, len(cols) - 0.4)
