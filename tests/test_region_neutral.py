@@ -33,6 +33,9 @@ ALLOWED = re.compile(r"ruse[_-]research|RUSE_RESEARCH\w*|Ruse[A-Z]\w*|\bruse\b|\
 DATES = re.compile(r"(?<!\d)(?:\d{4}-\d{2}-\d{2}|\d{2}[./]\d{2}[./]\d{4}|\d{4}Q\d|\d{8})(?!\d)")
 # Years of published standards the texts cite (not fieldwork): CAF 2020, the CoE Code revised 2019.
 CITED = re.compile(r"CAF 2020|(?:revised|преработен) 2019|2009/2019|Code \(2019\)")
+# The reference list cites publications by year (Lumley 2004/2024): years there are not waves,
+# but place names still are region-specific.
+CITATIONS = "src/ruse_research/locale/references.yaml"
 
 
 def _profiles() -> list[profile.Profile]:
@@ -74,6 +77,8 @@ def test_no_region_names_or_wave_years_in_src_or_notebooks():
     hits = []
     for where, line in _lines():
         text = CITED.sub("", DATES.sub("", ALLOWED.sub("", line)))
+        if where.startswith(CITATIONS + ":"):
+            text = re.sub(r"(?<!\d)(?:19|20)\d{2}(?!\d)", "", text)
         match = pattern.search(text)
         if match:
             hits.append(f"{where}: {match.group(0)!r} in {line.strip()[:100]!r}")

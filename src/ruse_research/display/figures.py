@@ -112,9 +112,9 @@ def describe_figure(fig: Any, lang: Any) -> str:
     --------
     >>> import matplotlib.pyplot as plt
     >>> fig, ax = plt.subplots()
-    >>> _ = ax.barh(["Русе", "Бяла"], [3, 4]); _ = ax.set_xlabel("Доверие")
+    >>> _ = ax.barh(["Север", "Юг"], [3, 4]); _ = ax.set_xlabel("Доверие")
     >>> describe_figure(fig, "bg")
-    'Стълбовидна диаграма; хоризонтална ос: Доверие; вертикална ос: без надпис; 2 категории, от „Русе“ до „Бяла“.'
+    'Стълбовидна диаграма; хоризонтална ос: Доверие; вертикална ос: без надпис; 2 категории, от „Север“ до „Юг“.'
     >>> plt.close(fig)
     """
     t = texts(COMMON, language(lang, where="describe_figure"))

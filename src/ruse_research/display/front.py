@@ -20,8 +20,8 @@ Examples
 '[the table](#table-reliability)'
 >>> cite("cohen1988", "bg")
 '[Коен, 1988](#ref-cohen1988)'
->>> format_date(__import__("datetime").date(2020, 7, 18), "bg")
-'18 юли 2020 г.'
+>>> format_date(__import__("datetime").date(2017, 7, 18), "bg")
+'18 юли 2017 г.'
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ TARGETS = ("table", "figure")
 
 
 def format_date(day: _dt.date, lang: str) -> str:
-    """``day`` written out in ``lang`` ("18 юли 2020 г.", "18 July 2020")."""
+    """``day`` written out in ``lang`` ("18 юли 2017 г.", "18 July 2017")."""
     t = texts(COMMON, language(lang, where="format_date"))
     months = t("month_names").split()
     return t("date_long", day=str(day.day), month=months[day.month - 1], year=str(day.year))

@@ -24,7 +24,7 @@ import pandas as pd
 
 from ruse_research.studies import staff
 from ruse_research.studies.keyfinding import KeyFinding
-from ruse_research.studies.labels import Texts, p_text, relabel
+from ruse_research.studies.labels import Texts, relabel
 
 __all__ = [
     "finding_sentences",
