@@ -42,6 +42,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "abbreviations": frozenset(
         "CAF IAP2 JRC UN DESA LOSI".split()
     ),
+    # file formats of the exports linked under each table and figure (no Bulgarian names)
+    "formats": frozenset("CSV XLSX SVG PNG PDF".split()),
     # proper names: authors cited in the texts, software and its packages
     "names": frozenset(
         "Koo Li Deville Särndal Shrout Fleiss survey".split()
@@ -99,6 +101,11 @@ def reader_text(page: str) -> list[str]:
     texts = [soup.title.get_text()] if soup.title else []
     for selector in _DROPPED_SELECTORS:
         for tag in soup.select(selector):
+            tag.decompose()
+    # a passage marked as another language (a cited publication's original title, <li lang="en">)
+    # is read in that language by screen readers and is not text of the report
+    for tag in soup.find_all(attrs={"lang": True}):
+        if tag.name != "html" and tag.get("lang") != (soup.html.get("lang") if soup.html else None):
             tag.decompose()
     for img in soup.find_all("img"):
         img.replace_with(f" {img.get('alt', '')} ")  # alt text where the image is

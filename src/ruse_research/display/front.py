@@ -169,6 +169,14 @@ def appendix(lang: Any) -> None:
     md(t("appendix_text"))
 
 
+def _lang_attr(text: str, lang: str) -> str:
+    """``lang="en"`` for an entry of a Bulgarian list that is mostly Latin script (a publication
+    cited by its original English title), so that screen readers switch language."""
+    latin = sum(ch.isascii() and ch.isalpha() for ch in text)
+    cyrillic = sum("\u0400" <= ch <= "\u04ff" for ch in text)
+    return ' lang="en"' if lang == "bg" and latin > cyrillic else ""
+
+
 def references_bundle(keys: Iterable[str], lang: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """``(data, metadata)`` of the reference list: entries sorted by text, ``id="ref-<key>"``."""
     t = texts(REFERENCES, language(lang, where="references"))
@@ -178,7 +186,7 @@ def references_bundle(keys: Iterable[str], lang: str) -> tuple[dict[str, Any], d
         raise ReportError(f"references: no entry {', '.join(missing)} in locale/{REFERENCES}.yaml")
     entries = sorted(((str(t(k)), k) for k in keys), key=lambda e: e[0].casefold())
     html = [f'<ol class="ruse-references {NO_MATH}">']
-    html += [f'<li id="ref-{escape(k)}">{escape(text)}</li>' for text, k in entries]
+    html += [f'<li id="ref-{escape(k)}"{_lang_attr(text, lang)}>{escape(text)}</li>' for text, k in entries]
     html.append("</ol>")
     plain = "\n".join(f"{n}. {text}" for n, (text, _) in enumerate(entries, 1))
     return {"text/html": "".join(html), "text/plain": plain}, {META_KEY: {"kind": "references"}}
