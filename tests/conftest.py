@@ -6,4 +6,14 @@ checks only the study notebooks in notebooks/.
 
 from __future__ import annotations
 
+import pytest
+
 collect_ignore_glob = ["fixtures/*", "fixtures/**/*", "bad_inputs/*", "bad_inputs/**/*"]
+
+
+@pytest.fixture(scope="session")
+def shared_study(tmp_path_factory):
+    """A project copy on which the whole study ran once this session (see tests/study_build.py)."""
+    from study_build import shared_study as build
+
+    return build(tmp_path_factory)

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -40,21 +38,12 @@ REAL_ARTIFACTS = {"finance", "timeline", "finance_absorption"}
 
 
 @pytest.fixture(scope="module")
-def outputs(tmp_path_factory) -> Path:
+def outputs(request) -> Path:
     given = os.environ.get("RUSE_RESEARCH_TEST_OUTPUTS")
     if given:
         return (ROOT / given).resolve()
     assert chromium(), "headless Chromium not found (/usr/bin/chromium): run scripts/setup-system.sh"
-    root = tmp_path_factory.mktemp("print") / "project"
-    root.mkdir()
-    for name in ("pyproject.toml", "params", "notebooks", "data"):
-        source = ROOT / name
-        (shutil.copytree if source.is_dir() else shutil.copy2)(source, root / name)
-    env = {**os.environ, "RUSE_RESEARCH_ROOT": str(root), "MPLBACKEND": "Agg"}
-    done = subprocess.run([sys.executable, "-m", "ruse_research", "run", "--force"], cwd=root, env=env,
-                          capture_output=True, text=True, timeout=1800)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    return root / "outputs"
+    return request.getfixturevalue("shared_study") / "outputs"
 
 
 def _lang(run: str) -> str:

@@ -63,6 +63,12 @@ def readable_text(path: Path) -> str:
     if suffix == ".png":
         # PNG text chunks (tEXt/iTXt) are the only readable parts of an image file.
         return path.read_bytes().decode("latin-1")
+    if suffix == ".pdf":
+        from pypdf import PdfReader
+
+        reader = PdfReader(path)
+        info = [str(v) for v in (reader.metadata or {}).values()]
+        return "\n".join([*info, *(page.extract_text() or "" for page in reader.pages)])
     raw = path.read_text(encoding="utf-8")
     extra = []
     if suffix in (".ipynb", ".json"):
@@ -82,6 +88,7 @@ def test_every_kind_of_output_was_written_and_is_searched(outputs, texts):
         for rel in (
             "notebook.ipynb",
             "report.html",
+            "report.pdf",  # printed by headless Chromium; its text is searched too
             "provenance.json",
             "tables/scores_by_unit.csv",
             "tables/scores_by_unit.xlsx",
@@ -102,6 +109,7 @@ def test_every_kind_of_output_was_written_and_is_searched(outputs, texts):
     assert "5.39" in texts["privacy.en/figures/mean_by_unit.svg"]
     assert "5,39" in texts["privacy.bg/report.html"]
     assert "[EMAIL]" in texts["privacy.en/report.html"]
+    assert "[EMAIL]" in texts["privacy.en/report.pdf"]
     assert "[PHONE]" in texts["privacy.bg/tables/quotes.xlsx"]
     assert "Онлайн услуги" in texts["privacy.en/tables/quotes.xlsx"]
 

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 from test_html_safety import chromium_binary
-from test_study_determinism import _copy_project, _run_study
 
 pytestmark = pytest.mark.slow  # runs the study / drives Chromium
 
@@ -108,11 +107,8 @@ def check_report(m: dict, lang: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def study(tmp_path_factory):
-    root = _copy_project(tmp_path_factory.mktemp("layout") / "project")
-    result = _run_study(root)
-    assert result.returncode == 0, f"study run failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
-    return root / "outputs"
+def study(shared_study):
+    return shared_study / "outputs"
 
 
 def test_every_report_opens_with_its_key_findings(study, tmp_path):

@@ -239,8 +239,12 @@ def test_end_to_end_two_runs_in_parallel(project, capsys):
         assert (run_dir / "figures" / "mean_scores.svg").read_text(encoding="utf-8").lstrip().startswith("<?xml")
         # 40 respondents in 4 groups of 10 (tests/fixtures/runner/data/raw/demo.csv)
         csv_lines = (run_dir / "tables" / "scores_by_group.csv").read_text(encoding="utf-8").splitlines()
-        assert csv_lines[0] == "group,n,mean,above" and len(csv_lines) == 5
-        assert all(line.split(",")[1] == "10" for line in csv_lines[1:])
+        # a note line first (BOM, "# " and the data's kind), then the table in the language's
+        # CSV dialect: ";" with decimal commas for Bulgarian Excel, "," for English
+        sep = ";" if lang == "bg" else ","
+        assert csv_lines[0].startswith("\ufeff# ")
+        assert csv_lines[1] == sep.join(["group", "n", "mean", "above"]) and len(csv_lines) == 6
+        assert all(line.split(sep)[1] == "10" for line in csv_lines[2:])
 
         page = (run_dir / "report.html").read_text(encoding="utf-8")
         assert f'<html lang="{lang}">' in page

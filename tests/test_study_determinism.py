@@ -10,38 +10,17 @@ from __future__ import annotations
 
 import configparser
 import json
-import os
 import re
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from study_build import copy_project, run_study
 
 pytestmark = pytest.mark.slow  # starts kernels / runs studies / drives Chromium
 
 ROOT = Path(__file__).resolve().parents[1]
-COPIED = ["pyproject.toml", "params", "notebooks", "data"]
-
-
-def _copy_project(destination: Path) -> Path:
-    destination.mkdir(parents=True)
-    for name in COPIED:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, destination / name)
-        else:
-            shutil.copy2(source, destination / name)
-    return destination
-
-
-def _run_study(root: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "RUSE_RESEARCH_ROOT": str(root), "MPLBACKEND": "Agg"}
-    return subprocess.run(
-        [sys.executable, "-m", "ruse_research", "run", "--force"],
-        cwd=root, env=env, capture_output=True, text=True, timeout=1800,
-    )
+# the copy and the run are shared with the other whole-study tests (tests/study_build.py)
+_copy_project, _run_study = copy_project, run_study
 
 
 def _sanitizers() -> list[tuple[re.Pattern[str], str]]:
@@ -67,16 +46,14 @@ def _notebook_outputs(path: Path, sanitizers) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def two_studies(tmp_path_factory):
-    roots = []
-    for label in ("first", "second"):
-        root = _copy_project(tmp_path_factory.mktemp(label) / "project")
-        result = _run_study(root)
-        assert result.returncode == 0, (
-            f"study run failed (exit {result.returncode}):\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
-        )
-        roots.append(root)
-    return roots
+def two_studies(shared_study, tmp_path_factory):
+    """The session's shared study run and a second, independent run from scratch."""
+    root = _copy_project(tmp_path_factory.mktemp("second") / "project")
+    result = _run_study(root)
+    assert result.returncode == 0, (
+        f"study run failed (exit {result.returncode}):\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+    )
+    return [shared_study, root]
 
 
 def test_every_params_file_gives_a_report_and_the_index_links_it(two_studies):

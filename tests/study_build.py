@@ -1,0 +1,64 @@
+"""One run of the whole study per test session, shared by every test that only reads it.
+
+Running the study takes a minute or two; the determinism, layout and print tests each used
+to run their own copy. :func:`shared_study` runs it once in a copy of the project and every
+pytest-xdist worker reuses that copy: the first worker to arrive builds it under an exclusive
+``fcntl`` lock, the others wait on the lock and read the result (or the same failure).
+Tests must not modify the shared copy; a test that needs its own run calls :func:`run_study`
+on :func:`copy_project`.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+COPIED = ["pyproject.toml", "params", "notebooks", "data"]
+
+
+def copy_project(destination: Path) -> Path:
+    """A copy of what a study run reads (``COPIED``) at ``destination``."""
+    destination.mkdir(parents=True)
+    for name in COPIED:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, destination / name)
+        else:
+            shutil.copy2(source, destination / name)
+    return destination
+
+
+def run_study(root: Path) -> subprocess.CompletedProcess[str]:
+    """``ruse-research run --force`` in the project copy ``root``."""
+    env = {**os.environ, "RUSE_RESEARCH_ROOT": str(root), "MPLBACKEND": "Agg"}
+    return subprocess.run(
+        [sys.executable, "-m", "ruse_research", "run", "--force"],
+        cwd=root, env=env, capture_output=True, text=True, timeout=1800,
+    )
+
+
+def shared_study(tmp_path_factory) -> Path:
+    """The project copy on which the whole study ran once in this session; fails like the run did."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the directory all workers of this session share
+    home = base / "shared-study"
+    root, failure = home / "project", home / "failure.txt"
+    with open(base / "shared-study.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (home / "done").exists():
+            shutil.rmtree(home, ignore_errors=True)
+            home.mkdir()
+            result = run_study(copy_project(root))
+            if result.returncode != 0:
+                failure.write_text(f"study run failed (exit {result.returncode}):\n"
+                                   f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}", encoding="utf-8")
+            (home / "done").write_text("built\n", encoding="utf-8")
+    if failure.exists():
+        raise AssertionError(failure.read_text(encoding="utf-8"))
+    return root
