@@ -24,12 +24,13 @@ import pytest
 
 from ruse_research import cli
 from ruse_research.data import io as ruse_io
+from ruse_research.data import profile as region
 from ruse_research.data.codebook import CODED_TYPES, load_codebook
 from ruse_research.data.imports import apply, mapping, matching
 from ruse_research.errors import DataError
 
 ROOT = Path(__file__).resolve().parents[1]
-RAW = ROOT / "data" / "raw"
+RAW = region.resolve("data/raw")  # the active profile's demo exports
 
 
 # ------------------------------------------------------------------ the answers

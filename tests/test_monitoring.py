@@ -11,6 +11,7 @@ import yaml
 
 from ruse_research import paths
 from ruse_research.data import io
+from ruse_research.data import profile as region  # default paths of the active profile
 from ruse_research.errors import DataError, RuseError
 from ruse_research.studies import monitoring as M
 from ruse_research.synthetic import monitoring as log_gen
@@ -402,7 +403,7 @@ def test_generator_deterministic_and_valid(tmp_path):
 
 def test_bundled_demo_data_recovers_truth(framework):
     """The bundled data/raw log, read through its codebook, gives back the planted trends."""
-    raw = paths.resolve("data/raw")
+    raw = region.resolve("data/raw")
     if not (raw / "truth.json").is_file():
         pytest.skip("bundled demonstration data not generated")
     truth = yaml.safe_load((raw / "truth.json").read_text(encoding="utf-8"))["monitoring"]

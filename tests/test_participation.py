@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from ruse_research import paths
+from ruse_research.data import profile as region  # default paths of the active profile
 from ruse_research.errors import DataError, RuseError
 from ruse_research.stats import agreement, mcda
 from ruse_research.studies import participation as P
@@ -467,7 +468,7 @@ def test_recommendations_prioritised(model, synthetic):
 
 def test_bundled_demo_data_recovers_truth(model):
     """The bundled data/raw files, read through their codebooks, give back the planted effects."""
-    raw = paths.resolve("data/raw")
+    raw = region.resolve("data/raw")
     if not (raw / "truth.json").is_file():
         pytest.skip("bundled demonstration data not generated")
     from ruse_research.data import io

@@ -22,6 +22,7 @@ import report_text
 
 from ruse_research import paths
 from ruse_research.contract import STAT_COLUMNS
+from ruse_research.data import profile as region  # default paths of the active profile
 from ruse_research.display import report
 from ruse_research.studies import staff, staff_tables
 
@@ -29,7 +30,7 @@ from ruse_research.studies import staff, staff_tables
 @pytest.fixture(scope="module")
 def study():
     data = staff.load("data/raw/staff.csv")
-    with open(paths.resolve("data/raw/truth.json"), encoding="utf-8") as handle:
+    with open(region.resolve("data/raw/truth.json"), encoding="utf-8") as handle:
         truth = json.load(handle)
     assert truth["synthetic"] is True
     scored = staff.scored(data)

@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 
 from ruse_research import paths
+from ruse_research.data import profile as region  # default paths of the active profile
 from ruse_research.display import report
 from ruse_research.errors import ParamsError
 from ruse_research.runner import params as run_params
@@ -40,7 +41,7 @@ STUDY_RUN = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def raw():
-    return pd.read_csv(paths.resolve("data/raw/stakeholders.csv"), dtype=str, keep_default_na=False)
+    return pd.read_csv(region.resolve("data/raw/stakeholders.csv"), dtype=str, keep_default_na=False)
 
 
 @pytest.fixture(scope="module", autouse=True)

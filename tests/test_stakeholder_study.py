@@ -19,6 +19,7 @@ import yaml
 
 from ruse_research import paths
 from ruse_research.data import codebook, io
+from ruse_research.data import profile as region  # default paths of the active profile
 from ruse_research.stats import survey as sv
 from ruse_research.studies import stakeholders
 
@@ -29,7 +30,7 @@ MIRROR = ["mir_1", "mir_2", "mir_3", "mir_4", "mir_5"]
 @pytest.fixture(scope="module")
 def study():
     loaded = stakeholders.load("data/raw/stakeholders.csv", "data/raw/staff.csv")
-    truth = json.loads(paths.resolve("data/raw/truth.json").read_text(encoding="utf-8"))
+    truth = json.loads(region.resolve("data/raw/truth.json").read_text(encoding="utf-8"))
     assert truth["synthetic"] is True
     return loaded, truth
 
@@ -196,7 +197,7 @@ def test_design_weights_meet_the_margins(study):
     for variable, (survey_variable, code_map) in recodes.items():
         assert (citizens[f"rake_{variable}"] == citizens[survey_variable].map(code_map)).all()
     raw = io.read_survey(
-        paths.resolve("data/raw/stakeholders.csv"), codebook.load_codebook("stakeholders")
+        region.resolve("data/raw/stakeholders.csv"), codebook.load_codebook("stakeholders")
     )
     unraked = (raw["group"] == 1) & (raw["sex"].isna() | raw["age_band"].isna())
     assert int(sample.excluded["n_excluded"].sum()) == int(unraked.sum()) > 0

@@ -109,6 +109,8 @@ class Profile:
         if self.margins and text == DEFAULT_MARGINS:
             return self.margins
         prefix = DEFAULT_DATA_DIR + "/"
+        if text.rstrip("/") == DEFAULT_DATA_DIR:
+            return self.data_dir
         if text.startswith(prefix) and self.data_dir != DEFAULT_DATA_DIR:
             return f"{self.data_dir.rstrip('/')}/{text[len(prefix):]}"
         return str(value)
@@ -149,11 +151,26 @@ class Profile:
 def load_if_any() -> Profile | None:
     """The active profile, or ``None`` in a project without one (no ``RUSE_RESEARCH_PROFILE``
     and no ``data/regions/ruse/profile.yaml``): the runner then leaves paths and titles as given.
-    A profile named by the environment variable that cannot be found is still an error.
+    A project with no ``data/regions/`` at all (a test fixture, a body that needs no profile)
+    has none either, whatever the environment says; in a project with profiles, one named by
+    the environment variable that cannot be found is an error.
     """
+    if not paths.resolve(REGIONS_DIR).is_dir():
+        return None
     if not os.environ.get(PROFILE_ENV) and not paths.resolve(f"{REGIONS_DIR}/{DEFAULT_PROFILE}/profile.yaml").is_file():
         return None
     return load()
+
+
+def resolve(path: str | os.PathLike[str]) -> Path:
+    """The file a study reads for ``path``: :func:`ruse_research.paths.resolve` of the active
+    profile's own location when ``path`` is a default one (``data/raw/...``, the default margins
+    file; see :meth:`Profile.data_path`), so a notebook opened in JupyterLab, a test and the
+    runner read the same files for the same profile.
+    """
+    region = load_if_any()
+    text = os.fspath(path)
+    return paths.resolve(region.data_path(text) if region is not None else text)
 
 
 def place_names(lang: str = "bg") -> list[str]:

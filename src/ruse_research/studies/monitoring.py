@@ -40,8 +40,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ruse_research import paths
-from ruse_research.data import io
+from ruse_research.data import io, profile
 from ruse_research.stats.proportions import wilson_ci
 from ruse_research.studies.monitoring_framework import (
     DEFAULT_FRAMEWORK,
@@ -125,7 +124,7 @@ def load(
     >>> list(d.indicators)[:1], sorted(d.values["indicator"].unique()) == sorted(d.indicators)
     (['consult_30d_share'], True)
     """
-    file = paths.resolve(monitoring_log_path)
+    file = profile.resolve(monitoring_log_path)
     log = io.read_survey(file, "monitoring_log")
     fw = load_framework(framework_file)
     return MonitoringData(log, fw, compute_indicators(log, fw, level=level), level, file)

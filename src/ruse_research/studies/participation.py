@@ -35,8 +35,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ruse_research import paths
-from ruse_research.data import io
+from ruse_research.data import io, profile
 from ruse_research.stats import disclosure
 from ruse_research.stats.magnitude import CONVENTIONS, magnitude
 from ruse_research.studies.participation_checklist import (
@@ -162,7 +161,7 @@ def load(
     >>> int(d.panel["rater_id"].nunique()) == len(d.weights), len(d.files)
     (True, 3)
     """
-    files = tuple(paths.resolve(p) for p in (panel_path, panel_weights_path, staff_path))
+    files = tuple(profile.resolve(p) for p in (panel_path, panel_weights_path, staff_path))
     return ParticipationData(
         panel=io.read_survey(files[0], "panel"),
         weights=io.read_survey(files[1], "panel_weights"),

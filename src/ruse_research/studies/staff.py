@@ -32,8 +32,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ruse_research import paths
-from ruse_research.data import codebook, io
+from ruse_research.data import codebook, io, profile
 from ruse_research.stats import compare, disclosure, paired, scales
 
 __all__ = [
@@ -103,7 +102,7 @@ def load(path: str | os.PathLike[str] = "data/raw/staff.csv") -> StaffData:
     ['admin_image', 'att_participation']
     """
     book = codebook.load_codebook("staff")
-    file = paths.resolve(path)
+    file = profile.resolve(path)
     answers = io.read_survey(file, book)
     answers_dk = io.read_survey(file, book, dont_know="keep")
     return StaffData(book, answers, answers_dk, scales.codebook_keys(book), file)

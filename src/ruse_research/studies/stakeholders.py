@@ -47,9 +47,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ruse_research import paths
 from ruse_research.data import codebook as codebook_
-from ruse_research.data import io
+from ruse_research.data import io, profile
 from ruse_research.stats import disclosure, scales, text
 from ruse_research.stats import survey as sv
 from ruse_research.stats.adjust import holm
@@ -181,8 +180,8 @@ def load(stakeholders_path, staff_path=None, margins_path=MARGINS_PATH,
     ``codebook`` (a name or path) replaces the bundled stakeholders codebook."""
     book = codebook_.load_codebook(codebook or "stakeholders")
     staff_book = codebook_.load_codebook("staff")
-    answers = io.read_survey(paths.resolve(stakeholders_path), book)
-    staff = None if staff_path is None else io.read_survey(paths.resolve(staff_path), staff_book)
+    answers = io.read_survey(profile.resolve(stakeholders_path), book)
+    staff = None if staff_path is None else io.read_survey(profile.resolve(staff_path), staff_book)
     return prepare(answers, staff, margins_path, book, staff_book, weight_column)
 
 
@@ -318,7 +317,7 @@ def weighting_sensitivity(
         try:
             trimmed_weights[citizen] = sv.rake_to_reference(
                 data[citizen],
-                paths.resolve(study.margins_path),
+                profile.resolve(study.margins_path),
                 population=study.sample.population,
                 by="wave",
                 bounds=tuple(bounds),

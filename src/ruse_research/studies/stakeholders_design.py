@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ruse_research import paths
+from ruse_research.data import profile
 from ruse_research.stats import scales
 from ruse_research.stats import survey as sv
 from ruse_research.stats.survey._columns import column
@@ -196,7 +196,7 @@ def stakeholder_design(
     citizen = answers["group"] == citizen_code
     method = "raked" if citizen.any() and weight_column is None else (
         "own" if citizen.any() else "none")
-    table = read_margins(paths.resolve(margins_path), population) if method == "raked" else None
+    table = read_margins(profile.resolve(margins_path), population) if method == "raked" else None
     unraked = pd.Series(False, index=answers.index)
     if table is not None:
         for survey_variable, _ in table.recodes.values():
@@ -214,7 +214,7 @@ def stakeholder_design(
     weight = pd.Series(1.0, index=data.index)
     if method == "raked":
         weight[citizens] = sv.rake_to_reference(
-            data[citizens], paths.resolve(margins_path), population=population, by="wave",
+            data[citizens], profile.resolve(margins_path), population=population, by="wave",
             bounds=bounds,
         )
     elif method == "own":
