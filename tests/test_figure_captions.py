@@ -44,6 +44,7 @@ def test_stakeholder_captions_name_the_top_group_with_its_numbers(stakeholder_re
     names = stakeholder_tables.labels(loaded, t, results.themes.themes)
     captions = stakeholder_texts.figure_captions(results, names)
     assert set(captions) == {"trust_by_group", "image_by_wave", "importance_performance", "perception_gap_score"}
+    assert {c.lang for c in captions.values()} == {lang}  # the alt text is written in the caption's language
     groups = names.sets["group"]
     for figure, variable, description in (("trust_by_group", "trust_ra", "trust_figure_caption"),
                                           ("image_by_wave", "public_image", "change_figure_caption")):
@@ -91,6 +92,7 @@ def test_staff_captions_take_their_numbers_from_the_findings(lang):
     t = report.texts("staff", lang)
     captions = staff_tables.figure_captions(found, groups, data, ["position"], t)
     assert set(captions) == {"training_change", "practice_heatmap", "means_by_position"}
+    assert {c.lang for c in captions.values()} == {lang}
     change = train.paired.iloc[0]
     assert t.ci(change["mean_diff"], change["ci_low"], change["ci_high"]) in captions["training_change"]
     assert captions["training_change"].endswith(f" {t('training_figure_caption')}.")
@@ -114,6 +116,7 @@ def test_participation_captions_name_the_top_mechanism_and_criterion(lang):
     sens = SimpleNamespace(tornado=pd.DataFrame({"criterion_label": ["Criterion B", "Criterion C"],
                                                  "swing": [3.25, 1.0]}))
     captions = participation_tables.figure_captions(found, cov, sens, t, n_draws=1000, change=0.5)
+    assert {c.lang for c in captions.values()} == {lang}
     assert captions["rank_stability"] == (
         f"{t('caption_stability', first='Mechanism A', keep=t.pct(0.83))} "
         f"{t('stability_fig_caption', n_draws=t.int(1000))}.")
@@ -131,6 +134,7 @@ def test_monitoring_captions_reuse_the_key_findings(lang, monkeypatch):
     t = report.texts("monitoring", lang)
     captions = monitoring_tables.figure_captions(found, fin, t, trends)
     items = monitoring_tables.key_findings(found, fin, t, trends)
+    assert {c.lang for c in captions.values()} == {lang}
     assert captions["status_by_quarter"] == f"{items[0].text} {t('status_fig_caption')}."
     assert t.int(found.n_on_track) in captions["status_by_quarter"]
     assert t.pct(fin.values["absorption_rate"], 2) in captions["finance_absorption"]

@@ -261,4 +261,5 @@ def figure_captions(f: pm.ParticipationFindings, cov: pm.CoverageResult, sens: p
                              swing=t.num(swing["swing"], 1), pct=t.pct(change)),
                            t("tornado_caption", pct=t.pct(change))),
     }
-    return {name: f"{text} {description}." for name, (text, description) in takeaways.items()}
+    return {name: t("caption_with_takeaway", takeaway=text, description=description)
+            for name, (text, description) in takeaways.items()}

@@ -270,9 +270,10 @@ def key_findings(f: staff.StaffFindings, data: staff.StaffData, group_vars, t: T
 # --------------------------------------------------------------------------- figure captions
 
 
-def _caption(takeaway: str | None, description: str) -> str:
+def _caption(takeaway: str | None, description: str, t: Texts) -> str:
     """What the figure shows, then what is plotted (only the latter without a takeaway)."""
-    return description if takeaway is None else f"{takeaway} {description}."
+    return description if takeaway is None else t("caption_with_takeaway", takeaway=takeaway,
+                                                  description=description)
 
 
 def figure_captions(f: staff.StaffFindings, groups: staff.GroupComparisons, data: staff.StaffData,
@@ -284,12 +285,12 @@ def figure_captions(f: staff.StaffFindings, groups: staff.GroupComparisons, data
     out = {
         "training_change": _caption(
             t("caption_training", diff=t.ci(change["mean_diff"], change["ci_low"], change["ci_high"]),
-              n=t.int(change["n"])), t("training_figure_caption")),
+              n=t.int(change["n"])), t("training_figure_caption"), t),
         "practice_heatmap": _caption(
             t("caption_practice", top_level=levels[top["level"]], top_stage=stages[top["stage"]],
               top_mean=t.num(top["mean"]), bottom_level=levels[bottom["level"]],
               bottom_stage=stages[bottom["stage"]], bottom_mean=t.num(bottom["mean"])),
-            t("practice_heatmap_caption")),
+            t("practice_heatmap_caption"), t),
     }
     names = group_names(group_vars, t)
     for g in group_vars:
@@ -299,5 +300,5 @@ def figure_captions(f: staff.StaffFindings, groups: staff.GroupComparisons, data
             row = tests.loc[tests["epsilon_sq"].idxmax()]
             takeaway = t("caption_means", scale=scales_.get(row["dv"], row["dv"]),
                          eps=t.num(row["epsilon_sq"], 3), p=t.p(row["p_adj"]))
-        out[f"means_by_{g}"] = _caption(takeaway, t("means_figure_caption", group=names[g]))
+        out[f"means_by_{g}"] = _caption(takeaway, t("means_figure_caption", group=names[g]), t)
     return out
