@@ -196,5 +196,5 @@ def figure_captions(f: mon.MonitoringFindings, fin: mon.ProjectFinance, t: Texts
     shown = {"status_by_quarter": (by_ref.get("table:scorecard"), "status_fig_caption"),
              "quarterly_trends": (by_ref.get("table:trends"), "trends_fig_caption"),
              "finance_absorption": (by_ref.get("table:finance"), "absorption_caption")}
-    return {name: t(key) if text is None else t("caption_with_takeaway", takeaway=text, description=t(key))
+    return {name: t(key) if text is None else t("caption_with_takeaway", say=text, fig=t(key))
             for name, (text, key) in shown.items()}

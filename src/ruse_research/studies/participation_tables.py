@@ -261,5 +261,5 @@ def figure_captions(f: pm.ParticipationFindings, cov: pm.CoverageResult, sens: p
                              swing=t.num(swing["swing"], 1), pct=t.pct(change)),
                            t("tornado_caption", pct=t.pct(change))),
     }
-    return {name: t("caption_with_takeaway", takeaway=text, description=description)
+    return {name: t("caption_with_takeaway", say=text, fig=description)
             for name, (text, description) in takeaways.items()}

@@ -272,8 +272,8 @@ def key_findings(f: staff.StaffFindings, data: staff.StaffData, group_vars, t: T
 
 def _caption(takeaway: str | None, description: str, t: Texts) -> str:
     """What the figure shows, then what is plotted (only the latter without a takeaway)."""
-    return description if takeaway is None else t("caption_with_takeaway", takeaway=takeaway,
-                                                  description=description)
+    return description if takeaway is None else t("caption_with_takeaway", say=takeaway,
+                                                  fig=description)
 
 
 def figure_captions(f: staff.StaffFindings, groups: staff.GroupComparisons, data: staff.StaffData,

@@ -206,5 +206,5 @@ def figure_captions(results: StakeholderResults, names) -> dict[str, str]:
         "importance_performance": (_ipa_takeaway(results, names), "ipa_figure_caption"),
         "perception_gap_score": (_gap_takeaway(results, names), "gap_figure_caption"),
     }
-    return {name: t(key) if text is None else t("caption_with_takeaway", takeaway=text, description=t(key))
+    return {name: t(key) if text is None else t("caption_with_takeaway", say=text, fig=t(key))
             for name, (text, key) in takeaways.items()}
