@@ -28,6 +28,7 @@ __all__ = [
     "METHOD_KEYS",
     "UNITS",
     "absorption",
+    "figure_captions",
     "change_names",
     "finance_table",
     "finding_sentences",
@@ -183,3 +184,17 @@ def key_findings(f: mon.MonitoringFindings, fin: mon.ProjectFinance, t: Texts,
     items.append(KeyFinding(t("finding_finance", rate=t.pct(money["absorption_rate"], 2), paid=t.num(money["paid"]),
                               total=t.num(money["total_value"]), eu=t.num(money["eu_paid"])), "table:finance"))
     return items
+
+
+def figure_captions(f: mon.MonitoringFindings, fin: mon.ProjectFinance, t: Texts,
+                    trends: pd.DataFrame | None = None) -> dict[str, str]:
+    """Each figure's caption: what it shows (the matching key finding's sentence, numbers from
+    the results), then what it plots; without trends the trends figure keeps its description."""
+    by_ref: dict[str, str] = {}
+    for item in key_findings(f, fin, t, trends):  # the first finding of a table is its status
+        by_ref.setdefault(item.ref, item.text)
+    shown = {"status_by_quarter": (by_ref.get("table:scorecard"), "status_fig_caption"),
+             "quarterly_trends": (by_ref.get("table:trends"), "trends_fig_caption"),
+             "finance_absorption": (by_ref.get("table:finance"), "absorption_caption")}
+    return {name: t(key) if text is None else t("caption_with_takeaway", say=text, fig=t(key))
+            for name, (text, key) in shown.items()}

@@ -25,6 +25,7 @@ from ruse_research.studies.labels import Texts
 
 __all__ = [
     "Labels",
+    "figure_captions",
     "checklist_summary_table",
     "checklist_table",
     "composite_scores_table",
@@ -244,3 +245,21 @@ def key_findings(f: pm.ParticipationFindings, cov: pm.CoverageResult, model: pm.
         items.append(KeyFinding(text, "table:rater_agreement", ("icc", float(agreement.icc2k))))
     items.append(KeyFinding(t("finding_recommendation", first=f.first_recommendation), "table:recommendations"))
     return items
+
+
+def figure_captions(f: pm.ParticipationFindings, cov: pm.CoverageResult, sens: pm.Sensitivity, t: Texts,
+                    *, n_draws: int, change: float) -> dict[str, str]:
+    """Each figure's caption: what it shows (numbers from the results), then what it plots."""
+    swing = sens.tornado.iloc[0]
+    takeaways = {
+        "coverage_heatmap": (t("caption_coverage", practice=t.num(cov.practice_index),
+                                target=t.num(cov.target_index), n_gaps=t.int(len(cov.gaps))),
+                             t("coverage_caption")),
+        "rank_stability": (t("caption_stability", first=f.top["mechanism_label"], keep=t.pct(f.top_keeps_rank)),
+                           t("stability_fig_caption", n_draws=t.int(n_draws))),
+        "weight_tornado": (t("caption_tornado", criterion=swing["criterion_label"],
+                             swing=t.num(swing["swing"], 1), pct=t.pct(change)),
+                           t("tornado_caption", pct=t.pct(change))),
+    }
+    return {name: t("caption_with_takeaway", say=text, fig=description)
+            for name, (text, description) in takeaways.items()}

@@ -27,6 +27,7 @@ from ruse_research.studies.keyfinding import KeyFinding
 from ruse_research.studies.labels import Texts, relabel
 
 __all__ = [
+    "figure_captions",
     "finding_sentences",
     "key_findings",
     "group_names",
@@ -264,3 +265,40 @@ def key_findings(f: staff.StaffFindings, data: staff.StaffData, group_vars, t: T
           high=t.num(low["ci_high"]), n=t.int(low["n"])),
         "table:reliability"))
     return items
+
+
+# --------------------------------------------------------------------------- figure captions
+
+
+def _caption(takeaway: str | None, description: str, t: Texts) -> str:
+    """What the figure shows, then what is plotted (only the latter without a takeaway)."""
+    return description if takeaway is None else t("caption_with_takeaway", say=takeaway,
+                                                  fig=description)
+
+
+def figure_captions(f: staff.StaffFindings, groups: staff.GroupComparisons, data: staff.StaffData,
+                    group_vars, t: Texts) -> dict[str, str]:
+    """The captions of the training, practice and group-means figures: each states what the
+    figure shows (numbers from the results), then what it plots."""
+    change, top, bottom = f.training, f.top, f.bottom
+    levels, stages, scales_ = level_names(t), stage_names(t), scale_names(data, t)
+    out = {
+        "training_change": _caption(
+            t("caption_training", diff=t.ci(change["mean_diff"], change["ci_low"], change["ci_high"]),
+              n=t.int(change["n"])), t("training_figure_caption"), t),
+        "practice_heatmap": _caption(
+            t("caption_practice", top_level=levels[top["level"]], top_stage=stages[top["stage"]],
+              top_mean=t.num(top["mean"]), bottom_level=levels[bottom["level"]],
+              bottom_stage=stages[bottom["stage"]], bottom_mean=t.num(bottom["mean"])),
+            t("practice_heatmap_caption"), t),
+    }
+    names = group_names(group_vars, t)
+    for g in group_vars:
+        tests = groups.tests[groups.tests["between"] == g].dropna(subset=["epsilon_sq"])
+        takeaway = None
+        if len(tests):
+            row = tests.loc[tests["epsilon_sq"].idxmax()]
+            takeaway = t("caption_means", scale=scales_.get(row["dv"], row["dv"]),
+                         eps=t.num(row["epsilon_sq"], 3), p=t.p(row["p_adj"]))
+        out[f"means_by_{g}"] = _caption(takeaway, t("means_figure_caption", group=names[g]), t)
+    return out

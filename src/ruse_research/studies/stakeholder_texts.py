@@ -27,7 +27,8 @@ from __future__ import annotations
 from ruse_research.studies.keyfinding import KeyFinding
 from ruse_research.studies.stakeholders import KeyFindings, Note, StakeholderResults
 
-__all__ = ["all_notes", "findings", "key_findings", "note_text", "notes", "weights_sentences"]
+__all__ = ["all_notes", "figure_captions", "findings", "key_findings", "note_text", "notes",
+           "weights_sentences"]
 
 
 def _join(items) -> str:
@@ -143,3 +144,67 @@ def key_findings(key: KeyFindings, names) -> list[KeyFinding]:
                             share=t.pct(key.top_theme_share), n=count("theme")),
                           "table:recommendation_themes"))
     return out
+
+
+def _latest(frame, value: str):
+    """The rows of the latest wave that have a ``value``, highest first."""
+    rows = frame.dropna(subset=[value])
+    if rows.empty:
+        return rows
+    return rows[rows["wave"] == rows["wave"].max()].sort_values(value, ascending=False)
+
+
+def _top_low(results: StakeholderResults, variable: str, names) -> str | None:
+    """The groups with the highest and lowest estimate of ``variable`` in the latest wave."""
+    t, groups = names.t, names.sets["group"]
+    short = names.sets.get("wave_short", {})
+    rows = _latest(results.estimates[results.estimates["variable"] == variable], "estimate")
+    if len(rows) < 2:
+        return None
+    top, low = rows.iloc[0], rows.iloc[-1]
+    return t("caption_top_low", wave=short.get(top["wave"], top["wave"]),
+             top_group=groups.get(top["group"], top["group"]), top=t.num(top["estimate"]),
+             low_group=groups.get(low["group"], low["group"]), low=t.num(low["estimate"]))
+
+
+def _ipa_takeaway(results: StakeholderResults, names) -> str | None:
+    """The aspect whose performance falls furthest short of its importance."""
+    ipa = results.ipa.dropna(subset=["importance", "performance"])
+    if ipa.empty:
+        return None
+    row = ipa.loc[(ipa["importance"] - ipa["performance"]).idxmax()]
+    t = names.t
+    return t("caption_ipa", aspect=names.sets["aspect"].get(row["aspect"], row["aspect"]),
+             importance=t.num(row["importance"]), performance=t.num(row["performance"]))
+
+
+def _gap_takeaway(results: StakeholderResults, names) -> str | None:
+    """The group whose admin_image differs most from the staff's, in the latest wave."""
+    gaps = results.gaps
+    if gaps.empty:
+        return None
+    rows = _latest(gaps[gaps["variable"] == "admin_image"], "difference")
+    if rows.empty:
+        return None
+    row = rows.loc[rows["difference"].abs().idxmax()]
+    t, short = names.t, names.sets.get("wave_short", {})
+    return t("caption_gap", wave=short.get(row["wave"], row["wave"]),
+             group=names.sets["group"].get(row["group"], row["group"]),
+             gap=t.ci(row["difference"], row["ci_low"], row["ci_high"]))
+
+
+def figure_captions(results: StakeholderResults, names) -> dict[str, str]:
+    """Every figure's caption: what it shows (from the results) and then what is plotted.
+
+    A figure whose takeaway the design does not give (one group, no staff file) keeps the
+    plain description.
+    """
+    t = names.t
+    takeaways = {
+        "trust_by_group": (_top_low(results, "trust_ra", names), "trust_figure_caption"),
+        "image_by_wave": (_top_low(results, "public_image", names), "change_figure_caption"),
+        "importance_performance": (_ipa_takeaway(results, names), "ipa_figure_caption"),
+        "perception_gap_score": (_gap_takeaway(results, names), "gap_figure_caption"),
+    }
+    return {name: t(key) if text is None else t("caption_with_takeaway", say=text, fig=t(key))
+            for name, (text, key) in takeaways.items()}
