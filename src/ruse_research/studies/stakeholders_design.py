@@ -71,7 +71,7 @@ def stakeholder_scores(answers: pd.DataFrame, codebook) -> pd.DataFrame:
     --------
     >>> from ruse_research.data import codebook, io
     >>> book = codebook.load_codebook("stakeholders")
-    >>> answers = io.read_survey(paths.resolve("data/raw/stakeholders.csv"), book)
+    >>> answers = io.read_survey(profile.resolve("data/raw/stakeholders.csv"), book)
     >>> list(stakeholder_scores(answers, book).columns)
     ['public_image', 'admin_image', 'sat_services', 'impartiality', 'responsiveness', 'aware_yes', 'contact_yes']
     """
