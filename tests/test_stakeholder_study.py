@@ -234,10 +234,10 @@ def test_results_and_key_findings_come_from_one_pipeline(study):
     assert all(q.n >= 10 and len(q.quotes) <= 2 for q in results.themes.quotes)
     # the key findings: every one with n, linked to its table or figure, effect sizes as d
     from ruse_research.display import report
-    from ruse_research.studies import stakeholder_tables
+    from ruse_research.studies import stakeholder_tables, stakeholder_texts
 
     t = report.texts("stakeholders", "en")
-    items = stakeholder_tables.key_findings(key, stakeholder_tables.labels(loaded, t, results.themes.themes), t)
+    items = stakeholder_texts.key_findings(key, stakeholder_tables.labels(loaded, t, results.themes.themes))
     assert len(items) == 6 and all("n = " in i.text and i.ref for i in items)
     assert items[2].effect == ("d", key.std["image_change"]) and items[2].ref == "table:change_between_waves"
     assert f"n = {t.int(key.n['staff'])} staff" in items[4].text

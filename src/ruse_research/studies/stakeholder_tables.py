@@ -29,9 +29,6 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ruse_research.contract import STAT_COLUMNS
-from ruse_research.studies import stakeholders
-from ruse_research.studies.keyfinding import KeyFinding
-from ruse_research.studies.labels import Texts
 from ruse_research.studies.stakeholders import (
     ASPECTS,
     CATEGORICAL,
@@ -40,7 +37,7 @@ from ruse_research.studies.stakeholders import (
     StakeholderStudy,
 )
 
-__all__ = ["Labels", "TableLayout", "TABLES", "key_findings", "labels", "published"]
+__all__ = ["Labels", "TableLayout", "TABLES", "labels", "published"]
 
 
 @dataclass(frozen=True)
@@ -384,12 +381,4 @@ def published(name: str, frame: pd.DataFrame, names: Labels) -> tuple[pd.DataFra
     elif layout.digits != 2:
         kwargs["digits"] = layout.digits
     return out, kwargs
-
-
-def key_findings(key: stakeholders.KeyFindings, names, t: Texts | None = None) -> list[KeyFinding]:
-    """The key findings in the report's language, with n, 95% CIs, effect sizes and their
-    tables; only those the design gives (see :mod:`ruse_research.studies.stakeholder_texts`)."""
-    from ruse_research.studies import stakeholder_texts
-
-    return stakeholder_texts.key_findings(key, names)
 
