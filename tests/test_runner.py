@@ -286,7 +286,10 @@ def test_end_to_end_two_runs_in_parallel(project, capsys):
     out = capsys.readouterr().out
     assert "skipped standin.bg (unchanged)" in out and "skipped standin.en (unchanged)" in out
     assert "running" not in out
-    assert "skipped-cached" in (outputs / "index.html").read_text(encoding="utf-8")
+    index = (outputs / "index.html").read_text(encoding="utf-8")
+    # statuses are worded in each run's language, not as the runner's internal codes
+    assert "без промени (от кеша)" in index and "unchanged (from the cache)" in index
+    assert "skipped-cached" not in index
 
 
 def test_index_lists_every_run_even_when_one_is_selected(project, monkeypatch):
@@ -300,4 +303,5 @@ def test_index_lists_every_run_even_when_one_is_selected(project, monkeypatch):
     assert cli.main(["run", "standin.en"]) == 0
     index = (project / "outputs" / "index.html").read_text(encoding="utf-8")
     assert "<code>standin.en</code>" in index and "<code>standin.bg</code>" in index
-    assert "not run" in index
+    assert "не е изпълнено" in index  # standin.bg, in Bulgarian
+    assert re.search(r'<span class="status-ok">готово</span>', index) is None  # bg was not run this time

@@ -35,6 +35,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ruse_research import _yaml
+from ruse_research.display.formats import fmt_num
 from ruse_research.i18n import LANGUAGES
 from ruse_research.runner import provenance, xref  # noqa: F401 (provenance: the examples build records)
 from ruse_research.runner.spec import RunFailure
@@ -471,6 +472,8 @@ def render_report(nb, *, lang: str, title: str, record: dict, description: str =
     >>> page = render_report(nb, lang="bg", title="Демо", record=rec)
     >>> '<html lang="bg">' in page, 'href="#въведение"' in page, "Колофон" in page
     (True, True, True)
+    >>> "<dd>2,0 с</dd>" in page  # the run's duration in the page's number format
+    True
     """
     words = labels(lang)
     links = record.get("status") == "ok"  # the exported files sit beside an ok report only
@@ -490,6 +493,7 @@ def render_report(nb, *, lang: str, title: str, record: dict, description: str =
         description=description,
         labels=words,
         record=record,
+        duration=fmt_num(record.get("duration_s"), lang if lang in LANGUAGES else "en", 1),
         toc=toc,
         body=body,
         css=_css() + page_css(title, lang, bool(record.get("synthetic"))),

@@ -26,6 +26,7 @@ from typing import Protocol
 
 from ruse_research import _yaml, paths
 from ruse_research.data import profile as _profile
+from ruse_research.display.formats import fmt_num
 from ruse_research.errors import RuseError
 from ruse_research.i18n import LANGUAGES
 from ruse_research.runner import cache, provenance
@@ -171,7 +172,7 @@ def index_rows(outputs: Path, runs: Sequence[IndexedRun], results: Mapping[str, 
             found = result.failure if result is not None and result.failure is not None else None
             detail = describe_failure(found or RunFailure.from_dict((failure or {}).get("error")))
         elif status == "skipped-cached":
-            detail = "inputs unchanged"
+            detail = label("index_detail_cached", lang)
         findings = run_findings(run_dir / "notebook.ipynb") if record else []
         rows.append({
             "run": run.name,
@@ -180,9 +181,11 @@ def index_rows(outputs: Path, runs: Sequence[IndexedRun], results: Mapping[str, 
             "titles": dict(run.titles),
             "lang": lang,
             "status": status,
+            "status_text": label(f"index_status_{status.replace('-', '_').replace(' ', '_')}", lang),
             "css": "failed" if status == "failed" else "ok",
             "detail": detail,
-            "duration": f"{shown['duration_s']:.1f} s" if shown and shown.get("duration_s") is not None else "",
+            "duration": (f"{fmt_num(shown['duration_s'], lang, 1)} {label('index_seconds', lang)}"
+                         if shown and shown.get("duration_s") is not None else ""),
             "finished": (shown or {}).get("end_time", "")[:19].replace("T", " "),
             "links": links,
             "findings": findings[:INDEX_FINDINGS],
@@ -258,7 +261,7 @@ _INDEX_TEMPLATE = """<!DOCTYPE html>
 {%- for row in study.runs %}
 <article class="run" lang="{{ row.lang }}">
 <h3>{{ row.title }} ({{ label('index_language', row.lang) }}){% if row.synthetic %} <span class="synthetic-tag">{{ label('index_synthetic_tag', row.lang) }}</span>{% endif %}</h3>
-<p class="meta"><code>{{ row.run }}</code> &middot; <span class="status-{{ row.css }}">{{ row.status }}</span>
+<p class="meta"><code>{{ row.run }}</code> &middot; <span class="status-{{ row.css }}">{{ row.status_text }}</span>
 {%- if row.detail %} <small>{{ row.detail }}</small>{% endif %}
 {%- if row.finished %} &middot; {{ label('index_finished', row.lang) }} {{ row.finished }} UTC{% endif %}
 {%- if row.duration %} &middot; {{ row.duration }}{% endif %}</p>
