@@ -140,3 +140,23 @@ def test_monitoring_captions_reuse_the_key_findings(lang, monkeypatch):
     assert t.pct(fin.values["absorption_rate"], 2) in captions["finance_absorption"]
     assert captions["quarterly_trends"].endswith(f" {t('trends_fig_caption')}.")
     assert monitoring_tables.figure_captions(found, fin, t)["quarterly_trends"] == t("trends_fig_caption")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_likert_caption_names_the_most_and_least_agreed_items(lang):
+    t = report.texts("staff", lang)
+    counts = pd.DataFrame({
+        "item_label": ["Item A"] * 6 + ["Item B"] * 6,
+        "code": [1, 2, 3, 4, 5, 8] * 2,
+        "dont_know": [False] * 5 + [True] + [False] * 5 + [True],
+        # A: 6 of 10 substantive answers in codes 4-5; B: 1 of 10 (don't know not in the base)
+        "count": [1, 1, 2, 3, 3, 7, 5, 3, 1, 1, 0, 2],
+    })
+    assert staff_tables.agreement_shares(counts).to_dict() == {"Item A": 0.6, "Item B": 0.1}
+    caption = staff_tables.likert_caption(counts, "Scale X", t)
+    takeaway = t("caption_likert", top_item="Item A", top_share=t.pct(0.6),
+                 bottom_item="Item B", bottom_share=t.pct(0.1))
+    assert caption == t("caption_with_takeaway", say=takeaway, fig=t("likert_caption", construct="Scale X"))
+    # one item: nothing to compare, the description alone
+    one = counts[counts["item_label"] == "Item A"]
+    assert staff_tables.likert_caption(one, "Scale X", t) == t("likert_caption", construct="Scale X")

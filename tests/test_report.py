@@ -552,3 +552,21 @@ def test_show_table_handles_every_pandas_dtype():
     ]
     assert ">2019-01-18<" in data["text/html"] and ">1,50<" in data["text/html"]
     assert data["text/html"].count(">–<") == 4  # the four missing cells
+
+
+def test_one_row_table_with_many_columns_is_shown_transposed():
+    """A single result row with more than TRANSPOSE_ABOVE columns reads as one statistic per
+    line (it fits a report column and a phone); the payload and exports keep the wide frame."""
+    from ruse_research.display import tables
+
+    wide = pd.DataFrame([[30, 3.1, 3.6, 0.5, 0.2, 0.8, 0.9, 3.2, 29, 0.003]],
+                        columns=["n", "Mean before", "Mean after", "Mean change", "CI lower", "CI upper",
+                                 "SD of change", "t", "df", "p value"])
+    data, _ = tables.table_bundle(wide, "paired", "Paired test", "en", count_columns=["n", "df"])
+    page = data["text/html"]
+    assert "ruse-transposed" in page and "<thead>" not in page
+    assert page.count('<th scope="row">') == 10
+    assert '<th scope="row">Mean change</th><td class="num" style="text-align: right">0.50</td>' in page
+    assert data["application/vnd.ruse.table+json"]["columns"] == list(wide.columns)
+    narrow = wide.iloc[:, :tables.TRANSPOSE_ABOVE]
+    assert "<thead>" in tables.table_bundle(narrow, "paired", "Paired test", "en")[0]["text/html"]

@@ -239,31 +239,11 @@ def table_bundle(
     headers = [_label_text(c) for c in df.columns]
 
     # ---- text/html
-    out = [f'<table class="ruse-table {NO_MATH}" data-ruse-name="{escape(name)}">']
-    if caption:
-        out.append(f"<caption>{escape(caption)}</caption>")
-    out.append("<thead><tr>")
-    if show_index:
-        out += [f'<th scope="col">{escape(n)}</th>' for n in index_names]
-    out += [f'<th scope="col">{escape(h)}</th>' for h in headers]
-    out.append("</tr></thead><tbody>")
-    for idx, row in zip(index_rows, cells, strict=True):
-        out.append("<tr>")
-        if show_index:
-            out += [
-                f'<th scope="row">{escape(_cell_text(i, lang, 2, False, False)[0])}</th>'
-                for i in idx
-            ]
-        for text, is_number in row:
-            # class for the report's CSS, inline style for JupyterLab / plain nbconvert
-            attrs = ' class="num" style="text-align: right"' if is_number else ' class="text"'
-            out.append(f"<td{attrs}>{escape(text)}</td>")
-        out.append("</tr>")
-    out.append("</tbody>")
-    if note:
-        span = len(headers) + (index_levels if show_index else 0)
-        out.append(f'<tfoot><tr><td colspan="{span}">{escape(note)}</td></tr></tfoot>')
-    out.append("</table>")
+    if len(cells) == 1 and len(headers) > TRANSPOSE_ABOVE:
+        out = _transposed_html(name, caption, note, headers, cells[0],
+                               list(zip(index_names, index_rows[0], strict=True)) if show_index else [], lang)
+    else:
+        out = _wide_html(name, caption, note, headers, cells, index_names, index_rows, show_index, lang)
 
     # ---- text/plain
     plain_frame = pd.DataFrame(
@@ -311,6 +291,62 @@ def table_bundle(
     if source:
         meta["source"] = str(source)  # real public figures: the runner marks them with it
     return data, {META_KEY: meta}
+
+
+
+#: A one-row table with more columns than this is shown transposed (one statistic per line),
+#: so that it fits a report column and a phone; the exported files keep the wide layout.
+TRANSPOSE_ABOVE = 8
+
+
+def _wide_html(name, caption, note, headers, cells, index_names, index_rows, show_index, lang) -> list[str]:
+    """The table as HTML, one row per data row."""
+    index_levels = len(index_names)
+    out = [f'<table class="ruse-table {NO_MATH}" data-ruse-name="{escape(name)}">']
+    if caption:
+        out.append(f"<caption>{escape(caption)}</caption>")
+    out.append("<thead><tr>")
+    if show_index:
+        out += [f'<th scope="col">{escape(n)}</th>' for n in index_names]
+    out += [f'<th scope="col">{escape(h)}</th>' for h in headers]
+    out.append("</tr></thead><tbody>")
+    for idx, row in zip(index_rows, cells, strict=True):
+        out.append("<tr>")
+        if show_index:
+            out += [
+                f'<th scope="row">{escape(_cell_text(i, lang, 2, False, False)[0])}</th>'
+                for i in idx
+            ]
+        for text, is_number in row:
+            # class for the report's CSS, inline style for JupyterLab / plain nbconvert
+            attrs = ' class="num" style="text-align: right"' if is_number else ' class="text"'
+            out.append(f"<td{attrs}>{escape(text)}</td>")
+        out.append("</tr>")
+    out.append("</tbody>")
+    if note:
+        span = len(headers) + (index_levels if show_index else 0)
+        out.append(f'<tfoot><tr><td colspan="{span}">{escape(note)}</td></tr></tfoot>')
+    out.append("</table>")
+    return out
+
+
+def _transposed_html(name, caption, note, headers, row, index_cells, lang) -> list[str]:
+    """A one-row table as HTML with one line per column: header cell, value cell."""
+    out = [f'<table class="ruse-table ruse-transposed {NO_MATH}" data-ruse-name="{escape(name)}">']
+    if caption:
+        out.append(f"<caption>{escape(caption)}</caption>")
+    out.append("<tbody>")
+    for label, value in index_cells:
+        out.append(f'<tr><th scope="row">{escape(label)}</th>'
+                   f'<td class="text">{escape(_cell_text(value, lang, 2, False, False)[0])}</td></tr>')
+    for header, (text, is_number) in zip(headers, row, strict=True):
+        attrs = ' class="num" style="text-align: right"' if is_number else ' class="text"'
+        out.append(f'<tr><th scope="row">{escape(header)}</th><td{attrs}>{escape(text)}</td></tr>')
+    out.append("</tbody>")
+    if note:
+        out.append(f'<tfoot><tr><td colspan="2">{escape(note)}</td></tr></tfoot>')
+    out.append("</table>")
+    return out
 
 
 def show_table(

@@ -276,6 +276,38 @@ def _caption(takeaway: str | None, description: str, t: Texts) -> str:
                                                   fig=description)
 
 
+def agreement_shares(counts: pd.DataFrame) -> pd.Series:
+    """Share of substantive answers in the two highest codes of the scale, per item label.
+
+    ``counts`` is the tidy frame of :func:`ruse_research.display.plots.likert_counts`
+    ("don't know" rows are left out of the base).
+
+    Examples
+    --------
+    >>> counts = pd.DataFrame({"item_label": ["a"] * 4 + ["b"] * 4, "code": [1, 2, 3, 4] * 2,
+    ...                        "dont_know": False, "count": [1, 1, 4, 4, 4, 4, 1, 1]})
+    >>> agreement_shares(counts).round(2).to_dict()
+    {'a': 0.8, 'b': 0.2}
+    """
+    valid = counts[~counts["dont_know"].astype(bool)]
+    top = sorted(valid["code"].unique())[-2:]
+    by_item = valid.groupby("item_label", sort=False)["count"]
+    agree = valid[valid["code"].isin(top)].groupby("item_label", sort=False)["count"].sum()
+    return (agree / by_item.sum()).reindex(by_item.sum().index).fillna(0.0)
+
+
+def likert_caption(counts: pd.DataFrame, construct: str, t: Texts) -> str:
+    """Caption of a scale's item-distribution figure: the items with the most and the least
+    agreement, then what the figure plots."""
+    shares = agreement_shares(counts).dropna()
+    takeaway = None
+    if len(shares) >= 2:
+        high, low = shares.idxmax(), shares.idxmin()
+        takeaway = t("caption_likert", top_item=high, top_share=t.pct(shares[high]),
+                     bottom_item=low, bottom_share=t.pct(shares[low]))
+    return _caption(takeaway, t("likert_caption", construct=construct), t)
+
+
 def figure_captions(f: staff.StaffFindings, groups: staff.GroupComparisons, data: staff.StaffData,
                     group_vars, t: Texts) -> dict[str, str]:
     """The captions of the training, practice and group-means figures: each states what the
