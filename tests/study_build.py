@@ -33,9 +33,9 @@ def copy_project(destination: Path) -> Path:
     return destination
 
 
-def run_study(root: Path) -> subprocess.CompletedProcess[str]:
-    """``ruse-research run --force`` in the project copy ``root``."""
-    env = {**os.environ, "RUSE_RESEARCH_ROOT": str(root), "MPLBACKEND": "Agg"}
+def run_study(root: Path, **extra_env: str) -> subprocess.CompletedProcess[str]:
+    """``ruse-research run --force`` in the project copy ``root`` (``extra_env`` added)."""
+    env = {**os.environ, "RUSE_RESEARCH_ROOT": str(root), "MPLBACKEND": "Agg", **extra_env}
     return subprocess.run(
         [sys.executable, "-m", "ruse_research", "run", "--force"],
         cwd=root, env=env, capture_output=True, text=True, timeout=1800,
