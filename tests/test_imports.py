@@ -15,8 +15,6 @@ import csv
 import io as _io
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -614,9 +612,15 @@ def test_cli_map_and_import_print_one_line_and_refuse_bad_sets(small, capsys):
     assert "found 'nosuch', expected an item of codebook 'staff'" in capsys.readouterr().err
 
 
-# ------------------------------------------------------------------- whole run
-@pytest.mark.slow
-def test_run_on_an_imported_file_gives_the_tables_of_the_codebook_export(tmp_path):
+# ------------------------------------------------------------------- the runner
+def test_runner_plans_and_validates_a_run_on_an_imported_file(tmp_path):
+    """An imported file in data/private/ is a run's input like any export: the params file names
+    it, the runner hashes and validates it before any kernel, and it parses to the same frame
+    as the codebook export of the same answers. (Equal frames give equal tables: the pipeline
+    is a deterministic function of the parsed data, which tests/test_study_determinism.py
+    checks on whole runs; so no kernel is started here.)"""
+    from ruse_research.runner import params as run_params
+
     project = tmp_path / "project"
     project.mkdir()
     for name in ("pyproject.toml", "params", "notebooks", "data"):
@@ -627,20 +631,15 @@ def test_run_on_an_imported_file_gives_the_tables_of_the_codebook_export(tmp_pat
     private = project / "data" / "private"
     private.mkdir(exist_ok=True)
     rows = canonical("staff")
-    codebook_export("staff", rows, private / "staff_codebook.csv")
+    reference = codebook_export("staff", rows, private / "staff_codebook.csv")
     export = google_forms("staff", rows, private / "staff_gf.csv")
     mapping.write_starter(export, "staff", private / "staff_gf.map.yaml")
     apply.import_export(export, private / "staff_gf.map.yaml", "staff", private / "staff.csv")
     base = (ROOT / "params" / "staff_attitudes.en.yaml").read_text(encoding="utf-8")
-    for run, data in (("imported", "staff.csv"), ("reference", "staff_codebook.csv")):
-        (project / "params" / f"{run}.yaml").write_text(
-            base.replace("data/raw/staff.csv", f"data/private/{data}"), encoding="utf-8")
-    env = {**os.environ, "RUSE_RESEARCH_ROOT": str(project), "MPLBACKEND": "Agg"}
-    result = subprocess.run([sys.executable, "-m", "ruse_research", "run", "--jobs", "1"],
-                            cwd=project, env=env, capture_output=True, text=True, timeout=1200)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    tables = sorted((project / "outputs" / "imported" / "tables").glob("*.csv"))
-    assert tables
-    for table in tables:
-        other = project / "outputs" / "reference" / "tables" / table.name
-        assert table.read_bytes() == other.read_bytes(), table.name
+    params_file = project / "params" / "imported.yaml"
+    params_file.write_text(base.replace("data/raw/staff.csv", "data/private/staff.csv"), encoding="utf-8")
+    run = run_params.load_run(params_file, root=project)
+    assert run.inputs["staff_path"] == private / "staff.csv"
+    summaries = run_params.validate_inputs(run, root=project)
+    assert any(line.startswith("staff.csv") and line.endswith(" - OK") for line in summaries), summaries
+    pd.testing.assert_frame_equal(typed(private / "staff.csv", "staff"), typed(reference, "staff"))
