@@ -31,6 +31,11 @@ TABLE_MIME = "application/vnd.ruse.table+json"
 ARTIFACT_NAME = re.compile(r"^[a-z0-9_]+$")
 #: Output-metadata key under which a display bundle says what it is.
 META_KEY = "ruse"
+#: MIME type of the bundle that lists the files a notebook read (``ruse_research.reads``), shown
+#: last (``report.inputs_read()``); a table's or figure's metadata lists under :data:`READS_KEY`
+#: the names of the files read before it.
+READS_MIME = "application/vnd.ruse.reads+json"
+READS_KEY = "reads"
 #: ``DataFrame.attrs`` key a table builder sets to the columns that hold test statistics or
 #: degrees of freedom: the report shows them without spurious decimals (``df 3``, ``W 210.5``).
 STAT_COLUMNS = "ruse_stat_columns"

@@ -34,6 +34,7 @@ from ruse_research.runner import (
     params,
     pdf,
     plan,
+    lineage,
     provenance,
     publish,
 )
@@ -96,7 +97,8 @@ def _execute_run(spec: RunSpec) -> RunResult:
             record = provenance.record_for(spec, started=started, duration_s=duration, status=status,
                                            tables=tables, figures=figures,
                                            error=failure.to_dict() if failure else None)
-            if nb is not None:
+            if nb is not None:  # what the run read, and where each table and figure came from
+                record.update(lineage.lineage(nb, record, spec.root, stage))
                 _write_report(nb, spec, record, stage)
             provenance.write_json(stage / ("provenance.json" if failure is None else "failure.json"), record)
             publish.publish(stage, spec.run_dir, ok=failure is None, staging_root=staging_root)

@@ -1,0 +1,39 @@
+"""The files a notebook read, handed to the runner: the last output of every study notebook.
+
+:func:`inputs_read` shows one bundle of MIME type :data:`~ruse_research.contract.READS_MIME`
+holding every file the package's readers opened in this kernel (:mod:`ruse_research.reads`),
+each with its SHA-256, its kind and whether it is synthetic demonstration data
+(:func:`ruse_research.data.marker.is_synthetic`). The runner lists exactly these files in the
+colophon and in ``provenance.json``; a reader of the notebook sees nothing (the report leaves
+the bundle out).
+
+Examples
+--------
+>>> from ruse_research import reads
+>>> reads.clear()
+>>> data, meta = inputs_bundle()
+>>> data, meta
+({'application/vnd.ruse.reads+json': {'files': []}}, {'ruse': {'kind': 'reads'}})
+"""
+
+from __future__ import annotations
+
+from ruse_research import reads
+from ruse_research.contract import META_KEY, READS_MIME
+from ruse_research.data.marker import is_synthetic
+from ruse_research.display import output
+
+
+def inputs_bundle() -> tuple[dict, dict]:
+    """``(data, metadata)`` of :func:`inputs_read`: the files read so far, in reading order."""
+    files = []
+    for entry in reads.recorded():
+        item = entry.to_dict()
+        item["synthetic"] = bool(is_synthetic(reads.locate(entry.name, entry.base)))
+        files.append(item)
+    return {READS_MIME: {"files": files}}, {META_KEY: {"kind": "reads"}}
+
+
+def inputs_read() -> None:
+    """Show the bundle of the files this notebook read (call it last; the runner reads it)."""
+    output.publish(*inputs_bundle())
