@@ -203,6 +203,12 @@ def test_every_table_and_figure_names_its_cell_and_has_a_control(shared_study):
                 assert cell["id"] == entry["cell"]["id"], (run_dir.name, name)
                 assert lineage.source_sha256(cell["source"]) == entry["cell"]["source_sha256"]
                 assert all((run_dir / f).is_file() for f in entry["files"]) and entry["files"]
+        # every key finding links to a table or figure the report shows
+        findings = next(o for c in cells for o in c.get("outputs", [])
+                        if (o.get("metadata") or {}).get("ruse", {}).get("kind") == "key_findings")
+        for line in "".join(findings["data"]["text/markdown"]).splitlines():
+            targets = re.findall(r"\(#((?:table|figure)-[a-z0-9_]+)\)", line)
+            assert targets and all(f'id="{t}"' in page for t in targets), (run_dir.name, line)
         controls = page.count('<details class="ruse-provenance">')
         assert controls == len(artifacts["tables"]) + len(artifacts["figures"]), run_dir.name
         assert (run_dir / "ro-crate-metadata.json").is_file()

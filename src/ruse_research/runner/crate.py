@@ -22,7 +22,7 @@ Examples
 >>> crate["@graph"][0]["conformsTo"]
 {'@id': 'https://w3id.org/ro/crate/1.1'}
 >>> sorted(e["@id"] for e in crate["@graph"] if e["@type"] == "File")[:2]
-['notebook.ipynb', 'provenance.json']
+['provenance.json', 'report.html']
 """
 
 from __future__ import annotations

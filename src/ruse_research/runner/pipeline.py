@@ -32,10 +32,10 @@ from ruse_research.runner import (
     html,
     index,
     kernels,
+    lineage,
     params,
     pdf,
     plan,
-    lineage,
     provenance,
     publish,
 )
