@@ -2,8 +2,9 @@
 
 The readers of the package call :func:`record` when they open a file: survey exports
 (:mod:`ruse_research.data.io`), reference tables and margins (:mod:`ruse_research.data.tables`),
-and every YAML file, through the one loader :func:`ruse_research._yaml.load_file` (codebooks,
-models, language catalogs, the region profile). Each file is kept once, in the order it was
+every YAML file, through the one loader :func:`ruse_research._yaml.load_file` (codebooks,
+models, language catalogs, the region profile), and the synthetic-data marker
+(:func:`ruse_research.data.marker.is_synthetic`). Each file is kept once, in the order it was
 first opened, with the SHA-256 of its bytes and what it is (:data:`KINDS`).
 
 A notebook hands the record to the runner at its end (``report.inputs_read()``), and every table
@@ -43,7 +44,7 @@ from pathlib import Path
 from ruse_research import paths
 
 #: What a file read by a run can be.
-KINDS = ("export", "codebook", "margins", "reference", "model", "catalog", "profile", "other")
+KINDS = ("export", "codebook", "margins", "reference", "model", "catalog", "profile", "marker", "other")
 
 #: The folder of the installed package (its catalogs are named ``ruse_research/...``).
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -126,6 +127,8 @@ def kind_of(path: str | os.PathLike[str]) -> str:
     ('reference', 'other')
     """
     parts = Path(path).parts
+    if Path(path).name == "truth.json":  # ruse_research.data.marker.MARKER_FILE
+        return "marker"
     if "locale" in parts:
         return "catalog"
     if "codebooks" in parts:

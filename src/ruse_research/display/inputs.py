@@ -26,11 +26,11 @@ from ruse_research.display import output
 
 def inputs_bundle() -> tuple[dict, dict]:
     """``(data, metadata)`` of :func:`inputs_read`: the files read so far, in reading order."""
-    files = []
-    for entry in reads.recorded():
-        item = entry.to_dict()
-        item["synthetic"] = bool(is_synthetic(reads.locate(entry.name, entry.base)))
-        files.append(item)
+    # the marker files is_synthetic opens are recorded too, so ask first, then list
+    synthetic = {entry.name: entry.kind != "marker" and is_synthetic(reads.locate(entry.name, entry.base))
+                 for entry in reads.recorded()}
+    files = [{**entry.to_dict(), "synthetic": bool(synthetic.get(entry.name, False))}
+             for entry in reads.recorded()]
     return {READS_MIME: {"files": files}}, {META_KEY: {"kind": "reads"}}
 
 
