@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from ruse_research import _yaml, cli, reads
-from ruse_research.contract import READS_MIME
 from ruse_research.data import io as ruse_io
 from ruse_research.display.inputs import inputs_bundle
 from ruse_research.display.output import stamp_reads
@@ -55,8 +54,8 @@ def test_tables_and_figures_are_stamped_with_the_files_read_before_them(clean_re
     meta = stamp_reads({"ruse": {"kind": "figure", "name": "f"}})
     assert meta["ruse"]["reads"] == [reads.name_of(FIXTURES / "survey.yaml")[0]]
     data, meta = inputs_bundle()
-    (item,) = data[READS_MIME]["files"]
-    assert item["kind"] == "codebook" and item["synthetic"] is False and meta == {"ruse": {"kind": "reads"}}
+    (item,) = meta["ruse"]["reads"]
+    assert item["kind"] == "codebook" and item["synthetic"] is False and data == {}
 
 
 # ----------------------------------------------------------------------------- lineage and verify
@@ -65,9 +64,10 @@ def test_tables_and_figures_are_stamped_with_the_files_read_before_them(clean_re
 def _notebook(data_name: str, digest: str) -> dict:
     table = {"output_type": "display_data", "data": {"text/plain": "t"},
              "metadata": {"ruse": {"kind": "table", "name": "scores", "reads": [data_name]}}}
-    reads_out = {"output_type": "display_data", "metadata": {"ruse": {"kind": "reads"}},
-                 "data": {READS_MIME: {"files": [{"path": data_name, "base": "project", "sha256": digest,
-                                                  "kind": "export", "size": 3, "synthetic": False}]}}}
+    reads_out = {"output_type": "display_data", "data": {},
+                 "metadata": {"ruse": {"kind": "reads", "reads": [
+                     {"path": data_name, "base": "project", "sha256": digest, "kind": "export", "size": 3,
+                      "synthetic": False}]}}}
     return {"cells": [
         {"cell_type": "code", "id": "p1", "source": "lang = 'en'", "metadata": {"tags": ["parameters"]},
          "outputs": [], "execution_count": 1},

@@ -31,10 +31,10 @@ TABLE_MIME = "application/vnd.ruse.table+json"
 ARTIFACT_NAME = re.compile(r"^[a-z0-9_]+$")
 #: Output-metadata key under which a display bundle says what it is.
 META_KEY = "ruse"
-#: MIME type of the bundle that lists the files a notebook read (``ruse_research.reads``), shown
-#: last (``report.inputs_read()``); a table's or figure's metadata lists under :data:`READS_KEY`
-#: the names of the files read before it.
-READS_MIME = "application/vnd.ruse.reads+json"
+#: Output-metadata key (under :data:`META_KEY`) for the files a notebook read
+#: (``ruse_research.reads``): a table's or figure's entry lists the names of the files read
+#: before it; the last output (``report.inputs_read()``, kind ``"reads"``, empty data) lists
+#: every file with its hash. In metadata, so nbval (which skips metadata) does not compare hashes.
 READS_KEY = "reads"
 #: ``DataFrame.attrs`` key a table builder sets to the columns that hold test statistics or
 #: degrees of freedom: the report shows them without spurious decimals (``df 3``, ``W 210.5``).

@@ -1,7 +1,7 @@
 """The files a notebook read, handed to the runner: the last output of every study notebook.
 
-:func:`inputs_read` shows one bundle of MIME type :data:`~ruse_research.contract.READS_MIME`
-holding every file the package's readers opened in this kernel (:mod:`ruse_research.reads`),
+:func:`inputs_read` shows one output with empty data whose metadata ``ruse.reads``
+(:data:`~ruse_research.contract.READS_KEY`) holds every file the package's readers opened in this kernel (:mod:`ruse_research.reads`),
 each with its SHA-256, its kind and whether it is synthetic demonstration data
 (:func:`ruse_research.data.marker.is_synthetic`). The runner lists exactly these files in the
 colophon and in ``provenance.json``; a reader of the notebook sees nothing (the report leaves
@@ -13,13 +13,13 @@ Examples
 >>> reads.clear()
 >>> data, meta = inputs_bundle()
 >>> data, meta
-({'application/vnd.ruse.reads+json': {'files': []}}, {'ruse': {'kind': 'reads'}})
+({}, {'ruse': {'kind': 'reads', 'reads': []}})
 """
 
 from __future__ import annotations
 
 from ruse_research import reads
-from ruse_research.contract import META_KEY, READS_MIME
+from ruse_research.contract import META_KEY, READS_KEY
 from ruse_research.data.marker import is_synthetic
 from ruse_research.display import output
 
@@ -31,7 +31,7 @@ def inputs_bundle() -> tuple[dict, dict]:
                  for entry in reads.recorded()}
     files = [{**entry.to_dict(), "synthetic": bool(synthetic.get(entry.name, False))}
              for entry in reads.recorded()]
-    return {READS_MIME: {"files": files}}, {META_KEY: {"kind": "reads"}}
+    return {}, {META_KEY: {"kind": "reads", READS_KEY: files}}
 
 
 def inputs_read() -> None:

@@ -41,6 +41,22 @@ _FORMATS = {".csv": "text/csv", ".xlsx": "application/vnd.openxmlformats-officed
             ".json": "application/json", ".ipynb": "application/x-ipynb+json"}
 
 
+def _seconds(stamp: object) -> object:
+    """An ISO time to whole seconds (archives need no microseconds).
+
+    Examples
+    --------
+    >>> _seconds("2026-01-01T00:00:01.500000+00:00")
+    '2026-01-01T00:00:01+00:00'
+    """
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(str(stamp)).replace(microsecond=0).isoformat()
+    except ValueError:
+        return stamp
+
+
 def _file(path: str, name: str, **extra: Any) -> dict[str, Any]:
     return {"@id": path, "@type": "File", "name": name,
             "encodingFormat": _FORMATS.get(Path(path).suffix, "application/octet-stream"), **extra}
@@ -74,13 +90,13 @@ def crate_metadata(record: Mapping[str, Any], present: set[str] | None = None) -
                 if exists(rel):
                     results.append(_file(rel, f"{kind[:-1]} {name}", isBasedOn={"@id": cell_id}))
     action = {"@id": "#run", "@type": "CreateAction", "name": f"ruse-research run {record.get('run')}",
-              "instrument": {"@id": "notebook.ipynb"}, "startTime": record.get("start_time"),
-              "endTime": record.get("end_time"),
+              "instrument": {"@id": "notebook.ipynb"}, "startTime": _seconds(record.get("start_time")),
+              "endTime": _seconds(record.get("end_time")),
               "object": [{"@id": e["@id"]} for e in inputs],
               "result": [{"@id": e["@id"]} for e in [*own, *results] if e["@id"] != "notebook.ipynb"]}
     root = {"@id": "./", "@type": "Dataset", "name": record.get("title") or record.get("run"),
             "description": f"Outputs of run {record.get('run')} of {record.get('notebook')}",
-            "datePublished": record.get("start_time"), "inLanguage": record.get("lang"),
+            "datePublished": _seconds(record.get("start_time")), "inLanguage": record.get("lang"),
             "version": (record.get("packages") or {}).get("ruse_research"),
             "hasPart": [{"@id": e["@id"]} for e in [*own, *results]], "mentions": {"@id": "#run"}}
     meta = {"@id": FILE_NAME, "@type": "CreativeWork", "conformsTo": {"@id": "https://w3id.org/ro/crate/1.1"},

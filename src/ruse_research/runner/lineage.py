@@ -5,7 +5,7 @@
 
 * ``inputs_read``: every file the run read, in reading order, each with its SHA-256, kind and
   whether it is synthetic: the files the notebook's kernel opened (the
-  :data:`~ruse_research.contract.READS_MIME` bundle shown by ``report.inputs_read()``) and the
+  ``"reads"`` output of ``report.inputs_read()``, metadata ``ruse.reads``) and the
   runner's language catalog of the report's labels; ``inputs`` is the same as
   ``{path: sha256}`` (what the colophon lists);
 * ``lock``: the SHA-256 of ``requirements.lock``;
@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from ruse_research import reads
-from ruse_research.contract import META_KEY, READS_KEY, READS_MIME
+from ruse_research.contract import META_KEY, READS_KEY
 from ruse_research.data.marker import is_synthetic
 from ruse_research.runner import provenance
 from ruse_research.runner.params import INPUT_SUFFIXES
@@ -129,13 +129,13 @@ def _ruse(output: Mapping[str, Any]) -> dict:
 
 
 def kernel_reads(nb: Mapping[str, Any]) -> list[dict] | None:
-    """The files listed by the notebook's reads bundle (the last one), or ``None`` without one."""
+    """The files listed by the notebook's ``reads`` output (the last one), or ``None`` without one."""
     found = None
     for cell in nb.get("cells", []):
         for output in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
-            payload = (output.get("data") or {}).get(READS_MIME)
-            if isinstance(payload, dict) and isinstance(payload.get("files"), list):
-                found = [dict(item) for item in payload["files"] if isinstance(item, dict)]
+            meta = _ruse(output)
+            if meta.get("kind") == "reads" and isinstance(meta.get(READS_KEY), list):
+                found = [dict(item) for item in meta[READS_KEY] if isinstance(item, dict)]
     return found
 
 
