@@ -25,6 +25,7 @@ from typing import Any
 
 import yaml
 
+from ruse_research import reads
 from ruse_research.errors import RuseError
 
 #: Largest YAML text read (bytes); the package's own files are far below it.
@@ -115,10 +116,12 @@ def load(text: str, *, source: str = "<yaml>", dates: bool = True) -> Any:
         raise YamlError(f"{source}:{where} not valid YAML ({problem})") from None
 
 
-def load_file(path: str | os.PathLike[str], *, dates: bool = True, name: str | None = None) -> Any:
+def load_file(path: str | os.PathLike[str], *, dates: bool = True, name: str | None = None,
+              kind: str | None = None) -> Any:
     """Read and parse a UTF-8 YAML file strictly (see :func:`load`).
 
-    ``name`` is how errors name the file (default: the file name).
+    ``name`` is how errors name the file (default: the file name). The file is recorded as read
+    (:func:`ruse_research.reads.record`, as ``kind`` or the kind its folder says).
     """
     p = Path(path)
     label = name or p.name
@@ -133,4 +136,5 @@ def load_file(path: str | os.PathLike[str], *, dates: bool = True, name: str | N
     except OSError as err:
         raise YamlError(f"{label}: cannot be read ({err.strerror or err}); expected a readable "
                         "YAML file") from None
+    reads.record(p, kind)
     return load(text, source=label, dates=dates)

@@ -2,7 +2,8 @@
 
 Commands: ``list``, ``run [RUN ...] [--force] [--jobs N]``, ``validate FILE --codebook NAME``,
 ``refresh [NOTEBOOK ...]``, ``map EXPORT --codebook NAME [--out MAP.yaml] [--form XLSFORM]``,
-``import EXPORT --map MAP.yaml --codebook NAME --out FILE [--set ITEM=VALUE ...] [--append]``. Errors caused by input (``RuseError``) print one line on stderr (a
+``import EXPORT --map MAP.yaml --codebook NAME --out FILE [--set ITEM=VALUE ...] [--append]``,
+``trace PATH``, ``verify RUN_DIR`` (exit 1 when a run's inputs changed). Errors caused by input (``RuseError``) print one line on stderr (a
 ``DataError`` prints each problem on its own line) and exit with code 2; ``--debug`` shows the
 traceback. Heavy libraries are imported only by the commands that need them.
 
@@ -101,6 +102,15 @@ def build_parser() -> argparse.ArgumentParser:
                           help="language of the .sav value labels")
     importer.add_argument("--debug", action="store_true", help="show tracebacks")
 
+    trace = sub.add_parser("trace", help="print where a table, figure or report came from: "
+                           "cell, package calls, inputs with hashes, parameters, environment")
+    trace.add_argument("path", metavar="PATH", help="outputs/<run>/tables/<name>.csv, figures/<name>.png, report.html")
+    trace.add_argument("--debug", action="store_true", help="show tracebacks")
+    verify = sub.add_parser("verify", help="re-hash a run's inputs and lock file: exit 0 when they "
+                            "match, 1 when anything changed")
+    verify.add_argument("path", metavar="RUN_DIR", help="outputs/<run>")
+    verify.add_argument("--debug", action="store_true", help="show tracebacks")
+
     refresh = sub.add_parser("refresh", help="re-execute notebooks in place with their default parameters")
     refresh.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="default: notebooks/NN_*.ipynb")
     refresh.add_argument("--jobs", "-j", type=_positive_int, default=None, help="notebooks executed in parallel")
@@ -158,7 +168,19 @@ def _cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"list": _cmd_list, "run": _cmd_run, "validate": _cmd_validate, "refresh": _cmd_refresh,
+def _cmd_trace(args: argparse.Namespace) -> int:
+    from ruse_research.runner import trace
+
+    return trace.trace(args.path, echo=_echo)
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from ruse_research.runner import trace
+
+    return trace.verify(args.path, echo=_echo)
+
+
+COMMANDS = {"trace": _cmd_trace, "verify": _cmd_verify, "list": _cmd_list, "run": _cmd_run, "validate": _cmd_validate, "refresh": _cmd_refresh,
             "map": _cmd_map, "import": _cmd_import}
 
 

@@ -31,6 +31,11 @@ TABLE_MIME = "application/vnd.ruse.table+json"
 ARTIFACT_NAME = re.compile(r"^[a-z0-9_]+$")
 #: Output-metadata key under which a display bundle says what it is.
 META_KEY = "ruse"
+#: Output-metadata key (under :data:`META_KEY`) for the files a notebook read
+#: (``ruse_research.reads``): a table's or figure's entry lists the names of the files read
+#: before it; the last output (``report.inputs_read()``, kind ``"reads"``, empty data) lists
+#: every file with its hash. In metadata, so nbval (which skips metadata) does not compare hashes.
+READS_KEY = "reads"
 #: ``DataFrame.attrs`` key a table builder sets to the columns that hold test statistics or
 #: degrees of freedom: the report shows them without spurious decimals (``df 3``, ``W 210.5``).
 STAT_COLUMNS = "ruse_stat_columns"

@@ -473,7 +473,7 @@ def load_codebook(name_or_path: str | os.PathLike[str] | Codebook, profile: Any 
     if not path.is_file():
         raise CodebookError(f"{path}: no such codebook file; expected a YAML codebook")
     try:
-        raw = _yaml.load_file(path)
+        raw = _yaml.load_file(path, kind="codebook")
     except YamlError as err:  # duplicate key, invalid YAML, not UTF-8, unreadable: one line
         raise CodebookError(str(err)) from None
     return _Builder(path, profile).build(raw)

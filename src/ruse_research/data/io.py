@@ -57,7 +57,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ruse_research import paths
+from ruse_research import paths, reads
 from ruse_research.data.codebook import CODED_TYPES, Codebook, Item, Scale, load_codebook
 from ruse_research.errors import DataError, ParamsError, Problem
 
@@ -242,6 +242,7 @@ def _read(path, codebook, dont_know: str) -> tuple[pd.DataFrame, _Raw]:
                      "a readable data file")
     problems.raise_if_any()
     assert raw is not None
+    reads.record(file, "export")
     frame = _convert(raw, codebook, dont_know, problems)
     problems.raise_if_any()
     return frame, raw

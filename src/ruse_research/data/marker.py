@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import os
 
-from ruse_research import paths
+from ruse_research import paths, reads
 
 #: Name of the marker file written beside synthetic data.
 MARKER_FILE = "truth.json"
@@ -49,4 +49,5 @@ def is_synthetic(path: str | os.PathLike[str]) -> bool:
         marker = json.loads((folder / MARKER_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
+    reads.record(folder / MARKER_FILE, "marker")  # it decides what the report says of its data
     return isinstance(marker, dict) and marker.get("synthetic") is True

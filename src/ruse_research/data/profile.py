@@ -228,7 +228,7 @@ def load(name: str | os.PathLike[str] | None = None) -> Profile:
         where = path.relative_to(paths.project_root()).as_posix()
     except ValueError:
         where = str(path)
-    raw = _yaml.load_file(path, dates=False)
+    raw = _yaml.load_file(path, dates=False, kind="profile")
     if not isinstance(raw, dict):
         raise ProfileError(f"{where}: expected a mapping of profile fields, found {type(raw).__name__}")
     texts = {key: _texts(raw, key, where) for key in TEXT_KEYS}

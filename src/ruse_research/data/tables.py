@@ -26,7 +26,7 @@ from types import SimpleNamespace
 
 import pandas as pd
 
-from ruse_research import paths
+from ruse_research import paths, reads
 from ruse_research.data import io as io_
 from ruse_research.errors import DataError, Problem
 
@@ -59,7 +59,8 @@ def table_problem(file: str, row: int | None, column: str | None, value: object,
 
 
 def read_table(path: str | os.PathLike[str], columns: Sequence[str],
-               optional: Sequence[str] = (), what: str = "a reference table") -> ReferenceTable:
+               optional: Sequence[str] = (), what: str = "a reference table",
+               kind: str = "reference") -> ReferenceTable:
     """Read a ``.csv`` or ``.xlsx`` reference table; every cell as stripped text.
 
     ``columns`` must all be in the header; ``optional`` columns are read when present
@@ -100,6 +101,7 @@ def read_table(path: str | os.PathLike[str], columns: Sequence[str],
                      "a readable file")
     problems.raise_if_any()
     assert raw is not None
+    reads.record(file, kind)  # recorded as read (ruse_research.reads), as `kind`
     header = [io_._clean(h) for h in raw.header]
     for name in columns:
         if name not in header:

@@ -137,7 +137,7 @@ def _read_catalog_file(path: Path) -> dict[str, dict[str, str]]:
         known = sorted(p.stem for p in LOCALE_DIR.glob("*.yaml"))
         raise CatalogError(f"no language catalog {path.name} in {LOCALE_DIR} (found: {known})")
     try:
-        raw = _yaml.load_file(path, dates=False)
+        raw = _yaml.load_file(path, dates=False, kind="catalog")
     except YamlError as err:  # duplicate key, invalid YAML, not UTF-8: one line naming the file
         raise CatalogError(str(err)) from None
     if raw is None:

@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ruse_research import reads
+from ruse_research.contract import META_KEY, READS_KEY
 from ruse_research.display.formats import is_na
 
 #: Class names that stop MathJax (JupyterLab, nbconvert) from typesetting ``$...$`` in
@@ -31,10 +33,32 @@ NO_MATH = "tex2jax_ignore mathjax_ignore"
 
 
 def publish(data: Mapping[str, Any], metadata: Mapping[str, Any] | None = None) -> None:
-    """Display one bundle (``{mime: content}``) with its output metadata in the kernel."""
+    """Display one bundle (``{mime: content}``) with its output metadata in the kernel.
+
+    A table or figure is stamped with the names of the files read so far
+    (``metadata["ruse"]["reads"]``, :mod:`ruse_research.reads`): what it was made after.
+    """
     from IPython.display import display
 
-    display(dict(data), raw=True, metadata=dict(metadata or {}))
+    display(dict(data), raw=True, metadata=stamp_reads(metadata))
+
+
+def stamp_reads(metadata: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``metadata`` with the files read so far added to a table's or figure's ``ruse`` entry.
+
+    Examples
+    --------
+    >>> reads.clear()
+    >>> stamp_reads({"ruse": {"kind": "table", "name": "t"}})
+    {'ruse': {'kind': 'table', 'name': 't', 'reads': []}}
+    >>> stamp_reads({"ruse": {"kind": "banner"}})
+    {'ruse': {'kind': 'banner'}}
+    """
+    meta = dict(metadata or {})
+    ruse = meta.get(META_KEY)
+    if isinstance(ruse, Mapping) and ruse.get("kind") in ("table", "figure"):
+        meta[META_KEY] = {**ruse, READS_KEY: reads.names()}
+    return meta
 
 
 def escape(text: Any) -> str:

@@ -21,6 +21,7 @@ module                  names
                         ``xref``, ``cite``, ``references``, ``references_bundle``,
                         ``appendix``, ``format_date``
 :mod:`.output`          ``escape``, ``escape_md``
+:mod:`.inputs`          ``inputs_read`` (last call of a notebook: the files it read)
 :mod:`.errors`          ``ReportError``, ``CatalogError``
 ======================  ==============================================================
 
@@ -88,6 +89,7 @@ from ruse_research.display.front import (
     title_block_bundle,
     xref,
 )
+from ruse_research.display.inputs import inputs_read
 from ruse_research.display.output import escape, escape_md
 from ruse_research.display.tables import (
     check_counts,
@@ -106,7 +108,7 @@ __all__ = [
     "data_banner", "describe_figure", "format_date", "front_matter", "key_findings",
     "references", "references_bundle", "title_block_bundle", "xref",
     "escape", "escape_md", "figure_bundle", "figure_bytes", "findings", "fmt_ci", "fmt_int",
-    "fmt_num", "fmt_p", "fmt_pct", "heading", "is_synthetic", "language",
+    "fmt_num", "fmt_p", "fmt_pct", "heading", "inputs_read", "is_synthetic", "language",
     "load_catalog_entries", "md", "quote_bundle", "quote_list", "show_figure", "show_table",
     "table_bundle", "table_from_bundle", "texts",
 ]

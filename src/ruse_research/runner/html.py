@@ -141,6 +141,11 @@ details.code[open] > summary {{ margin-bottom: .3rem; }}
 .colophon dl {{ display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; }}
 .colophon dt {{ font-weight: 600; color: var(--ink); }} .colophon dd {{ margin: 0; }}
 .colophon-table td {{ text-align: left; }}
+details.ruse-provenance {{ margin: -.6rem 0 1rem; font-size: .78rem; color: var(--muted); }}
+details.ruse-provenance > summary {{ cursor: pointer; user-select: none; }}
+details.ruse-provenance dl {{ display: grid; grid-template-columns: max-content 1fr; gap: .1rem .8rem; margin: .3rem 0; }}
+details.ruse-provenance dt {{ font-weight: 600; }} details.ruse-provenance dd {{ margin: 0; overflow-wrap: anywhere; }}
+details.ruse-provenance ul {{ margin: 0; padding-left: 1rem; }}
 .hash {{ overflow-wrap: anywhere; font-size: .8em; }}
 .colophon code {{ overflow-wrap: anywhere; }}
 .colophon-table {{ table-layout: fixed; width: 100%; }}
@@ -170,7 +175,7 @@ details.code[open] > summary {{ margin-bottom: .3rem; }}
 }}
 @media print {{
   html {{ font-size: 10pt; }} body {{ max-width: none; padding: 0; line-height: 1.45; }}
-  details.code, details.note, .toc, .ruse-downloads {{ display: none; }}
+  details.code, details.note, details.ruse-provenance, .toc, .ruse-downloads {{ display: none; }}
   a {{ color: inherit; text-decoration: none; }}
   h1, h2, h3, h4, h5, caption, .note-heading {{ break-after: avoid; page-break-after: avoid; break-inside: avoid; }}
   p {{ orphans: 3; widows: 3; }}
@@ -478,7 +483,8 @@ def render_report(nb, *, lang: str, title: str, record: dict, description: str =
     words = labels(lang)
     links = record.get("status") == "ok"  # the exported files sit beside an ok report only
     body, _ = _exporter().from_notebook_node(
-        nb, resources={"ruse": {"labels": words, "lang": lang, "links": links}})
+        nb, resources={"ruse": {"labels": words, "lang": lang, "links": links,
+                                "provenance": record.get("artifacts") or {}}})
     body, toc = add_heading_ids(body)
     body = xref.number_artifacts(body, table_label=words["table_number"], figure_label=words["figure_number"])
     failure = RunFailure.from_dict(record.get("error"))

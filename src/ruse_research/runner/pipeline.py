@@ -27,10 +27,12 @@ from ruse_research import paths
 from ruse_research.data.marker import is_synthetic
 from ruse_research.runner import (
     cache,
+    crate,
     execute,
     html,
     index,
     kernels,
+    lineage,
     params,
     pdf,
     plan,
@@ -96,9 +98,12 @@ def _execute_run(spec: RunSpec) -> RunResult:
             record = provenance.record_for(spec, started=started, duration_s=duration, status=status,
                                            tables=tables, figures=figures,
                                            error=failure.to_dict() if failure else None)
-            if nb is not None:
+            if nb is not None:  # what the run read, and where each table and figure came from
+                record.update(lineage.lineage(nb, record, spec.root, stage))
                 _write_report(nb, spec, record, stage)
             provenance.write_json(stage / ("provenance.json" if failure is None else "failure.json"), record)
+            if failure is None:
+                crate.write_crate(stage, record)  # the same record as RO-Crate 1.1 JSON-LD
             publish.publish(stage, spec.run_dir, ok=failure is None, staging_root=staging_root)
         return RunResult(name=spec.name, status=status, duration_s=duration, failure=failure,
                          tables=tuple(tables), figures=tuple(figures), reason=spec.reason)

@@ -108,7 +108,7 @@ def load_framework(path: str | os.PathLike[str] = DEFAULT_FRAMEWORK) -> dict:
     if not file.is_file():
         raise FrameworkError(f"indicator framework not found: {file}")
     try:
-        data = _yaml.load_file(file, name=str(file))
+        data = _yaml.load_file(file, name=str(file), kind="model")
     except _yaml.YamlError as exc:
         raise FrameworkError(str(exc)) from None
     if not isinstance(data, dict) or not isinstance(data.get("indicators"), list):

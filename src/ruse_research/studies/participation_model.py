@@ -121,7 +121,7 @@ def read_yaml(path: str | os.PathLike[str], what: str) -> dict:
     if not p.is_file():
         raise ModelError(f"{what} file not found: {p}")
     try:
-        data = _yaml.load_file(p, name=str(p))
+        data = _yaml.load_file(p, name=str(p), kind="model")
     except _yaml.YamlError as exc:
         raise ModelError(str(exc)) from None
     if not isinstance(data, dict):

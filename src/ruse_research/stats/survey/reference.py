@@ -74,7 +74,7 @@ def read_margins(path, population: float | None = None) -> MarginsTable:
     file = paths.resolve(path)
     if not file.is_file():
         raise WeightingError(f"reference margins file {str(path)!r} does not exist")
-    table = read_table(file, (), optional=_OPTIONAL, what="the margins file")
+    table = read_table(file, (), optional=_OPTIONAL, what="the margins file", kind="margins")
     name, frame = table.file, table.frame
     missing = [c for c in _NEEDED if c not in frame.columns]
     if missing:
