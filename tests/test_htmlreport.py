@@ -141,7 +141,7 @@ def test_figures_inline_with_caption_as_alt(page_bg):
 def test_colophon_in_the_run_language(page_bg):
     colophon = page_bg[page_bg.index('<footer id="colophon"'):]
     for text in ("Колофон", "0123456789abcdef0123456789abcdef01234567",
-                 "работното копие е имало непубликувани промени", "2026-11-27T09:30:00+00:00", "12.2 с",
+                 "работното копие е имало непубликувани промени", "2026-11-27T09:30:00+00:00", "12,3 с",
                  "a" * 64, "data/codebooks/staff.yaml", "Версии на пакетите", "papermill", "nbconvert",
                  '<code>"data/raw/staff.csv"</code>', "от файла с параметри", "стойност по подразбиране", "синтетични демонстрационни данни"):
         assert text in colophon, text
