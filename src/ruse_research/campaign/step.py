@@ -26,9 +26,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ruse_research import paths
-from ruse_research.campaign import cards as _cards
-from ruse_research.campaign import content as _content
-from ruse_research.campaign import datapackage, press, summary
 from ruse_research.campaign.results import Published, load_published, missing_studies
 from ruse_research.i18n import LANGUAGES
 from ruse_research.runner import cache, index, pdf, publish
@@ -76,6 +73,11 @@ def _cached(target: Path, key: str) -> bool:
 
 def write_products(outputs: Path, pub: Published, stage: Path) -> dict[str, object]:
     """Write every campaign product of ``pub`` into ``stage``; return what was written."""
+    # imported here: a run whose campaign is cached or skipped loads no pandas or matplotlib
+    from ruse_research.campaign import cards as _cards
+    from ruse_research.campaign import content as _content
+    from ruse_research.campaign import datapackage, press, summary
+
     content = _content.build_content(pub)
     (stage / "summary.html").write_text(summary.summary_html(content), encoding="utf-8")
     (stage / "glossary.html").write_text(summary.glossary_html(content), encoding="utf-8")
@@ -111,7 +113,7 @@ def build_campaign(root: Path, outputs: Path, lang: str, *, force: bool = False)
     missing = missing_studies(outputs, lang)
     if missing:
         why = ", ".join(f"{run} {state}" for run, state in missing.items())
-        return CampaignResult(name, "skipped", f"needs every study published ok ({why})")
+        return CampaignResult(name, "skipped", f"needs every study published ok: {why}")
     pub = load_published(outputs, lang)
     components = cache_components(root, outputs, pub)
     key = cache.cache_key(components)
@@ -143,7 +145,7 @@ def build_campaigns(root: Path | None = None, *, force: bool = False,
     with publish.outputs_lock(outputs):
         for lang in LANGUAGES:
             result = build_campaign(root, outputs, lang, force=force)
-            echo(f"{result.status} {result.name}" + (f" ({result.reason})" if result.reason else ""))
+            echo(f"{result.name}: {result.status}" + (f" ({result.reason})" if result.reason else ""))
             done.append(result)
         if any(r.status == "ok" for r in done) and (outputs / "index.html").is_file():
             store = cache.FileHashStore(outputs / ".cache" / "file-hashes.json")
