@@ -98,6 +98,9 @@ def test_summary_is_one_a4_page_and_names_its_sources(shared_study, lang):
     assert t("summary_flag") in page  # the demo data are synthetic
     pdf_text = " ".join(reader.pages[0].extract_text().split())
     assert t("summary_results_title") in pdf_text
+    index = (shared_study / "outputs" / "index.html").read_text(encoding="utf-8")
+    for product in ("summary.html", "summary.pdf", "press_release.docx", "datapackage.json"):
+        assert f'href="campaign.{lang}/{product}"' in index
 
 
 @pytest.mark.slow

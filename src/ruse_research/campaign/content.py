@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ruse_research import _yaml
-from ruse_research.campaign.results import CampaignError, Published, PublishedRun
+from ruse_research.campaign.results import STUDIES, CampaignError, Published, PublishedRun
 from ruse_research.display.catalog import Catalog, texts
 from ruse_research.stats.disclosure import MIN_CELL
 
@@ -47,6 +47,7 @@ class Source:
     report: str
     table: str
     caption: str
+    number: int = 0  # the report's number in the summary's list (the order of ``STUDIES``)
 
     @property
     def path(self) -> str:
@@ -138,7 +139,7 @@ def cell(published: Published, where: dict[str, Any], key: str | int, row: int |
 def source(published: Published, study: str, table: str) -> Source:
     run = published[study]
     run.table_path(table)  # raises when the table is not published
-    return Source(run.name, run.title, table, run.table_meta(table).caption)
+    return Source(run.name, run.title, table, run.table_meta(table).caption, STUDIES.index(study) + 1)
 
 
 def scaled(value: float, kind: str) -> float:
@@ -218,6 +219,7 @@ def build_content(published: Published) -> Content:
     frame = run.table(rec["table"])
     catalog = texts(spec["catalogs"][rec["study"]], published.lang)
     actions = [str(a) for a in frame[column(run, frame, rec["column"], catalog)].head(rec["rows"])]
-    reports = [Source(r.name, r.title, "", "") for r in published.runs.values()]
+    reports = [Source(published[s].name, published[s].title, "", "", i)
+               for i, s in enumerate(STUDIES, 1)]
     return Content(published.lang, published.synthetic, headlines, counts, actions,
                    source(published, rec["study"], rec["table"]), reports, t)

@@ -36,6 +36,8 @@ def press_paragraphs(content: Content) -> list[tuple[str, str]]:
     out += [
         ("Title", t("press_headline", headline=first.sentence)),
         ("Lead", t("press_lead", **counts)),
+        ("Source", "; ".join(t("source_line", report=c.source.report, caption=c.source.caption)
+                             for c in content.counts)),
         ("Heading 1", t("press_quotes_title")),
         ("Quote", t("press_quote_org")),
         ("Quote", t("press_quote_admin")),

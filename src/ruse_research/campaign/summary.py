@@ -24,7 +24,7 @@ TERMS = ("margin", "weighting", "median")
 SUMMARY_CSS = """
 @page { size: A4; margin: 10mm 12mm; }
 *, *::before, *::after { box-sizing: border-box; }
-body { margin: 0 auto; max-width: 48rem; padding: .8rem; font: 9.4pt/1.27 "DejaVu Sans", Arial,
+body { margin: 0 auto; max-width: 48rem; padding: .8rem; font: 9.2pt/1.25 "DejaVu Sans", Arial,
   sans-serif; color: #1b1b1f; background: #fff; }
 h1 { font-size: 14pt; line-height: 1.2; margin: 0 0 .3rem; }
 h2 { font-size: 10.5pt; margin: .4rem 0 .15rem; color: #0b3d6e; border-bottom: 1px solid #c9d3de; }
@@ -39,13 +39,13 @@ a { color: #0b5cad; overflow-wrap: anywhere; }
 .src { color: #55555f; font-size: 7.6pt; }
 .src a { color: inherit; }
 .bottom { display: grid; grid-template-columns: 1fr 1fr; gap: .6rem; align-items: start; }
-.who { columns: 2; }
+.reports { font-size: 8.6pt; }
 .glossary { border: 1px solid #c9d3de; border-radius: 4px; padding: .2rem .5rem; margin-top: .55rem;
   font-size: 8.6pt; }
 .glossary p { margin: .08rem 0; }
 footer { font-size: 8pt; color: #55555f; margin-top: .35rem; }
 @media print { body { padding: 0; max-width: none; } a { color: inherit; text-decoration: none; } }
-@media (max-width: 30rem) { .who { columns: 1; } .bottom { grid-template-columns: 1fr; } }
+@media (max-width: 30rem) { .bottom { grid-template-columns: 1fr; } }
 """
 
 _SUMMARY = """<!DOCTYPE html>
@@ -58,30 +58,31 @@ _SUMMARY = """<!DOCTYPE html>
 <h2>{{ t('summary_studied_title') }}</h2>
 <p>{{ t('summary_studied') }}</p>
 <h2>{{ t('summary_who_title') }}</h2>
-<ul class="who">{% for c in counts %}<li>{{ c.sentence }}</li>{% endfor %}</ul>
+<p>{% for c in counts %}{{ c.sentence }}{% if not loop.last %}; {% else %}.{% endif %} {% endfor %}
+<span class="src">{% for c in counts %}<a href="../{{ c.source.path }}">{{ t('source_ref', n=c.source.number, caption=c.source.caption) }}</a>{% if not loop.last %}; {% endif %}{% endfor %}</span></p>
 <h2>{{ t('summary_results_title') }}</h2>
 <ol class="results">
 {%- for h in headlines %}
 <li id="result-{{ h.id }}" data-value="{{ h.value if h.value is not none else '' }}"><span class="number">{{ h.number }}</span> {{ h.sentence }}
 <span class="why">{{ h.uncertainty }}</span>
-<a class="src" href="../{{ h.source.path }}">{{ t('source_line', report=h.source.report, caption=h.source.caption) }}</a></li>
+<a class="src" href="../{{ h.source.path }}">{{ t('source_ref', n=h.source.number, caption=h.source.caption) }}</a></li>
 {%- endfor %}
 </ol>
 <h2>{{ t('summary_actions_title') }}</h2>
 <p>{{ t('summary_actions_intro') }}</p>
 <ol>{% for a in actions %}<li>{{ a }}</li>{% endfor %}</ol>
-<p><a class="src" href="../{{ actions_source.path }}">{{ t('source_line', report=actions_source.report, caption=actions_source.caption) }}</a></p>
+<p><a class="src" href="../{{ actions_source.path }}">{{ t('source_ref', n=actions_source.number, caption=actions_source.caption) }}</a></p>
 <div class="bottom">
-<section class="glossary"><p><strong>{{ t('glossary_title') }}.</strong> {{ t('glossary_intro') }}</p>
+<section class="glossary"><p><strong>{{ t('glossary_title') }}</strong></p>
 {%- for term in terms %}<p><strong>{{ t('term_' + term) }}</strong> – {{ t('term_' + term + '_short') }}</p>{% endfor %}</section>
 <section><h2>{{ t('summary_more_title') }}</h2>
-<p>{{ t('summary_more') }}
-{%- for r in reports %} <a href="../{{ r.report_path }}">{{ t('summary_report', n=loop.index) }}</a>;{% endfor %}
-<a href="../index.html">{{ t('summary_index') }}</a>; <a href="datapackage.json">{{ t('summary_datapackage') }}</a>;
+<p>{{ t('summary_more') }}</p>
+<ol class="reports">{% for r in reports %}<li><a href="../{{ r.report_path }}">{{ r.report }}</a></li>{% endfor %}</ol>
+<p><a href="../index.html">{{ t('summary_index') }}</a>; <a href="datapackage.json">{{ t('summary_datapackage') }}</a>;
 <a href="glossary.html">{{ t('summary_glossary_link') }}</a>; <a href="cards/index.html">{{ t('summary_cards') }}</a>;
-<a href="press_release.docx">{{ t('summary_press') }}</a>.</p></section>
+<a href="press_release.docx">{{ t('summary_press') }}</a>.</p>
+<footer>{{ t('summary_footer', min_cell=min_cell) }}</footer></section>
 </div>
-<footer>{{ t('summary_footer', min_cell=min_cell) }}</footer>
 </body>
 </html>
 """
