@@ -78,7 +78,7 @@ def resource(outputs: Path, run: PublishedRun, table: str, target: Path, content
     meta = run.table_meta(table)
     formats = dict(zip(meta.columns, meta.formats, strict=False))
     versions = _other_language(outputs, run)
-    titles, captions = {}, {}
+    titles, captions, notes = {}, {}, {}
     for lang, other in versions.items():
         try:
             other_frame = other.table(table)
@@ -87,6 +87,7 @@ def resource(outputs: Path, run: PublishedRun, table: str, target: Path, content
         if list(other_frame.shape) == list(frame.shape):
             titles[lang] = [str(c) for c in other_frame.columns]
             captions[lang] = other.table_meta(table).caption
+            notes[lang] = _note(other.table_path(table))
     fields = []
     for i, name in enumerate(frame.columns):
         values = frame[name].dropna().tolist()
@@ -117,6 +118,7 @@ def resource(outputs: Path, run: PublishedRun, table: str, target: Path, content
         "title": meta.caption,
         "titles": captions or {run.lang: meta.caption},
         "description": _note(source_csv),
+        "descriptions": notes or {run.lang: _note(source_csv)},
         "sources": [{"title": run.title, "path": f"../{run.name}/report.html"}],
         "licenses": [LICENCE],
         "schema": {"fields": fields, "missingValues": [""]},
