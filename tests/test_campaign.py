@@ -161,6 +161,27 @@ def test_open_data_package_validates(shared_study, lang):
     assert not any("raw" in r["path"] for r in package["resources"])  # no microdata
 
 
+@pytest.mark.slow
+def test_the_package_check_catches_a_wrong_type(shared_study, tmp_path):
+    frictionless = pytest.importorskip("frictionless")
+    copy = tmp_path / "campaign.en"
+    shutil.copytree(shared_study / "outputs" / "campaign.en", copy)
+    package = json.loads((copy / "datapackage.json").read_text(encoding="utf-8"))
+    res = next(r for r in package["resources"]
+               if any(f["type"] == "integer" for f in r["schema"]["fields"]))
+    column = next(i for i, f in enumerate(res["schema"]["fields"]) if f["type"] == "integer")
+    path = copy / res["path"]
+    lines = path.read_text(encoding="utf-8").splitlines()
+    import csv
+
+    rows = list(csv.reader(lines))
+    rows[1][column] = "many"
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    path.write_text(out.getvalue(), encoding="utf-8")
+    assert not frictionless.validate(str(copy / "datapackage.json")).valid
+
+
 # --------------------------------------------------------------------------- a changed result
 
 
