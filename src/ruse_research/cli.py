@@ -137,6 +137,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from ruse_research import runner
 
     outcome = runner.run_study(args.runs or None, force=args.force, jobs=args.jobs, echo=_echo)
+    from ruse_research.campaign import step  # after the studies: their published results
+
+    step.build_campaigns(force=args.force, echo=_echo, results=outcome.results)
     return outcome.exit_code
 
 

@@ -197,6 +197,31 @@ def index_rows(outputs: Path, runs: Sequence[IndexedRun], results: Mapping[str, 
     return rows
 
 
+#: The campaign products the index links, per language (``outputs/campaign.<lang>/``), and their labels.
+CAMPAIGN_LINKS = (("index_campaign_summary", "summary.html"), ("index_pdf", "summary.pdf"),
+                  ("index_campaign_cards", "cards/index.html"), ("index_campaign_press", "press_release.docx"),
+                  ("index_campaign_data", "datapackage.json"), ("index_campaign_glossary", "glossary.html"))
+
+
+def campaign_rows(outputs: Path) -> list[dict[str, object]]:
+    """One row per language whose campaign is published (``outputs/campaign.<lang>/``).
+
+    Examples
+    --------
+    >>> campaign_rows(Path("/nonexistent"))
+    []
+    """
+    rows = []
+    for lang in LANGUAGES:
+        folder = outputs / f"campaign.{lang}"
+        if not (folder / "campaign.json").is_file():
+            continue
+        links = [(label(key, lang), f"{folder.name}/{href}") for key, href in CAMPAIGN_LINKS
+                 if (folder / href.rstrip("/")).exists()]
+        rows.append({"lang": lang, "links": links})
+    return rows
+
+
 def studies(rows: list[dict[str, object]]) -> list[dict[str, object]]:
     """Rows grouped by notebook (one study), in notebook order; Bulgarian runs first.
 
@@ -289,6 +314,17 @@ _INDEX_TEMPLATE = """<!DOCTYPE html>
 </div>
 </section>
 {%- endfor %}
+{%- if campaign %}
+<section class="study campaign">
+<h2>{{ label('index_campaign', 'bg') }} <span lang="en">/ {{ label('index_campaign', 'en') }}</span></h2>
+<div class="runs">
+{%- for row in campaign %}
+<article class="run" lang="{{ row.lang }}"><h3>{{ label('index_campaign', row.lang) }} ({{ label('index_language', row.lang) }})</h3>
+<p class="links">{% for text, href in row.links %}<a href="{{ href }}">{{ text }}</a>{% if not loop.last %} &middot; {% endif %}{% endfor %}</p></article>
+{%- endfor %}
+</div>
+</section>
+{%- endif %}
 </main>
 </body>
 </html>
@@ -315,7 +351,7 @@ def write_index(outputs: Path, runs: Sequence[IndexedRun], results: Mapping[str,
         titles = {lang: label("index_title", lang, administration="").lstrip(": ") for lang in LANGUAGES}
     page = jinja2.Environment(autoescape=True).from_string(_INDEX_TEMPLATE).render(
         titles=titles, studies=studies(rows), css=INDEX_CSS, label=label,
-        any_synthetic=any(r["synthetic"] for r in rows),
+        any_synthetic=any(r["synthetic"] for r in rows), campaign=campaign_rows(outputs),
     )
     target = outputs / "index.html"
     temporary = outputs / f".index.html.{os.getpid()}.tmp"
