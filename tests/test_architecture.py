@@ -89,3 +89,16 @@ def test_no_language_keyed_dicts_in_code():
                 if {"bg", "en"} <= keys and len(strings) >= 2:
                     offenders.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
     assert not offenders, f"bilingual strings in code: {offenders}"
+
+
+def test_import_layer_contracts_hold():
+    """The import-linter contracts of pyproject.toml (layers one way; the runner never imports
+    display or study code) are kept: the test command checks them, not only ``nox -s lint``."""
+    import subprocess
+    import sys
+
+    lint = Path(sys.executable).with_name("lint-imports")
+    command = [str(lint)] if lint.exists() else [sys.executable, "-m", "importlinter.cli"]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert "BROKEN" not in result.stdout

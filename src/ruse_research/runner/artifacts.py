@@ -72,7 +72,7 @@ class ExportMark:
     title: str = ""
 
     def words(self) -> dict[str, str]:
-        from ruse_research.runner.html import labels
+        from ruse_research.runner.words import labels
 
         return labels(self.lang)
 

@@ -34,41 +34,12 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
-from ruse_research import _yaml
-from ruse_research.display.formats import fmt_num
 from ruse_research.i18n import LANGUAGES
 from ruse_research.runner import provenance, xref  # noqa: F401 (provenance: the examples build records)
 from ruse_research.runner.spec import RunFailure
+from ruse_research.runner.words import LOCALE_FILE, _catalog, labels, seconds_text  # noqa: F401 (re-exported)
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
-
-LOCALE_FILE = Path(__file__).resolve().parents[1] / "locale" / "runner.yaml"
-
-
-@lru_cache(maxsize=1)
-def _catalog() -> dict[str, dict[str, str]]:
-    """``locale/runner.yaml``: ``{key: {bg, en}}``, checked to have both languages for every key."""
-    data = _yaml.load_file(LOCALE_FILE, name="locale/runner.yaml")
-    if not isinstance(data, dict):
-        raise _yaml.YamlError("locale/runner.yaml: expected a mapping {key: {bg: ..., en: ...}}")
-    for key, texts in data.items():
-        if not isinstance(texts, dict) or set(texts) != set(LANGUAGES):
-            raise _yaml.YamlError(f"locale/runner.yaml: {key}: found {texts!r}, expected "
-                                  f"{{{', '.join(f'{lang}: ...' for lang in LANGUAGES)}}}")
-    return data
-
-
-def labels(lang: str) -> dict[str, str]:
-    """The report labels in ``lang`` (English for an unknown language).
-
-    Examples
-    --------
-    >>> labels("bg")["colophon"], labels("en")["colophon"]
-    ('Колофон', 'Colophon')
-    """
-    lang = lang if lang in LANGUAGES else "en"
-    return {key: texts[lang] for key, texts in _catalog().items()}
-
 
 FONT_STACK = (
     'system-ui, -apple-system, "Segoe UI", "Noto Sans", "DejaVu Sans", Roboto, '
@@ -499,7 +470,7 @@ def render_report(nb, *, lang: str, title: str, record: dict, description: str =
         description=description,
         labels=words,
         record=record,
-        duration=fmt_num(record.get("duration_s"), lang if lang in LANGUAGES else "en", 1),
+        duration=seconds_text(record.get("duration_s"), lang),
         toc=toc,
         body=body,
         css=_css() + page_css(title, lang, bool(record.get("synthetic"))),

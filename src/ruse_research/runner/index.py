@@ -26,13 +26,13 @@ from typing import Protocol
 
 from ruse_research import _yaml, paths
 from ruse_research.data import profile as _profile
-from ruse_research.display.formats import fmt_num
 from ruse_research.errors import RuseError
 from ruse_research.i18n import LANGUAGES
 from ruse_research.runner import cache, provenance
 from ruse_research.runner.params import Run, discover_runs, load_run, run_name
 from ruse_research.runner.plan import Plan
 from ruse_research.runner.spec import RunFailure, RunResult, describe_failure
+from ruse_research.runner.words import seconds_text
 
 #: Key findings shown per run on the index page.
 INDEX_FINDINGS = 3
@@ -184,7 +184,7 @@ def index_rows(outputs: Path, runs: Sequence[IndexedRun], results: Mapping[str, 
             "status_text": label(f"index_status_{status.replace('-', '_').replace(' ', '_')}", lang),
             "css": "failed" if status == "failed" else "ok",
             "detail": detail,
-            "duration": (f"{fmt_num(shown['duration_s'], lang, 1)} {label('index_seconds', lang)}"
+            "duration": (f"{seconds_text(shown['duration_s'], lang)} {label('index_seconds', lang)}"
                          if shown and shown.get("duration_s") is not None else ""),
             "finished": (shown or {}).get("end_time", "")[:19].replace("T", " "),
             "links": links,
