@@ -183,6 +183,22 @@ TABLES: dict[str, TableLayout] = {
         {"term": "term", "wave": "wave"},
         digits=3,
     ),
+    "driver_trust_ordinal": TableLayout(
+        "driver_ordinal_caption",
+        _cols(
+            "term",
+            "odds_ratio={label_odds_ratio}",
+            "or_low={label_ci_low}",
+            "or_high={label_ci_high}",
+            "p_value",
+            "linear_estimate={label_linear_check}",
+            "linear_low={label_linear_check}: {label_ci_low}",
+            "linear_high={label_linear_check}: {label_ci_high}",
+        ),
+        {"term": "term"},
+        note="driver_ordinal_note",
+        digits=3,
+    ),
     "driver_trust_full": TableLayout("driver_full_caption", _COEF, {"term": "term"}, digits=3),
     "driver_satisfaction": TableLayout("driver_sat_caption", _COEF, {"term": "term"}, digits=3),
     "importance_performance": TableLayout(
