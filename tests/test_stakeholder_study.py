@@ -191,6 +191,13 @@ def test_trust_has_an_ordinal_model_with_the_linear_model_as_its_check(study):
     assert clear.sum() >= 2
     assert ((coef["odds_ratio"] > 1) == (coef["linear_estimate"] > 0))[clear].all()
     assert ((coef["or_low"] < coef["odds_ratio"]) & (coef["odds_ratio"] < coef["or_high"])).all()
+    satisfaction = stakeholder_models.satisfaction_ordinal(loaded)
+    linear = stakeholders.satisfaction_model(loaded)
+    coef = satisfaction[satisfaction["kind"] == "coefficient"]
+    assert coef["term"].tolist() == linear["term"].tolist()[1:]
+    assert satisfaction.loc[satisfaction["kind"] == "threshold", "term"].tolist() == [
+        "1|2", "2|3", "3|4", "4|5"]
+    np.testing.assert_allclose(coef["linear_estimate"], linear["estimate"].iloc[1:])
 
 
 def test_design_weights_meet_the_margins(study):

@@ -7,7 +7,8 @@ citizens' proportional-odds (cumulative logit) model of it on the terms of
 contact and, with several waves, the wave -- on the calibrated design, and sets the
 linear model's coefficients beside its odds ratios as a sensitivity check: if both say
 the same about every predictor, the equal-steps assumption of the linear model does not
-drive the conclusions. :func:`ordinal_finding` gives the numbers of the key sentence
+drive the conclusions; :func:`satisfaction_ordinal` does the same for overall satisfaction
+with the service (1-5). :func:`ordinal_finding` gives the numbers of the key sentence
 (the odds ratio of responsiveness) and :func:`note_keys` what could not be fitted.
 
 Examples
@@ -27,10 +28,13 @@ import pandas as pd
 
 from ruse_research.stats import survey as sv
 
-__all__ = ["TERMS", "note_keys", "ordinal_finding", "trust_ordinal"]
+__all__ = ["SATISFACTION_TERMS", "TERMS", "note_keys", "ordinal_finding",
+           "satisfaction_ordinal", "trust_ordinal"]
 
 #: Predictors of trust in both trust models (with ``wave`` added for several waves).
 TERMS = ("responsiveness", "impartiality", "contact_yes")
+#: Predictors of overall satisfaction (1-5): the five aspect ratings, as ``satisfaction_model``.
+SATISFACTION_TERMS = ("sat_time", "sat_clarity", "sat_courtesy", "sat_access", "sat_competence")
 #: The predictor the key sentence speaks of.
 KEY_TERM = "responsiveness"
 _COLUMNS = ("term", "kind", "estimate", "se", "ci_low", "ci_high", "p_value", "n",
@@ -40,6 +44,26 @@ _COLUMNS = ("term", "kind", "estimate", "se", "ci_low", "ci_high", "p_value", "n
 def _empty() -> pd.DataFrame:
     frame = pd.DataFrame({c: pd.Series(dtype=float) for c in _COLUMNS})
     return frame.astype({"term": object, "kind": object})
+
+
+def _with_check(study, outcome: str, predictors, ci: float, link: str) -> pd.DataFrame:
+    """The citizens' ordinal model of ``outcome`` and, beside it, the linear model's
+    coefficient and CI of every term (``linear_*`` columns)."""
+    if not study.sample.has_citizens:
+        return _empty()
+    several = len(study.waves) > 1
+    terms = [*predictors, "wave"] if several else list(predictors)
+    wave = ["wave"] if several else None
+    citizens = study.sample.citizens
+    try:
+        out = sv.ordinal_model(citizens, outcome, terms, categorical=wave, link=link, ci=ci)
+    except sv.WeightingError:
+        return _empty()
+    linear = sv.linear_model(citizens, outcome, terms, categorical=wave, ci=ci)
+    check = linear.set_index("term")[["estimate", "ci_low", "ci_high"]]
+    check.columns = ["linear_estimate", "linear_low", "linear_high"]
+    out = out.join(check, on="term")
+    return out[list(_COLUMNS)]
 
 
 def trust_ordinal(study, ci: float = 0.95, link: str = "logit") -> pd.DataFrame:
@@ -56,21 +80,15 @@ def trust_ordinal(study, ci: float = 0.95, link: str = "logit") -> pd.DataFrame:
     Empty without citizens or when the model cannot be fitted (too few answers;
     :func:`note_keys` says so).
     """
-    if not study.sample.has_citizens:
-        return _empty()
-    several = len(study.waves) > 1
-    terms = [*TERMS, "wave"] if several else list(TERMS)
-    wave = ["wave"] if several else None
-    citizens = study.sample.citizens
-    try:
-        out = sv.ordinal_model(citizens, "trust_ra", terms, categorical=wave, link=link, ci=ci)
-    except sv.WeightingError:
-        return _empty()
-    linear = sv.linear_model(citizens, "trust_ra", terms, categorical=wave, ci=ci)
-    check = linear.set_index("term")[["estimate", "ci_low", "ci_high"]]
-    check.columns = ["linear_estimate", "linear_low", "linear_high"]
-    out = out.join(check, on="term")
-    return out[list(_COLUMNS)]
+    return _with_check(study, "trust_ra", TERMS, ci, link)
+
+
+def satisfaction_ordinal(study, ci: float = 0.95, link: str = "logit") -> pd.DataFrame:
+    """Citizens' overall satisfaction with the service (1-5, ordered answers) on the five
+    aspect ratings (:data:`SATISFACTION_TERMS`) and the wave, as :func:`trust_ordinal`
+    (the linear check is :func:`~ruse_research.studies.stakeholders.satisfaction_model`);
+    only citizens with contact answer these items."""
+    return _with_check(study, "sat_overall", SATISFACTION_TERMS, ci, link)
 
 
 def ordinal_finding(results) -> tuple[tuple[float, float, float] | None, dict[str, int]]:
@@ -87,9 +105,9 @@ def ordinal_finding(results) -> tuple[tuple[float, float, float] | None, dict[st
     return (float(r["odds_ratio"]), float(r["or_low"]), float(r["or_high"])), {"ordinal": int(r["n"])}
 
 
-def note_keys(study, table: pd.DataFrame) -> list[str]:
+def note_keys(study, *tables: pd.DataFrame) -> list[str]:
     """The catalog key of the drivers section's note when the citizens' answers were there
-    but the ordinal model could not be fitted (other notes say when there are no citizens)."""
-    if study.sample.has_citizens and table.empty:
+    but an ordinal model could not be fitted (other notes say when there are no citizens)."""
+    if study.sample.has_citizens and any(table.empty for table in tables):
         return ["note_no_ordinal"]
     return []

@@ -616,6 +616,7 @@ class StakeholderResults:
     trust_model: pd.DataFrame
     satisfaction_model: pd.DataFrame
     trust_ordinal: pd.DataFrame
+    satisfaction_ordinal: pd.DataFrame
     ipa: pd.DataFrame
     gaps: pd.DataFrame
     themes: Themes
@@ -686,8 +687,8 @@ def _notes(study: StakeholderStudy, results: dict, latest: int) -> list[Note]:
         notes.append(Note("change", "note_first_latest", (waves[0], waves[-1])))
     if study.staff_design is None:
         notes.append(Note("gap", "note_no_staff"))
-    return notes + [Note("drivers", k)
-                    for k in stakeholder_models.note_keys(study, results["trust_ordinal"])]
+    ordinal = (results["trust_ordinal"], results["satisfaction_ordinal"])
+    return notes + [Note("drivers", k) for k in stakeholder_models.note_keys(study, *ordinal)]
 
 
 def analyse(
@@ -717,6 +718,7 @@ def analyse(
         trust_model=trust_model(study, ci),
         satisfaction_model=satisfaction_model(study, ci),
         trust_ordinal=stakeholder_models.trust_ordinal(study, ci),
+        satisfaction_ordinal=stakeholder_models.satisfaction_ordinal(study, ci),
         ipa=importance_performance(study, ci),
         gaps=perception_gap(study, ci),
         themes=recommendation_themes(study, min_quote, quotes_per_theme, seed),
