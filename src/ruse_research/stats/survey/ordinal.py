@@ -18,7 +18,9 @@ Variance. The influence values ``w_i s_i H^-1`` (``s_i`` the row's score, ``H`` 
 weighted observed information) are summed over PSUs within strata and residualised on
 the raking margins of a calibrated design, as ``svyolr``'s
 ``svyrecvar(gmini %*% solve(H), ...)``; on a replicate design the model is refitted with
-every replicate's weights, started at the full-sample fit (``svyolr.svrepdesign``).
+every replicate's weights, started at the full-sample fit (``svyolr.svrepdesign``); a
+replicate in which the model cannot be fitted (an answer level left without weight) is
+left out of the variance, as ``svrVar`` leaves out missing replicates.
 Python's ``statsmodels.OrderedModel`` takes no survey weights, so this is written out.
 R's numbers need a tight optimiser to be reproduced beyond 1e-5: ``svyolr`` stops BFGS
 at ``reltol = 1e-8`` and differences the gradient for the Hessian; see
