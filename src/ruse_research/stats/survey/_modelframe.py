@@ -147,7 +147,10 @@ def model_vcov(
         return np.atleast_2d(cov), int(design.degf)
     coded = design.coded
     z = var_.residualised(design.calibrator, influence)
-    cov = var_.covariance(coded, var_.psu_totals(coded, z))
+    if hasattr(var_, "row_covariance"):  # multistage designs (every stage's variance)
+        cov = var_.row_covariance(coded, z)
+    else:  # single-stage variance module: drop this branch once row_covariance is merged
+        cov = var_.covariance(coded, var_.psu_totals(coded, z))
     return cov, int(var_.degrees_of_freedom(coded, valid))
 
 
