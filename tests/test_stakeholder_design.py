@@ -96,6 +96,8 @@ def test_one_wave_without_staff(raw, folder):
     assert set(results.estimates["wave"]) == {1}
     assert list(results.trust_model["term"]) == [
         "Intercept", "responsiveness", "impartiality", "contact_yes"]
+    assert list(results.trust_ordinal.query("kind == 'coefficient'")["term"]) == [
+        "responsiveness", "impartiality", "contact_yes"]
     assert _keys(results) == ["note_one_wave", "note_no_staff"]
     assert texts.all_notes(results, names) == [
         "The data hold one wave (2019): change between waves cannot be estimated, and the "
@@ -106,7 +108,7 @@ def test_one_wave_without_staff(raw, folder):
     key = stakeholders.key_findings(results)
     assert key.image_change is None and key.citizen_gap is None and key.slope is not None
     sentences = texts.findings(key, names)
-    assert len(sentences) == 4 and sentences[1].startswith("In 2019 trust is highest among")
+    assert len(sentences) == 5 and sentences[1].startswith("In 2019 trust is highest among")
     with pytest.raises(sv.WeightingError, match=r"^parameter latest_wave = 2: no such wave in "
                        r"the data; expected one of 1 \(or null for the last one\)$"):
         stakeholders.analyse(study, latest_wave=2)
@@ -137,7 +139,8 @@ def test_no_citizens_means_no_raking(raw, folder):
     assert study.sample.method == "none" and not study.design.is_calibrated
     assert (study.data["weight"] == 1.0).all()
     for frame in (results.margins, results.diagnostics, results.sensitivity, results.slopes,
-                  results.trust_model, results.ipa, results.by_municipality):
+                  results.trust_model, results.trust_ordinal, results.ipa,
+                  results.by_municipality):
         assert frame.empty
     assert results.reference == 2
     assert sorted(set(results.contrasts["group"])) == [3, 4]

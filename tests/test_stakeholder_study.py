@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 
 import nbformat
+import numpy as np
 import pytest
 import yaml
 
@@ -171,6 +172,34 @@ def test_driver_of_trust_other_seed(tmp_path):
         assert _inside(slope, truth["stakeholders"]["trust_driver"]["slope"][str(wave)]), wave
 
 
+def test_trust_has_an_ordinal_model_with_the_linear_model_as_its_check(study):
+    """The proportional-odds model of trust: the linear model's terms (no intercept), the
+    same rows, increasing thresholds, and odds ratios on the same side of 1 as the linear
+    coefficients wherever the linear CI excludes 0."""
+    from ruse_research.studies import stakeholder_models
+
+    loaded, _ = study
+    linear = stakeholders.trust_model(loaded)
+    ordinal = stakeholder_models.trust_ordinal(loaded)
+    coef = ordinal[ordinal["kind"] == "coefficient"]
+    assert coef["term"].tolist() == linear["term"].tolist()[1:]
+    assert (ordinal["n"] == linear["n"].iloc[0]).all()
+    thresholds = ordinal.loc[ordinal["kind"] == "threshold", "estimate"].to_numpy()
+    assert len(thresholds) == 10 and (np.diff(thresholds) > 0).all()
+    np.testing.assert_allclose(coef["linear_estimate"], linear["estimate"].iloc[1:])
+    clear = (coef["linear_low"] > 0) | (coef["linear_high"] < 0)
+    assert clear.sum() >= 2
+    assert ((coef["odds_ratio"] > 1) == (coef["linear_estimate"] > 0))[clear].all()
+    assert ((coef["or_low"] < coef["odds_ratio"]) & (coef["odds_ratio"] < coef["or_high"])).all()
+    satisfaction = stakeholder_models.satisfaction_ordinal(loaded)
+    linear = stakeholders.satisfaction_model(loaded)
+    coef = satisfaction[satisfaction["kind"] == "coefficient"]
+    assert coef["term"].tolist() == linear["term"].tolist()[1:]
+    assert satisfaction.loc[satisfaction["kind"] == "threshold", "term"].tolist() == [
+        "1|2", "2|3", "3|4", "4|5"]
+    np.testing.assert_allclose(coef["linear_estimate"], linear["estimate"].iloc[1:])
+
+
 def test_design_weights_meet_the_margins(study):
     loaded, _ = study
     sample = loaded.sample
@@ -238,9 +267,10 @@ def test_results_and_key_findings_come_from_one_pipeline(study):
 
     t = report.texts("stakeholders", "en")
     items = stakeholder_texts.key_findings(key, stakeholder_tables.labels(loaded, t, results.themes.themes))
-    assert len(items) == 6 and all("n = " in i.text and i.ref for i in items)
+    assert len(items) == 7 and all("n = " in i.text and i.ref for i in items)
     assert items[2].effect == ("d", key.std["image_change"]) and items[2].ref == "table:change_between_waves"
-    assert f"n = {t.int(key.n['staff'])} staff" in items[4].text
+    assert items[4].ref == "table:driver_trust_ordinal" and "1.58 (95% CI 1.46–1.71)" in items[4].text
+    assert f"n = {t.int(key.n['staff'])} staff" in items[5].text
 
 
 def test_notebook_parameters_and_params_files():

@@ -71,6 +71,17 @@ def _cols(*pairs: str) -> tuple[tuple[str, str], ...]:
 
 
 _COEF = _cols("term", "estimate={label_coefficient}", "ci_low", "ci_high", "p_value")
+#: An ordinal model's odds ratios with the linear model's coefficients beside them.
+_ORDINAL = _cols(
+    "term",
+    "odds_ratio={label_odds_ratio}",
+    "or_low={label_ci_low}",
+    "or_high={label_ci_high}",
+    "p_value",
+    "linear_estimate={label_linear_check}",
+    "linear_low={label_linear_check}: {label_ci_low}",
+    "linear_high={label_linear_check}: {label_ci_high}",
+)
 _TESTS = ("statistic={label_statistic_f}", "ndf", "ddf", "p_value", "p_holm")
 _TEST_STATS = ("statistic", "ndf", "ddf")
 
@@ -183,8 +194,16 @@ TABLES: dict[str, TableLayout] = {
         {"term": "term", "wave": "wave"},
         digits=3,
     ),
+    "driver_trust_ordinal": TableLayout(
+        "driver_ordinal_caption", _ORDINAL, {"term": "term"}, note="driver_ordinal_note",
+        digits=3,
+    ),
     "driver_trust_full": TableLayout("driver_full_caption", _COEF, {"term": "term"}, digits=3),
     "driver_satisfaction": TableLayout("driver_sat_caption", _COEF, {"term": "term"}, digits=3),
+    "driver_satisfaction_ordinal": TableLayout(
+        "driver_sat_ordinal_caption", _ORDINAL, {"term": "term"}, note="driver_ordinal_note",
+        digits=3,
+    ),
     "importance_performance": TableLayout(
         "ipa_caption",
         _cols(

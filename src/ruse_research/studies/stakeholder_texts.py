@@ -131,6 +131,10 @@ def key_findings(key: KeyFindings, names) -> list[KeyFinding]:
     if key.slope is not None:
         out.append(KeyFinding(t("finding_driver", latest=latest, slope=t.ci(*key.slope), n=count("slope")),
                               "table:driver_trust_slope"))
+    if key.trust_odds is not None:
+        period = first if key.first_wave == key.latest_wave else f"{first}–{latest}"
+        out.append(KeyFinding(t("finding_ordinal", odds=t.ci(*key.trust_odds), period=period,
+                                n=count("ordinal")), "table:driver_trust_ordinal"))
     if key.citizen_gap is not None:
         gap, gap_low, gap_high = key.citizen_gap
         sign = 1 if gap >= 0 else -1  # the sentence states the direction in words

@@ -18,7 +18,8 @@ Analyses (tidy DataFrames with codes, small cells already suppressed)
     :func:`weighting_margins`, :func:`weight_diagnostics`, :func:`weighting_sensitivity`,
     :func:`estimates_by_group`, :func:`estimates_by_municipality`, :func:`rao_scott_tests`,
     :func:`wald_tests`, :func:`group_contrasts`, :func:`wave_change`,
-    :func:`trust_slopes`, :func:`trust_model`, :func:`satisfaction_model`,
+    :func:`trust_slopes`, :func:`trust_model` (and its ordinal model, ``stakeholder_models``),
+    :func:`satisfaction_model`,
     :func:`importance_performance`, :func:`perception_gap`, :func:`recommendation_themes`
     (themes and the quotes that pass the disclosure rules); :func:`analyse` runs them all
     into one :class:`StakeholderResults`, :func:`key_findings` picks the numbers the
@@ -53,6 +54,7 @@ from ruse_research.stats import disclosure, scales, text
 from ruse_research.stats import survey as sv
 from ruse_research.stats.adjust import holm
 from ruse_research.stats.quotes import representative_quotes
+from ruse_research.studies import stakeholder_models
 from ruse_research.studies.stakeholders_design import (
     CITIZEN,
     MARGINS_PATH,
@@ -613,6 +615,8 @@ class StakeholderResults:
     slopes: pd.DataFrame
     trust_model: pd.DataFrame
     satisfaction_model: pd.DataFrame
+    trust_ordinal: pd.DataFrame
+    satisfaction_ordinal: pd.DataFrame
     ipa: pd.DataFrame
     gaps: pd.DataFrame
     themes: Themes
@@ -683,7 +687,8 @@ def _notes(study: StakeholderStudy, results: dict, latest: int) -> list[Note]:
         notes.append(Note("change", "note_first_latest", (waves[0], waves[-1])))
     if study.staff_design is None:
         notes.append(Note("gap", "note_no_staff"))
-    return notes
+    ordinal = (results["trust_ordinal"], results["satisfaction_ordinal"])
+    return notes + [Note("drivers", k) for k in stakeholder_models.note_keys(study, *ordinal)]
 
 
 def analyse(
@@ -712,6 +717,8 @@ def analyse(
         slopes=trust_slopes(study, ci),
         trust_model=trust_model(study, ci),
         satisfaction_model=satisfaction_model(study, ci),
+        trust_ordinal=stakeholder_models.trust_ordinal(study, ci),
+        satisfaction_ordinal=stakeholder_models.satisfaction_ordinal(study, ci),
         ipa=importance_performance(study, ci),
         gaps=perception_gap(study, ci),
         themes=recommendation_themes(study, min_quote, quotes_per_theme, seed),
@@ -736,6 +743,7 @@ class KeyFindings:
     gaps in admin_image, ``top_theme`` the most frequent recommendation theme and its
     share. A number the design cannot give (no citizens, one wave, no staff file) is
     ``None``; ``first_wave`` and ``latest_wave`` are the waves the sentences speak of;
+    ``trust_odds`` the ordinal model's odds ratio of responsiveness;
     ``n`` the sample sizes behind each finding and ``std`` the standardised differences
     (d), each only for the numbers the design gives.
     """
@@ -754,6 +762,7 @@ class KeyFindings:
     municipality_gap: tuple[float, float, float] | None
     top_theme: str
     top_theme_share: float
+    trust_odds: tuple[float, float, float] | None = None
     first_wave: int = 1
     latest_wave: int = 2
     n: dict[str, int] = field(default_factory=dict)
@@ -808,6 +817,8 @@ def key_findings(results: StakeholderResults) -> KeyFindings:
         .iloc[0]
     )
 
+    trust_odds, n_ordinal = stakeholder_models.ordinal_finding(results)
+
     def at(frame, key, estimate="difference"):
         return _interval(frame.loc[key], estimate) if key in frame.index else None
 
@@ -826,9 +837,11 @@ def key_findings(results: StakeholderResults) -> KeyFindings:
         municipality_gap=at(gap, 4),
         top_theme=str(theme["theme"]),
         top_theme_share=float(theme["share"]),
+        trust_odds=trust_odds,
         first_wave=int(first),
         latest_wave=int(latest),
-        n=_sizes(first_trust if has_weights else None, top, low, change, slope, gap, theme),
+        n={**_sizes(first_trust if has_weights else None, top, low, change, slope, gap, theme),
+           **n_ordinal},
         std={**({"image_change": float(change.loc["public_image", "std_diff"])}
                 if "public_image" in change.index else {}),
              **({"top_contrast": float(top_contrast.iloc[0]["std_diff"])} if len(top_contrast) else {})},

@@ -13,6 +13,8 @@ reference   :func:`reference_margins`, :func:`rake_to_reference` (``data/referen
 estimate    :func:`estimate`, :func:`compare_means`, :func:`difference_between_samples`
 tests       :func:`wald_test`, :func:`rao_scott`
 models      :func:`linear_model`
+logistic    :func:`logistic_model` (R ``svyglm(family = quasibinomial())``)
+ordinal     :func:`ordinal_model` (cumulative logit/probit, R ``svyolr``)
 variance    the linearisation and calibration machinery (internal)
 errors      :class:`WeightingError`, :class:`RakingError`, :class:`DesignError`
 
@@ -34,7 +36,9 @@ from ruse_research.stats.survey.estimate import (
     difference_between_samples,
     estimate,
 )
+from ruse_research.stats.survey.logistic import logistic_model
 from ruse_research.stats.survey.models import linear_model
+from ruse_research.stats.survey.ordinal import ordinal_model
 from ruse_research.stats.survey.raking import design_effect, rake, trim_weights, weight_diagnostics
 from ruse_research.stats.survey.reference import rake_to_reference, reference_margins
 from ruse_research.stats.survey.tests import rao_scott, wald_test
@@ -49,6 +53,8 @@ __all__ = [
     "difference_between_samples",
     "estimate",
     "linear_model",
+    "logistic_model",
+    "ordinal_model",
     "rake",
     "rake_design",
     "rake_to_reference",
