@@ -28,6 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ruse_research import _yaml
+from ruse_research.stats.text import STOP_WORDS
 
 __all__ = [
     "NAMES_FILE", "NameList", "latin_variants", "load_names", "name_spans", "title_view",
@@ -54,7 +55,8 @@ _MAX_VARIANTS = 48
 
 _CYR_UPPER = "А-ЯЀЍ"
 _CYR_LOWER = "а-яѐѝ"
-_WORD = re.compile(rf"[{_CYR_UPPER}{_CYR_LOWER}A-Za-z]+(?:-[{_CYR_UPPER}{_CYR_LOWER}A-Za-z]+)?")
+WORD = re.compile(rf"[{_CYR_UPPER}{_CYR_LOWER}A-Za-z]+(?:-[{_CYR_UPPER}{_CYR_LOWER}A-Za-z]+)?")
+"""A word of Cyrillic or Latin letters (one hyphen allowed)."""
 _SURNAME_SHAPE_CYR = re.compile(rf"^[{_CYR_UPPER}][{_CYR_LOWER}]{{2,}}(?:ов|ев)(?:а|и)?$")
 _SURNAME_SHAPE_LAT = re.compile(r"^[A-Z][a-z]{2,}(?:ov|ev|off|ow|ew)(?:a|i)?$")
 
@@ -130,8 +132,8 @@ def load_names() -> NameList:
     ambiguous_lower = {w.casefold() for w in ambiguous_words}
     clear -= ambiguous_lower
     clear -= {v for w in ambiguous_lower for v in latin_variants(w)}
-    clear -= _COMMON_WORDS
-    return NameList(frozenset(clear), frozenset(ambiguous | (_COMMON_WORDS & clear)))
+    common = _COMMON_WORDS | STOP_WORDS  # "Като" is a form of "Катя" and the word "as"
+    return NameList(frozenset(clear - common), frozenset(ambiguous | (common & clear)))
 
 
 # Inflected name forms that are everyday words (or common Latin words): never names alone.
@@ -145,7 +147,7 @@ _COMMON_WORDS = frozenset(
 
 def title_view(text: str) -> str:
     """``text`` with ALL-CAPS words title-cased (same length), so "ИВАН" reads as "Иван"."""
-    return _WORD.sub(lambda m: m.group(0).title() if m.group(0).isupper() and len(m.group(0)) > 1
+    return WORD.sub(lambda m: m.group(0).title() if m.group(0).isupper() and len(m.group(0)) > 1
                      else m.group(0), text)
 
 
@@ -164,7 +166,7 @@ def name_spans(text: str, not_names: frozenset[str] = frozenset()) -> list[tuple
     """
     names = load_names()
     view = title_view(text)
-    words = list(_WORD.finditer(view))
+    words = list(WORD.finditer(view))
     spans: list[tuple[int, int]] = []
     kinds = []
     for m in words:

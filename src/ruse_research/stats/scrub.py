@@ -28,7 +28,7 @@ from ruse_research.data import profile as region_profile
 from ruse_research.stats import names as names_list
 from ruse_research.stats.text import _HAS_CYRILLIC, _INVISIBLE, _TOKEN, TextError, normalise
 
-__all__ = ["PLACEHOLDERS", "scrub"]
+__all__ = ["PLACEHOLDERS", "quote_problems", "scrub"]
 
 PLACEHOLDERS = (
     "[EMAIL]", "[PHONE]", "[EGN]", "[IBAN]", "[URL]", "[NAME]", "[ADDRESS]", "[PLATE]", "[ID]"
@@ -402,12 +402,11 @@ _NOT_NAME_WORDS = frozenset(
 
 
 def _guess_names(out: str) -> str:
-    # The patterns read a copy with ALL-CAPS words title-cased ("ИВАН ПЕТРОВ"), of the same
-    # length, so that their spans apply to the text itself.
-    view = names_list.title_view(out)
-    spans = [m.span(3) for m in _TITLED_NAME.finditer(view)]
+    # names.name_spans reads ALL-CAPS words title-cased ("ИВАН ПЕТРОВ"); the patterns here
+    # read the text as written (a shouted sentence is not a run of capitalised names).
+    spans = [m.span(3) for m in _TITLED_NAME.finditer(out)]
     for pattern in (_GIVEN_AND_SURNAME, _GIVEN_ALONE, _SURNAME_MID):
-        spans += [m.span() for m in pattern.finditer(view)]
+        spans += [m.span() for m in pattern.finditer(out)]
     spans += names_list.name_spans(out, not_names=_NOT_NAME_WORDS)
     return _NAME_RUN.sub("[NAME]", _replace_spans(out, spans, "[NAME]"))
 
@@ -500,3 +499,85 @@ def _trailing_punct(url: str) -> str:
     """Sentence punctuation the URL regex swallowed, to put back after the placeholder."""
     m = re.search(r"[.,;:!?)\]]+$", url)
     return m.group(0) if m else ""
+
+
+# ---------------------------------------------------------------------------------------------
+# What scrub cannot classify as safe: such a quote is held back, not published
+# ---------------------------------------------------------------------------------------------
+
+_DIGIT_RUN = re.compile(r"(?<![\d])\d(?:[ \-.]?\d){6,}(?![\d])")
+_AMOUNT_AFTER = re.compile(
+    r"^\s*(?:лв|лева|евро|€|eur|bgn|%|души|човека|жители|хил|млн|млрд|г\.|година|години)",
+    re.IGNORECASE,
+)
+_PUBLIC_ID_BEFORE = re.compile(r"(?:ЕИК|БУЛСТАТ|Булстат|EIK)\W{0,4}$")
+_YEAR_RANGE = re.compile(r"(?:19|20)\d{2}\s?[-.]\s?(?:19|20)\d{2}")
+_SENTENCE_START = re.compile(r"(?:^|[.!?…:;\n„“\"«(\[-])\s*$")
+_LEFTOVER_EMAIL = re.compile(r"[@＠﹫]|\((?:at|маймунка)\)", re.IGNORECASE)
+_LEFTOVER_URL = re.compile(r"://|(?<![\w])www\.|(?<![\w])[a-z0-9-]+\.(?:bg|com|net|org|eu)/", re.I)
+
+
+def _known_word(low: str) -> bool:
+    import simplemma
+
+    return (
+        simplemma.is_known(low, lang="bg")
+        or simplemma.lemmatize(low, lang="bg") != low
+        or simplemma.is_known(low, lang="en")
+    )
+
+
+def quote_problems(text: str) -> list[str]:
+    """What in a scrubbed text :func:`scrub` could not classify as safe (empty: quotable).
+
+    A quote with any of these is held back (not published), because it may still identify
+    someone: ``"digits"`` — a run of seven or more digits (spaces, dashes or dots between
+    them) that is not a date, a year range, an amount or count ("1 234 567 лв.") or an
+    organisation's ЕИК/БУЛСТАТ; ``"email"`` or ``"url"`` — an "@", "(маймунка)", "://" or
+    "www." left over; ``"capitalised"`` — a capitalised word that no dictionary knows
+    (``simplemma``'s Bulgarian and English word lists, the bundled names, the region
+    profiles' place names) in mid-sentence or next to a ``[NAME]``, e.g. an uncommon name.
+
+    Examples
+    --------
+    >>> quote_problems(scrub("Питайте Благун на гишето"))
+    ['capitalised']
+    >>> quote_problems(scrub("Служителите на Община Русе бяха любезни, таксата е 1 250 000 лв."))
+    []
+    >>> quote_problems("Номерът ми е 12 34 56 78 90")
+    ['digits']
+    """
+    problems = []
+    for m in _DIGIT_RUN.finditer(text):
+        run = m.group(0)
+        if (
+            _DATE.fullmatch(run)
+            or _YEAR_RANGE.fullmatch(run)
+            or _AMOUNT_AFTER.match(text[m.end() :])
+            or _PUBLIC_ID_BEFORE.search(text[max(0, m.start() - 12) : m.start()])
+        ):
+            continue
+        problems.append("digits")
+        break
+    if _LEFTOVER_EMAIL.search(text):
+        problems.append("email")
+    if _LEFTOVER_URL.search(text):
+        problems.append("url")
+    for m in names_list.WORD.finditer(text):
+        word = m.group(0)
+        if names_list.placeholder_at(text, m) or not word[:1].isupper():
+            continue
+        if word.isupper() and len(word) > 1:  # acronyms (ЕГН, ОП) and shouting
+            continue
+        low = word.casefold()
+        before = text[: m.start()]
+        next_to_name = before.rstrip().endswith("[NAME]") or text[m.end() :].lstrip().startswith(
+            "[NAME]"
+        )
+        if _SENTENCE_START.search(before) and not next_to_name:
+            continue
+        if low in _NOT_NAME_WORDS or _known_word(low) or _known_word(low.split("-")[0]):
+            continue
+        problems.append("capitalised")
+        break
+    return problems
