@@ -96,3 +96,24 @@ def test_false_positive_rate_on_demo_answers():
     # measured when written: 0 changed and 2 held back (typos "РРусе", "Боово") of 905
     assert changed / len(answers) <= 0.005, changed
     assert held / len(answers) <= 0.01, held
+
+
+def test_unclassifiable_answers_are_held_back_and_counted():
+    from ruse_research.display.blocks import quote_bundle
+    from ruse_research.stats.quotes import representative_quotes
+    from ruse_research.stats.text import code_answers, load_themes
+
+    answers = pd.Series(
+        [f"Повече онлайн услуги, питайте Благун{i}ски" for i in range(12)]
+        + [f"Повече онлайн услуги, номер 1234567{i:04d}" for i in range(3)]
+        + ["Повече онлайн услуги, моля"] * 2
+    )
+    coded = code_answers(answers, load_themes("recommendation_themes"))
+    q = representative_quotes(answers, coded, "e_services", k=3, seed=1)
+    assert q["quote"].tolist() == ["Повече онлайн услуги, моля"] * 2
+    assert q.attrs["held_back"] == 15
+    data, _ = quote_bundle(q["quote"].tolist(), "en", base_n=17, held_back=q.attrs["held_back"])
+    assert "15 answers were not quoted" in data["text/plain"]
+    data, _ = quote_bundle(["питайте Благун тук"], "en", base_n=17)
+    assert "Благун" not in data["text/plain"]
+    assert "Some answers were not quoted" in data["text/plain"]

@@ -535,11 +535,13 @@ def perception_gap(study: StakeholderStudy, ci: float = 0.95) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class ThemeQuotes:
-    """Scrubbed quotes of one theme that has at least ``min_quote`` answers."""
+    """Scrubbed quotes of one theme that has at least ``min_quote`` answers; ``held_back``
+    answers of the theme were not quotable (the scrubber could not classify them as safe)."""
 
     theme: str
     n: int
     quotes: tuple[str, ...]
+    held_back: int = 0
 
 
 @dataclass(frozen=True, eq=False)
@@ -578,7 +580,8 @@ def recommendation_themes(
         picked = representative_quotes(
             answers, coded, theme, k=quotes_per_theme, min_answers=min_quote, seed=seed
         )
-        quotes.append(ThemeQuotes(str(theme), int(n_theme), tuple(picked["quote"].tolist())))
+        quotes.append(ThemeQuotes(str(theme), int(n_theme), tuple(picked["quote"].tolist()),
+                                  int(picked.attrs.get("held_back", 0))))
     return Themes(themes, coded, frequencies, text.theme_frequencies(coded), tuple(quotes))
 
 
