@@ -561,7 +561,7 @@ def check_no_small_cells(
     >>> check_no_small_cells(t, what="units")
     Traceback (most recent call last):
     ...
-    ruse_research.stats.disclosure.DisclosureError: units: 1 cell(s) describe fewer than 5 respondents (column 'n', row 1: 3)
+    ruse_research.stats.disclosure.DisclosureError: units: 1 cell(s) describe fewer than 5 respondents (first: column 'n', row 1)
     >>> check_no_small_cells(suppress(t))
     """
     if count_columns is None and "n" in table.columns:
@@ -581,11 +581,10 @@ def check_no_small_cells(
             if v is not None and not pd.isna(v) and 0 < v < k:
                 small.append((c, pos, v))
     if small:
-        c, pos, v = small[0]
-        v = int(v) if float(v).is_integer() else v
+        c, pos, _ = small[0]  # the small value is not named: failure messages are published
         raise DisclosureError(
             f"{what}: {len(small)} cell(s) describe fewer than {k} respondents "
-            f"(column {c!r}, row {pos}: {v})"
+            f"(first: column {c!r}, row {pos})"
         )
     # Lone hidden cells in a line.
     if count_columns is None:

@@ -254,8 +254,9 @@ def weighting_margins(study: StakeholderStudy) -> pd.DataFrame:
     """Citizens' sample, population and weighted shares on every raking margin, by wave.
 
     Columns ``wave``, ``variable`` (margin), ``category`` (margin category code), ``n``,
-    ``population``, ``unweighted``, ``estimate`` (weighted share). Empty when the citizens
-    were not raked (own weights, no citizens).
+    ``population``, ``unweighted``, ``estimate`` (weighted share); cells of fewer than 5
+    citizens are suppressed (``disclosure.suppress``, with a ``suppressed`` column then).
+    Empty when the citizens were not raked (own weights, no citizens).
     """
     table = study.sample.margins
     if table is None:
@@ -278,8 +279,13 @@ def weighting_margins(study: StakeholderStudy) -> pd.DataFrame:
         )
         merged["variable"] = variable
         rows.append(merged)
-    out = pd.concat(rows, ignore_index=True)
-    return out[list(_MARGINS_COLUMNS)]
+    out = pd.concat(rows, ignore_index=True)[list(_MARGINS_COLUMNS)]
+    # a category with fewer than 5 citizens in a wave is hidden (with its complement), not an
+    # error: a municipality of 3 citizens must not stop the study
+    suppressed = disclosure.suppress(out, count_columns="n",
+                                     group_columns=["wave", "variable", "category"],
+                                     stat_columns=["unweighted", "estimate"])
+    return suppressed[list(_MARGINS_COLUMNS)] if not suppressed["n"].isna().any() else suppressed
 
 
 def weight_diagnostics(study: StakeholderStudy) -> pd.DataFrame:
@@ -299,8 +305,10 @@ def weighting_sensitivity(
     or the team's own weights, calibrated variance when raked) or ``"trimmed"`` (re-raked
     with the weights bounded to ``bounds`` times the mean weight, calibrated variance;
     only when raked and ``bounds`` is given); ``deff_weights`` is Kish's design effect of
-    that version's weights in the wave. Raises :class:`RakingError` naming ``trim_bounds``
-    when the bounded raking cannot converge.
+    that version's weights in the wave. When the bounded raking cannot converge (a sparse
+    category, e.g. a municipality of 3 citizens in one wave) the ``"trimmed"`` version is
+    left out and ``attrs["trim_failed"]`` holds the bounds: the study goes on, a note says so
+    (small cells are suppressed with a note, never a failure).
     """
     columns = ("wave", "variable", "version", "n", "estimate", "ci_low", "ci_high",
                "deff_weights")
@@ -312,6 +320,7 @@ def weighting_sensitivity(
                                            lonely_psu=study.design.lonely_psu),
         "weighted": study.design,
     }
+    trim_failed = None
     if study.sample.method == "raked" and bounds is not None:
         trimmed_weights = data["weight"].copy()
         try:
@@ -322,16 +331,14 @@ def weighting_sensitivity(
                 by="wave",
                 bounds=tuple(bounds),
             )
-        except sv.RakingError as err:
-            raise sv.RakingError(
-                f"parameter trim_bounds = {list(bounds)!r}: {err}; widen trim_bounds (for "
-                "example [0.3, 3.0]) or merge sparse categories in the margins file"
-            ) from None
-        calibration = (study.design.calibration, study.design.calibration_group)
-        versions["trimmed"] = sv.Design.from_frame(
-            data.assign(weight=trimmed_weights), "weight", strata="stratum",
-            lonely_psu=study.design.lonely_psu,
-        ).with_calibration(*calibration)
+        except sv.RakingError:
+            trim_failed = tuple(bounds)
+        else:
+            calibration = (study.design.calibration, study.design.calibration_group)
+            versions["trimmed"] = sv.Design.from_frame(
+                data.assign(weight=trimmed_weights), "weight", strata="stratum",
+                lonely_psu=study.design.lonely_psu,
+            ).with_calibration(*calibration)
     parts = []
     for version, design in versions.items():
         domain = design.subset(citizen)
@@ -340,7 +347,10 @@ def weighting_sensitivity(
         deff = frame.groupby("wave")["weight"].apply(sv.design_effect)
         est["deff_weights"] = est["wave"].map(deff)
         parts.append(est)
-    return pd.concat(parts, ignore_index=True)
+    out = pd.concat(parts, ignore_index=True)
+    if trim_failed is not None:
+        out.attrs["trim_failed"] = trim_failed
+    return out
 
 
 # --------------------------------------------------------------------------------------
@@ -414,7 +424,12 @@ def group_contrasts(study: StakeholderStudy, ci: float = 0.95) -> pd.DataFrame:
                       "ci_low", "ci_high", "p_value", "p_holm", "std_diff")
     out = pd.concat(parts, ignore_index=True)
     out["p_holm"] = holm(out["p_value"].to_numpy())
-    return out
+    # a group of fewer than 5 in a wave (4 NGOs in 2020) is hidden with a complement, never
+    # an error that stops the study
+    return disclosure.suppress(out, count_columns=["n_group"],
+                               group_columns=["wave", "variable", "group"],
+                               stat_columns=["difference", "ci_low", "ci_high", "p_value",
+                                             "p_holm", "std_diff"])
 
 
 def wave_change(study: StakeholderStudy, ci: float = 0.95) -> pd.DataFrame:
@@ -434,7 +449,17 @@ def wave_change(study: StakeholderStudy, ci: float = 0.95) -> pd.DataFrame:
         if {first, latest} <= set(study.data.loc[_in(study, group=g), "wave"])
         for v in CHANGED
     ]
-    return pd.concat(parts, ignore_index=True)
+    out = pd.concat(parts, ignore_index=True)
+    # a group of fewer than 5 in one of the waves: its change is hidden (both counts)
+    counts = out[["n_reference", "n_group"]]
+    small = ((counts > 0) & (counts < disclosure.MIN_CELL)).any(axis=1)
+    if small.any():
+        hidden = ["n_reference", "n_group", "estimate_reference", "estimate_group",
+                  "difference", "ci_low", "ci_high", "p_value"]
+        out[hidden] = out[hidden].astype("object")
+        out.loc[small, hidden] = pd.NA
+        out["suppressed"] = small.map({True: "primary", False: ""})
+    return out
 
 
 def _citizen_model(study: StakeholderStudy, outcome: str, terms: list[str], ci: float) -> pd.DataFrame:
@@ -686,6 +711,8 @@ def _notes(study: StakeholderStudy, results: dict, latest: int) -> list[Note]:
         notes.append(Note("change", "note_first_latest", (waves[0], waves[-1])))
     if study.staff_design is None:
         notes.append(Note("gap", "note_no_staff"))
+    if "trim_failed" in results["sensitivity"].attrs:
+        notes.append(Note("weighting", "note_trim_failed", results["sensitivity"].attrs["trim_failed"]))
     return notes
 
 
