@@ -35,7 +35,7 @@ from ruse_research.contract import (
     payload_to_frame,
 )
 from ruse_research.display import output
-from ruse_research.display.catalog import language
+from ruse_research.display.catalog import COMMON, language, texts
 from ruse_research.display.errors import ReportError
 from ruse_research.display.formats import NA_TEXT, fmt_int, fmt_num, fmt_p, fmt_pct, fmt_stat, is_na
 from ruse_research.display.output import NO_MATH, escape, json_value
@@ -213,6 +213,9 @@ def table_bundle(
     kinds.update({c: "stat" for c in df.attrs.get(STAT_COLUMNS, ()) if c in df.columns and c not in kinds})
     if show_index is None:
         show_index = not isinstance(df.index, pd.RangeIndex) or df.index.name is not None
+    if df.attrs.get("disclosure_notes"):  # counts hidden by stats.differencing
+        extra = texts(COMMON, lang)("note_differencing", k=fmt_int(MIN_CELL, lang))
+        note = f"{note} {extra}" if note else extra
 
     # ---- formatted cells (shared by html and plain)
     cells: list[list[tuple[str, bool]]] = []

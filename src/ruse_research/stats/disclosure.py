@@ -53,6 +53,7 @@ __all__ = [
     "DisclosureError",
     "audit",
     "check_no_small_cells",
+    "hide_small_rows",
     "suppress",
 ]
 
@@ -529,6 +530,31 @@ def audit(
                 }
             )
     return pd.DataFrame(rows, columns=["row", "column", "value", "low", "high", "exact"])
+
+
+def hide_small_rows(table: pd.DataFrame, count_columns: Sequence[str],
+                    stat_columns: Sequence[str] = (), k: int = MIN_CELL) -> pd.DataFrame:
+    """Blank whole rows where any count is between 1 and ``k - 1`` (counts and statistics),
+    flagged ``"primary"`` in a ``suppressed`` column (added only when a row is hidden).
+
+    For tables whose rows are not parts of a total (a change between waves per group).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"n_1": [40, 4], "n_2": [38, 30], "diff": [0.2, 1.1]})
+    >>> hide_small_rows(t, ["n_1", "n_2"], ["diff"])["diff"].tolist()
+    [0.2, <NA>]
+    """
+    counts = table[list(count_columns)].apply(pd.to_numeric, errors="coerce")
+    small = ((counts > 0) & (counts < k)).any(axis=1)
+    if not small.any():
+        return table
+    out = table.copy()
+    hidden = [*count_columns, *stat_columns]
+    out[hidden] = out[hidden].astype("object")
+    out.loc[small, hidden] = pd.NA
+    out[FLAG_COLUMN] = small.map({True: PRIMARY, False: ""})
+    return out
 
 
 def check_no_small_cells(

@@ -84,9 +84,9 @@ def representative_quotes(
     hit = coded[theme].fillna(False).astype(bool)
     pool = answers[hit]
     if len(pool) < min_answers:
-        return pd.DataFrame(
-            {"theme": pd.Series(dtype="string"), "quote": pd.Series(dtype="string")}
-        )
+        empty = pd.DataFrame({"theme": pd.Series(dtype="string"), "quote": pd.Series(dtype="string")})
+        empty.attrs["held_back"] = 0
+        return empty
     names = list(names) if names is not None else None
     scrubbed = [scrub(str(a), names=names) for a in pool]
     safe = [q for q in scrubbed if not quote_problems(q)]

@@ -280,12 +280,10 @@ def weighting_margins(study: StakeholderStudy) -> pd.DataFrame:
         merged["variable"] = variable
         rows.append(merged)
     out = pd.concat(rows, ignore_index=True)[list(_MARGINS_COLUMNS)]
-    # a category with fewer than 5 citizens in a wave is hidden (with its complement), not an
-    # error: a municipality of 3 citizens must not stop the study
-    suppressed = disclosure.suppress(out, count_columns="n",
-                                     group_columns=["wave", "variable", "category"],
-                                     stat_columns=["unweighted", "estimate"])
-    return suppressed[list(_MARGINS_COLUMNS)] if not suppressed["n"].isna().any() else suppressed
+    # a category with fewer than 5 citizens in a wave: hidden with a complement, not an error
+    out = disclosure.suppress(out, count_columns="n", group_columns=["wave", "variable", "category"],
+                              stat_columns=["unweighted", "estimate"])
+    return out if out["n"].isna().any() else out[list(_MARGINS_COLUMNS)]
 
 
 def weight_diagnostics(study: StakeholderStudy) -> pd.DataFrame:
@@ -305,10 +303,9 @@ def weighting_sensitivity(
     or the team's own weights, calibrated variance when raked) or ``"trimmed"`` (re-raked
     with the weights bounded to ``bounds`` times the mean weight, calibrated variance;
     only when raked and ``bounds`` is given); ``deff_weights`` is Kish's design effect of
-    that version's weights in the wave. When the bounded raking cannot converge (a sparse
-    category, e.g. a municipality of 3 citizens in one wave) the ``"trimmed"`` version is
-    left out and ``attrs["trim_failed"]`` holds the bounds: the study goes on, a note says so
-    (small cells are suppressed with a note, never a failure).
+    that version's weights in the wave. When the bounded raking cannot converge (e.g. a
+    municipality of 3 citizens in a wave) the ``"trimmed"`` version is left out and
+    ``attrs["trim_failed"]`` holds the bounds: the study goes on and a note says so.
     """
     columns = ("wave", "variable", "version", "n", "estimate", "ci_low", "ci_high",
                "deff_weights")
@@ -348,8 +345,7 @@ def weighting_sensitivity(
         est["deff_weights"] = est["wave"].map(deff)
         parts.append(est)
     out = pd.concat(parts, ignore_index=True)
-    if trim_failed is not None:
-        out.attrs["trim_failed"] = trim_failed
+    out.attrs.update({"trim_failed": trim_failed} if trim_failed else {})
     return out
 
 
@@ -424,12 +420,9 @@ def group_contrasts(study: StakeholderStudy, ci: float = 0.95) -> pd.DataFrame:
                       "ci_low", "ci_high", "p_value", "p_holm", "std_diff")
     out = pd.concat(parts, ignore_index=True)
     out["p_holm"] = holm(out["p_value"].to_numpy())
-    # a group of fewer than 5 in a wave (4 NGOs in 2020) is hidden with a complement, never
-    # an error that stops the study
-    return disclosure.suppress(out, count_columns=["n_group"],
-                               group_columns=["wave", "variable", "group"],
-                               stat_columns=["difference", "ci_low", "ci_high", "p_value",
-                                             "p_holm", "std_diff"])
+    # a group of fewer than 5 in a wave (4 NGOs in 2020): hidden with a complement, not an error
+    return disclosure.suppress(out, count_columns=["n_group"], group_columns=["wave", "variable", "group"],
+                               stat_columns=["difference", "ci_low", "ci_high", "p_value", "p_holm", "std_diff"])
 
 
 def wave_change(study: StakeholderStudy, ci: float = 0.95) -> pd.DataFrame:
@@ -449,17 +442,10 @@ def wave_change(study: StakeholderStudy, ci: float = 0.95) -> pd.DataFrame:
         if {first, latest} <= set(study.data.loc[_in(study, group=g), "wave"])
         for v in CHANGED
     ]
-    out = pd.concat(parts, ignore_index=True)
     # a group of fewer than 5 in one of the waves: its change is hidden (both counts)
-    counts = out[["n_reference", "n_group"]]
-    small = ((counts > 0) & (counts < disclosure.MIN_CELL)).any(axis=1)
-    if small.any():
-        hidden = ["n_reference", "n_group", "estimate_reference", "estimate_group",
-                  "difference", "ci_low", "ci_high", "p_value"]
-        out[hidden] = out[hidden].astype("object")
-        out.loc[small, hidden] = pd.NA
-        out["suppressed"] = small.map({True: "primary", False: ""})
-    return out
+    return disclosure.hide_small_rows(
+        pd.concat(parts, ignore_index=True), ["n_reference", "n_group"],
+        ["estimate_reference", "estimate_group", "difference", "ci_low", "ci_high", "p_value"])
 
 
 def _citizen_model(study: StakeholderStudy, outcome: str, terms: list[str], ci: float) -> pd.DataFrame:
@@ -560,8 +546,8 @@ def perception_gap(study: StakeholderStudy, ci: float = 0.95) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class ThemeQuotes:
-    """Scrubbed quotes of one theme that has at least ``min_quote`` answers; ``held_back``
-    answers of the theme were not quotable (the scrubber could not classify them as safe)."""
+    """Scrubbed quotes of one theme with at least ``min_quote`` answers (``held_back``: not
+    quotable, the scrubber could not classify them as safe)."""
 
     theme: str
     n: int
@@ -605,8 +591,7 @@ def recommendation_themes(
         picked = representative_quotes(
             answers, coded, theme, k=quotes_per_theme, min_answers=min_quote, seed=seed
         )
-        quotes.append(ThemeQuotes(str(theme), int(n_theme), tuple(picked["quote"].tolist()),
-                                  int(picked.attrs.get("held_back", 0))))
+        quotes.append(ThemeQuotes(str(theme), int(n_theme), tuple(picked["quote"]), picked.attrs["held_back"]))
     return Themes(themes, coded, frequencies, text.theme_frequencies(coded), tuple(quotes))
 
 
