@@ -148,3 +148,18 @@ def test_panel_weights_hide_a_group_that_recombines():
     t = texts("participation", "en")
     assert t.count(weights.n_civil) == "some" and t.count(2) == "fewer than 5"
     assert t.count(12) == "12"
+
+
+def test_error_messages_never_name_a_count_below_the_threshold():
+    # failure messages are published (failed/failure.json, the failed report)
+    from ruse_research.display.blocks import quote_bundle
+    from ruse_research.display.tables import check_counts
+    from ruse_research.stats.disclosure import DisclosureError, check_no_small_cells
+
+    for call in (lambda: check_counts(pd.DataFrame({"n": [12, 3]})),
+                 lambda: check_no_small_cells(pd.DataFrame({"g": ["a", "b"], "n": [12, 3]}),
+                                              count_columns="n"),
+                 lambda: quote_bundle(["x"], "en", base_n=3)):
+        with pytest.raises(DisclosureError) as err:
+            call()
+        assert "3" not in str(err.value), str(err.value)

@@ -202,9 +202,11 @@ def quote_bundle(
         or not isinstance(base_n, numbers.Integral)
         or base_n < MIN_QUOTE
     ):
-        raise DisclosureError(
-            f"quotes come from a group of {base_n} respondents; at least {MIN_QUOTE} "
-            "are needed before comments are quoted"
+        if isinstance(base_n, bool) or not isinstance(base_n, numbers.Integral):
+            raise DisclosureError(f"base_n must be a whole number of respondents, got {base_n!r}")
+        raise DisclosureError(  # the small number itself is not named (failure.json is published)
+            f"quotes come from a group of fewer than {MIN_QUOTE} respondents; at least "
+            f"{MIN_QUOTE} are needed before comments are quoted"
         )
     names = list(names) if names is not None else None
     scrubbed = [
