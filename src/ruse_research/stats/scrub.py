@@ -472,7 +472,18 @@ def scrub(s: object, names: Iterable[str] | None = None, *, guess_names: bool = 
     """
     if s is None or (not isinstance(s, str) and pd.isna(s)):
         return ""
-    out = unicodedata.normalize("NFC", str(s))
+    if names is not None:
+        names = (names,) if isinstance(names, str) else tuple(names)
+        bad = [n for n in names if not isinstance(n, str)]
+        if bad:
+            raise TextError(f"names must be strings, got {bad[0]!r}")
+    return _scrub(str(s), names, bool(guess_names))
+
+
+@lru_cache(maxsize=16384)
+def _scrub(s: str, names: tuple[str, ...] | None, guess_names: bool) -> str:
+    # cached: quotes scrub every answer of a theme, and an answer has several themes
+    out = unicodedata.normalize("NFC", s)
     out = _INVISIBLE.sub("", out).translate(_FULLWIDTH)
     out = _URL.sub(lambda m: "[URL]" + _trailing_punct(m.group(0)), out)
     out = _EMAIL.sub("[EMAIL]", out)
@@ -485,9 +496,7 @@ def scrub(s: object, names: Iterable[str] | None = None, *, guess_names: bool = 
     out = _sub_phone(out)
     out = _ADDRESS.sub("[ADDRESS]", out)
     if names is not None:
-        if isinstance(names, str):
-            names = [names]
-        pattern = _name_pattern(tuple(names))
+        pattern = _name_pattern(names)
         if pattern is not None:
             out = pattern.sub("[NAME]", out)
     if guess_names:
