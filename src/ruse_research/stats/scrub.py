@@ -434,7 +434,15 @@ def scrub(s: object, names: Iterable[str] | None = None, *, guess_names: bool = 
       ``0888 123 456``, ``+359 88 812 3456``, ``00359…``, landlines ``082 123 456``,
       ``082/123-456``, ``(082) 82 12 34``) or as valid international numbers written with
       ``+``/``00``. A candidate must start with 0, + or 00, so amounts, years and postal
-      codes stay.
+      codes stay; after "тел."/"GSM"/"Viber" any run of 6-14 digits is a phone, and
+      "359…" without "+" is read as "+359…".
+    * ``[ID]`` — nine digits after "лична карта", "л.к.", "ЛК", "паспорт" (the word stays).
+    * ``[PLATE]`` — Bulgarian number plates ("Р 1234 АВ", "P1234AB"; either script).
+    * ``[ADDRESS]`` — "ул.", "бул.", "ж.к.", "кв.", "бл." with a name and a number, and the
+      "бл./вх./ет./ап." parts that follow.
+    * EGNs are also found split 6+4 or in date groups ("800101-1236", "80 01 01 1236"),
+      e-mails spaced ("ivan @ abv.bg"), with "＠" or "(маймунка)", IBANs with dots, and URLs
+      of any scheme ("viber://", "tg:", "skype:").
     * ``[NAME]`` — names from ``names`` (whole words, case-insensitive, also common
       inflected forms such as vocative "Иване", feminine/plural surnames "Петрова",
       "Петрови", and the official Latin transliteration "Ivan Petrov"). With
@@ -442,8 +450,12 @@ def scrub(s: object, names: Iterable[str] | None = None, *, guess_names: bool = 
       role ("г-жа Петрова", "д-р Колев", "служителката Мария Иванова", "кмета Стоилов");
       a common Bulgarian given name followed by capitalised words ("Мария Иванова"); a
       common given name alone ("питайте Стоян"); a capitalised -ов/-ев/-ова/-ева word after
-      a lower-case word ("говорих с Петрова"). Guessing errs on the side of privacy: a
-      public figure's name in a street or institution ("Христо Ботев") is replaced too.
+      a lower-case word ("говорих с Петрова"); and every name, surname or diminutive of
+      the bundled list (:mod:`ruse_research.stats.names`), also in capitals ("ИВАН
+      ПЕТРОВ") and in Latin letters ("Tsvetelina Georgieva", "Georgiew"), and a
+      capitalised word before a surname-shaped one ("Благун Кьосеиванов"). Guessing errs
+      on the side of privacy: a public figure's name in a street or institution ("Христо
+      Ботев") is replaced too.
 
     Parameters
     ----------
@@ -457,7 +469,9 @@ def scrub(s: object, names: Iterable[str] | None = None, *, guess_names: bool = 
     Returns
     -------
     str
-        The text with personal data replaced; everything else unchanged (not normalised).
+        The text with personal data replaced; everything else unchanged (not normalised,
+        except that full-width letters and digits, "＠", are read as ASCII). What it cannot
+        classify as safe is reported by :func:`quote_problems`.
 
     Examples
     --------
