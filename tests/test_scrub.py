@@ -153,7 +153,7 @@ NEGATIVES = [
     "Таксата е 1250 лв., а глобата 12,50 лв.",
     "Проектът е за 1 234 567 лв. по ОП „Добро управление“.",
     "В периода 2019-2020 г. анкетирахме 300 души.",
-    "Пощенски код 7000 Русе, ул. „Александровска“ 57.",
+    "Пощенски код 7000 Русе, на ул. „Александровска“.",
     "Съгласно чл. 26, ал. 4 от Закона за нормативните актове консултацията е 30 дни.",
     "Решение № 1234/2019 на Областния управител.",
     "Спешен телефон 112.",
@@ -162,7 +162,7 @@ NEGATIVES = [
     "Оценка 4 от 5, средно 3.75.",
     "Чакахме 45 минути, номерът ми беше 127.",
     "Кметът на Русе и служителите на общината.",
-    "Иванов мост е на Дунав мост.",
+    "Новият мост е на Дунав мост.",
     "meet at home and at 5 pm",
     "Година на раждане 1975, възраст 45.",
     "Служители: 25 души в 3 дирекции.",
@@ -231,7 +231,9 @@ def test_bundled_synthetic_answers_lose_every_planted_datum():
 
 def test_at_least_fifty_planted_cases():
     assert len(PLANTED) + len(PLANTED_NAMES) >= 50
-    assert {p for _, _, p in PLANTED + PLANTED_NAMES} == set(PLACEHOLDERS)
+    assert {p for _, _, p in PLANTED + PLANTED_NAMES} == set(PLACEHOLDERS) - {
+        "[ADDRESS]", "[PLATE]", "[ID]"  # in tests/test_privacy_corpus.py
+    }
 
 
 def test_egn_generator_matches_published_example():

@@ -237,11 +237,16 @@ def test_a_margin_category_without_respondents_names_the_file_and_category(folde
     )
 
 
-def test_trim_bounds_that_cannot_hold_name_the_parameter():
+def test_trim_bounds_that_cannot_hold_leave_out_the_check_with_a_note():
+    # a sparse category (a municipality of 3 citizens in a wave) or tight bounds must not
+    # stop the study: the bounded-weights check is left out and a note says so
     study = stakeholders.load("data/raw/stakeholders.csv", STAFF)
-    with pytest.raises(sv.RakingError, match=r"^parameter trim_bounds = \[0\.95, 1\.05\]: "
-                       r"raking to population_margins\.csv \(wave 1\): raking did not converge"):
-        stakeholders.weighting_sensitivity(study, [0.95, 1.05])
+    out = stakeholders.weighting_sensitivity(study, [0.95, 1.05])
+    assert set(out["version"]) == {"unweighted", "weighted"}
+    assert out.attrs["trim_failed"] == (0.95, 1.05)
+    notes = stakeholders._notes(study, {"sensitivity": out, "by_municipality": pd.DataFrame(
+        {"n": [], "municipality": []})}, 2)
+    assert stakeholders.Note("weighting", "note_trim_failed", (0.95, 1.05)) in notes
     with pytest.raises(sv.WeightingError, match=r"^parameter trim_bounds = \[2, 3\]: expected"):
         stakeholders.check_analysis_parameters(study, [2, 3], None)
 

@@ -143,6 +143,7 @@ def quote_list(
     base_n: int,
     caption: str | None = None,
     names: Iterable[str] | None = None,
+    held_back: int = 0,
 ) -> None:
     """Display respondent quotes as literal text: scrubbed, escaped, never HTML/markdown.
 
@@ -162,6 +163,11 @@ def quote_list(
         Shown above the list.
     names : iterable of str, optional
         Personal names to remove (passed to ``scrub``).
+    held_back : int, default 0
+        Answers of the group already held back by the caller (e.g. ``attrs["held_back"]`` of
+        ``representative_quotes``). Quotes here that ``scrub.quote_problems`` cannot classify
+        as safe are held back too; a sentence then says how many (the number only from
+        ``disclosure.MIN_QUOTE`` on, "some" below).
 
     Examples
     --------
@@ -171,7 +177,9 @@ def quote_list(
     >>> "&lt;b&gt;now&lt;/b&gt;" in data["text/html"]
     True
     """
-    output.publish(*quote_bundle(quotes, lang, base_n=base_n, caption=caption, names=names))
+    output.publish(
+        *quote_bundle(quotes, lang, base_n=base_n, caption=caption, names=names, held_back=held_back)
+    )
 
 
 def quote_bundle(
@@ -181,9 +189,10 @@ def quote_bundle(
     base_n: int,
     caption: str | None = None,
     names: Iterable[str] | None = None,
+    held_back: int = 0,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """``(data, metadata)`` of :func:`quote_list`."""
-    from ruse_research.stats.scrub import scrub
+    from ruse_research.stats.scrub import quote_problems, scrub
 
     lang = language(lang, caption, where="quote_list")
     if isinstance(quotes, str):
@@ -193,14 +202,18 @@ def quote_bundle(
         or not isinstance(base_n, numbers.Integral)
         or base_n < MIN_QUOTE
     ):
-        raise DisclosureError(
-            f"quotes come from a group of {base_n} respondents; at least {MIN_QUOTE} "
-            "are needed before comments are quoted"
+        if isinstance(base_n, bool) or not isinstance(base_n, numbers.Integral):
+            raise DisclosureError(f"base_n must be a whole number of respondents, got {base_n!r}")
+        raise DisclosureError(  # the small number itself is not named (failure.json is published)
+            f"quotes come from a group of fewer than {MIN_QUOTE} respondents; at least "
+            f"{MIN_QUOTE} are needed before comments are quoted"
         )
     names = list(names) if names is not None else None
-    items = [
+    scrubbed = [
         " ".join(scrub(q, names=names).split()) for q in quotes if not is_na(q) and str(q).strip()
     ]
+    items = [q for q in scrubbed if not quote_problems(q)]
+    held_back = int(held_back) + len(scrubbed) - len(items)
     t = texts(COMMON, lang)
     # the answers are in Bulgarian (the survey's language): screen readers switch voice for them
     quote_lang = "" if lang == QUOTE_LANGUAGE else f' lang="{QUOTE_LANGUAGE}"'
@@ -219,6 +232,12 @@ def quote_bundle(
     else:
         parts.append(f"<p>{escape(t('quotes_none'))}</p>")
         plain.append(t("quotes_none"))
+    if held_back > 0:
+        held = (
+            t("quotes_held_back", n=t.int(held_back)) if held_back >= MIN_QUOTE else t("quotes_held_back_some")
+        )
+        parts.append(f"<p><em>{escape(held)}</em></p>")
+        plain.append(held)
     parts.append("</div>")
     return (
         {"text/html": "".join(parts), "text/plain": "\n".join(plain)},

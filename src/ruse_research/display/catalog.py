@@ -49,6 +49,7 @@ from ruse_research.display.formats import (
     fmt_pct,
     fmt_quarter,
     fmt_stat,
+    is_na,
 )
 from ruse_research.i18n import LANGUAGES, check_language
 
@@ -259,6 +260,17 @@ class Catalog:
         return fmt_num(x, self.lang, digits)
 
     def int(self, x: Any) -> str:
+        return fmt_int(x, self.lang)
+
+    def count(self, x: Any) -> str:
+        """A number of respondents for a sentence: ``int`` from ``disclosure.MIN_CELL`` on (and
+        0); "fewer than 5" below; a missing count (hidden by differencing) "some"."""
+        from ruse_research.stats.disclosure import MIN_CELL
+
+        if is_na(x):
+            return self("count_hidden")
+        if 0 < float(x) < MIN_CELL:
+            return self("count_small", k=fmt_int(MIN_CELL, self.lang))
         return fmt_int(x, self.lang)
 
     def pct(self, x: Any, digits: int = 0) -> str:

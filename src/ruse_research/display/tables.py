@@ -35,7 +35,7 @@ from ruse_research.contract import (
     payload_to_frame,
 )
 from ruse_research.display import output
-from ruse_research.display.catalog import language
+from ruse_research.display.catalog import COMMON, language, texts
 from ruse_research.display.errors import ReportError
 from ruse_research.display.formats import NA_TEXT, fmt_int, fmt_num, fmt_p, fmt_pct, fmt_stat, is_na
 from ruse_research.display.output import NO_MATH, escape, json_value
@@ -100,17 +100,16 @@ def check_counts(df: pd.DataFrame, count_columns: Iterable[Any] = (), name: str 
     ...     check_counts(pd.DataFrame({"n": [12, 3]}))
     ... except DisclosureError as err:
     ...     print(err)
-    table: column 'n' row 1 holds 3, fewer than 5 respondents; suppress it (NA) first, e.g. with ruse_research.stats.disclosure
+    table: column 'n' row 1 holds fewer than 5 respondents; suppress it (NA) first, e.g. with ruse_research.stats.disclosure
     """
     for col in _count_columns(df, count_columns):
         values = pd.to_numeric(df[col].astype("object"), errors="coerce")
         bad = values[(values > 0) & (values < MIN_CELL)]
         if len(bad):
             pos = int(np.flatnonzero(((values > 0) & (values < MIN_CELL)).to_numpy())[0])
-            shown = bad.iloc[0]
-            shown = int(shown) if float(shown).is_integer() else float(shown)
+            # the value itself is not named: failure messages are published (failed/)
             raise DisclosureError(
-                f"{name}: column {_label_text(col)!r} row {pos} holds {shown}, fewer than "
+                f"{name}: column {_label_text(col)!r} row {pos} holds fewer than "
                 f"{MIN_CELL} respondents; suppress it (NA) first, e.g. with ruse_research.stats.disclosure"
             )
 
@@ -214,6 +213,9 @@ def table_bundle(
     kinds.update({c: "stat" for c in df.attrs.get(STAT_COLUMNS, ()) if c in df.columns and c not in kinds})
     if show_index is None:
         show_index = not isinstance(df.index, pd.RangeIndex) or df.index.name is not None
+    if df.attrs.get("disclosure_notes"):  # counts hidden by stats.differencing
+        extra = texts(COMMON, lang)("note_differencing", k=fmt_int(MIN_CELL, lang))
+        note = f"{note} {extra}" if note else extra
 
     # ---- formatted cells (shared by html and plain)
     cells: list[list[tuple[str, bool]]] = []

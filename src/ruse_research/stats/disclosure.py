@@ -53,6 +53,7 @@ __all__ = [
     "DisclosureError",
     "audit",
     "check_no_small_cells",
+    "hide_small_rows",
     "suppress",
 ]
 
@@ -531,6 +532,31 @@ def audit(
     return pd.DataFrame(rows, columns=["row", "column", "value", "low", "high", "exact"])
 
 
+def hide_small_rows(table: pd.DataFrame, count_columns: Sequence[str],
+                    stat_columns: Sequence[str] = (), k: int = MIN_CELL) -> pd.DataFrame:
+    """Blank whole rows where any count is between 1 and ``k - 1`` (counts and statistics),
+    flagged ``"primary"`` in a ``suppressed`` column (added only when a row is hidden).
+
+    For tables whose rows are not parts of a total (a change between waves per group).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"n_1": [40, 4], "n_2": [38, 30], "diff": [0.2, 1.1]})
+    >>> hide_small_rows(t, ["n_1", "n_2"], ["diff"])["diff"].tolist()
+    [0.2, <NA>]
+    """
+    counts = table[list(count_columns)].apply(pd.to_numeric, errors="coerce")
+    small = ((counts > 0) & (counts < k)).any(axis=1)
+    if not small.any():
+        return table
+    out = table.copy()
+    hidden = [*count_columns, *stat_columns]
+    out[hidden] = out[hidden].astype("object")
+    out.loc[small, hidden] = pd.NA
+    out[FLAG_COLUMN] = small.map({True: PRIMARY, False: ""})
+    return out
+
+
 def check_no_small_cells(
     table: pd.DataFrame,
     count_columns: str | Sequence[str] | None = None,
@@ -561,7 +587,7 @@ def check_no_small_cells(
     >>> check_no_small_cells(t, what="units")
     Traceback (most recent call last):
     ...
-    ruse_research.stats.disclosure.DisclosureError: units: 1 cell(s) describe fewer than 5 respondents (column 'n', row 1: 3)
+    ruse_research.stats.disclosure.DisclosureError: units: 1 cell(s) describe fewer than 5 respondents (first: column 'n', row 1)
     >>> check_no_small_cells(suppress(t))
     """
     if count_columns is None and "n" in table.columns:
@@ -581,11 +607,10 @@ def check_no_small_cells(
             if v is not None and not pd.isna(v) and 0 < v < k:
                 small.append((c, pos, v))
     if small:
-        c, pos, v = small[0]
-        v = int(v) if float(v).is_integer() else v
+        c, pos, _ = small[0]  # the small value is not named: failure messages are published
         raise DisclosureError(
             f"{what}: {len(small)} cell(s) describe fewer than {k} respondents "
-            f"(column {c!r}, row {pos}: {v})"
+            f"(first: column {c!r}, row {pos})"
         )
     # Lone hidden cells in a line.
     if count_columns is None:

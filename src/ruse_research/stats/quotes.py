@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ruse_research.stats.disclosure import MIN_QUOTE
-from ruse_research.stats.scrub import scrub
+from ruse_research.stats.scrub import quote_problems, scrub
 from ruse_research.stats.text import _SPACES, NOT_CODED, TextError, code_answers, load_themes  # noqa: F401
 
 __all__ = ["representative_quotes"]
@@ -56,7 +56,10 @@ def representative_quotes(
     -------
     pandas.DataFrame
         Columns ``["theme", "quote"]``; ``quote`` is scrubbed with :func:`scrub` and NOT
-        HTML-escaped (``report.show_table`` escapes when rendering).
+        HTML-escaped (``report.show_table`` escapes when rendering). Answers with anything
+        the scrubber cannot classify as safe (:func:`ruse_research.stats.scrub.quote_problems`)
+        are held back: never drawn; how many of the theme's answers were held back is in
+        ``attrs["held_back"]`` (to be stated in the report, see ``report.quote_list``).
 
     Examples
     --------
@@ -81,18 +84,23 @@ def representative_quotes(
     hit = coded[theme].fillna(False).astype(bool)
     pool = answers[hit]
     if len(pool) < min_answers:
-        return pd.DataFrame(
-            {"theme": pd.Series(dtype="string"), "quote": pd.Series(dtype="string")}
-        )
+        empty = pd.DataFrame({"theme": pd.Series(dtype="string"), "quote": pd.Series(dtype="string")})
+        empty.attrs["held_back"] = 0
+        return empty
+    names = list(names) if names is not None else None
+    scrubbed = [scrub(str(a), names=names) for a in pool]
+    safe = [q for q in scrubbed if not quote_problems(q)]
     rng = np.random.default_rng(seed)
-    picked = np.sort(rng.choice(len(pool), size=min(k, len(pool)), replace=False))
-    quotes = [_shorten(scrub(str(pool.iloc[i]), names=names), max_chars) for i in picked]
-    return pd.DataFrame(
+    picked = np.sort(rng.choice(len(safe), size=min(k, len(safe)), replace=False))
+    quotes = [_shorten(safe[i], max_chars) for i in picked]
+    out = pd.DataFrame(
         {
             "theme": pd.array([theme] * len(quotes), dtype="string"),
             "quote": pd.array(quotes, dtype="string"),
         }
     )
+    out.attrs["held_back"] = len(scrubbed) - len(safe)
+    return out
 
 
 def _shorten(s: str, max_chars: int) -> str:

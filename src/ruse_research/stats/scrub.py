@@ -25,39 +25,56 @@ from functools import lru_cache
 import pandas as pd
 
 from ruse_research.data import profile as region_profile
+from ruse_research.stats import names as names_list
 from ruse_research.stats.text import _HAS_CYRILLIC, _INVISIBLE, _TOKEN, TextError, normalise
 
-__all__ = ["PLACEHOLDERS", "scrub"]
+__all__ = ["PLACEHOLDERS", "quote_problems", "scrub"]
 
-PLACEHOLDERS = ("[EMAIL]", "[PHONE]", "[EGN]", "[IBAN]", "[URL]", "[NAME]")
+PLACEHOLDERS = (
+    "[EMAIL]", "[PHONE]", "[EGN]", "[IBAN]", "[URL]", "[NAME]", "[ADDRESS]", "[PLATE]", "[ID]"
+)  # fmt: skip
 """The typed placeholders :func:`scrub` writes."""
 
 _URL = re.compile(
-    r"(?:(?:https?|ftp)://|www\.)[^\s<>\"'«»„“”]+"
+    # any scheme with "//" (https://, viber://, ftp://) and the schemes written without it
+    r"(?<![\w.])(?:[a-z][a-z0-9+.-]{1,15}://|(?:tg|viber|skype|mailto|tel|sms|callto|sip|"
+    r"whatsapp|signal|fb|msteams|zoommtg|geo|xmpp):|www\.)[^\s<>\"'«»„“”]+"
     # a bare domain followed by a path ("facebook.com/ivan.petrov"): the path names a page,
     # often a person's profile; a bare domain alone ("strategy.bg") is kept
-    r"|(?<![\w@.-])[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:bg|com|net|org|eu|info|io|me|tv|ly)/[^\s<>\"'«»„“”]+",
+    r"|(?<![\w@.-])[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:bg|com|net|org|eu|info|io|me|tv|ly|co|cc|app|link|site|online|ru|de|uk|gr|ro)/[^\s<>\"'«»„“”]+",
     re.IGNORECASE,
 )
 _EMAIL = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}", re.UNICODE)
+# Spaced addresses ("ivan.petrov @ abv.bg", "ivan @abv . bg"): Latin domain parts only.
+_EMAIL_SPACED = re.compile(
+    r"[\w.+%-]+\s{0,3}@\s{0,3}[A-Za-z0-9-]+(?:\s{0,2}\.\s{0,2}[A-Za-z0-9-]+)*\s{0,2}\.\s{0,2}[A-Za-z]{2,}\b"
+)
+# Full-width and small forms (＠, ﹫, ０-９, Ａ-Ｚ) read as their ASCII letters (same length).
+_FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0xFE6B: ord("@")}
 # Obfuscated addresses: "ivan at abv.bg", "ivan [at] abv [dot] bg", "ivan(at)abv.bg",
 # "ivan маймунка abv точка bg". To stay safe with ordinary words, the local part must be
 # Latin/digits/._- and the domain must end in a known top-level domain.
 _TLDS = r"(?:bg|com|net|org|eu|info|biz|io|de|uk|ru|gr|ro|me|co|edu|gov)"
-_AT = r"(?:\s*[\[\(\{<]\s*(?:at|ат)\s*[\]\)\}>]\s*|\s+(?:at|ат|маймунка|кльомба)\s+)"
+_AT = (
+    r"(?:\s*[\[\(\{<]\s*(?:at|ат|маймунка|кльомба|@)\s*[\]\)\}>]\s*"
+    r"|\s+(?:at|ат|маймунка|кльомба)\s+)"
+)
 _DOT = r"(?:\s*[\[\(\{<]\s*(?:dot|точка)\s*[\]\)\}>]\s*|\s+(?:dot|точка)\s+|\.)"
 _EMAIL_OBFUSCATED = re.compile(
-    rf"(?<![\w.])[A-Za-z0-9][A-Za-z0-9._-]*{_AT}[A-Za-z0-9-]+(?:{_DOT}[A-Za-z0-9-]+)*{_DOT}{_TLDS}\b",
+    rf"(?<![\w.])[A-Za-z0-9][A-Za-z0-9._-]*(?:{_DOT}[A-Za-z0-9_-]+)*{_AT}[A-Za-z0-9-]+(?:{_DOT}[A-Za-z0-9-]+)*{_DOT}{_TLDS}\b",
     re.IGNORECASE,
 )
 
-# EGN: 10 digits not glued to other digits.
-_TEN_DIGITS = re.compile(r"(?<![\d])\d{10}(?![\d])")
+# EGN: 10 digits not glued to other digits, also split 6+4 or written in date groups
+# ("800101 1236", "800101-1236", "80 01 01 1236").
+_TEN_DIGITS = re.compile(
+    r"(?<![\d])(?:\d{10}|\d{6}[ \-/.]{1,3}\d{4}|\d{2}[ .-]\d{2}[ .-]\d{2}[ \-/.]{0,3}\d{4})(?![\d])"
+)
 _EGN_CONTEXT = re.compile(r"(?:ЕГН|ЛНЧ|EGN)[^\d]{0,12}$", re.IGNORECASE)
 
 # IBAN: country code, check digits, then 11-30 letters/digits optionally in groups.
 _IBAN_CANDIDATE = re.compile(
-    r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?:[ -]?[A-Za-z0-9]){11,30}(?![A-Za-z0-9])"
+    r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?:[ .-]?[A-Za-z0-9]){11,30}(?![A-Za-z0-9])"
 )
 _BG_IBAN_SHAPE = re.compile(r"^BG\d{2}[A-Z]{4}\d{6}[A-Z0-9]{8}$")
 
@@ -69,6 +86,39 @@ _PHONE_CANDIDATE = re.compile(
 
 
 _DATE = re.compile(r"\d{1,2}\s?[./-]\s?\d{1,2}\s?[./-]\s?\d{2,4}")
+
+# ID-card (and passport) numbers: nine digits after "лична карта", "л.к.", "ЛК", "паспорт".
+_ID_CARD = re.compile(
+    r"(?i)((?<![\w])(?:лична(?:та)?\s+(?:ми\s+)?карта|л\.\s?к\.|лк|паспорт\w*|id(?:\s*card)?)"
+    r"[\s.:,-]{0,4}(?:№|no\.?|номер)?\s{0,3})\d(?:\s?\d){8}(?!\d)"
+)
+
+# Bulgarian number plates: region code, four digits, one or two series letters; the letters
+# are those shared by both scripts (А В Е К М Н О Р С Т У Х), written in either.
+_PLATE_LETTERS = dict(zip("АВЕКМНОРСТУХ", "ABEKMHOPCTYX", strict=True))
+_PLATE_REGIONS = (
+    "А В ВН ВР ВТ Е ЕВ ЕН К КН М Н ОВ Р РА РВ РК РР С СА СВ СН СМ СО СС СТ Т ТХ Х У".split()
+)
+
+
+def _either_script(code: str) -> str:
+    return "".join(f"[{ch}{_PLATE_LETTERS[ch]}]" for ch in code)
+
+
+_PLATE = re.compile(
+    r"(?<![\w])(?:"
+    + "|".join(_either_script(c) for c in sorted(_PLATE_REGIONS, key=len, reverse=True))
+    + r")[ -]?\d{4}[ -]?[АВЕКМНОРСТУХABEKMHOPCTYX]{1,2}(?![\w])"
+)
+
+# Street addresses with a number: "ул. „Александровска“ 57", "бул. Липник 12, вх. Б",
+# "ж.к. Дружба бл. 5, вх. А, ап. 12", "бл. 12 ап. 34".
+_ADDRESS = re.compile(
+    r"(?i:(?<![\w])(?:ул\.|улица|бул\.|булевард|ж\.\s?к\.|жк|к-с|кв\.|квартал|пл\.|площад|бл\.|блок))"
+    r"\s*(?:[„\"«“'][^\d\n„\"«»“”]{0,40}[“”\"»']|[^\d\n,;:!?„\"«»“”()]{0,40}?)"
+    r"\s*(?:№\s*)?\d+[А-Яа-яA-Za-z]?(?![\w])"
+    r"(?:\s*,?\s*(?i:бл|блок|вх|вход|ет|етаж|ап|№)\.?\s*[\dА-Яа-яA-Za-z]{1,4}(?![\w]))*"
+)
 
 
 def _digits(s: str) -> str:
@@ -94,7 +144,7 @@ def _sub_iban(s: str) -> str:
         # run into a following code or word in capitals.
         positions = [i + 1 for i, ch in enumerate(raw) if ch.isalnum()]
         for end in reversed(positions):
-            compact = re.sub(r"[ -]", "", raw[:end]).upper()
+            compact = re.sub(r"[ .-]", "", raw[:end]).upper()
             if len(compact) < 15:
                 break
             if _valid_iban(compact) or _BG_IBAN_SHAPE.match(compact):
@@ -106,10 +156,10 @@ def _sub_iban(s: str) -> str:
 
 def _sub_egn(s: str) -> str:
     def repl(m: re.Match[str]) -> str:
-        digits = m.group(0)
-        if _valid_egn(digits) or _EGN_CONTEXT.search(s[max(0, m.start() - 20) : m.start()]):
+        raw = m.group(0)
+        if _valid_egn(_digits(raw)) or _EGN_CONTEXT.search(s[max(0, m.start() - 20) : m.start()]):
             return "[EGN]"
-        return digits
+        return raw
 
     return _TEN_DIGITS.sub(repl, s)
 
@@ -162,10 +212,32 @@ def _phones_in_run(run: str) -> list[tuple[int, int]]:
     return spans
 
 
+# A number right after a word that announces a phone ("тел.0888123456", "GSM: 888 123 456",
+# "Viber 359888123456") is a phone whatever its shape; "359…" without "+" is read as "+359…".
+_PHONE_CONTEXT = re.compile(
+    r"(?i:(?<![\w])(?:тел|телефон\w*|gsm|моб|мобилен|мобилния|phone|tel|mob|viber|вайбър|whatsapp"
+    r"|уатсап|сигнал|signal|факс|fax|номер(?:а|ът)? ми|звънете|обадете се))"
+    r"[\s.:;,=-]{0,4}(?:на\s+)?(?:\+|00)?\(?\d(?:[ \-./()]{0,2}\d){5,13}(?!\d)"
+)
+_PHONE_DIGITS = re.compile(r"(?:\+|00)?\(?\d(?:[ \-./()]{0,2}\d){5,13}$")
+_BG_359 = re.compile(r"(?<![\d+])359[ \-./]?\(?\d{1,3}\)?(?:[ \-./]?\d){5,8}(?![\d])")
+
+
 def _sub_phone(s: str) -> str:
     import phonenumbers
 
     spans: list[tuple[int, int]] = []
+    for m in _PHONE_CONTEXT.finditer(s):
+        tail = _PHONE_DIGITS.search(m.group(0))
+        if tail is not None and not _DATE.fullmatch(tail.group(0).strip()):
+            spans.append((m.start() + tail.start(), m.end()))
+    for m in _BG_359.finditer(s):
+        try:
+            number = phonenumbers.parse("+" + _digits(m.group(0)), None)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            spans.append(m.span())
     for m in phonenumbers.PhoneNumberMatcher(s, "BG", leniency=phonenumbers.Leniency.VALID):
         raw = m.raw_string
         lead = len(raw) - len(raw.lstrip())
@@ -319,14 +391,24 @@ _GIVEN_ALONE = re.compile(_GIVEN_CLEAR)
 # i.e. right after a lower-case word: "говорих с Петрова", "питайте Колев".
 _SURNAME_MID = re.compile(r"(?<=[а-яѝ,] )[А-Я][а-я]{2,}(?:ов|ев)(?:а|и)?(?![\w-])")
 _NAME_RUN = re.compile(r"\[NAME\](?:[\s]+\[NAME\])+")
+# Capitalised words that are never personal names before a surname-shaped word.
+_NOT_NAME_WORDS = frozenset(
+    w.casefold()
+    for w in (*region_profile.place_names("bg"), "България", "София", "Областна", "Областния",
+              "Община", "Общината", "Министерство", "Дирекция", "Отдел", "Улица", "Булевард",
+              "Площад", "Квартал", "Мост", "Град", "Село", "Река", "Дунав", "Театър", "Училище",
+              "Читалище", "Център", "Парк", "Ул", "Бул", "Св", "Пл", "Гр", "Ж")
+)
 
 
 def _guess_names(out: str) -> str:
-    out = _TITLED_NAME.sub(lambda m: f"{m.group(1)}{m.group(2) or ' '}[NAME]", out)
-    out = _GIVEN_AND_SURNAME.sub("[NAME]", out)
-    out = _GIVEN_ALONE.sub("[NAME]", out)
-    out = _SURNAME_MID.sub("[NAME]", out)
-    return _NAME_RUN.sub("[NAME]", out)
+    # names.name_spans reads ALL-CAPS words title-cased ("ИВАН ПЕТРОВ"); the patterns here
+    # read the text as written (a shouted sentence is not a run of capitalised names).
+    spans = [m.span(3) for m in _TITLED_NAME.finditer(out)]
+    for pattern in (_GIVEN_AND_SURNAME, _GIVEN_ALONE, _SURNAME_MID):
+        spans += [m.span() for m in pattern.finditer(out)]
+    spans += names_list.name_spans(out, not_names=_NOT_NAME_WORDS)
+    return _NAME_RUN.sub("[NAME]", _replace_spans(out, spans, "[NAME]"))
 
 
 def scrub(s: object, names: Iterable[str] | None = None, *, guess_names: bool = True) -> str:
@@ -352,7 +434,15 @@ def scrub(s: object, names: Iterable[str] | None = None, *, guess_names: bool = 
       ``0888 123 456``, ``+359 88 812 3456``, ``00359…``, landlines ``082 123 456``,
       ``082/123-456``, ``(082) 82 12 34``) or as valid international numbers written with
       ``+``/``00``. A candidate must start with 0, + or 00, so amounts, years and postal
-      codes stay.
+      codes stay; after "тел."/"GSM"/"Viber" any run of 6-14 digits is a phone, and
+      "359…" without "+" is read as "+359…".
+    * ``[ID]`` — nine digits after "лична карта", "л.к.", "ЛК", "паспорт" (the word stays).
+    * ``[PLATE]`` — Bulgarian number plates ("Р 1234 АВ", "P1234AB"; either script).
+    * ``[ADDRESS]`` — "ул.", "бул.", "ж.к.", "кв.", "бл." with a name and a number, and the
+      "бл./вх./ет./ап." parts that follow.
+    * EGNs are also found split 6+4 or in date groups ("800101-1236", "80 01 01 1236"),
+      e-mails spaced ("ivan @ abv.bg"), with "＠" or "(маймунка)", IBANs with dots, and URLs
+      of any scheme ("viber://", "tg:", "skype:").
     * ``[NAME]`` — names from ``names`` (whole words, case-insensitive, also common
       inflected forms such as vocative "Иване", feminine/plural surnames "Петрова",
       "Петрови", and the official Latin transliteration "Ivan Petrov"). With
@@ -360,8 +450,12 @@ def scrub(s: object, names: Iterable[str] | None = None, *, guess_names: bool = 
       role ("г-жа Петрова", "д-р Колев", "служителката Мария Иванова", "кмета Стоилов");
       a common Bulgarian given name followed by capitalised words ("Мария Иванова"); a
       common given name alone ("питайте Стоян"); a capitalised -ов/-ев/-ова/-ева word after
-      a lower-case word ("говорих с Петрова"). Guessing errs on the side of privacy: a
-      public figure's name in a street or institution ("Христо Ботев") is replaced too.
+      a lower-case word ("говорих с Петрова"); and every name, surname or diminutive of
+      the bundled list (:mod:`ruse_research.stats.names`), also in capitals ("ИВАН
+      ПЕТРОВ") and in Latin letters ("Tsvetelina Georgieva", "Georgiew"), and a
+      capitalised word before a surname-shaped one ("Благун Кьосеиванов"). Guessing errs
+      on the side of privacy: a public figure's name in a street or institution ("Христо
+      Ботев") is replaced too.
 
     Parameters
     ----------
@@ -375,7 +469,9 @@ def scrub(s: object, names: Iterable[str] | None = None, *, guess_names: bool = 
     Returns
     -------
     str
-        The text with personal data replaced; everything else unchanged (not normalised).
+        The text with personal data replaced; everything else unchanged (not normalised,
+        except that full-width letters and digits, "＠", are read as ASCII). What it cannot
+        classify as safe is reported by :func:`quote_problems`.
 
     Examples
     --------
@@ -390,18 +486,31 @@ def scrub(s: object, names: Iterable[str] | None = None, *, guess_names: bool = 
     """
     if s is None or (not isinstance(s, str) and pd.isna(s)):
         return ""
-    out = unicodedata.normalize("NFC", str(s))
-    out = _INVISIBLE.sub("", out)
+    if names is not None:
+        names = (names,) if isinstance(names, str) else tuple(names)
+        bad = [n for n in names if not isinstance(n, str)]
+        if bad:
+            raise TextError(f"names must be strings, got {bad[0]!r}")
+    return _scrub(str(s), names, bool(guess_names))
+
+
+@lru_cache(maxsize=16384)
+def _scrub(s: str, names: tuple[str, ...] | None, guess_names: bool) -> str:
+    # cached: quotes scrub every answer of a theme, and an answer has several themes
+    out = unicodedata.normalize("NFC", s)
+    out = _INVISIBLE.sub("", out).translate(_FULLWIDTH)
     out = _URL.sub(lambda m: "[URL]" + _trailing_punct(m.group(0)), out)
     out = _EMAIL.sub("[EMAIL]", out)
+    out = _EMAIL_SPACED.sub("[EMAIL]", out)
     out = _EMAIL_OBFUSCATED.sub("[EMAIL]", out)
     out = _sub_iban(out)
+    out = _ID_CARD.sub(lambda m: m.group(1) + "[ID]", out)
     out = _sub_egn(out)
+    out = _PLATE.sub("[PLATE]", out)
     out = _sub_phone(out)
+    out = _ADDRESS.sub("[ADDRESS]", out)
     if names is not None:
-        if isinstance(names, str):
-            names = [names]
-        pattern = _name_pattern(tuple(names))
+        pattern = _name_pattern(names)
         if pattern is not None:
             out = pattern.sub("[NAME]", out)
     if guess_names:
@@ -413,3 +522,85 @@ def _trailing_punct(url: str) -> str:
     """Sentence punctuation the URL regex swallowed, to put back after the placeholder."""
     m = re.search(r"[.,;:!?)\]]+$", url)
     return m.group(0) if m else ""
+
+
+# ---------------------------------------------------------------------------------------------
+# What scrub cannot classify as safe: such a quote is held back, not published
+# ---------------------------------------------------------------------------------------------
+
+_DIGIT_RUN = re.compile(r"(?<![\d])\d(?:[ \-.]?\d){6,}(?![\d])")
+_AMOUNT_AFTER = re.compile(
+    r"^\s*(?:лв|лева|евро|€|eur|bgn|%|души|човека|жители|хил|млн|млрд|г\.|година|години)",
+    re.IGNORECASE,
+)
+_PUBLIC_ID_BEFORE = re.compile(r"(?:ЕИК|БУЛСТАТ|Булстат|EIK)\W{0,4}$")
+_YEAR_RANGE = re.compile(r"(?:19|20)\d{2}\s?[-.]\s?(?:19|20)\d{2}")
+_SENTENCE_START = re.compile(r"(?:^|[.!?…:;\n„“\"«(\[-])\s*$")
+_LEFTOVER_EMAIL = re.compile(r"[@＠﹫]|\((?:at|маймунка)\)", re.IGNORECASE)
+_LEFTOVER_URL = re.compile(r"://|(?<![\w])www\.|(?<![\w])[a-z0-9-]+\.(?:bg|com|net|org|eu)/", re.I)
+
+
+def _known_word(low: str) -> bool:
+    import simplemma
+
+    return (
+        simplemma.is_known(low, lang="bg")
+        or simplemma.lemmatize(low, lang="bg") != low
+        or simplemma.is_known(low, lang="en")
+    )
+
+
+def quote_problems(text: str) -> list[str]:
+    """What in a scrubbed text :func:`scrub` could not classify as safe (empty: quotable).
+
+    A quote with any of these is held back (not published), because it may still identify
+    someone: ``"digits"`` — a run of seven or more digits (spaces, dashes or dots between
+    them) that is not a date, a year range, an amount or count ("1 234 567 лв.") or an
+    organisation's ЕИК/БУЛСТАТ; ``"email"`` or ``"url"`` — an "@", "(маймунка)", "://" or
+    "www." left over; ``"capitalised"`` — a capitalised word that no dictionary knows
+    (``simplemma``'s Bulgarian and English word lists, the bundled names, the region
+    profiles' place names) in mid-sentence or next to a ``[NAME]``, e.g. an uncommon name.
+
+    Examples
+    --------
+    >>> quote_problems(scrub("Питайте Благун на гишето"))
+    ['capitalised']
+    >>> quote_problems(scrub("Служителите на Община Русе бяха любезни, таксата е 1 250 000 лв."))
+    []
+    >>> quote_problems("Номерът ми е 12 34 56 78 90")
+    ['digits']
+    """
+    problems = []
+    for m in _DIGIT_RUN.finditer(text):
+        run = m.group(0)
+        if (
+            _DATE.fullmatch(run)
+            or _YEAR_RANGE.fullmatch(run)
+            or _AMOUNT_AFTER.match(text[m.end() :])
+            or _PUBLIC_ID_BEFORE.search(text[max(0, m.start() - 12) : m.start()])
+        ):
+            continue
+        problems.append("digits")
+        break
+    if _LEFTOVER_EMAIL.search(text):
+        problems.append("email")
+    if _LEFTOVER_URL.search(text):
+        problems.append("url")
+    for m in names_list.WORD.finditer(text):
+        word = m.group(0)
+        if names_list.placeholder_at(text, m) or not word[:1].isupper():
+            continue
+        if word.isupper() and len(word) > 1:  # acronyms (ЕГН, ОП) and shouting
+            continue
+        low = word.casefold()
+        before = text[: m.start()]
+        next_to_name = before.rstrip().endswith("[NAME]") or text[m.end() :].lstrip().startswith(
+            "[NAME]"
+        )
+        if _SENTENCE_START.search(before) and not next_to_name:
+            continue
+        if low in _NOT_NAME_WORDS or _known_word(low) or _known_word(low.split("-")[0]):
+            continue
+        problems.append("capitalised")
+        break
+    return problems

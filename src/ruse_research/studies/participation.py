@@ -37,6 +37,7 @@ import pandas as pd
 
 from ruse_research.data import io, profile
 from ruse_research.stats import disclosure
+from ruse_research.stats.differencing import Register
 from ruse_research.stats.magnitude import CONVENTIONS, magnitude
 from ruse_research.studies.participation_checklist import (
     CHECKLIST_SCORES,
@@ -212,13 +213,15 @@ def coverage_result(data: ParticipationData, lang: str = "en") -> CoverageResult
 class PanelWeights:
     """The panel and its weights: ``overall`` (:func:`mean_weights`), ``by_group`` (only the
     rater groups with at least ``disclosure.MIN_CELL`` raters -- smaller groups are not
-    published), the number of raters overall and in each group, and of rated mechanisms."""
+    published, nor a group whose means the others and the overall means would give), the
+    number of raters overall and in each group (``None`` when one group has fewer than
+    ``disclosure.MIN_CELL``: say them with ``Catalog.count``), and of rated mechanisms."""
 
     overall: pd.DataFrame
     by_group: pd.DataFrame
     n_raters: int
-    n_admin: int
-    n_civil: int
+    n_admin: int | None
+    n_civil: int | None
     n_mechanisms: int
     min_raters: int
 
@@ -233,13 +236,25 @@ def panel_weights(data: ParticipationData) -> PanelWeights:
     True
     """
     groups = data.weights["rater_group"].value_counts().sort_index()
+    by_group = group_weights(data.weights, data.model, by="rater_group",
+                             min_raters=disclosure.MIN_CELL)
+    # Across the tables: the overall means and the shown groups' means must not recombine to
+    # a hidden group of fewer than 5 (overall minus administration = the 2 civil raters).
+    register = Register()
+    register.register("panel_weights", "panel raters", {}, len(data.weights))
+    shown = [g for g, part in by_group.groupby("rater_group", sort=True)
+             if register.register("panel_weights", "panel raters", {"rater_group": g},
+                                  int(part["n_raters"].iloc[0]))]
+    by_group = by_group[by_group["rater_group"].isin(shown)]
+    n_admin, n_civil = int(groups.get(ADMIN, 0)), int(groups.get(CIVIL, 0))
+    if 0 < min(n_admin, n_civil) < disclosure.MIN_CELL:  # the other is the total minus it
+        n_admin = n_civil = None
     return PanelWeights(
         overall=mean_weights(data.weights, data.model),
-        by_group=group_weights(data.weights, data.model, by="rater_group",
-                               min_raters=disclosure.MIN_CELL),
+        by_group=by_group,
         n_raters=int(data.panel["rater_id"].nunique()),
-        n_admin=int(groups.get(ADMIN, 0)),
-        n_civil=int(groups.get(CIVIL, 0)),
+        n_admin=n_admin,
+        n_civil=n_civil,
         n_mechanisms=int(data.panel["mechanism"].nunique()),
         min_raters=disclosure.MIN_CELL,
     )

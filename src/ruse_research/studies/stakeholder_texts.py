@@ -55,6 +55,8 @@ def note_text(note: Note, names) -> str:
                  municipalities=_join(municipalities.get(c, c) for c in codes))
     if note.key == "note_contrast_reference":
         return t(note.key, reference=groups.get(v[0], v[0]))
+    if note.key == "note_trim_failed":
+        return t(note.key, lower=v[0], upper=v[1])
     if note.key == "note_one_wave":
         return t(note.key, wave=waves.get(v[0], v[0]))
     if note.key == "note_first_latest":

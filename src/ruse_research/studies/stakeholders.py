@@ -50,11 +50,11 @@ import pandas as pd
 
 from ruse_research.data import codebook as codebook_
 from ruse_research.data import io, profile
-from ruse_research.stats import disclosure, scales, text
+from ruse_research.stats import disclosure, scales
 from ruse_research.stats import survey as sv
 from ruse_research.stats.adjust import holm
-from ruse_research.stats.quotes import representative_quotes
 from ruse_research.studies import stakeholder_models
+from ruse_research.studies.stakeholder_themes import ThemeQuotes, Themes, recommendation_themes  # noqa: F401 (re-exported)
 from ruse_research.studies.stakeholders_design import (
     CITIZEN,
     MARGINS_PATH,
@@ -256,8 +256,9 @@ def weighting_margins(study: StakeholderStudy) -> pd.DataFrame:
     """Citizens' sample, population and weighted shares on every raking margin, by wave.
 
     Columns ``wave``, ``variable`` (margin), ``category`` (margin category code), ``n``,
-    ``population``, ``unweighted``, ``estimate`` (weighted share). Empty when the citizens
-    were not raked (own weights, no citizens).
+    ``population``, ``unweighted``, ``estimate`` (weighted share); cells of fewer than 5
+    citizens are suppressed (``disclosure.suppress``, with a ``suppressed`` column then).
+    Empty when the citizens were not raked (own weights, no citizens).
     """
     table = study.sample.margins
     if table is None:
@@ -280,8 +281,11 @@ def weighting_margins(study: StakeholderStudy) -> pd.DataFrame:
         )
         merged["variable"] = variable
         rows.append(merged)
-    out = pd.concat(rows, ignore_index=True)
-    return out[list(_MARGINS_COLUMNS)]
+    out = pd.concat(rows, ignore_index=True)[list(_MARGINS_COLUMNS)]
+    # a category with fewer than 5 citizens in a wave: hidden with a complement, not an error
+    out = disclosure.suppress(out, count_columns="n", group_columns=["wave", "variable", "category"],
+                              stat_columns=["unweighted", "estimate"])
+    return out if out["n"].isna().any() else out[list(_MARGINS_COLUMNS)]
 
 
 def weight_diagnostics(study: StakeholderStudy) -> pd.DataFrame:
@@ -301,8 +305,9 @@ def weighting_sensitivity(
     or the team's own weights, calibrated variance when raked) or ``"trimmed"`` (re-raked
     with the weights bounded to ``bounds`` times the mean weight, calibrated variance;
     only when raked and ``bounds`` is given); ``deff_weights`` is Kish's design effect of
-    that version's weights in the wave. Raises :class:`RakingError` naming ``trim_bounds``
-    when the bounded raking cannot converge.
+    that version's weights in the wave. When the bounded raking cannot converge (e.g. a
+    municipality of 3 citizens in a wave) the ``"trimmed"`` version is left out and
+    ``attrs["trim_failed"]`` holds the bounds: the study goes on and a note says so.
     """
     columns = ("wave", "variable", "version", "n", "estimate", "ci_low", "ci_high",
                "deff_weights")
@@ -314,6 +319,7 @@ def weighting_sensitivity(
                                            lonely_psu=study.design.lonely_psu),
         "weighted": study.design,
     }
+    trim_failed = None
     if study.sample.method == "raked" and bounds is not None:
         trimmed_weights = data["weight"].copy()
         try:
@@ -324,16 +330,14 @@ def weighting_sensitivity(
                 by="wave",
                 bounds=tuple(bounds),
             )
-        except sv.RakingError as err:
-            raise sv.RakingError(
-                f"parameter trim_bounds = {list(bounds)!r}: {err}; widen trim_bounds (for "
-                "example [0.3, 3.0]) or merge sparse categories in the margins file"
-            ) from None
-        calibration = (study.design.calibration, study.design.calibration_group)
-        versions["trimmed"] = sv.Design.from_frame(
-            data.assign(weight=trimmed_weights), "weight", strata="stratum",
-            lonely_psu=study.design.lonely_psu,
-        ).with_calibration(*calibration)
+        except sv.RakingError:
+            trim_failed = tuple(bounds)
+        else:
+            calibration = (study.design.calibration, study.design.calibration_group)
+            versions["trimmed"] = sv.Design.from_frame(
+                data.assign(weight=trimmed_weights), "weight", strata="stratum",
+                lonely_psu=study.design.lonely_psu,
+            ).with_calibration(*calibration)
     parts = []
     for version, design in versions.items():
         domain = design.subset(citizen)
@@ -342,7 +346,9 @@ def weighting_sensitivity(
         deff = frame.groupby("wave")["weight"].apply(sv.design_effect)
         est["deff_weights"] = est["wave"].map(deff)
         parts.append(est)
-    return pd.concat(parts, ignore_index=True)
+    out = pd.concat(parts, ignore_index=True)
+    out.attrs.update({"trim_failed": trim_failed} if trim_failed else {})
+    return out
 
 
 # --------------------------------------------------------------------------------------
@@ -416,7 +422,9 @@ def group_contrasts(study: StakeholderStudy, ci: float = 0.95) -> pd.DataFrame:
                       "ci_low", "ci_high", "p_value", "p_holm", "std_diff")
     out = pd.concat(parts, ignore_index=True)
     out["p_holm"] = holm(out["p_value"].to_numpy())
-    return out
+    # a group of fewer than 5 in a wave (4 NGOs in 2020): hidden with a complement, not an error
+    return disclosure.suppress(out, count_columns=["n_group"], group_columns=["wave", "variable", "group"],
+                               stat_columns=["difference", "ci_low", "ci_high", "p_value", "p_holm", "std_diff"])
 
 
 def wave_change(study: StakeholderStudy, ci: float = 0.95) -> pd.DataFrame:
@@ -436,7 +444,10 @@ def wave_change(study: StakeholderStudy, ci: float = 0.95) -> pd.DataFrame:
         if {first, latest} <= set(study.data.loc[_in(study, group=g), "wave"])
         for v in CHANGED
     ]
-    return pd.concat(parts, ignore_index=True)
+    # a group of fewer than 5 in one of the waves: its change is hidden (both counts)
+    return disclosure.hide_small_rows(
+        pd.concat(parts, ignore_index=True), ["n_reference", "n_group"],
+        ["estimate_reference", "estimate_group", "difference", "ci_low", "ci_high", "p_value"])
 
 
 def _citizen_model(study: StakeholderStudy, outcome: str, terms: list[str], ci: float) -> pd.DataFrame:
@@ -529,59 +540,6 @@ def perception_gap(study: StakeholderStudy, ci: float = 0.95) -> pd.DataFrame:
         group_columns=["wave", "variable", "group"],
         stat_columns=["estimate_second", "difference", "se", "ci_low", "ci_high"],
     )
-
-
-# --------------------------------------------------------------------------------------
-# open answers
-
-
-@dataclass(frozen=True)
-class ThemeQuotes:
-    """Scrubbed quotes of one theme that has at least ``min_quote`` answers."""
-
-    theme: str
-    n: int
-    quotes: tuple[str, ...]
-
-
-@dataclass(frozen=True, eq=False)
-class Themes:
-    """Coded recommendations: ``coded`` (0/1 per theme), ``frequencies`` by group (small
-    cells suppressed), ``shares`` over everyone, ``quotes`` per quotable theme."""
-
-    themes: text.ThemeSet
-    coded: pd.DataFrame
-    frequencies: pd.DataFrame
-    shares: pd.DataFrame
-    quotes: tuple[ThemeQuotes, ...]
-
-
-def recommendation_themes(
-    study: StakeholderStudy, min_quote: int = 10, quotes_per_theme: int = 2, seed: int = 20190118
-) -> Themes:
-    """Code the open recommendations into themes, tabulate them by group and pick quotes.
-
-    Frequencies by group are suppressed below 5 answers; quotes come only from themes
-    with at least ``min_quote`` answers (the privacy rule: 10) and are scrubbed of
-    personal data by :func:`ruse_research.stats.quotes.representative_quotes`.
-    """
-    themes = text.load_themes()
-    answers = study.data["recommend"]
-    coded = text.code_answers(answers, themes)
-    frequencies = disclosure.suppress(
-        text.theme_frequencies(coded, by=study.data["group"]),
-        count_columns=["n", "n_answers"],
-        group_columns=["group", "theme"],
-        stat_columns=["share"],
-    )
-    totals = coded.drop(columns="not_coded").sum().sort_values(ascending=False, kind="stable")
-    quotes = []
-    for theme, n_theme in totals[totals >= min_quote].items():
-        picked = representative_quotes(
-            answers, coded, theme, k=quotes_per_theme, min_answers=min_quote, seed=seed
-        )
-        quotes.append(ThemeQuotes(str(theme), int(n_theme), tuple(picked["quote"].tolist())))
-    return Themes(themes, coded, frequencies, text.theme_frequencies(coded), tuple(quotes))
 
 
 # --------------------------------------------------------------------------------------
@@ -687,6 +645,8 @@ def _notes(study: StakeholderStudy, results: dict, latest: int) -> list[Note]:
         notes.append(Note("change", "note_first_latest", (waves[0], waves[-1])))
     if study.staff_design is None:
         notes.append(Note("gap", "note_no_staff"))
+    if "trim_failed" in results["sensitivity"].attrs:
+        notes.append(Note("weighting", "note_trim_failed", results["sensitivity"].attrs["trim_failed"]))
     ordinal = (results["trust_ordinal"], results["satisfaction_ordinal"])
     return notes + [Note("drivers", k) for k in stakeholder_models.note_keys(study, *ordinal)]
 

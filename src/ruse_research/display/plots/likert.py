@@ -192,7 +192,8 @@ def _likert_prepare(
         small = n[(n > 0) & (n < MIN_CELL)]
         if len(small):
             raise PlotError(
-                f"item {small.index[0]!r} has {int(small.iloc[0])} {what}, fewer than "
+                f"item {small.index[0]!r} has fewer than {MIN_CELL} {what} (the number is not "
+                f"named: failure messages are published), fewer than "
                 f"{MIN_CELL} respondents; leave it out of the figure"
             )
     weight_substantive = wide.sum(axis=1)
