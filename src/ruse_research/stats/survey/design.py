@@ -100,6 +100,12 @@ class Design:
         within-category means); see the module notes.
     domain : ndarray of bool or None
         Rows of the subset the estimators describe (``None`` = all rows).
+    later_stages : tuple of (str or None, str)
+        Sampling stages after the first, each ``(unit column, fpc column)`` (unit
+        ``None`` = the rows themselves), unstratified within the unit above; with an
+        ``fpc`` at the first stage the variance adds every stage's within-unit term (R
+        ``svydesign(id = ~psu + unit, fpc = ~fpc + fpc2)``). Give them to
+        :meth:`from_frame` as lists ``psu=[...]``, ``fpc=[...]``.
     """
 
     data: pd.DataFrame
@@ -112,11 +118,13 @@ class Design:
     calibration_group: str | None = None
     projection: str = "weighted"
     domain: np.ndarray | None = None
+    later_stages: tuple[tuple[str | None, str], ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.data, pd.DataFrame):
             raise WeightingError(f"data must be a pandas DataFrame, got {type(self.data).__name__}")
         object.__setattr__(self, "calibration", tuple(cols.as_list(self.calibration)))
+        object.__setattr__(self, "later_stages", tuple(tuple(s) for s in self.later_stages))
         if self.domain is not None:
             mask = np.asarray(self.domain, dtype=bool)
             if mask.shape != (len(self.data),):
@@ -133,14 +141,17 @@ class Design:
         data: pd.DataFrame,
         weights: str | Sequence[float] | None = None,
         strata: str | None = None,
-        psu: str | None = None,
-        fpc: str | None = None,
+        psu: str | Sequence[str | None] | None = None,
+        fpc: str | Sequence[str] | None = None,
         lonely_psu: str = "fail",
     ) -> Design:
         """The design of a sample in ``data`` (R ``svydesign``), weights taken as fixed.
 
         ``weights`` is a column name, an array of one weight per row (stored as the
-        column ``_design_weight`` of a copy of ``data``) or ``None`` (all 1).
+        column ``_design_weight`` of a copy of ``data``) or ``None`` (all 1). A
+        multistage design gives ``psu`` and ``fpc`` as lists, one per stage (the last
+        ``psu`` may be ``None`` for the rows), as R's ``id = ~dnum + snum, fpc = ~fpc1 +
+        fpc2``; see ``later_stages``.
 
         Examples
         --------
@@ -154,7 +165,18 @@ class Design:
             values = cols.weights_array(None, weights, len(data))
             data = data.assign(**{WEIGHT_COLUMN: values})
             weights = WEIGHT_COLUMN
-        return cls(data, weights, strata, psu, fpc, lonely_psu)
+        later: tuple = ()
+        if isinstance(psu, (list, tuple)) or isinstance(fpc, (list, tuple)):
+            psus = list(psu) if isinstance(psu, (list, tuple)) else [psu]
+            fpcs = list(fpc) if isinstance(fpc, (list, tuple)) else [fpc]
+            if len(psus) != len(fpcs) or any(f is None for f in fpcs):
+                raise DesignError(
+                    f"a multistage design needs one fpc column per stage, got psu={psus!r} "
+                    f"and fpc={fpcs!r}"
+                )
+            psu, fpc = psus[0], fpcs[0]
+            later = tuple(zip(psus[1:], fpcs[1:], strict=True))
+        return cls(data, weights, strata, psu, fpc, lonely_psu, later_stages=later)
 
     def with_calibration(
         self,
@@ -287,7 +309,13 @@ class Design:
     def coded(self) -> variance.Coded:
         """Weights, strata and PSUs coded for the variance sums (internal)."""
         return variance.code_design(
-            self.data, self.weights, self.strata, self.psu, self.fpc, self.lonely_psu
+            self.data,
+            self.weights,
+            self.strata,
+            self.psu,
+            self.fpc,
+            self.lonely_psu,
+            self.later_stages,
         )
 
     @functools.cached_property
@@ -304,6 +332,8 @@ class Design:
         for name in ("weights", "strata", "psu", "fpc"):
             if getattr(self, name) is not None:
                 parts.append(f"{name}={getattr(self, name)!r}")
+        if self.later_stages:
+            parts.append(f"later_stages={self.later_stages!r}")
         if self.calibration:
             parts.append(f"calibration={self.calibration!r}")
         if self.calibration_group is not None:

@@ -281,7 +281,9 @@ def trim_weights(
         else:
             free = ~outside & (clipped > lo) & (clipped < hi)
             if not free.any() or clipped[free].sum() <= 0:
-                raise WeightingError("cannot redistribute trimmed weight: every weight is at a bound")
+                raise WeightingError(
+                    "cannot redistribute trimmed weight: every weight is at a bound"
+                )
             clipped[free] += excess * clipped[free] / clipped[free].sum()
         w = clipped
         if not strict:

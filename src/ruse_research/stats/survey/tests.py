@@ -68,7 +68,7 @@ def wald_test(design: Design, variable: str, group: str) -> pd.DataFrame:
     k = len(labels)
     mean, z, valid = mean_influence(coded, y, dom, k)
     contrasts = var_.residualised(design.calibrator, z[:, 1:] - z[:, [0]])
-    cov = var_.covariance(coded, var_.psu_totals(coded, contrasts))
+    cov = var_.row_covariance(coded, contrasts)
     d = mean[1:] - mean[0]
     try:
         x2 = float(d @ np.linalg.solve(cov, d))
@@ -145,7 +145,7 @@ def rao_scott(design: Design, row: str, col: str) -> pd.DataFrame:
     z = (w / wsum)[:, None] * (ind - p[None, :])
     z[~valid] = 0.0
     z = var_.residualised(design.calibrator, z)
-    V = var_.covariance(coded, var_.psu_totals(coded, z))
+    V = var_.row_covariance(coded, z)
 
     grid_r = np.tile(np.arange(nr), nc)
     grid_c = np.repeat(np.arange(nc), nr)
