@@ -13,6 +13,8 @@ reference   :func:`reference_margins`, :func:`rake_to_reference` (``data/referen
 estimate    :func:`estimate`, :func:`compare_means`, :func:`difference_between_samples`
 tests       :func:`wald_test`, :func:`rao_scott`
 models      :func:`linear_model`
+replicate   :class:`ReplicateDesign` (JK1, JKn, bootstrap, user columns), :func:`replicate_vcov`
+totals      :func:`mean`, :func:`total`, :func:`ratio`, :func:`contrast` (:class:`Estimates`)
 variance    the linearisation and calibration machinery (internal)
 errors      :class:`WeightingError`, :class:`RakingError`, :class:`DesignError`
 
@@ -37,23 +39,32 @@ from ruse_research.stats.survey.estimate import (
 from ruse_research.stats.survey.models import linear_model
 from ruse_research.stats.survey.raking import design_effect, rake, trim_weights, weight_diagnostics
 from ruse_research.stats.survey.reference import rake_to_reference, reference_margins
+from ruse_research.stats.survey.replicate import ReplicateDesign, replicate_vcov
 from ruse_research.stats.survey.tests import rao_scott, wald_test
+from ruse_research.stats.survey.totals import Estimates, contrast, mean, ratio, total
 
 __all__ = [
     "Design",
     "DesignError",
+    "Estimates",
+    "ReplicateDesign",
     "RakingError",
     "WeightingError",
     "compare_means",
+    "contrast",
     "design_effect",
     "difference_between_samples",
     "estimate",
     "linear_model",
+    "mean",
     "rake",
     "rake_design",
     "rake_to_reference",
     "rao_scott",
+    "ratio",
     "reference_margins",
+    "replicate_vcov",
+    "total",
     "trim_weights",
     "wald_test",
     "weight_diagnostics",
