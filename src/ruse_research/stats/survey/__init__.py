@@ -14,6 +14,9 @@ estimate    :func:`estimate`, :func:`compare_means`, :func:`difference_between_s
 tests       :func:`wald_test`, :func:`rao_scott`
 models      :func:`linear_model`
 replicate   :class:`ReplicateDesign` (JK1, JKn, bootstrap, user columns), :func:`replicate_vcov`
+quantiles   :func:`quantile` (R ``svyquantile``), :func:`weighted_quantile`
+ciprop      :func:`ciprop` (R ``svyciprop``: logit, Korn-Graubard beta)
+ranktest    :func:`rank_test` (R ``svyranktest``)
 totals      :func:`mean`, :func:`total`, :func:`ratio`, :func:`contrast` (:class:`Estimates`)
 variance    the linearisation and calibration machinery (internal)
 errors      :class:`WeightingError`, :class:`RakingError`, :class:`DesignError`
@@ -29,6 +32,7 @@ Examples
 0     3.125  3
 """
 
+from ruse_research.stats.survey.ciprop import ciprop
 from ruse_research.stats.survey.design import Design, rake_design
 from ruse_research.stats.survey.errors import DesignError, RakingError, WeightingError
 from ruse_research.stats.survey.estimate import (
@@ -37,7 +41,9 @@ from ruse_research.stats.survey.estimate import (
     estimate,
 )
 from ruse_research.stats.survey.models import linear_model
+from ruse_research.stats.survey.quantiles import quantile, weighted_quantile
 from ruse_research.stats.survey.raking import design_effect, rake, trim_weights, weight_diagnostics
+from ruse_research.stats.survey.ranktest import rank_test
 from ruse_research.stats.survey.reference import rake_to_reference, reference_margins
 from ruse_research.stats.survey.replicate import ReplicateDesign, replicate_vcov
 from ruse_research.stats.survey.tests import rao_scott, wald_test
@@ -50,6 +56,7 @@ __all__ = [
     "ReplicateDesign",
     "RakingError",
     "WeightingError",
+    "ciprop",
     "compare_means",
     "contrast",
     "design_effect",
@@ -60,6 +67,8 @@ __all__ = [
     "rake",
     "rake_design",
     "rake_to_reference",
+    "quantile",
+    "rank_test",
     "rao_scott",
     "ratio",
     "reference_margins",
@@ -68,4 +77,5 @@ __all__ = [
     "trim_weights",
     "wald_test",
     "weight_diagnostics",
+    "weighted_quantile",
 ]

@@ -77,14 +77,7 @@ class Estimates:
 
 def _setup(design, variables: Sequence[str]):
     """Data, weights zeroed outside the domain, domain mask and the numeric matrix."""
-    if isinstance(design, Design):
-        data, w, mask = design.data, design.weight_values, design.in_domain
-    elif isinstance(design, ReplicateDesign):
-        data, w, mask = design.frame, design.weights, design.in_domain
-    else:
-        raise WeightingError(
-            f"expected a survey Design or ReplicateDesign, got {type(design).__name__}"
-        )
+    data, w, mask = frame_and_mask(design)
     names, columns = [], []
     valid = mask.copy()
     for v in variables:
@@ -121,6 +114,31 @@ def _finish(design, names, estimator, influence, valid) -> Estimates:
     z = var_.residualised(design.calibrator, influence(w, full))
     v = var_.row_covariance(design.coded, z)
     return Estimates(tuple(names), full, v, float(var_.degrees_of_freedom(design.coded, valid)))
+
+
+def mean_of_values(design, y: np.ndarray, valid: np.ndarray, names=("mean",)) -> Estimates:
+    """Means of the columns of ``y`` (n, K) over the rows ``valid`` (internal helper of
+    the quantile and proportion modules: same variance as :func:`mean`)."""
+    y = np.where(valid[:, None], np.asarray(y, dtype=float).reshape(len(y), -1), 0.0)
+
+    def estimator(wt):
+        return wt @ y / wt.sum()
+
+    def influence(wt, theta):
+        return wt[:, None] * (y - theta) / wt.sum() * valid[:, None]
+
+    return _finish(design, list(names), estimator, influence, valid)
+
+
+def frame_and_mask(design) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The data, weights and domain mask of a Design or ReplicateDesign (internal)."""
+    if isinstance(design, Design):
+        return design.data, design.weight_values, design.in_domain
+    if isinstance(design, ReplicateDesign):
+        return design.frame, design.weights, design.in_domain
+    raise WeightingError(
+        f"expected a survey Design or ReplicateDesign, got {type(design).__name__}"
+    )
 
 
 def mean(design, variables: str | Sequence[str]) -> Estimates:
