@@ -30,6 +30,17 @@ the raked estimates (unweighted: 0.99-1.08); on ``apistrat`` the Rao-Scott F of
 ``stype`` x ``awards`` is 13.62 (weighted), 11.94 (R, unweighted) and 14.17 with the
 weights taken as fixed.
 
+Base-weights variant (``projection="base"``). R's other calibration function,
+``calibrate(design, ~m1 + m2, population, calfun = "raking")``, fits ``u`` on ``x`` by
+least squares weighted with the weights *before* calibration (the input weights ``d``;
+Deville & Saerndal 1992's ``d``-weighted regression). :meth:`Design.rake` keeps those
+weights (column ``_base_weight``), so ``Design.rake(margins, projection="base")``
+reproduces ``svymean``, ``svytotal`` and ``svychisq`` of R's ``calibrate`` design to
+1e-8 (``tests/test_survey_r_calibrate.py``; F 13.614 on the example above). The three
+projections differ by terms that vanish as the calibration adjustments ``w / d`` tend to
+constants; choose ``"base"`` to match R's ``calibrate``, ``"unweighted"`` to match R's
+``rake``.
+
 Domains. :meth:`Design.subset` keeps the full sample: rows outside the subset stay in
 the design and add zero to the linearised totals, as R's ``subset(design, ...)`` and
 ``na.rm = TRUE`` do, so a stratum keeps the number of PSUs it had in the sample.
@@ -64,6 +75,8 @@ __all__ = ["Design", "rake_design"]
 
 #: Name of the weight column :meth:`Design.from_frame` adds for weights given as numbers.
 WEIGHT_COLUMN = "_design_weight"
+#: Column :meth:`Design.rake` adds for the weights before raking (``projection="base"``).
+BASE_WEIGHT_COLUMN = "_base_weight"
 
 
 @dataclass(frozen=True, eq=False)
@@ -92,12 +105,18 @@ class Design:
         Column naming the separately calibrated population of every row (for example the
         wave, when each wave was raked on its own); rows with a missing value were not
         calibrated and keep their linearised values. ``None``: one population.
-    projection : {"weighted", "unweighted"}
+    projection : {"weighted", "unweighted", "base"}
         How the linearised values are fitted on the margin indicators: ``"weighted"``
         least squares with the calibrated weights (default, the Deville-Saerndal
-        residuals), or ``"unweighted"`` least squares, which is what R ``survey``
+        residuals), ``"unweighted"`` least squares, which is what R ``survey``
         computes for a ``rake`` design (its ten backfitting sweeps of unweighted
-        within-category means); see the module notes.
+        within-category means), or ``"base"``: least squares weighted by the weights
+        *before* calibration (``base_weights``), which is what R ``survey`` computes for
+        ``calibrate(design, ~m1 + m2, population, calfun = "raking")`` (the QR of
+        ``sqrt(input weights) * X`` it stores); see the module notes.
+    base_weights : str or None
+        Column of the weights before calibration (set by :meth:`rake`), used by
+        ``projection="base"``.
     domain : ndarray of bool or None
         Rows of the subset the estimators describe (``None`` = all rows).
     later_stages : tuple of (str or None, str)
@@ -119,6 +138,7 @@ class Design:
     projection: str = "weighted"
     domain: np.ndarray | None = None
     later_stages: tuple[tuple[str | None, str], ...] = ()
+    base_weights: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.data, pd.DataFrame):
@@ -183,18 +203,21 @@ class Design:
         margins: str | Sequence[str],
         group: str | None = None,
         projection: str = "weighted",
+        base_weights: str | None = None,
     ) -> Design:
         """The same design with weights already raked on ``margins`` (columns of ``data``).
 
         Use it when the weights were calibrated outside :meth:`rake` (for example by
         :func:`~.reference.rake_to_reference`); ``group`` as ``calibration_group``,
-        ``projection`` as the attribute.
+        ``projection`` and ``base_weights`` (the column of the weights before raking,
+        needed by ``projection="base"``) as the attributes.
         """
         return replace(
             self,
             calibration=tuple(cols.as_list(margins)),
             calibration_group=group,
             projection=projection,
+            base_weights=base_weights,
         )
 
     def rake(
@@ -241,7 +264,7 @@ class Design:
                 part, margins, weights=start[rows], max_iter=max_iter, tol=tol, bounds=bounds
             ).to_numpy()
         name = self.weights or "weight"
-        data = self.data.assign(**{name: new})
+        data = self.data.assign(**{name: new, BASE_WEIGHT_COLUMN: start})
         return replace(
             self,
             data=data,
@@ -249,6 +272,7 @@ class Design:
             calibration=tuple(margins),
             calibration_group=by,
             projection=projection,
+            base_weights=BASE_WEIGHT_COLUMN,
         )
 
     def subset(self, mask) -> Design:
@@ -321,8 +345,16 @@ class Design:
     @functools.cached_property
     def calibrator(self) -> variance.Calibration | None:
         """The projection on the raking margins, ``None`` for fixed weights (internal)."""
+        base = None
+        if self.base_weights is not None:
+            base = cols.weights_array(self.data, self.base_weights, len(self.data), "base_weights")
         return variance.make_calibration(
-            self.data, self.coded, self.calibration, self.calibration_group, self.projection
+            self.data,
+            self.coded,
+            self.calibration,
+            self.calibration_group,
+            self.projection,
+            base,
         )
 
     def __repr__(self) -> str:

@@ -23,7 +23,7 @@ from ruse_research.stats.survey.errors import DesignError, WeightingError
 
 LONELY_PSU_RULES = ("fail", "certainty", "adjust")
 #: Least-squares fits of the linearised values on the margins (see ``Design``).
-PROJECTIONS = ("weighted", "unweighted")
+PROJECTIONS = ("weighted", "unweighted", "base")
 
 
 @dataclass(frozen=True)
@@ -256,16 +256,17 @@ class Calibration:
     """Projection that turns linearised values of fixed weights into those of calibrated ones.
 
     For every calibrated population (``calibration_group``), ``rows`` are its rows with a
-    positive weight, ``scale`` their square-root weights (``"weighted"`` projection) or
-    their weights (``"unweighted"``) and ``basis`` an orthonormal basis (columns) of
-    ``sqrt(w) * X`` or of ``X``, X the indicators of every level of every raking margin.
+    positive weight, ``scale`` the factor ``w / sqrt(d)`` and ``basis`` an orthonormal
+    basis (columns) of ``sqrt(d) * X``, X the indicators of every level of every raking
+    margin and d the fitting weights: the calibrated weights w (``"weighted"``), 1
+    (``"unweighted"``) or the weights before calibration (``"base"``).
     """
 
     groups: tuple[tuple[np.ndarray, np.ndarray, np.ndarray], ...]
 
     def residualise(self, z: np.ndarray) -> np.ndarray:
-        """Replace z_i = w_i u_i by w_i (u_i - x_i b), b the LS fit of u on x
-        (w-weighted, or unweighted as R's ``rake`` variance).
+        """Replace z_i = w_i u_i by w_i (u_i - x_i b), b the d-weighted LS fit of u on x
+        (d = w, 1 as R's ``rake`` variance, or the base weights as R's ``calibrate``).
 
         Rows outside every calibrated population keep their values.
         """
@@ -274,7 +275,7 @@ class Calibration:
         if flat:
             out = out[:, None]
         for rows, scale, basis in self.groups:
-            v = out[rows] / scale[:, None]  # sqrt(w) u (weighted) or u (unweighted)
+            v = out[rows] / scale[:, None]  # sqrt(d) u
             v -= basis @ (basis.T @ v)
             out[rows] = v * scale[:, None]
         return out[:, 0] if flat else out
@@ -286,6 +287,7 @@ def make_calibration(
     calibration: Sequence[str],
     calibration_group: str | None,
     projection: str = "weighted",
+    base: np.ndarray | None = None,
 ) -> Calibration | None:
     """The residualising projection of the raking margins ``calibration`` (empty: None)."""
     if projection not in PROJECTIONS:
@@ -297,6 +299,11 @@ def make_calibration(
         if calibration_group is not None:
             raise DesignError("calibration_group needs the calibration (raking margin) columns")
         return None
+    if projection == "base" and base is None:
+        raise DesignError(
+            "projection='base' needs the weights before calibration: rake with Design.rake, "
+            "or give base_weights= to Design.with_calibration"
+        )
     columns = [cols.column(data, m, "calibration") for m in margins]
     n = len(data)
     if calibration_group is None:
@@ -319,9 +326,16 @@ def make_calibration(
                 )
             code_ = pd.factorize(part, sort=True)[0]
             indicators.append(np.eye(int(code_.max()) + 1)[code_])
-        root = np.sqrt(design.w[rows])
+        # z = w u is divided by w / sqrt(d), projected off the span of sqrt(d) X and
+        # multiplied back: w (u - X b), b the d-weighted LS fit of u on X, where
+        # d = w ("weighted"), 1 ("unweighted") or the pre-calibration weights ("base",
+        # R calibrate's qr(mm * sqrt(input weights)) with w = g * sqrt(input weights))
         if projection == "weighted":
+            root = np.sqrt(design.w[rows])
             scale, scaled = root, np.hstack(indicators) * root[:, None]
+        elif projection == "base":
+            root = np.sqrt(base[rows])
+            scale, scaled = design.w[rows] / root, np.hstack(indicators) * root[:, None]
         else:
             scale, scaled = design.w[rows], np.hstack(indicators)
         left, singular, _ = np.linalg.svd(scaled, full_matrices=False)
