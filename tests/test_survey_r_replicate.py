@@ -107,3 +107,22 @@ def test_jk1_refuses_stratified_design():
     d = _data("apistrat")
     with pytest.raises(DesignError, match="JKn"):
         ReplicateDesign.from_design(Design.from_frame(d, weights="pw", strata="stype"), "JK1")
+
+
+def test_raked_design_replicates_are_raked_again():
+    """R: ``rake(as.svrepdesign(dstrat, type = "JKn"), list(~stype, ~sch.wide),
+    list(pop.types, pop.schwide), control = list(maxit = 200, epsilon = 1e-12))`` (margins
+    as in ``test_survey_reference.py``), then ``svymean(~api00 + enroll, ., na.rm = TRUE)``."""
+    from ruse_research.stats.survey import mean
+
+    margins = {
+        "stype": {"E": 4421.0, "H": 755.0, "M": 1018.0},
+        "sch.wide": {"No": 1072.0, "Yes": 5122.0},
+    }
+    d = _data("apistrat")
+    raked = Design.from_frame(d, weights="pw", strata="stype", fpc="fpc").rake(
+        margins, tol=1e-13, max_iter=1000
+    )
+    est = mean(ReplicateDesign.from_design(raked, "JKn"), ["api00", "enroll"])
+    np.testing.assert_allclose(est.coef, [662.211650357843, 595.434367607951], rtol=1e-10)
+    np.testing.assert_allclose(est.se, [9.31678701872747, 18.5919895112494], rtol=1e-7)
