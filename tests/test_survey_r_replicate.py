@@ -126,3 +126,51 @@ def test_raked_design_replicates_are_raked_again():
     est = mean(ReplicateDesign.from_design(raked, "JKn"), ["api00", "enroll"])
     np.testing.assert_allclose(est.coef, [662.211650357843, 595.434367607951], rtol=1e-10)
     np.testing.assert_allclose(est.se, [9.31678701872747, 18.5919895112494], rtol=1e-7)
+
+
+@pytest.mark.parametrize(
+    "name, kind, row, col, expected",
+    [
+        (
+            "apistrat",
+            "JKn",
+            "stype",
+            "awards",
+            (14.1694081180078, 1.88513588503461, 371.371769351819, 2.08210867642849e-06),
+        ),
+        ("apistrat", "JKn", "comp.imp", "awards", (149.657294219085, 1, 197, 5.73415318482527e-26)),
+        (
+            "apiclus1",
+            "JK1",
+            "stype",
+            "sch.wide",
+            (4.46390538192959, 1.4197254796946, 19.8761567157245, 0.0357733990135965),
+        ),
+        (
+            "apiclus1",
+            "bootstrap",
+            "stype",
+            "sch.wide",
+            (4.47402414543789, 1.61997473270402, 22.6796462578562, 0.0294405992858216),
+        ),
+    ],
+)
+def test_rao_scott_on_replicates_equals_r(name, kind, row, col, expected):
+    """R: ``svychisq(~row + col, rdesign, statistic = "F")`` on ``as.svrepdesign(dstrat,
+    type = "JKn")``, ``as.svrepdesign(dclus1, type = "JK1")`` and the bootstrap columns."""
+    from ruse_research.stats.survey import rao_scott
+
+    if kind == "bootstrap":
+        rep = ReplicateDesign.from_columns(_data(name, boot=True), "pw", REPS, "bootstrap")
+    else:
+        d = _data(name)
+        design = (
+            Design.from_frame(d, weights="pw", strata="stype", fpc="fpc")
+            if kind == "JKn"
+            else Design.from_frame(d, weights="pw", psu="dnum", fpc="fpc")
+        )
+        rep = ReplicateDesign.from_design(design, kind)
+    got = rao_scott(rep, row, col).iloc[0]
+    np.testing.assert_allclose(
+        [got["statistic"], got["ndf"], got["ddf"], got["p_value"]], expected, rtol=1e-8
+    )
