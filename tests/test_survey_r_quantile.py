@@ -183,3 +183,19 @@ def test_rank_test(designs, design, variable, group, test, expected):
     np.testing.assert_allclose(
         [got["t"], got["df"], got["estimate"], got["p"]], expected, rtol=1e-9
     )
+
+
+@pytest.mark.parametrize(
+    "design, test, expected",
+    [
+        ("dclus1", "wilcoxon", (2.22397482137553, 2, 12, 0.360546784857326)),
+        ("dclus2", "median", (7.62385827605387, 2, 37, 0.0312421000817608)),
+    ],
+)
+def test_rank_test_three_groups(designs, design, test, expected):
+    """R: ``svyranktest(api00 ~ stype, dclus1)``, ``svyranktest(api00 ~ stype, dclus2,
+    test = "median")`` (R's multiranktest; its htest swaps the names of chisq and df)."""
+    got = sv.rank_test(designs[design], "api00", "stype", test=test).iloc[0]
+    np.testing.assert_allclose(
+        [got["chisq"], got["ndf"], got["ddf"], got["p"]], expected, rtol=1e-9
+    )

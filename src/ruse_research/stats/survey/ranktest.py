@@ -1,4 +1,4 @@
-"""Design-based two-sample rank tests (R ``svyranktest``, Lumley & Scott 2013).
+"""Design-based rank tests for two or more groups (R ``svyranktest``, Lumley & Scott 2013).
 
 Every row gets its estimated population mid-rank ``sum of the weights below it + half
 its own weight`` (tied values share the mean of theirs), divided by the population size
@@ -44,6 +44,9 @@ def rank_test(design: Design, variable: str, group: str, test: str = "wilcoxon")
     Rows missing either column are left out (they stay in the design). Returns one row:
     ``variable, group, test, level, reference, estimate`` (difference in mean rank score,
     ``level`` minus ``reference``, the levels sorted), ``se``, ``t``, ``df``, ``p``, ``n``.
+    With more than two groups (R's ``multiranktest``, a Kruskal-Wallis analogue): ``chisq``
+    (Wald statistic of the group effects on the rank score), ``ndf`` = groups - 1,
+    ``ddf`` = design df - ndf and ``p`` from F(ndf, ddf) at ``chisq / ndf``.
 
     Examples
     --------
@@ -60,9 +63,9 @@ def rank_test(design: Design, variable: str, group: str, test: str = "wilcoxon")
     g = cols.column(data, group, "group")
     valid = design.in_domain & ~np.isnan(y) & g.notna().to_numpy()
     levels = cols.levels(g[valid])
-    if len(levels) != 2:
+    if len(levels) < 2:
         raise WeightingError(
-            f"rank_test compares two groups; {group!r} has {len(levels)} level(s) with data"
+            f"rank_test compares groups; {group!r} has {len(levels)} level(s) with data"
         )
     rows = np.flatnonzero(valid)
     w = coded.w[rows]
@@ -73,15 +76,37 @@ def rank_test(design: Design, variable: str, group: str, test: str = "wilcoxon")
     rank = np.empty(len(rows))
     rank[order] = mid
     score = _SCORES[test](rank, w.sum())
-    x = np.column_stack([np.ones(len(rows)), (g.iloc[rows] == levels[1]).to_numpy(dtype=float)])
+    gv = g.iloc[rows]
+    x = np.column_stack(
+        [np.ones(len(rows))] + [(gv == lv).to_numpy(dtype=float) for lv in levels[1:]]
+    )
     bread = np.linalg.inv(x.T @ (w[:, None] * x))
     beta = bread @ (x.T @ (w * score))
     resid = score - x @ beta
-    z = np.zeros((len(data), 2))
+    z = np.zeros((len(data), x.shape[1]))
     z[rows] = (w * resid)[:, None] * (x @ bread)
     z = var_.residualised(design.calibrator, z)
-    se = float(np.sqrt(var_.row_variance(coded, z)[1]))
-    dof = var_.degrees_of_freedom(coded, valid) - 1
+    V = var_.row_covariance(coded, z)
+    k = len(levels)
+    dof = var_.degrees_of_freedom(coded, valid) - (k - 1)
+    if k > 2:  # R's multiranktest: Wald chi-square of the k - 1 group effects, F reference
+        b = beta[1:]
+        chisq = float(b @ np.linalg.solve(V[1:, 1:], b))
+        return pd.DataFrame(
+            [
+                {
+                    "variable": variable,
+                    "group": group,
+                    "test": test,
+                    "chisq": chisq,
+                    "ndf": k - 1,
+                    "ddf": dof,
+                    "p": float(stats.f.sf(chisq / (k - 1), k - 1, dof)),
+                    "n": len(rows),
+                }
+            ]
+        )
+    se = float(np.sqrt(V[1, 1]))
     t = beta[1] / se
     return pd.DataFrame(
         [
