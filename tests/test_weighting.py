@@ -234,7 +234,7 @@ def test_weight_diagnostics_columns_and_values():
 def test_trim_weights_bounds_and_total():
     rng = np.random.default_rng(3)
     w = rng.lognormal(0, 1, 500)
-    trimmed = wt.trim_weights(w, lower=0.3, upper=4.0)
+    trimmed = wt.trim_weights(w, lower=0.3, upper=4.0, share="proportional")
     assert trimmed.min() >= 0.3 - 1e-12 and trimmed.max() <= 4.0 + 1e-12
     assert trimmed.sum() == pytest.approx(w.sum())
     # untouched weights keep their ratios (redistribution is proportional)

@@ -36,8 +36,6 @@ from ruse_research.stats.compare import (
 __all__ = ["paired_t", "wilcoxon_paired"]
 
 
-
-
 def _pairs(data: pd.DataFrame, before: str, after: str, least: int) -> tuple[np.ndarray, ...]:
     _check_frame(data, [before, after])
     if before == after:
@@ -51,7 +49,9 @@ def _pairs(data: pd.DataFrame, before: str, after: str, least: int) -> tuple[np.
     return b[keep].to_numpy(), a[keep].to_numpy()
 
 
-def wilcoxon_paired(data: pd.DataFrame, before: str, after: str, ci: float = 0.95) -> pd.DataFrame:
+def wilcoxon_paired(
+    data: pd.DataFrame, before: str, after: str, ci: float = 0.95, correction: bool = True
+) -> pd.DataFrame:
     """Wilcoxon signed-rank test of after - before with the matched-pairs rank-biserial r.
 
     Parameters
@@ -61,15 +61,21 @@ def wilcoxon_paired(data: pd.DataFrame, before: str, after: str, ci: float = 0.9
     before, after : str
         Columns; differences are ``after - before``.
     ci : float, default 0.95
+    correction : bool, default True
+        Continuity correction of the normal approximation (0.5 towards the mean), as R's
+        default ``wilcox.test(paired = TRUE, correct = TRUE)``; ``False`` for the plain
+        normal approximation.
 
     Returns
     -------
     DataFrame
         One row: ``before``, ``after``, ``n`` (complete pairs), ``n_nonzero`` (pairs with a
         change; zeros are dropped, Wilcoxon's method), ``median_before``, ``median_after``,
-        ``median_diff``, ``W`` (scipy's statistic, the smaller rank sum), ``p``
-        (two-sided; scipy's exact distribution up to 50 pairs without ties or zeros, else the
-        normal approximation), ``r_rb`` = (T+ - T-) / (T+ + T-), positive when scores rose,
+        ``median_diff``, ``W`` (the smaller rank sum), ``p`` (two-sided; as R's
+        ``wilcox.test(paired = TRUE)``: the exact distribution for fewer than 50 nonzero
+        differences without ties or zeros, else the normal approximation with the tie
+        correction of the variance and, with ``correction``, the continuity correction),
+        ``method`` (``"exact"`` or ``"normal"``), ``r_rb`` = (T+ - T-) / (T+ + T-), positive when scores rose,
         ``ci_low``, ``ci_high`` (Fisher z, se = sqrt((2m^3 + 3m^2 + m) / 6) / (m(m+1)/2),
         m = ``n_nonzero``).
 
@@ -90,6 +96,7 @@ def wilcoxon_paired(data: pd.DataFrame, before: str, after: str, ci: float = 0.9
     m = len(nonzero)
     if m == 0:
         w, p, r_rb, low, high = 0.0, 1.0, 0.0, float("nan"), float("nan")
+        method = "none"
     else:
         ranks = stats.rankdata(np.abs(nonzero))
         t_plus, t_minus = ranks[nonzero > 0].sum(), ranks[nonzero < 0].sum()
@@ -97,8 +104,8 @@ def wilcoxon_paired(data: pd.DataFrame, before: str, after: str, ci: float = 0.9
         total = m * (m + 1) / 2
         se = math.sqrt((2 * m**3 + 3 * m**2 + m) / 6) / total
         low, high = _fisher_ci(r_rb, se, ci, total)
-        res = stats.wilcoxon(a, b, zero_method="wilcox", alternative="two-sided")
-        w, p = float(res.statistic), float(res.pvalue)
+        w = float(min(t_plus, t_minus))
+        p, method = _signed_rank_p(nonzero, ranks, t_plus, diff.size > m, correction)
     return pd.DataFrame(
         {
             "before": [before],
@@ -110,11 +117,37 @@ def wilcoxon_paired(data: pd.DataFrame, before: str, after: str, ci: float = 0.9
             "median_diff": [float(np.median(diff))],
             "W": [w],
             "p": [p],
+            "method": [method],
             "r_rb": [r_rb],
             "ci_low": [low],
             "ci_high": [high],
         }
     )
+
+
+def _signed_rank_p(
+    nonzero: np.ndarray, ranks: np.ndarray, t_plus: float, zeros: bool, correction: bool
+) -> tuple[float, str]:
+    """Two-sided p of the signed-rank statistic as R's ``wilcox.test(paired = TRUE)``.
+
+    Exact (scipy's distribution of T+) for fewer than 50 nonzero differences with no
+    tied absolute differences and no zero differences; otherwise
+    ``z = (T+ - m(m+1)/4 - sign * 0.5) / sigma``, ``sigma^2 = m(m+1)(2m+1)/24 -
+    sum(t^3 - t)/48`` over tie groups of size t, the 0.5 only with ``correction``.
+    """
+    m = len(nonzero)
+    _, tie_sizes = np.unique(ranks, return_counts=True)
+    ties = bool((tie_sizes > 1).any())
+    if m < 50 and not ties and not zeros:
+        res = stats.wilcoxon(nonzero, method="exact", alternative="two-sided")
+        return float(res.pvalue), "exact"
+    z = t_plus - m * (m + 1) / 4
+    sigma = math.sqrt(m * (m + 1) * (2 * m + 1) / 24 - float(np.sum(tie_sizes**3 - tie_sizes)) / 48)
+    if sigma == 0:
+        return 1.0, "normal"
+    shift = math.copysign(0.5, z) if correction and z != 0 else 0.0
+    z = (z - shift) / sigma
+    return float(min(1.0, 2 * stats.norm.sf(abs(z)))), "normal"
 
 
 def _dz_interval(t: float, df: int, n: int, ci: float) -> tuple[float, float]:
@@ -147,6 +180,10 @@ def paired_t(data: pd.DataFrame, before: str, after: str, ci: float = 0.95) -> p
     before, after : str
         Columns; differences are ``after - before``.
     ci : float, default 0.95
+    correction : bool, default True
+        Continuity correction of the normal approximation (0.5 towards the mean), as R's
+        default ``wilcox.test(paired = TRUE, correct = TRUE)``; ``False`` for the plain
+        normal approximation.
 
     Returns
     -------

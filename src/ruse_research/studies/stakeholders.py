@@ -647,7 +647,7 @@ def _notes(study: StakeholderStudy, results: dict, latest: int) -> list[Note]:
         notes.append(Note("gap", "note_no_staff"))
     if "trim_failed" in results["sensitivity"].attrs:
         notes.append(Note("weighting", "note_trim_failed", results["sensitivity"].attrs["trim_failed"]))
-    ordinal = (results["trust_ordinal"], results["satisfaction_ordinal"])
+    ordinal = [results[k] for k in ("trust_ordinal", "satisfaction_ordinal") if k in results]
     return notes + [Note("drivers", k) for k in stakeholder_models.note_keys(study, *ordinal)]
 
 

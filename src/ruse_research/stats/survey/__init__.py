@@ -15,6 +15,11 @@ tests       :func:`wald_test`, :func:`rao_scott`
 models      :func:`linear_model`
 logistic    :func:`logistic_model` (R ``svyglm(family = quasibinomial())``)
 ordinal     :func:`ordinal_model` (cumulative logit/probit, R ``svyolr``)
+replicate   :class:`ReplicateDesign` (JK1, JKn, bootstrap, user columns), :func:`replicate_vcov`
+quantiles   :func:`quantile` (R ``svyquantile``), :func:`weighted_quantile`
+ciprop      :func:`ciprop` (R ``svyciprop``: logit, Korn-Graubard beta)
+ranktest    :func:`rank_test` (R ``svyranktest``)
+totals      :func:`mean`, :func:`total`, :func:`ratio`, :func:`contrast` (:class:`Estimates`)
 variance    the linearisation and calibration machinery (internal)
 errors      :class:`WeightingError`, :class:`RakingError`, :class:`DesignError`
 
@@ -29,6 +34,7 @@ Examples
 0     3.125  3
 """
 
+from ruse_research.stats.survey.ciprop import ciprop
 from ruse_research.stats.survey.design import Design, rake_design
 from ruse_research.stats.survey.errors import DesignError, RakingError, WeightingError
 from ruse_research.stats.survey.estimate import (
@@ -39,28 +45,43 @@ from ruse_research.stats.survey.estimate import (
 from ruse_research.stats.survey.logistic import logistic_model
 from ruse_research.stats.survey.models import linear_model
 from ruse_research.stats.survey.ordinal import ordinal_model
+from ruse_research.stats.survey.quantiles import quantile, weighted_quantile
 from ruse_research.stats.survey.raking import design_effect, rake, trim_weights, weight_diagnostics
+from ruse_research.stats.survey.ranktest import rank_test
 from ruse_research.stats.survey.reference import rake_to_reference, reference_margins
+from ruse_research.stats.survey.replicate import ReplicateDesign, replicate_vcov
 from ruse_research.stats.survey.tests import rao_scott, wald_test
+from ruse_research.stats.survey.totals import Estimates, contrast, mean, ratio, total
 
 __all__ = [
     "Design",
     "DesignError",
+    "Estimates",
+    "ReplicateDesign",
     "RakingError",
     "WeightingError",
+    "ciprop",
     "compare_means",
+    "contrast",
     "design_effect",
     "difference_between_samples",
     "estimate",
     "linear_model",
     "logistic_model",
     "ordinal_model",
+    "mean",
     "rake",
     "rake_design",
     "rake_to_reference",
+    "quantile",
+    "rank_test",
     "rao_scott",
+    "ratio",
     "reference_margins",
+    "replicate_vcov",
+    "total",
     "trim_weights",
     "wald_test",
     "weight_diagnostics",
+    "weighted_quantile",
 ]

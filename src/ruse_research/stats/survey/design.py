@@ -30,6 +30,17 @@ the raked estimates (unweighted: 0.99-1.08); on ``apistrat`` the Rao-Scott F of
 ``stype`` x ``awards`` is 13.62 (weighted), 11.94 (R, unweighted) and 14.17 with the
 weights taken as fixed.
 
+Base-weights variant (``projection="base"``). R's other calibration function,
+``calibrate(design, ~m1 + m2, population, calfun = "raking")``, fits ``u`` on ``x`` by
+least squares weighted with the weights *before* calibration (the input weights ``d``;
+Deville & Saerndal 1992's ``d``-weighted regression). :meth:`Design.rake` keeps those
+weights (column ``_base_weight``), so ``Design.rake(margins, projection="base")``
+reproduces ``svymean``, ``svytotal`` and ``svychisq`` of R's ``calibrate`` design to
+1e-8 (``tests/test_survey_r_calibrate.py``; F 13.614 on the example above). The three
+projections differ by terms that vanish as the calibration adjustments ``w / d`` tend to
+constants; choose ``"base"`` to match R's ``calibrate``, ``"unweighted"`` to match R's
+``rake``.
+
 Domains. :meth:`Design.subset` keeps the full sample: rows outside the subset stay in
 the design and add zero to the linearised totals, as R's ``subset(design, ...)`` and
 ``na.rm = TRUE`` do, so a stratum keeps the number of PSUs it had in the sample.
@@ -64,6 +75,8 @@ __all__ = ["Design", "rake_design"]
 
 #: Name of the weight column :meth:`Design.from_frame` adds for weights given as numbers.
 WEIGHT_COLUMN = "_design_weight"
+#: Column :meth:`Design.rake` adds for the weights before raking (``projection="base"``).
+BASE_WEIGHT_COLUMN = "_base_weight"
 
 
 @dataclass(frozen=True, eq=False)
@@ -92,14 +105,26 @@ class Design:
         Column naming the separately calibrated population of every row (for example the
         wave, when each wave was raked on its own); rows with a missing value were not
         calibrated and keep their linearised values. ``None``: one population.
-    projection : {"weighted", "unweighted"}
+    projection : {"weighted", "unweighted", "base"}
         How the linearised values are fitted on the margin indicators: ``"weighted"``
         least squares with the calibrated weights (default, the Deville-Saerndal
-        residuals), or ``"unweighted"`` least squares, which is what R ``survey``
+        residuals), ``"unweighted"`` least squares, which is what R ``survey``
         computes for a ``rake`` design (its ten backfitting sweeps of unweighted
-        within-category means); see the module notes.
+        within-category means), or ``"base"``: least squares weighted by the weights
+        *before* calibration (``base_weights``), which is what R ``survey`` computes for
+        ``calibrate(design, ~m1 + m2, population, calfun = "raking")`` (the QR of
+        ``sqrt(input weights) * X`` it stores); see the module notes.
+    base_weights : str or None
+        Column of the weights before calibration (set by :meth:`rake`), used by
+        ``projection="base"``.
     domain : ndarray of bool or None
         Rows of the subset the estimators describe (``None`` = all rows).
+    later_stages : tuple of (str or None, str)
+        Sampling stages after the first, each ``(unit column, fpc column)`` (unit
+        ``None`` = the rows themselves), unstratified within the unit above; with an
+        ``fpc`` at the first stage the variance adds every stage's within-unit term (R
+        ``svydesign(id = ~psu + unit, fpc = ~fpc + fpc2)``). Give them to
+        :meth:`from_frame` as lists ``psu=[...]``, ``fpc=[...]``.
     """
 
     data: pd.DataFrame
@@ -112,11 +137,14 @@ class Design:
     calibration_group: str | None = None
     projection: str = "weighted"
     domain: np.ndarray | None = None
+    later_stages: tuple[tuple[str | None, str], ...] = ()
+    base_weights: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.data, pd.DataFrame):
             raise WeightingError(f"data must be a pandas DataFrame, got {type(self.data).__name__}")
         object.__setattr__(self, "calibration", tuple(cols.as_list(self.calibration)))
+        object.__setattr__(self, "later_stages", tuple(tuple(s) for s in self.later_stages))
         if self.domain is not None:
             mask = np.asarray(self.domain, dtype=bool)
             if mask.shape != (len(self.data),):
@@ -133,14 +161,17 @@ class Design:
         data: pd.DataFrame,
         weights: str | Sequence[float] | None = None,
         strata: str | None = None,
-        psu: str | None = None,
-        fpc: str | None = None,
+        psu: str | Sequence[str | None] | None = None,
+        fpc: str | Sequence[str] | None = None,
         lonely_psu: str = "fail",
     ) -> Design:
         """The design of a sample in ``data`` (R ``svydesign``), weights taken as fixed.
 
         ``weights`` is a column name, an array of one weight per row (stored as the
-        column ``_design_weight`` of a copy of ``data``) or ``None`` (all 1).
+        column ``_design_weight`` of a copy of ``data``) or ``None`` (all 1). A
+        multistage design gives ``psu`` and ``fpc`` as lists, one per stage (the last
+        ``psu`` may be ``None`` for the rows), as R's ``id = ~dnum + snum, fpc = ~fpc1 +
+        fpc2``; see ``later_stages``.
 
         Examples
         --------
@@ -154,25 +185,39 @@ class Design:
             values = cols.weights_array(None, weights, len(data))
             data = data.assign(**{WEIGHT_COLUMN: values})
             weights = WEIGHT_COLUMN
-        return cls(data, weights, strata, psu, fpc, lonely_psu)
+        later: tuple = ()
+        if isinstance(psu, (list, tuple)) or isinstance(fpc, (list, tuple)):
+            psus = list(psu) if isinstance(psu, (list, tuple)) else [psu]
+            fpcs = list(fpc) if isinstance(fpc, (list, tuple)) else [fpc]
+            if len(psus) != len(fpcs) or any(f is None for f in fpcs):
+                raise DesignError(
+                    f"a multistage design needs one fpc column per stage, got psu={psus!r} "
+                    f"and fpc={fpcs!r}"
+                )
+            psu, fpc = psus[0], fpcs[0]
+            later = tuple(zip(psus[1:], fpcs[1:], strict=True))
+        return cls(data, weights, strata, psu, fpc, lonely_psu, later_stages=later)
 
     def with_calibration(
         self,
         margins: str | Sequence[str],
         group: str | None = None,
         projection: str = "weighted",
+        base_weights: str | None = None,
     ) -> Design:
         """The same design with weights already raked on ``margins`` (columns of ``data``).
 
         Use it when the weights were calibrated outside :meth:`rake` (for example by
         :func:`~.reference.rake_to_reference`); ``group`` as ``calibration_group``,
-        ``projection`` as the attribute.
+        ``projection`` and ``base_weights`` (the column of the weights before raking,
+        needed by ``projection="base"``) as the attributes.
         """
         return replace(
             self,
             calibration=tuple(cols.as_list(margins)),
             calibration_group=group,
             projection=projection,
+            base_weights=base_weights,
         )
 
     def rake(
@@ -219,7 +264,7 @@ class Design:
                 part, margins, weights=start[rows], max_iter=max_iter, tol=tol, bounds=bounds
             ).to_numpy()
         name = self.weights or "weight"
-        data = self.data.assign(**{name: new})
+        data = self.data.assign(**{name: new, BASE_WEIGHT_COLUMN: start})
         return replace(
             self,
             data=data,
@@ -227,6 +272,7 @@ class Design:
             calibration=tuple(margins),
             calibration_group=by,
             projection=projection,
+            base_weights=BASE_WEIGHT_COLUMN,
         )
 
     def subset(self, mask) -> Design:
@@ -287,14 +333,28 @@ class Design:
     def coded(self) -> variance.Coded:
         """Weights, strata and PSUs coded for the variance sums (internal)."""
         return variance.code_design(
-            self.data, self.weights, self.strata, self.psu, self.fpc, self.lonely_psu
+            self.data,
+            self.weights,
+            self.strata,
+            self.psu,
+            self.fpc,
+            self.lonely_psu,
+            self.later_stages,
         )
 
     @functools.cached_property
     def calibrator(self) -> variance.Calibration | None:
         """The projection on the raking margins, ``None`` for fixed weights (internal)."""
+        base = None
+        if self.base_weights is not None:
+            base = cols.weights_array(self.data, self.base_weights, len(self.data), "base_weights")
         return variance.make_calibration(
-            self.data, self.coded, self.calibration, self.calibration_group, self.projection
+            self.data,
+            self.coded,
+            self.calibration,
+            self.calibration_group,
+            self.projection,
+            base,
         )
 
     def __repr__(self) -> str:
@@ -304,6 +364,8 @@ class Design:
         for name in ("weights", "strata", "psu", "fpc"):
             if getattr(self, name) is not None:
                 parts.append(f"{name}={getattr(self, name)!r}")
+        if self.later_stages:
+            parts.append(f"later_stages={self.later_stages!r}")
         if self.calibration:
             parts.append(f"calibration={self.calibration!r}")
         if self.calibration_group is not None:

@@ -271,8 +271,7 @@ def compare_means(
     for g in range(n_dom):
         if g == ref:
             continue
-        totals = var_.psu_totals(coded, z[:, g] - z[:, ref])
-        se = float(np.sqrt(var_.variance(coded, totals)[0]))
+        se = float(np.sqrt(var_.row_variance(coded, z[:, [g]] - z[:, [ref]])[0]))
         pair = valid & ((dom == g) | (dom == ref))
         dof = max(var_.degrees_of_freedom(coded, pair) - 1, 1)
         diff = mean[g] - mean[ref]

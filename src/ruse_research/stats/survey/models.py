@@ -103,7 +103,7 @@ def linear_model(
     z = np.zeros((n, len(names)))
     z[valid] = (w * resid)[:, None] * X @ bread  # influence of each row on beta
     z = var_.residualised(design.calibrator, z)
-    cov = var_.covariance(coded, var_.psu_totals(coded, z))
+    cov = var_.row_covariance(coded, z)
     se = np.sqrt(np.diag(cov))
     dof = max(var_.degrees_of_freedom(coded, valid) - len(names) + 1, 1)
     q = float(var_.t_quantile(ci, dof))

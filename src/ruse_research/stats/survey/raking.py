@@ -206,16 +206,26 @@ def rake(
 
 
 def trim_weights(
-    weights, lower: float | None = None, upper: float | None = None, max_iter: int = 100
+    weights,
+    lower: float | None = None,
+    upper: float | None = None,
+    max_iter: int = 100,
+    share: str = "equal",
+    strict: bool = True,
 ):
     """Bound weights and redistribute what was trimmed so the total stays the same.
 
-    Weights above ``upper`` are set to ``upper`` and weights below ``lower`` to
-    ``lower``; the difference is shared among the weights still inside the bounds in
-    proportion to their size, and this is repeated until every weight is within the
-    bounds (R ``survey::trimWeights(..., strict = TRUE)``). Trimming moves the weighted
-    margins away from the population totals; to keep both, use
-    ``rake(..., bounds=...)``, which alternates raking and trimming.
+    R ``survey::trimWeights(design, upper, lower, strict = TRUE)``: weights above
+    ``upper`` are set to ``upper`` and weights below ``lower`` to ``lower``; the net
+    amount trimmed is shared out in *equal* amounts among the weights that were inside
+    the bounds (``share="equal"``, R's rule), and with ``strict`` this is repeated until
+    every weight is within the bounds (``strict=False``: one round, R's default, which
+    can leave weights outside). ``share="proportional"`` shares it in proportion to the
+    weights instead (keeping their ratios; the rule of Potter 1990's "trim and
+    redistribute" as usually applied to base weights), among the weights strictly
+    inside the bounds. Trimming moves the weighted margins away from the population
+    totals; to keep both, use ``rake(..., bounds=...)``, which alternates raking and
+    trimming.
 
     Parameters
     ----------
@@ -225,6 +235,10 @@ def trim_weights(
         Absolute bounds (``None`` = no bound on that side).
     max_iter : int
         Maximum number of trim-and-redistribute rounds.
+    share : {"equal", "proportional"}
+        How the trimmed amount is redistributed (see above).
+    strict : bool
+        Repeat until every weight is within the bounds.
 
     Returns
     -------
@@ -233,9 +247,13 @@ def trim_weights(
 
     Examples
     --------
-    >>> trim_weights([1.0, 1.0, 1.0, 5.0], upper=3.0).round(4).tolist()
-    [1.6667, 1.6667, 1.6667, 3.0]
+    >>> trim_weights([1.0, 2.0, 3.0, 6.0], upper=4.0).round(4).tolist()
+    [1.6667, 2.6667, 3.6667, 4.0]
+    >>> trim_weights([1.0, 2.0, 3.0, 6.0], upper=4.0, share="proportional").round(4).tolist()
+    [1.3333, 2.6667, 4.0, 4.0]
     """
+    if share not in ("equal", "proportional"):
+        raise WeightingError(f"share must be 'equal' or 'proportional', got {share!r}")
     index = weights.index if isinstance(weights, pd.Series) else None
     w = cols.weights_array(
         None, weights if not isinstance(weights, pd.Series) else weights.to_numpy(), len(weights)
@@ -250,16 +268,26 @@ def trim_weights(
             f"bounds [{lo:g}, {hi:g}] cannot hold {n} weights that sum to {total:g}"
         )
     for _ in range(max_iter):
-        over, under = w > hi, w < lo
-        if not (over.any() or under.any()):
+        outside = (w > hi) | (w < lo)
+        if not outside.any():
             break
         clipped = np.clip(w, lo, hi)
         excess = (w - clipped).sum()  # positive: trimmed off the top; negative: added at the bottom
-        free = ~(over | under) & (clipped > lo) & (clipped < hi)
-        if not free.any() or clipped[free].sum() <= 0:
-            raise WeightingError("cannot redistribute trimmed weight: every weight is at a bound")
-        clipped[free] += excess * clipped[free] / clipped[free].sum()
+        if share == "equal":
+            free = ~outside
+            if not free.any():
+                raise WeightingError("cannot redistribute trimmed weight: every weight is outside")
+            clipped[free] += excess / free.sum()
+        else:
+            free = ~outside & (clipped > lo) & (clipped < hi)
+            if not free.any() or clipped[free].sum() <= 0:
+                raise WeightingError(
+                    "cannot redistribute trimmed weight: every weight is at a bound"
+                )
+            clipped[free] += excess * clipped[free] / clipped[free].sum()
         w = clipped
+        if not strict:
+            break
     else:
         raise WeightingError(f"weight trimming did not settle in {max_iter} rounds")
     return (

@@ -47,8 +47,9 @@ class MarginsTable:
 
 
 def _fail(file: str, row, column, value, expected: str) -> WeightingError:
-    where = ", ".join([file, *([f"row {row}"] if row else []),
-                       *([f"column {column!r}"] if column else [])])
+    where = ", ".join(
+        [file, *([f"row {row}"] if row else []), *([f"column {column!r}"] if column else [])]
+    )
     return WeightingError(f"{where}: found {value!r}, expected {expected} (fix the margins file)")
 
 
@@ -106,11 +107,18 @@ def read_margins(path, population: float | None = None) -> MarginsTable:
         for code in record["survey_codes"].replace(",", " ").split():
             number = table.number(code)
             if number is None or number != int(number):
-                raise _fail(name, row, "survey_codes", record["survey_codes"],
-                            "whole-number survey codes separated by spaces, e.g. '3 4'")
+                raise _fail(
+                    name,
+                    row,
+                    "survey_codes",
+                    record["survey_codes"],
+                    "whole-number survey codes separated by spaces, e.g. '3 4'",
+                )
             survey_codes.append(int(number))
         if not survey_codes:
-            raise _fail(name, row, "survey_codes", "", "the survey codes of the category, e.g. '3 4'")
+            raise _fail(
+                name, row, "survey_codes", "", "the survey codes of the category, e.g. '3 4'"
+            )
         survey_variable = record["survey_variable"]
         if not survey_variable:
             raise _fail(name, row, "survey_variable", "", "the survey column of the margin")
@@ -119,16 +127,31 @@ def read_margins(path, population: float | None = None) -> MarginsTable:
             recodes[variable] = (survey_variable, {})
             margins[variable], counts[variable] = {}, 0.0
         elif known[0] != survey_variable:
-            raise _fail(name, row, "survey_variable", survey_variable,
-                        f"{known[0]!r} like the other rows of margin {variable!r}")
+            raise _fail(
+                name,
+                row,
+                "survey_variable",
+                survey_variable,
+                f"{known[0]!r} like the other rows of margin {variable!r}",
+            )
         if category in margins[variable]:
-            raise _fail(name, row, "category", record["category"],
-                        f"each category of margin {variable!r} once")
+            raise _fail(
+                name,
+                row,
+                "category",
+                record["category"],
+                f"each category of margin {variable!r} once",
+            )
         for code in survey_codes:
             if (variable, code) in seen_code:
-                raise _fail(name, row, "survey_codes", record["survey_codes"],
-                            f"each survey code in one category of margin {variable!r} "
-                            f"(code {code} is also in row {seen_code[(variable, code)]})")
+                raise _fail(
+                    name,
+                    row,
+                    "survey_codes",
+                    record["survey_codes"],
+                    f"each survey code in one category of margin {variable!r} "
+                    f"(code {code} is also in row {seen_code[(variable, code)]})",
+                )
             seen_code[(variable, code)] = row
             recodes[variable][1][code] = category
         margins[variable][category] = values["share"]
@@ -240,8 +263,11 @@ def rake_to_reference(
             )
         except RakingError as err:
             key = key if isinstance(key, tuple) or key is None else (key,)
-            where = "" if key is None else " (" + ", ".join(
-                f"{b} {k}" for b, k in zip(by_cols, key, strict=True)) + ")"
+            where = (
+                ""
+                if key is None
+                else " (" + ", ".join(f"{b} {k}" for b, k in zip(by_cols, key, strict=True)) + ")"
+            )
             raise RakingError(f"raking to {table.file}{where}: {err}") from None
         out.loc[index] = weights_part.to_numpy()
     return out

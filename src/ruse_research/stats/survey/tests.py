@@ -35,6 +35,7 @@ from ruse_research.stats.survey import variance as var_
 from ruse_research.stats.survey.design import Design, require_design
 from ruse_research.stats.survey.errors import DesignError, WeightingError
 from ruse_research.stats.survey.estimate import group_setup, mean_influence
+from ruse_research.stats.survey.replicate import ReplicateDesign, replicate_vcov
 
 __all__ = ["wald_test", "rao_scott"]
 
@@ -68,7 +69,7 @@ def wald_test(design: Design, variable: str, group: str) -> pd.DataFrame:
     k = len(labels)
     mean, z, valid = mean_influence(coded, y, dom, k)
     contrasts = var_.residualised(design.calibrator, z[:, 1:] - z[:, [0]])
-    cov = var_.covariance(coded, var_.psu_totals(coded, contrasts))
+    cov = var_.row_covariance(coded, contrasts)
     d = mean[1:] - mean[0]
     try:
         x2 = float(d @ np.linalg.solve(cov, d))
@@ -98,7 +99,7 @@ def wald_test(design: Design, variable: str, group: str) -> pd.DataFrame:
     )
 
 
-def rao_scott(design: Design, row: str, col: str) -> pd.DataFrame:
+def rao_scott(design: Design | ReplicateDesign, row: str, col: str) -> pd.DataFrame:
     """Rao-Scott corrected chi-square test of independence of two categorical columns.
 
     Follows R ``svychisq(~row + col, design, statistic = "F")``: the Pearson X^2 of the
@@ -107,7 +108,9 @@ def rao_scott(design: Design, row: str, col: str) -> pd.DataFrame:
     degrees of freedom, where ``nu`` = PSUs minus strata among rows with both answers.
     The design covariance of the cell shares in Delta is the calibrated one on a raked
     design. Rows missing either answer stay in the design (domain). Cramér's V comes
-    from the weighted table.
+    from the weighted table. On a :class:`~.replicate.ReplicateDesign` the covariance
+    is the replicate one and ``nu`` the replicate design's degrees of freedom (R
+    ``svychisq`` on an ``svrepdesign``).
 
     Returns
     -------
@@ -123,8 +126,13 @@ def rao_scott(design: Design, row: str, col: str) -> pd.DataFrame:
        statistic  n
     0        0.0  8
     """
-    design = require_design(design, "rao_scott")
-    coded, data = design.coded, design.data
+    replicate = isinstance(design, ReplicateDesign)
+    if replicate:
+        data, weights = design.frame, design.weights
+    else:
+        design = require_design(design, "rao_scott")
+        coded, data = design.coded, design.data
+        weights = coded.w
     rs, cs = cols.column(data, row, "row"), cols.column(data, col, "col")
     if design.domain is not None:
         rs, cs = rs.where(design.domain), cs.where(design.domain)
@@ -136,16 +144,24 @@ def rao_scott(design: Design, row: str, col: str) -> pd.DataFrame:
     nr, nc = len(r_levels), len(c_levels)
     # cells ordered as R's interaction(row, col): row index varies fastest
     cell = np.where(valid, rc + nr * cc, 0)
-    w = np.where(valid, coded.w, 0.0)
+    w = np.where(valid, weights, 0.0)
     wsum = w.sum()
     p = np.bincount(cell, weights=w, minlength=nr * nc) / wsum
-    ind = np.zeros((len(w), nr * nc))
-    vrows = np.flatnonzero(valid)
-    ind[vrows, cell[vrows]] = 1.0
-    z = (w / wsum)[:, None] * (ind - p[None, :])
-    z[~valid] = 0.0
-    z = var_.residualised(design.calibrator, z)
-    V = var_.covariance(coded, var_.psu_totals(coded, z))
+    if replicate:  # replicate covariance of the cell shares (R svychisq on an svrepdesign)
+
+        def shares(wt):
+            wt = np.where(valid, wt, 0.0)
+            return np.bincount(cell, weights=wt, minlength=nr * nc) / wt.sum()
+
+        V = replicate_vcov(design, shares, full=p)
+    else:
+        ind = np.zeros((len(w), nr * nc))
+        vrows = np.flatnonzero(valid)
+        ind[vrows, cell[vrows]] = 1.0
+        z = (w / wsum)[:, None] * (ind - p[None, :])
+        z[~valid] = 0.0
+        z = var_.residualised(design.calibrator, z)
+        V = var_.row_covariance(coded, z)
 
     grid_r = np.tile(np.arange(nr), nc)
     grid_c = np.repeat(np.arange(nc), nr)
@@ -168,7 +184,7 @@ def rao_scott(design: Design, row: str, col: str) -> pd.DataFrame:
     chi_over_n = float(np.sum((table - expected) ** 2 / expected))
     chisq = n_valid * chi_over_n
     f = chisq / tr
-    nu = var_.degrees_of_freedom(coded, valid)
+    nu = design.degf if replicate else var_.degrees_of_freedom(coded, valid)
     return pd.DataFrame(
         [
             {

@@ -23,7 +23,7 @@ from ruse_research.stats.survey.errors import DesignError, WeightingError
 
 LONELY_PSU_RULES = ("fail", "certainty", "adjust")
 #: Least-squares fits of the linearised values on the margins (see ``Design``).
-PROJECTIONS = ("weighted", "unweighted")
+PROJECTIONS = ("weighted", "unweighted", "base")
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,10 @@ class Coded:
     scale: np.ndarray  # (H,) (1 - f_h) * n_h / (n_h - 1); 0 where not estimable
     lonely: np.ndarray  # (H,) bool, single-PSU strata
     lonely_psu: str
+    #: later sampling stages, each (unit code per row (n,), population units per row (n,));
+    #: empty for a one-stage (with-replacement PSU) design, see :func:`row_covariance`
+    later: tuple[tuple[np.ndarray, np.ndarray], ...] = ()
+    fraction: np.ndarray | None = None  # (H,) first-stage sampling fraction (with later)
 
     @property
     def n_psu(self) -> int:
@@ -54,6 +58,7 @@ def code_design(
     psu: str | None,
     fpc: str | None,
     lonely_psu: str,
+    later_stages: Sequence[tuple[str | None, str]] = (),
 ) -> Coded:
     """Check the design columns of ``data`` and code them (:class:`Coded`)."""
     n = len(data)
@@ -113,7 +118,90 @@ def code_design(
         scale = np.where(lonely, 1.0 if lonely_psu == "adjust" else 0.0, finite * n_h / (n_h - 1))
     if lonely_psu == "adjust":
         scale = np.where(lonely, finite, scale)
-    return Coded(w, psu_code, psu_stratum, n_h, scale, lonely, lonely_psu)
+    later = _code_later_stages(data, psu_code, later_stages) if fpc is not None else ()
+    return Coded(w, psu_code, psu_stratum, n_h, scale, lonely, lonely_psu, later, 1 - finite)
+
+
+def _code_later_stages(data: pd.DataFrame, psu_code: np.ndarray, stages) -> tuple:
+    """Unit codes (nested in the previous stage) and population sizes of later stages."""
+    out, parent = [], psu_code
+    for k, (unit, fpc) in enumerate(stages, start=2):
+        if unit is None:
+            code = np.arange(len(data), dtype=np.int64)
+        else:
+            u = cols.column(data, unit, f"stage-{k} psu")
+            if u.isna().any():
+                raise DesignError(f"stage-{k} psu column {unit!r} has missing values")
+            code = pd.factorize(pd.Series(list(zip(parent, u, strict=True))), sort=True)[0]
+        f = cols.numeric(cols.column(data, fpc, f"stage-{k} fpc"), f"stage-{k} fpc")
+        if np.isnan(f).any() or (f <= 0).any():
+            raise DesignError(
+                f"stage-{k} fpc column {fpc!r} must be positive with no missing values"
+            )
+        n_in = pd.Series(code).groupby(parent).transform("nunique").to_numpy(dtype=float)
+        pop = np.where(f <= 1, n_in / f, f)  # fractions (<= 1) or population unit counts
+        if (pop < n_in - 1e-9).any():
+            raise DesignError(f"stage-{k} fpc column {fpc!r} gives fewer units than were sampled")
+        out.append((code.astype(np.int64), pop))
+        parent = code
+    return tuple(out)
+
+
+def _stage_cov(z: np.ndarray, stages, lonely_psu: str) -> np.ndarray:
+    """Variance of the totals of ``z`` (rows of one unit of the previous stage) from the
+    sampling of its units at this stage and the later ones (R ``multistage``)."""
+    (code, pop), rest = stages[0], stages[1:]
+    units, inverse = np.unique(code, return_inverse=True)
+    n, big_n = len(units), float(pop[0])
+    f = (big_n - n) / big_n
+    totals = np.zeros((n, z.shape[1]))
+    np.add.at(totals, inverse, z)
+    if f < 1e-7:
+        v = np.zeros((z.shape[1], z.shape[1]))
+    elif n > 1:
+        c = totals - totals.mean(axis=0)
+        v = f * n / (n - 1) * c.T @ c
+    elif lonely_psu == "fail":
+        raise DesignError(
+            "a later sampling stage has a single sampled unit in a unit of the "
+            "stage above; pass lonely_psu='certainty' or 'adjust'"
+        )
+    else:
+        v = f * totals.T @ totals if lonely_psu == "adjust" else np.zeros((z.shape[1],) * 2)
+    if rest:
+        for j in range(n):
+            rows = inverse == j
+            v = v + n / big_n * _stage_cov(
+                z[rows], [(c[rows], p[rows]) for c, p in rest], lonely_psu
+            )
+    return v
+
+
+def row_covariance(design: Coded, z: np.ndarray) -> np.ndarray:
+    """Covariance (K, K) of the totals of the linearised values ``z`` (n, K) of every row.
+
+    One stage: :func:`covariance` of the PSU totals. With later stages (a design with an
+    fpc at every stage, R ``svydesign(id = ~psu1 + psu2, fpc = ~fpc1 + fpc2)``) the
+    within-PSU variance of each next stage is added, scaled by the sampling fraction
+    of the stage above, as R's ``multistage`` does (without an fpc at the first stage
+    R, and this, take the first stage's PSUs as drawn with replacement and stop there).
+    """
+    z = np.asarray(z, dtype=float).reshape(len(z), -1)
+    v = covariance(design, psu_totals(design, z))
+    if design.later:
+        frac = design.fraction
+        order = np.argsort(design.psu, kind="stable")
+        bounds = np.flatnonzero(np.diff(design.psu[order])) + 1
+        for rows in np.split(order, bounds):
+            p = design.psu[rows[0]]
+            sub = [(c[rows], q[rows]) for c, q in design.later]
+            v = v + frac[design.psu_stratum[p]] * _stage_cov(z[rows], sub, design.lonely_psu)
+    return v
+
+
+def row_variance(design: Coded, z: np.ndarray) -> np.ndarray:
+    """Variances (K,) of the totals of ``z`` (n, K) (:func:`row_covariance`)."""
+    return np.diag(row_covariance(design, z)).copy()
 
 
 def psu_totals(design: Coded, z: np.ndarray) -> np.ndarray:
@@ -168,16 +256,17 @@ class Calibration:
     """Projection that turns linearised values of fixed weights into those of calibrated ones.
 
     For every calibrated population (``calibration_group``), ``rows`` are its rows with a
-    positive weight, ``scale`` their square-root weights (``"weighted"`` projection) or
-    their weights (``"unweighted"``) and ``basis`` an orthonormal basis (columns) of
-    ``sqrt(w) * X`` or of ``X``, X the indicators of every level of every raking margin.
+    positive weight, ``scale`` the factor ``w / sqrt(d)`` and ``basis`` an orthonormal
+    basis (columns) of ``sqrt(d) * X``, X the indicators of every level of every raking
+    margin and d the fitting weights: the calibrated weights w (``"weighted"``), 1
+    (``"unweighted"``) or the weights before calibration (``"base"``).
     """
 
     groups: tuple[tuple[np.ndarray, np.ndarray, np.ndarray], ...]
 
     def residualise(self, z: np.ndarray) -> np.ndarray:
-        """Replace z_i = w_i u_i by w_i (u_i - x_i b), b the LS fit of u on x
-        (w-weighted, or unweighted as R's ``rake`` variance).
+        """Replace z_i = w_i u_i by w_i (u_i - x_i b), b the d-weighted LS fit of u on x
+        (d = w, 1 as R's ``rake`` variance, or the base weights as R's ``calibrate``).
 
         Rows outside every calibrated population keep their values.
         """
@@ -186,7 +275,7 @@ class Calibration:
         if flat:
             out = out[:, None]
         for rows, scale, basis in self.groups:
-            v = out[rows] / scale[:, None]  # sqrt(w) u (weighted) or u (unweighted)
+            v = out[rows] / scale[:, None]  # sqrt(d) u
             v -= basis @ (basis.T @ v)
             out[rows] = v * scale[:, None]
         return out[:, 0] if flat else out
@@ -198,6 +287,7 @@ def make_calibration(
     calibration: Sequence[str],
     calibration_group: str | None,
     projection: str = "weighted",
+    base: np.ndarray | None = None,
 ) -> Calibration | None:
     """The residualising projection of the raking margins ``calibration`` (empty: None)."""
     if projection not in PROJECTIONS:
@@ -209,6 +299,11 @@ def make_calibration(
         if calibration_group is not None:
             raise DesignError("calibration_group needs the calibration (raking margin) columns")
         return None
+    if projection == "base" and base is None:
+        raise DesignError(
+            "projection='base' needs the weights before calibration: rake with Design.rake, "
+            "or give base_weights= to Design.with_calibration"
+        )
     columns = [cols.column(data, m, "calibration") for m in margins]
     n = len(data)
     if calibration_group is None:
@@ -231,9 +326,16 @@ def make_calibration(
                 )
             code_ = pd.factorize(part, sort=True)[0]
             indicators.append(np.eye(int(code_.max()) + 1)[code_])
-        root = np.sqrt(design.w[rows])
+        # z = w u is divided by w / sqrt(d), projected off the span of sqrt(d) X and
+        # multiplied back: w (u - X b), b the d-weighted LS fit of u on X, where
+        # d = w ("weighted"), 1 ("unweighted") or the pre-calibration weights ("base",
+        # R calibrate's qr(mm * sqrt(input weights)) with w = g * sqrt(input weights))
         if projection == "weighted":
+            root = np.sqrt(design.w[rows])
             scale, scaled = root, np.hstack(indicators) * root[:, None]
+        elif projection == "base":
+            root = np.sqrt(base[rows])
+            scale, scaled = design.w[rows] / root, np.hstack(indicators) * root[:, None]
         else:
             scale, scaled = design.w[rows], np.hstack(indicators)
         left, singular, _ = np.linalg.svd(scaled, full_matrices=False)
@@ -371,7 +473,7 @@ def domain_means(
         for j in range(m):
             # PSU x domain totals of the linearised values w (y - mean_d) / W_d
             z_cell = (c_wy[:, j] - mc[j, slot] * c_w[:, j]) / wsum[j, slot]
-            if calibration is None:
+            if calibration is None and not design.later:
                 totals = np.zeros((design.n_psu, k))
                 totals[cell_codes.cell_psu, slot] = z_cell
                 var[j] = variance(design, totals[:, :n_dom])
@@ -380,7 +482,7 @@ def domain_means(
                 d = dom[rows]
                 z = np.zeros((len(Y), n_dom))
                 z[rows, d] = design.w[rows] * (Y[rows, j] - shift[j] - mc[j, d]) / wsum[j, d]
-                var[j] = variance(design, psu_totals(design, calibration.residualise(z)))
+                var[j] = row_variance(design, residualised(calibration, z))
             # design df: PSUs holding a valid answer minus their strata (R degf of the subset)
             has = np.zeros((design.n_psu, k), dtype=bool)
             has[cell_codes.cell_psu, slot] = c_n[:, j] > 0
