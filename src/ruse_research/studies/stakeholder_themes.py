@@ -8,15 +8,11 @@ each module stays small.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from ruse_research.stats import disclosure, text
 from ruse_research.stats.quotes import representative_quotes
-
-if TYPE_CHECKING:  # the study object is built in stakeholders, which imports this module
-    from ruse_research.studies.stakeholders import StakeholderStudy
 
 
 @dataclass(frozen=True)
@@ -43,9 +39,12 @@ class Themes:
 
 
 def recommendation_themes(
-    study: StakeholderStudy, min_quote: int = 10, quotes_per_theme: int = 2, seed: int = 20190118
+    study, min_quote: int = 10, quotes_per_theme: int = 2, seed: int = 20190118
 ) -> Themes:
     """Code the open recommendations into themes, tabulate them by group and pick quotes.
+
+    ``study`` is a :class:`ruse_research.studies.stakeholders.StakeholderStudy` (not imported
+    here: that module imports this one).
 
     Frequencies by group are suppressed below 5 answers; quotes come only from themes
     with at least ``min_quote`` answers (the privacy rule: 10) and are scrubbed of

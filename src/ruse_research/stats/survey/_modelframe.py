@@ -141,9 +141,9 @@ def model_vcov(
     """
     design = sample.design
     if sample.replicate:
-        from ruse_research.stats.survey import replicate
+        from ruse_research.stats.survey.replicate import replicate_vcov
 
-        cov = replicate.replicate_vcov(design, estimator, full=estimate)
+        cov = replicate_vcov(design, estimator, full=estimate)
         return np.atleast_2d(cov), int(design.degf)
     coded = design.coded
     z = var_.residualised(design.calibrator, influence)
