@@ -19,7 +19,7 @@ import argparse
 import os
 import sys
 
-from ruse_research.errors import DataError, RuseError
+from ruse_research.errors import DataError, RuseError, printable_line
 
 
 def _echo(line: str) -> None:
@@ -65,6 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--jobs", "-j", type=_positive_int, default=None,
                      help=f"runs executed in parallel (default: number of CPUs, here {os.cpu_count()})")
     run.add_argument("--debug", action="store_true", help="show tracebacks")
+    run.add_argument("--allow-notebook", action="append", default=[], metavar="PATH",
+                     help="let a params file run this notebook although it is not a tracked "
+                     "notebook of notebooks/ (its hash goes into the provenance)")
+    run.add_argument("--allow-input", action="append", default=[], metavar="PATH",
+                     help="let a params file read this input file outside the project (it is "
+                     "still validated against its codebook)")
 
     validate = sub.add_parser("validate", help="check a data file against a codebook")
     validate.add_argument("file", metavar="FILE")
@@ -126,7 +132,8 @@ def _cmd_list(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     from ruse_research import runner
 
-    outcome = runner.run_study(args.runs or None, force=args.force, jobs=args.jobs, echo=_echo)
+    outcome = runner.run_study(args.runs or None, force=args.force, jobs=args.jobs, echo=_echo,
+                               allow_notebooks=args.allow_notebook, allow_inputs=args.allow_input)
     return outcome.exit_code
 
 
@@ -179,11 +186,19 @@ def main(argv: list[str] | None = None) -> int:
             raise
         lines = error.report().splitlines() if isinstance(error, DataError) else [str(error)]
         for line in lines:
-            print(f"ruse-research: {line}", file=sys.stderr)
+            print(f"ruse-research: {printable_line(line)}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
-        print("ruse-research: interrupted", file=sys.stderr)
-        return 130
+        from ruse_research.runner import guard
+
+        return guard.interrupted()
+    except OSError as error:  # read-only or full disk, a folder that is a file: one line
+        if getattr(args, "debug", False):
+            raise
+        from ruse_research.runner import guard
+
+        print(f"ruse-research: {printable_line(guard.describe_os_error(error))}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

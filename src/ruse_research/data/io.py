@@ -65,6 +65,8 @@ MAX_PROBLEMS = 50
 """At most this many problems are listed; one more line counts the rest."""
 
 SUPPORTED = (".csv", ".xlsx", ".sav")
+DATE_RANGE = (dt.datetime(1900, 1, 1), dt.datetime(2200, 12, 31, 23, 59, 59))
+"""Dates outside this range are refused (a survey has none; pandas holds 1677-2262 only)."""
 _DELIMITERS = (",", ";", "\t")
 _DELIMITER_NAMES = {",": "','", ";": "';'", "\t": "tab"}
 _FORMULA_CHARS = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
@@ -209,7 +211,9 @@ class _Problems:
         problems = list(self.listed)
         if self.unlisted:
             total = sum(self.unlisted.values())
-            where = ", ".join(f"{c} ({n})" for c, n in sorted(self.unlisted.items()))
+            counts = sorted(self.unlisted.items())
+            where = ", ".join(f"{c} ({n})" for c, n in counts[:5]) + (
+                f" and {len(counts) - 5} more columns" if len(counts) > 5 else "")
             problems.append(Problem(
                 self.file, None, None, f"{total} more problems not listed, in columns {where}",
                 "a clean file (fix the problems above and validate again)",
@@ -735,6 +739,10 @@ def _convert_cell(it: Item, codebook: Codebook, text: str, row: int, raw: _Raw,
             when = _parse_date(text)
             if when is None:
                 problems.add(row, it.id, text, _DATE_EXPECTED)
+            elif not DATE_RANGE[0] <= when <= DATE_RANGE[1]:  # pandas' datetime64[ns] range
+                problems.add(row, it.id, text, f"a date from {DATE_RANGE[0]:%Y-%m-%d} to "
+                             f"{DATE_RANGE[1]:%Y-%m-%d}")
+                return None
             return when
         return text
     number = _number(text, raw.decimal_comma)
