@@ -179,6 +179,9 @@ def main(argv: list[str] | None = None) -> int:
     0
     """
     args = build_parser().parse_args(argv)
+    from ruse_research.runner import guard
+
+    guard.watch_interrupts()
     try:
         return COMMANDS[args.command](args)
     except RuseError as error:
@@ -189,16 +192,18 @@ def main(argv: list[str] | None = None) -> int:
             print(f"ruse-research: {printable_line(line)}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
-        from ruse_research.runner import guard
-
         return guard.interrupted()
     except OSError as error:  # read-only or full disk, a folder that is a file: one line
         if getattr(args, "debug", False):
             raise
-        from ruse_research.runner import guard
-
+        if guard.was_interrupted():
+            return guard.interrupted()
         print(f"ruse-research: {printable_line(guard.describe_os_error(error))}", file=sys.stderr)
         return 2
+    except Exception:
+        if guard.was_interrupted() and not getattr(args, "debug", False):
+            return guard.interrupted()  # e.g. a ZMQError while kernels shut down after Ctrl-C
+        raise
 
 
 if __name__ == "__main__":

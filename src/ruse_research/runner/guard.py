@@ -41,12 +41,12 @@ from pathlib import Path
 
 from ruse_research.errors import FileSystemError, ParamsError, shown
 
-#: What the runner writes at the top of ``outputs/`` besides one folder per run.
-RUNNER_FILES = ("index.html", ".lock", ".staging", ".cache")
-#: Run names that would shadow those (compared case-insensitively, without extension).
-RESERVED_NAMES = ("index", "failed", "staging", "cache", "lock")
+#: Run names (the part before the first dot, any case) that would shadow what the runner
+#: writes in ``outputs/``, with what they would shadow.
+RESERVED_NAMES = {"index": "outputs/index.html", "failed": "outputs/<run>/failed",
+                  "staging": "outputs/.staging", "cache": "outputs/.cache", "lock": "outputs/.lock"}
 _RUN_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*$")
-_PAGE_SUFFIXES = (".html", ".htm", ".json", ".pdf", ".ipynb", ".csv", ".xlsx", ".tmp")
+_FILE_SUFFIXES = (".html", ".htm", ".json", ".pdf", ".ipynb", ".csv", ".xlsx", ".tmp")
 
 
 def check_run_name(name: str, where: str) -> None:
@@ -62,10 +62,12 @@ def check_run_name(name: str, where: str) -> None:
         raise ParamsError(f"{where}: run name {shown(name)} is not a plain name; expected letters, "
                           "digits, '_', '-' and dots between them (e.g. my_study.en)")
     stem = name.split(".")[0].lower()
-    if stem in RESERVED_NAMES or name.lower().endswith(_PAGE_SUFFIXES):
-        clash = next((f for f in RUNNER_FILES if f.split(".")[0] == stem), "its own files")
-        raise ParamsError(f"{where}: run name {shown(name)} collides with outputs/{clash} the "
-                          f"runner writes; expected another file name (e.g. {stem}_study.en.yaml)")
+    clash = RESERVED_NAMES.get(stem)
+    if clash is None and name.lower().endswith(_FILE_SUFFIXES):
+        clash = f"a file name ({name.rsplit('.', 1)[1]})"
+    if clash is not None:
+        raise ParamsError(f"{where}: run name {shown(name)} collides with {clash} the runner "
+                          f"writes; expected another file name (e.g. {stem}_study.en.yaml)")
 
 
 # ---------------------------------------------------------------------- parameter values
@@ -262,6 +264,32 @@ def describe_os_error(error: OSError) -> str:
     where = error.filename if error.filename is not None else "a file"
     hint = _ERRNO_HINTS.get(error.errno or -1) or f"{error.strerror or error}"
     return f"cannot write {shown(str(where), 160)}: {hint}"
+
+
+_INTERRUPTED = [False]
+
+
+def watch_interrupts() -> None:
+    """Remember a Ctrl-C (SIGINT) before raising ``KeyboardInterrupt`` as Python does, so that
+    an error raised while shutting kernels down afterwards (``ZMQError``...) is reported as
+    the interruption it is (:func:`was_interrupted`). Only in the main thread."""
+    import signal
+    import threading
+
+    _INTERRUPTED[0] = False
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def handler(signum, frame):
+        _INTERRUPTED[0] = True
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, handler)
+
+
+def was_interrupted() -> bool:
+    """A Ctrl-C arrived since :func:`watch_interrupts`."""
+    return _INTERRUPTED[0]
 
 
 def interrupted() -> int:
