@@ -77,6 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--codebook", required=True, metavar="NAME_OR_PATH",
                           help="codebook name (data/codebooks/<name>.yaml) or path to a codebook YAML")
     validate.add_argument("--debug", action="store_true", help="show tracebacks")
+    validate.add_argument("--sheet", default=None, metavar="NAME",
+                          help="the sheet of an .xlsx workbook to read (needed when several "
+                          "sheets hold survey data)")
 
     mapper = sub.add_parser("map", help="write a starter mapping of a survey tool's export "
                             "onto a codebook")
@@ -140,7 +143,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_validate(args: argparse.Namespace) -> int:
     from ruse_research.data import io as ruse_io
 
-    _echo(str(ruse_io.validate_file(args.file, args.codebook)))
+    _echo(str(ruse_io.validate_file(args.file, args.codebook, sheet=args.sheet)))
     return 0
 
 

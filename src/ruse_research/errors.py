@@ -113,7 +113,7 @@ class Problem:
             where.append(f"row {self.row}")
         if self.column is not None:
             where.append(f"column {self.column!r}")
-        return f"{', '.join(where)}: found {shown(self.value)}, expected {self.expected}"
+        return f"{', '.join(where)}: found {shown(self.value, 200)}, expected {self.expected}"
 
 
 class DataError(RuseError):
