@@ -269,3 +269,16 @@ def test_ctrl_c_mid_run_exits_130_with_one_line(project, tmp_path):
     assert process.returncode == 130, err
     lines = [line for line in err.splitlines() if line.strip()]
     assert lines == ["ruse-research: interrupted (Ctrl-C); outputs of finished runs are kept"]
+
+
+def test_an_export_over_the_size_limit_is_refused_before_it_is_read(tmp_path, capsys):
+    from ruse_research.data import textcheck
+
+    big = tmp_path / "export_1m_rows.csv"
+    with open(big, "wb") as handle:  # sparse: no disk space used, nothing worth parsing
+        handle.write(b"resp_id,unit\n")
+        handle.truncate(textcheck.MAX_FILE_BYTES + 1)
+    code = cli.main(["validate", str(big), "--codebook", "staff"])
+    lines = capsys.readouterr().err.splitlines()
+    assert code == 2 and len(lines) == 1
+    assert f"more than the {textcheck.MAX_FILE_BYTES:,} the reader takes" in lines[0]

@@ -363,8 +363,8 @@ def hostile_cases() -> None:
         fill(b.active), fill(b.create_sheet("Wave 2")))),
         ["survey data on 2 sheets ('Sheet', 'Wave 2')", "--sheet NAME"],
         "an XLSX with data on two sheets (the second used to be ignored)")
-    case("too_many_rows.csv", csv_text() + "\n" * 200_001,
-         ["more than the 200,000 rows the reader takes", "split larger files"],
+    case("too_many_rows.csv", csv_text() + "\n" * 100_001,
+         ["more than the 100,000 rows the reader takes", "split larger files"],
          "more lines than the documented row limit: refused before parsing")
 
 

@@ -26,9 +26,9 @@ import re
 import unicodedata
 
 #: Largest data file read (bytes); a larger one is refused before it is parsed.
-MAX_FILE_BYTES = 100_000_000
+MAX_FILE_BYTES = 50_000_000
 #: Most data rows read; a file with more is refused before it is parsed.
-MAX_ROWS = 200_000
+MAX_ROWS = 100_000
 #: Longest field (characters) a CSV cell may have; a long open answer is fine.
 MAX_FIELD_CHARS = 10_000_000
 
@@ -104,9 +104,9 @@ def too_large(size: int, rows: int | None = None) -> str | None:
     Examples
     --------
     >>> too_large(234_000_000)
-    'a file of 234,000,000 bytes, more than the 100,000,000 the reader takes'
+    'a file of 234,000,000 bytes, more than the 50,000,000 the reader takes'
     >>> too_large(1000, 1_000_001)
-    'a file of 1,000,001 lines, more than the 200,000 rows the reader takes'
+    'a file of 1,000,001 lines, more than the 100,000 rows the reader takes'
     >>> too_large(1000, 10) is None
     True
     """
@@ -117,5 +117,5 @@ def too_large(size: int, rows: int | None = None) -> str | None:
     return None
 
 
-SIZE_EXPECTED = ("a survey export of at most 200,000 rows and 100 MB (split larger files, "
+SIZE_EXPECTED = ("a survey export of at most 100,000 rows and 50 MB (split larger files, "
                  "e.g. by wave)")
