@@ -282,3 +282,28 @@ def test_an_export_over_the_size_limit_is_refused_before_it_is_read(tmp_path, ca
     lines = capsys.readouterr().err.splitlines()
     assert code == 2 and len(lines) == 1
     assert f"more than the {textcheck.MAX_FILE_BYTES:,} the reader takes" in lines[0]
+
+
+def test_a_same_size_edit_with_the_old_mtime_is_noticed(tmp_path):
+    data = tmp_path / "staff.csv"
+    data.write_bytes(b"resp_id,q1\nS1,4\n")
+    store = cache.FileHashStore(tmp_path / "hashes.json")
+    first = store.sha256(data)
+    store.save()
+    before = data.stat()
+    data.write_bytes(b"resp_id,q1\nS1,5\n")  # same size
+    os.utime(data, ns=(before.st_atime_ns, before.st_mtime_ns))  # the old mtime put back
+    assert (data.stat().st_size, data.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    again = cache.FileHashStore(tmp_path / "hashes.json")
+    assert again.sha256(data) == hashlib.sha256(b"resp_id,q1\nS1,5\n").hexdigest() != first
+
+
+def test_a_derived_value_follows_the_content_not_the_stat(tmp_path):
+    data = tmp_path / "nb.txt"
+    data.write_text("one", encoding="utf-8")
+    store = cache.FileHashStore()
+    assert store.derived("length", data, lambda p: p.read_text()) == "one"
+    before = data.stat()
+    data.write_text("two", encoding="utf-8")
+    os.utime(data, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert store.derived("length", data, lambda p: p.read_text()) == "two"
