@@ -307,3 +307,64 @@ def test_a_derived_value_follows_the_content_not_the_stat(tmp_path):
     data.write_text("two", encoding="utf-8")
     os.utime(data, ns=(before.st_atime_ns, before.st_mtime_ns))
     assert store.derived("length", data, lambda p: p.read_text()) == "two"
+
+
+def _good_and_new(tmp_path: Path):
+    from ruse_research.runner import publish
+
+    outputs = tmp_path / "outputs"
+    run_dir = outputs / "demo.en"
+    run_dir.mkdir(parents=True)
+    (run_dir / "report.html").write_text("last good", encoding="utf-8")
+    (outputs / publish.STAGING).mkdir()
+    stage = outputs / publish.STAGING / "demo.en-1-1"
+    stage.mkdir()
+    (stage / "report.html").write_text("new", encoding="utf-8")
+    return publish, outputs, run_dir, stage
+
+
+def test_a_failure_between_the_publish_renames_keeps_the_last_good_copy(tmp_path, monkeypatch):
+    publish, outputs, run_dir, stage = _good_and_new(tmp_path)
+    real, calls = os.replace, []
+
+    def second_fails(src, dst):  # the new stage moving into place fails
+        calls.append((src, dst))
+        if Path(src) == stage:
+            raise OSError(errno.EIO, "injected failure between the renames")
+        return real(src, dst)
+
+    monkeypatch.setattr(publish.os, "replace", second_fails)
+    with pytest.raises(OSError, match="injected"):
+        publish.publish(stage, run_dir, ok=True, staging_root=outputs / publish.STAGING)
+    assert (run_dir / "report.html").read_text(encoding="utf-8") == "last good"
+
+
+def test_a_crash_between_the_publish_renames_is_repaired_by_the_next_run(tmp_path, monkeypatch):
+    publish, outputs, run_dir, stage = _good_and_new(tmp_path)
+    real, calls = os.replace, []
+
+    def crash(src, dst):  # killed once the last good copy is aside: no rename after that
+        calls.append((src, dst))
+        if any(Path(s) == run_dir for s, _ in calls[:-1]):
+            raise SystemExit("killed")
+        return real(src, dst)
+
+    monkeypatch.setattr(publish.os, "replace", crash)
+    with pytest.raises(SystemExit):
+        publish.publish(stage, run_dir, ok=True, staging_root=outputs / publish.STAGING)
+    monkeypatch.setattr(publish.os, "replace", real)
+    assert not run_dir.exists()  # the state a killed run leaves
+    publish.clear_staging(outputs)  # what the next `ruse-research run` does first, holding the lock
+    assert (run_dir / "report.html").read_text(encoding="utf-8") == "last good"
+    assert not (outputs / publish.STAGING).exists()
+
+
+def test_a_crash_after_the_second_rename_keeps_the_new_outputs(tmp_path, monkeypatch):
+    publish, outputs, run_dir, stage = _good_and_new(tmp_path)
+    monkeypatch.setattr(publish.shutil, "rmtree", lambda *a, **k: (_ for _ in ()).throw(SystemExit("killed")))
+    with pytest.raises(SystemExit):
+        publish.publish(stage, run_dir, ok=True, staging_root=outputs / publish.STAGING)
+    monkeypatch.undo()
+    publish.clear_staging(outputs)
+    assert (run_dir / "report.html").read_text(encoding="utf-8") == "new"
+    assert not (outputs / publish.STAGING).exists()
