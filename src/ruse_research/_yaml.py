@@ -32,6 +32,9 @@ from ruse_research.errors import RuseError
 MAX_BYTES = 5_000_000
 #: Most aliases (``*name``) in one document; an alias bomb needs thousands.
 MAX_ALIASES = 100
+#: Most nodes a document may stand for once its aliases are expanded (a few dozen aliases
+#: nested nine deep stand for hundreds of millions: a bomb that kills whoever prints it).
+MAX_EXPANDED_NODES = 1_000_000
 
 _BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -91,6 +94,45 @@ def _count_aliases(text: str) -> int:
     return count
 
 
+def _expanded_size(root: yaml.Node) -> int:
+    """How many nodes ``root`` stands for with every alias expanded (shared nodes counted
+    each time they are reached; computed once per node, so a bomb costs no time)."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if id(node) in sizes:
+            continue
+        if isinstance(node, yaml.ScalarNode):
+            sizes[id(node)] = 1
+            continue
+        children = ([n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode)
+                    else list(node.value))
+        if children_done:
+            sizes[id(node)] = 1 + sum(sizes.get(id(c), 1) for c in children)
+            continue
+        stack.append((node, True))
+        stack.extend((c, False) for c in children if id(c) not in sizes)
+    return sizes[id(root)]
+
+
+def _construct(text: str, loader_class: type) -> Any:
+    loader = loader_class(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if _expanded_size(node) > MAX_EXPANDED_NODES:
+            raise _Bomb()
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+class _Bomb(Exception):
+    pass
+
+
 def load(text: str, *, source: str = "<yaml>", dates: bool = True) -> Any:
     """Parse YAML ``text`` strictly; errors name ``source`` and the line.
 
@@ -106,7 +148,11 @@ def load(text: str, *, source: str = "<yaml>", dates: bool = True) -> Any:
         if "*" in text and _count_aliases(text) > MAX_ALIASES:
             raise YamlError(f"{source}: more than {MAX_ALIASES} YAML aliases (*name); expected a "
                             "plain file without repeated anchors (an alias bomb is refused)")
-        return yaml.load(text, Loader=StrictNoDatesLoader if not dates else StrictLoader)  # noqa: S506
+        return _construct(text, StrictNoDatesLoader if not dates else StrictLoader)
+    except _Bomb:
+        raise YamlError(f"{source}: its aliases (*name) expand to more than "
+                        f"{MAX_EXPANDED_NODES:,} values; expected a plain file without nested "
+                        "repeated anchors (an alias bomb is refused)") from None
     except _DuplicateKey as err:
         raise YamlError(f"{source}: {err}") from None
     except yaml.YAMLError as err:

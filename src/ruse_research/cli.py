@@ -20,7 +20,7 @@ import argparse
 import os
 import sys
 
-from ruse_research.errors import DataError, RuseError
+from ruse_research.errors import DataError, RuseError, printable_line
 
 
 def _echo(line: str) -> None:
@@ -66,12 +66,21 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--jobs", "-j", type=_positive_int, default=None,
                      help=f"runs executed in parallel (default: number of CPUs, here {os.cpu_count()})")
     run.add_argument("--debug", action="store_true", help="show tracebacks")
+    run.add_argument("--allow-notebook", action="append", default=[], metavar="PATH",
+                     help="let a params file run this notebook although it is not a tracked "
+                     "notebook of notebooks/ (its hash goes into the provenance)")
+    run.add_argument("--allow-input", action="append", default=[], metavar="PATH",
+                     help="let a params file read this input file outside the project (it is "
+                     "still validated against its codebook)")
 
     validate = sub.add_parser("validate", help="check a data file against a codebook")
     validate.add_argument("file", metavar="FILE")
     validate.add_argument("--codebook", required=True, metavar="NAME_OR_PATH",
                           help="codebook name (data/codebooks/<name>.yaml) or path to a codebook YAML")
     validate.add_argument("--debug", action="store_true", help="show tracebacks")
+    validate.add_argument("--sheet", default=None, metavar="NAME",
+                          help="the sheet of an .xlsx workbook to read (needed when several "
+                          "sheets hold survey data)")
 
     mapper = sub.add_parser("map", help="write a starter mapping of a survey tool's export "
                             "onto a codebook")
@@ -136,7 +145,8 @@ def _cmd_list(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     from ruse_research import runner
 
-    outcome = runner.run_study(args.runs or None, force=args.force, jobs=args.jobs, echo=_echo)
+    outcome = runner.run_study(args.runs or None, force=args.force, jobs=args.jobs, echo=_echo,
+                               allow_notebooks=args.allow_notebook, allow_inputs=args.allow_input)
     from ruse_research.campaign import step  # after the studies: their published results
 
     step.build_campaigns(force=args.force, echo=_echo, results=outcome.results)
@@ -146,7 +156,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_validate(args: argparse.Namespace) -> int:
     from ruse_research.data import io as ruse_io
 
-    _echo(str(ruse_io.validate_file(args.file, args.codebook)))
+    _echo(str(ruse_io.validate_file(args.file, args.codebook, sheet=args.sheet)))
     return 0
 
 
@@ -197,6 +207,9 @@ def main(argv: list[str] | None = None) -> int:
     0
     """
     args = build_parser().parse_args(argv)
+    from ruse_research.runner import guard
+
+    guard.watch_interrupts()
     try:
         return COMMANDS[args.command](args)
     except RuseError as error:
@@ -204,11 +217,21 @@ def main(argv: list[str] | None = None) -> int:
             raise
         lines = error.report().splitlines() if isinstance(error, DataError) else [str(error)]
         for line in lines:
-            print(f"ruse-research: {line}", file=sys.stderr)
+            print(f"ruse-research: {printable_line(line)}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
-        print("ruse-research: interrupted", file=sys.stderr)
-        return 130
+        return guard.interrupted()
+    except OSError as error:  # read-only or full disk, a folder that is a file: one line
+        if getattr(args, "debug", False):
+            raise
+        if guard.was_interrupted():
+            return guard.interrupted()
+        print(f"ruse-research: {printable_line(guard.describe_os_error(error))}", file=sys.stderr)
+        return 2
+    except Exception:
+        if guard.was_interrupted() and not getattr(args, "debug", False):
+            return guard.interrupted()  # e.g. a ZMQError while kernels shut down after Ctrl-C
+        raise
 
 
 if __name__ == "__main__":

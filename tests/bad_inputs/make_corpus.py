@@ -48,12 +48,12 @@ def with_cell(row: int, column: str, value: str, rows=ROWS) -> list[list[str]]:
 
 
 def case(name: str, data: bytes | str | None, expect: list[str], about: str,
-         codebook: str = MINI) -> None:
+         codebook: str = MINI, exit: int = 2) -> None:
     if data is not None:
         path = HERE / name
         path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
     CASES.append({"file": name, "codebook": codebook, "command": "validate",
-                  "expect": expect, "about": about})
+                  "expect": expect, "about": about, **({"exit": exit} if exit != 2 else {})})
 
 
 FORCE = "--force" in sys.argv
@@ -305,6 +305,8 @@ def main() -> None:
     case("no_such_file.csv", None, ["no_such_file.csv", "no such file"],
          "a file that does not exist (not in the corpus on purpose)")
 
+    hostile_cases()
+
     # ------------------------------------------------------------- codebooks
     for name, text, expect, about in CODEBOOK_CASES:
         (HERE / "codebooks" / f"{name}.yaml").write_text(text, encoding="utf-8")
@@ -317,6 +319,53 @@ def main() -> None:
         "# error output must contain. Written by make_corpus.py; run by test_bad_inputs.py.\n"
         + yaml.safe_dump(CASES, allow_unicode=True, sort_keys=False, width=100),
         encoding="utf-8")
+
+
+def hostile_cases() -> None:
+    """The cases of issue 20 (a hostile tester's corpus) and a few more of the same kind."""
+    case("date_after_2262.csv", csv_text(with_cell(1, "visit", "2300-01-01")),
+         ["row 3", "column 'visit'", "found '2300-01-01'", "a date from 1900-01-01 to 2200-12-31"],
+         "a date pandas cannot hold (after 2262)")
+    case("date_1500.csv", csv_text(with_cell(0, "visit", "15.06.1500")),
+         ["row 2", "column 'visit'", "found '15.06.1500'", "a date from 1900-01-01"],
+         "a Bulgarian-style date before 1678")
+    mojibake = "Бързо обслужване.".encode("utf-8").decode("cp1251")
+    case("mojibake_cp1251.csv", csv_text(with_cell(0, "comment", mojibake)),
+         ["row 2", "column 'comment'", "UTF-8 read as Windows-1251", "'Бързо обслужване.'"],
+         "UTF-8 text double-encoded through Windows-1251: decodes, but is mojibake")
+    case("mojibake_id.csv", csv_text(with_cell(1, "resp_id", "Петър-01".encode("utf-8").decode("cp1251"))),
+         ["row 3", "column 'resp_id'", "UTF-8 read as Windows-1251"], "a mojibake respondent id")
+    case("zero_width_duplicate_id.csv", csv_text(with_cell(1, "resp_id", "R001\u200b")),
+         ["row 3", "column 'resp_id'", "found 'R001'", "a unique respondent id (also on row 2)"],
+         "a duplicate id hidden by a zero-width space")
+    case("bidi_duplicate_id.csv", csv_text(with_cell(2, "resp_id", "\u202eR001")),
+         ["row 4", "a unique respondent id (also on row 2)"],
+         "a duplicate id hidden by a right-to-left override")
+    case("nfd_code_label.csv", csv_text(with_cell(0, "comment", "Бързо и\u0306 ясно")),
+         ["nfd_code_label.csv: 3 rows"],
+         "decomposed accents are normalised (NFC), the file is clean", exit=0)
+    case("zero_width_in_code.csv", csv_text(with_cell(0, "q1", "5\u200b")),
+         ["zero_width_in_code.csv: 3 rows"], "a code with a zero-width space is the code", exit=0)
+    case("ansi_in_cell.csv", csv_text(with_cell(0, "q1", "\x1b[32m5")),
+         ["row 2", "column 'q1'", "\\x1b[32m5"], "an ANSI escape in a cell is shown escaped")
+    case("newline_forged_line.csv", csv_text(with_cell(0, "age", "1\nruse-research: all 8 runs ok, really")),
+         ["row 2", "column 'age'", "\\nruse-research: all 8 runs ok"],
+         "a quoted newline in a cell cannot forge an output line")
+    case("long_valid_field.csv", csv_text(with_cell(0, "comment", "дълъг отговор " * 10_000)),
+         ["long_valid_field.csv: 3 rows"], "a correctly quoted 140,000-character open answer (over csv's default field limit)", exit=0)
+    case("huge_cell_value.csv", csv_text(with_cell(0, "age", "9" * 150_000)),
+         ["row 2", "column 'age'", "more)..."], "a 150 KB value is shortened in the message")
+    unknown = HEADER + [f"extra_{i}" for i in range(5000)]
+    case("many_unknown_columns.csv", csv_text([r + [""] * 5000 for r in ROWS], unknown),
+         ["column 'extra_0'", "more problems not listed", "more columns"],
+         "5,000 unknown columns give short lines")
+    case("xlsx_two_sheets.xlsx", xlsx("xlsx_two_sheets.xlsx", lambda b: (
+        fill(b.active), fill(b.create_sheet("Wave 2")))),
+        ["survey data on 2 sheets ('Sheet', 'Wave 2')", "--sheet NAME"],
+        "an XLSX with data on two sheets (the second used to be ignored)")
+    case("too_many_rows.csv", csv_text() + "\n" * 100_001,
+         ["more than the 100,000 rows the reader takes", "split larger files"],
+         "more lines than the documented row limit: refused before parsing")
 
 
 MINI_TEXT = (HERE / "codebooks" / "mini.yaml").read_text(encoding="utf-8")
@@ -355,6 +404,10 @@ CODEBOOK_CASES = [
     ("cb_unquoted_no", _variant("cb_unquoted_no", '2: {bg: "Мъж", en: "Man"}', "2: {bg: Не, en: No}"),
      ["values code 2 label 'en' is False", "expected text in quotes"],
      "YAML reads an unquoted No as false"),
+    ("cb_alias_bomb", _variant("cb_alias_bomb", "constructs:\n", "".join(
+        [f"x{i}: &x{i} [" + ", ".join([f"*x{i - 1}"] * 9) + "]\n" for i in range(1, 10)]).join(
+        ["x0: &x0 [a, a, a, a, a, a, a, a, a]\n", "constructs:\n"])),
+     ["alias bomb"], "a YAML alias bomb: refused before it is expanded"),
     ("cb_unused_construct", _variant("cb_unused_construct", "constructs:\n",
                                      'constructs:\n  extra: {label: {bg: "Х", en: "X"}}\n'),
      ["construct 'extra'", "no item uses it"], "a construct no item uses"),

@@ -14,9 +14,11 @@ What is accepted
   ``;`` or tab) is the one used in the header line; a header using two of them, or a data
   row that does not split into the header's number of fields, is a problem. With ``;`` or
   tab, a decimal comma (``3,5``) is read as a decimal point, as Bulgarian Excel writes it.
-* **XLSX** (``.xlsx``): the first sheet, header in row 1, read with openpyxl directly (not
-  through pandas) so that real formula cells and error cells (``#N/A``) can be told apart
-  from values. Formula cells are refused: their cached results may be stale.
+* **XLSX** (``.xlsx``): the first sheet (or ``sheet=``; survey data on several sheets without
+  it is refused), header in row 1, read with openpyxl directly so that formula cells and
+  error cells (``#N/A``) can be told apart from values. Formula cells are refused.
+* Every cell is normalised (:mod:`ruse_research.data.textcheck`: NFC, invisible characters
+  dropped) before ids and codes are checked; mojibake and files over the size limits are refused.
 * **SPSS** (``.sav``): the numeric codes (value formats are not applied, user-missing codes
   are kept as codes); the file's value labels must agree with the codebook's labels in
   Bulgarian or English. Rows are numbered as in the other formats: case *n* is row *n + 1*.
@@ -50,7 +52,6 @@ import io as _io
 import math
 import os
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +59,7 @@ from pathlib import Path
 import pandas as pd
 
 from ruse_research import paths, reads
+from ruse_research.data import textcheck
 from ruse_research.data.codebook import CODED_TYPES, Codebook, Item, Scale, load_codebook
 from ruse_research.errors import DataError, ParamsError, Problem
 
@@ -65,6 +67,8 @@ MAX_PROBLEMS = 50
 """At most this many problems are listed; one more line counts the rest."""
 
 SUPPORTED = (".csv", ".xlsx", ".sav")
+DATE_RANGE = (dt.datetime(1900, 1, 1), dt.datetime(2200, 12, 31, 23, 59, 59))
+"""Dates outside this range are refused (a survey has none; pandas holds 1677-2262 only)."""
 _DELIMITERS = (",", ";", "\t")
 _DELIMITER_NAMES = {",": "','", ";": "';'", "\t": "tab"}
 _FORMULA_CHARS = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
@@ -87,6 +91,7 @@ def read_survey(
     path: str | os.PathLike[str],
     codebook: Codebook | str | os.PathLike[str],
     dont_know: str = "na",
+    sheet: str | None = None,
 ) -> pd.DataFrame:
     """Read a survey export and return it typed according to its codebook.
 
@@ -101,6 +106,9 @@ def read_survey(
     dont_know : {"na", "keep"}
         ``"na"`` (default) turns "don't know" codes into ``<NA>``; ``"keep"`` keeps the
         code (for plots that show "don't know" apart). Missing codes always become ``<NA>``.
+    sheet : str, optional
+        The sheet of an ``.xlsx`` workbook to read; without it, a workbook with survey data
+        on several sheets is refused (the first sheet is read otherwise).
 
     Returns
     -------
@@ -133,12 +141,13 @@ def read_survey(
     >>> int(keep.loc[1, "trust_1"])
     8
     """
-    frame, _ = _read(path, codebook, dont_know)
+    frame, _ = _read(path, codebook, dont_know, sheet)
     return frame
 
 
 def validate_file(
-    path: str | os.PathLike[str], codebook: Codebook | str | os.PathLike[str]
+    path: str | os.PathLike[str], codebook: Codebook | str | os.PathLike[str],
+    sheet: str | None = None,
 ) -> str:
     """Check a data file against a codebook and return a one-line summary.
 
@@ -166,7 +175,7 @@ def validate_file(
     >>> validate_file("tests/fixtures/io/survey.xlsx", "tests/fixtures/io/survey.yaml")
     "survey.xlsx: 6 rows, 14 columns, sheet 'Sheet1' - OK"
     """
-    frame, raw = _read(path, codebook, "na")
+    frame, raw = _read(path, codebook, "na", sheet)
     return (f"{raw.name}: {len(frame)} rows, {frame.shape[1]} columns, "
             f"{raw.details} - OK")
 
@@ -209,7 +218,9 @@ class _Problems:
         problems = list(self.listed)
         if self.unlisted:
             total = sum(self.unlisted.values())
-            where = ", ".join(f"{c} ({n})" for c, n in sorted(self.unlisted.items()))
+            counts = sorted(self.unlisted.items())
+            where = ", ".join(f"{c} ({n})" for c, n in counts[:5]) + (
+                f" and {len(counts) - 5} more columns" if len(counts) > 5 else "")
             problems.append(Problem(
                 self.file, None, None, f"{total} more problems not listed, in columns {where}",
                 "a clean file (fix the problems above and validate again)",
@@ -217,7 +228,7 @@ class _Problems:
         raise DataError(problems)
 
 
-def _read(path, codebook, dont_know: str) -> tuple[pd.DataFrame, _Raw]:
+def _read(path, codebook, dont_know: str, sheet: str | None = None) -> tuple[pd.DataFrame, _Raw]:
     if dont_know not in ("na", "keep"):
         raise ParamsError(f"dont_know={dont_know!r}; expected 'na' or 'keep'")
     codebook = load_codebook(codebook)
@@ -235,8 +246,13 @@ def _read(path, codebook, dont_know: str) -> tuple[pd.DataFrame, _Raw]:
                      "an existing data file")
         problems.raise_if_any()
     reader = {".csv": _read_csv, ".xlsx": _read_xlsx, ".sav": _read_sav}[suffix]
+    size_problem = textcheck.too_large(file.stat().st_size)
+    if size_problem:
+        problems.add(None, None, size_problem, textcheck.SIZE_EXPECTED)
+        problems.raise_if_any()
     try:
-        raw = reader(file, shown, codebook, problems)
+        raw = (reader(file, shown, codebook, problems) if suffix != ".xlsx"
+               else _read_xlsx(file, shown, codebook, problems, sheet))
     except OSError as err:  # unreadable (permissions, a file vanishing mid-read)
         problems.add(None, None, f"a file that cannot be read ({err.strerror or err})",
                      "a readable data file")
@@ -336,6 +352,10 @@ def _read_csv(file: Path, shown: str, codebook: Codebook, problems: _Problems) -
     if not data.replace(b"\xef\xbb\xbf", b"").strip():
         problems.add(None, None, "an empty file", "a header row and at least one respondent row")
         return None
+    size_problem = textcheck.too_large(len(data), data.count(b"\n"))
+    if size_problem:
+        problems.add(None, None, size_problem, textcheck.SIZE_EXPECTED)
+        return None
     decoded = _decode(data, problems)
     if decoded is None:
         return None
@@ -353,6 +373,7 @@ def _read_csv(file: Path, shown: str, codebook: Codebook, problems: _Problems) -
         if used:
             break
     delimiter = used[0] if used else ","
+    csv.field_size_limit(max(csv.field_size_limit(), textcheck.MAX_FIELD_CHARS))  # long answers
     reader = csv.reader(_io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     records: list[tuple[int, list[str]]] = []
     number = 0
@@ -481,7 +502,8 @@ def _xlsx_sheets(load_workbook, file: Path):
         book.close()
 
 
-def _read_xlsx(file: Path, shown: str, codebook: Codebook, problems: _Problems) -> _Raw | None:
+def _read_xlsx(file: Path, shown: str, codebook: Codebook, problems: _Problems,
+               sheet: str | None = None) -> _Raw | None:
     from openpyxl import load_workbook  # imported here: only xlsx reading needs it
 
     try:
@@ -490,6 +512,21 @@ def _read_xlsx(file: Path, shown: str, codebook: Codebook, problems: _Problems) 
         problems.add(None, None, f"a file that is not a valid .xlsx workbook "
                      f"({type(err).__name__}: {err})", "an Excel workbook (.xlsx)")
         return None
+    names = [name for name, *_ in sheets]
+    if sheet is not None:
+        if sheet not in names:
+            problems.add(None, None, f"no sheet {sheet!r}", f"one of the workbook's sheets: "
+                         f"{', '.join(repr(n) for n in names[:10])}")
+            return None
+        sheets = [sheets[names.index(sheet)]]
+    else:
+        with_data = [name for name, g, _, _ in sheets if _find_header_row(
+            [[_cell_text(v) for v in row] for row in g[:20]], codebook) is not None]
+        if len(with_data) > 1:
+            problems.add(None, None, f"survey data on {len(with_data)} sheets "
+                         f"({', '.join(repr(n) for n in with_data[:5])})", "one sheet with "
+                         "data, or the sheet to read named (validate --sheet NAME)")
+            return None
     title, grid, formulas, errors = sheets[0]
     sheets_text = [(name, g) for name, g, _, _ in sheets]
     text_rows = [[_cell_text(v) for v in row] for row in grid]
@@ -590,9 +627,8 @@ def _check_sav_labels(raw: _Raw, codebook: Codebook, problems: _Problems) -> Non
 
 # ------------------------------------------------------------------ converting
 def _clean(text: str) -> str:
-    # U+FEFF inside a file is a byte-order mark of a second file pasted in: invisible, dropped.
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
-    return unicodedata.normalize("NFC", text).strip()
+    # NFC; U+FEFF (a second file's byte-order mark), zero-width and bidi marks dropped
+    return textcheck.normalise(text)
 
 
 def _fold(text: str) -> str:
@@ -729,6 +765,10 @@ def _convert_cell(it: Item, codebook: Codebook, text: str, row: int, raw: _Raw,
             problems.add(row, it.id, "", f"a value (item {it.id!r} is required)")
         return None
     if it.type in ("id", "text", "date"):
+        if it.type != "date" and textcheck.is_mojibake(text):
+            problems.add(row, it.id, text, textcheck.MOJIBAKE_EXPECTED
+                         + f" (it said {textcheck.repaired(text)[:40]!r})")
+            return None
         if _looks_like_formula(text):
             problems.add(row, it.id, text, _FORMULA_EXPECTED)
             return None
@@ -736,6 +776,10 @@ def _convert_cell(it: Item, codebook: Codebook, text: str, row: int, raw: _Raw,
             when = _parse_date(text)
             if when is None:
                 problems.add(row, it.id, text, _DATE_EXPECTED)
+            elif not DATE_RANGE[0] <= when <= DATE_RANGE[1]:  # pandas' datetime64[ns] range
+                problems.add(row, it.id, text, f"a date from {DATE_RANGE[0]:%Y-%m-%d} to "
+                             f"{DATE_RANGE[1]:%Y-%m-%d}")
+                return None
             return when
         return text
     number = _number(text, raw.decimal_comma)

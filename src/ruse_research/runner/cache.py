@@ -19,8 +19,12 @@ line can say *why* a run had to execute:
 ``environment``
     ``requirements.lock`` plus the installed versions of the key libraries and Python.
 
-Content hashes are reused when a file's path, size and ``mtime_ns`` are unchanged (the
-:class:`FileHashStore` fast path), so a no-op check reads no data files.
+Content hashes are reused when a file's path, size, ``mtime_ns``, ``ctime_ns`` and inode are
+unchanged (the :class:`FileHashStore` fast path), so a no-op check reads no data files. An
+edit that keeps the size and puts the old mtime back (``touch -d``, ``os.utime``, a restore
+tool) still changes the ctime, which no user can set: then the file is hashed again ("hash on
+doubt") and a derived value is reused only when the content hash is the one it was computed
+from.
 
 Examples
 --------
@@ -40,6 +44,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -47,6 +52,9 @@ from ruse_research.runner import provenance
 
 #: Bump when the runner's outputs change shape, so every run is redone once.
 RUNNER_FORMAT_VERSION = 1
+#: A file changed this close to when it was hashed may have changed again within the same
+#: clock tick of the file system (git's "racily clean" case): it is hashed again next time.
+RACY_NS = 50_000_000
 
 #: Tags that change only how a notebook is shown or tested, never what it computes.
 PRESENTATION_TAGS = frozenset(
@@ -149,15 +157,23 @@ class FileHashStore:
         stat = path.stat()
         key = f"{kind}:{path.resolve()}"
         entry = self._entries.get(key)
-        if entry and entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns:
+        identity = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
+        if (entry and len(entry) == 7 and [entry[0], entry[1], entry[3], entry[4]] == identity
+                and entry[3] < entry[6] - RACY_NS):
             return entry[2]
-        value = compute(path)
-        self._entries[key] = [stat.st_size, stat.st_mtime_ns, value]
+        hashed_at = time.time_ns()
+        content = provenance.sha256_file(path)  # new file, or in doubt: read it
+        if entry and len(entry) == 7 and entry[5] == content:
+            value = entry[2]  # same bytes (a copy, a touch): keep the derived value
+        else:
+            value = content if kind == "sha256" else compute(path)
+        self._entries[key] = [stat.st_size, stat.st_mtime_ns, value, stat.st_ctime_ns,
+                              stat.st_ino, content, hashed_at]
         self._dirty = True
         return value
 
     def sha256(self, path: str | os.PathLike[str]) -> str:
-        """Content SHA-256 of ``path`` (fast path when its size and mtime are unchanged)."""
+        """Content SHA-256 of ``path`` (fast path when its size, times and inode are unchanged)."""
         return str(self._lookup("sha256", Path(path), provenance.sha256_file))
 
     def derived(self, kind: str, path: str | os.PathLike[str], compute: Callable[[Path], object]) -> object:

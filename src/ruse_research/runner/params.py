@@ -30,9 +30,9 @@ from pathlib import Path
 
 from ruse_research import _yaml, paths
 from ruse_research.data import profile as region_profile
-from ruse_research.errors import ParamsError
+from ruse_research.errors import ParamsError, shown
 from ruse_research.i18n import LANGUAGES, check_language
-from ruse_research.runner import cache
+from ruse_research.runner import cache, guard
 
 # Parameters with these name endings are input files: they must exist, and their content is hashed.
 INPUT_SUFFIXES = ("_path", "_file")
@@ -89,11 +89,16 @@ def parse_parameters_cell(source: str) -> dict[str, object]:
 def _notebook_summary(path: Path) -> dict[str, object]:
     """Code hash and JSON-encoded parameter defaults of a notebook (cached by the hash store)."""
     nb = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells", []), list) or not all(
+            isinstance(c, dict) for c in nb.get("cells", [])):
+        raise ValueError(f"found JSON {type(nb).__name__}, expected a notebook (a JSON object with cells)")
     source = None
+    ranges: dict[str, list] = {}
     for cell in nb.get("cells", []):
         if cell.get("cell_type") == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
             raw = cell.get("source", "")
             source = "".join(raw) if isinstance(raw, list) else raw
+            ranges = guard.declared_ranges(cell.get("metadata", {}))
             break
     defaults: dict[str, object] | None = None
     syntax_error = None
@@ -106,6 +111,7 @@ def _notebook_summary(path: Path) -> dict[str, object]:
         "code_hash": cache.notebook_code_hash(nb),
         "defaults": defaults,
         "syntax_error": syntax_error,
+        "ranges": ranges,
     }
 
 
@@ -230,7 +236,7 @@ def _text_by_language(value: object, where: str, key: str) -> dict[str, str]:
         isinstance(v, str) for v in value.values()
     ):
         return dict(value)
-    raise ParamsError(f"{where}: {key}: found {value!r}, expected text or a mapping {{bg: ..., en: ...}}")
+    raise ParamsError(f"{where}: {key}: found {shown(value)}, expected text or a mapping {{bg: ..., en: ...}}")
 
 
 def _with_profile(texts: dict[str, str], region: region_profile.Profile | None, where: str,
@@ -249,7 +255,8 @@ def _with_profile(texts: dict[str, str], region: region_profile.Profile | None, 
     return out
 
 
-def load_run(params_file: Path, store: cache.FileHashStore | None = None, root: Path | None = None) -> Run:
+def load_run(params_file: Path, store: cache.FileHashStore | None = None, root: Path | None = None,
+             *, allow_notebooks=(), allow_inputs=()) -> Run:
     """Read one params file and check it against its notebook's ``parameters`` cell.
 
     Nothing is executed: the parameters cell is parsed with :mod:`ast`.
@@ -269,11 +276,12 @@ def load_run(params_file: Path, store: cache.FileHashStore | None = None, root: 
     >>> nb = {"cells": [{"cell_type": "code", "source": "lang = 'en'\\nalpha = 0.05", "outputs": [],
     ...        "metadata": {"tags": ["parameters"]}, "execution_count": None}], "metadata": {},
     ...        "nbformat": 4, "nbformat_minor": 5}
-    >>> _ = (root / "demo.ipynb").write_text(json.dumps(nb))
-    >>> _ = (root / "params" / "demo.bg.yaml").write_text("notebook: demo.ipynb\\ntitle: Demo\\nparameters: {lang: bg, alpha: 0.1}\\n")
+    >>> (root / "notebooks").mkdir()
+    >>> _ = (root / "notebooks" / "demo.ipynb").write_text(json.dumps(nb))
+    >>> _ = (root / "params" / "demo.bg.yaml").write_text("notebook: notebooks/demo.ipynb\\ntitle: Demo\\nparameters: {lang: bg, alpha: 0.1}\\n")
     >>> load_run(root / "params" / "demo.bg.yaml", root=root).parameters
     {'lang': 'bg', 'alpha': 0.1}
-    >>> _ = (root / "params" / "demo.bg.yaml").write_text("notebook: demo.ipynb\\ntitle: Demo\\nparameters: {alpha: high}\\n")
+    >>> _ = (root / "params" / "demo.bg.yaml").write_text("notebook: notebooks/demo.ipynb\\ntitle: Demo\\nparameters: {alpha: high}\\n")
     >>> load_run(root / "params" / "demo.bg.yaml", root=root)
     Traceback (most recent call last):
     ruse_research.errors.ParamsError: .../demo.bg.yaml: parameters.alpha: found 'high', expected a number like the notebook default 0.05
@@ -281,22 +289,24 @@ def load_run(params_file: Path, store: cache.FileHashStore | None = None, root: 
     root = root or paths.project_root()
     store = store or cache.FileHashStore()
     where = relative_to_root(params_file, root)
+    guard.check_run_name(run_name(params_file), where)
     data = _read_params_yaml(params_file, where)
     if not isinstance(data, dict):
         raise ParamsError(f"{where}: found {type(data).__name__}, expected a mapping with keys {', '.join(PARAMS_KEYS)}")
     unknown = sorted(str(k) for k in data if k not in PARAMS_KEYS)
     if unknown:
-        raise ParamsError(f"{where}: {unknown[0]}: unknown key, expected only {', '.join(PARAMS_KEYS)}")
+        raise ParamsError(f"{where}: {shown(unknown[0])[1:-1]}: unknown key, expected only {', '.join(PARAMS_KEYS)}")
     for required in ("notebook", "title"):
         if required not in data:
             raise ParamsError(f"{where}: {required}: missing, expected it at the top level")
 
     notebook_value = data["notebook"]
     if not isinstance(notebook_value, str) or not notebook_value.endswith(".ipynb"):
-        raise ParamsError(f"{where}: notebook: found {notebook_value!r}, expected a path to an .ipynb file")
+        raise ParamsError(f"{where}: notebook: found {shown(notebook_value)}, expected a path to an .ipynb file")
     notebook = paths.resolve(notebook_value, root=root)
     if not notebook.is_file():
-        raise ParamsError(f"{where}: notebook: file {notebook_value} not found (looked in {notebook})")
+        raise ParamsError(f"{where}: notebook: file {shown(notebook_value)[1:-1]} not found (looked in {notebook})")
+    outside_notebook = guard.check_notebook(notebook, root, where, allow_notebooks)
     region = region_profile.load_if_any()
     titles = _with_profile(_text_by_language(data["title"], where, "title"), region, where, "title")
     descriptions = _with_profile(_text_by_language(data.get("description", ""), where, "description"),
@@ -304,12 +314,13 @@ def load_run(params_file: Path, store: cache.FileHashStore | None = None, root: 
 
     overrides = data.get("parameters") or {}
     if not isinstance(overrides, dict):
-        raise ParamsError(f"{where}: parameters: found {overrides!r}, expected a mapping of parameter names to values")
+        raise ParamsError(f"{where}: parameters: found {shown(overrides)}, expected a mapping of parameter names to values")
 
     try:
-        summary = store.derived("notebook-summary-v1", notebook, _notebook_summary)
+        summary = store.derived("notebook-summary-v2", notebook, _notebook_summary)
     except (OSError, ValueError) as exc:
-        raise ParamsError(f"{where}: notebook: cannot read {notebook_value} as a notebook ({exc})") from None
+        raise ParamsError(f"{where}: notebook: cannot read {shown(notebook_value)[1:-1]} as a notebook "
+                          f"({shown(str(exc), 120)[1:-1]})") from None
     if summary["syntax_error"]:
         raise ParamsError(f"{where}: notebook: the parameters cell of {notebook_value} is not valid Python ({summary['syntax_error']})")
     if summary["defaults"] is None:
@@ -319,14 +330,15 @@ def load_run(params_file: Path, store: cache.FileHashStore | None = None, root: 
     for key, value in overrides.items():
         if key not in defaults:
             known = ", ".join(sorted(defaults)) or "none"
-            raise ParamsError(f"{where}: parameters.{key}: unknown parameter, expected one of: {known}")
+            raise ParamsError(f"{where}: parameters.{shown(key)[1:-1]}: unknown parameter, expected one of: {known}")
         if value is None and (key.endswith(INPUT_SUFFIXES) or key in NULLABLE):
             continue  # an input file or a check left out (staff_path: null, trim_bounds: null)
         if not _type_matches(defaults[key], value):
             raise ParamsError(
-                f"{where}: parameters.{key}: found {value!r}, expected {_type_word(defaults[key])} "
+                f"{where}: parameters.{key}: found {shown(value)}, expected {_type_word(defaults[key])} "
                 f"like the notebook default {defaults[key]!r}"
             )
+        guard.check_value(where, key, value, defaults[key], summary.get("ranges", {}).get(key))
     parameters = {**defaults, **overrides}
     for key, value in sorted(parameters.items()):
         if (region is not None and key.endswith(INPUT_SUFFIXES) and isinstance(value, str)
@@ -342,11 +354,15 @@ def load_run(params_file: Path, store: cache.FileHashStore | None = None, root: 
             continue
         origin = f"parameters.{key}" if key in overrides else f"notebook default of {key}"
         if not isinstance(value, str | os.PathLike):
-            raise ParamsError(f"{where}: {origin}: found {value!r}, expected a file path")
+            raise ParamsError(f"{where}: {origin}: found {shown(value)}, expected a file path")
         resolved = paths.resolve(value, root=root)
         if not resolved.is_file():
-            raise ParamsError(f"{where}: {origin}: file {value} not found (looked in {resolved})")
+            raise ParamsError(f"{where}: {origin}: file {shown(str(value))[1:-1]} not found "
+                              f"(looked in {shown(str(resolved), 160)[1:-1]})")
+        guard.check_input(resolved, root, where, origin, allow_inputs)
         inputs[key] = resolved
+    if outside_notebook:  # let in by --allow-notebook: its hash goes into the provenance
+        inputs["notebook"] = notebook
 
     return Run(
         name=run_name(params_file),
@@ -427,13 +443,16 @@ def check_stakeholder_inputs(run: Run, root: Path | None = None) -> list[str]:
     from ruse_research.data.codebook import load_codebook  # lazy: pulls in pandas
 
     book = load_codebook(book_file)
+    staff_book = codebook_for("staff_path", root)
+    if run.inputs.get("staff_path") is not None and staff_book is not None:
+        book.mirror_pairs(load_codebook(staff_book))  # a mirror item naming no staff item
     weight_column = parameters.get("weight_column")
     if weight_column is not None:
         if not isinstance(weight_column, str) or weight_column not in book.item_ids or (
             book.item(weight_column).type not in ("numeric", "integer")
         ):
             raise ParamsError(
-                f"{where}: parameters.weight_column: found {weight_column!r}, expected null or "
+                f"{where}: parameters.weight_column: found {shown(weight_column)}, expected null or "
                 f"a numeric item of codebook {book_file.name}"
             )
     margins = run.inputs.get("margins_path")
@@ -444,7 +463,7 @@ def check_stakeholder_inputs(run: Run, root: Path | None = None) -> list[str]:
         for variable, (survey_variable, _) in table.recodes.items():
             if survey_variable not in book.item_ids:
                 raise ParamsError(
-                    f"{table.file}: margin {variable!r}: survey_variable {survey_variable!r} is "
+                    f"{table.file}: margin {variable!r}: survey_variable {shown(survey_variable)} is "
                     f"not an item of codebook {book_file.name}; fix the margins file"
                 )
         out.append(f"{table.file}: {len(table.margins)} margins ({', '.join(table.margins)}), "
@@ -457,7 +476,7 @@ def check_stakeholder_inputs(run: Run, root: Path | None = None) -> list[str]:
         waves = sorted(int(w) for w in ruse_io.read_survey(data, book)["wave"].dropna().unique())
         if latest not in waves:
             raise ParamsError(
-                f"{where}: parameters.latest_wave: found {latest!r}, expected a wave of "
+                f"{where}: parameters.latest_wave: found {shown(latest)}, expected a wave of "
                 f"{data.name} ({', '.join(map(str, waves))}) or null for the last one"
             )
     return out

@@ -29,6 +29,7 @@ from ruse_research.runner import (
     cache,
     crate,
     execute,
+    guard,
     html,
     index,
     kernels,
@@ -220,6 +221,8 @@ def run_study(
     root: Path | None = None,
     outputs: Path | None = None,
     echo: Callable[[str], None] = print,
+    allow_notebooks: Sequence[str] = (),
+    allow_inputs: Sequence[str] = (),
 ) -> RunOutcome:
     """Check, plan and execute runs; write their outputs and ``outputs/index.html``.
 
@@ -235,6 +238,9 @@ def run_study(
         Project root and outputs folder (default: :func:`paths.project_root` and its ``outputs/``).
     echo : callable
         Receives each progress line.
+    allow_notebooks, allow_inputs : sequence of paths
+        Notebooks outside ``notebooks/`` and input files outside the project that may run
+        (:mod:`ruse_research.runner.guard`; ``--allow-notebook``/``--allow-input``).
 
     Raises
     ------
@@ -251,11 +257,13 @@ def run_study(
     outputs = (outputs or root / "outputs").resolve()
     jobs = max(1, jobs or os.cpu_count() or 1)
     selected = params.select_runs(names, root)
+    guard.check_outputs(outputs)
     with publish.outputs_lock(outputs):
         # Holding the lock, nothing else is staging: leftovers are from a killed run.
         publish.clear_staging(outputs)
         store = cache.FileHashStore(outputs / ".cache" / "file-hashes.json")
-        runs = [params.load_run(p, store, root) for p in selected]
+        runs = [params.load_run(p, store, root, allow_notebooks=allow_notebooks,
+                                allow_inputs=allow_inputs) for p in selected]
         plans = plan.plan_runs(runs, root, outputs, store, force=force)
         to_run = [p for p in plans if p.execute]
         store.save()
