@@ -14,9 +14,9 @@ Examples
 --------
 >>> normalise("R0\\u200b01 ")
 'R001'
->>> is_mojibake("Град Русе".encode("utf-8").decode("cp1251"))
+>>> is_mojibake("Добър ден".encode("utf-8").decode("cp1251"))
 True
->>> is_mojibake("Град Русе"), is_mojibake("Muller")
+>>> is_mojibake("Добър ден"), is_mojibake("Muller")
 (False, False)
 """
 

@@ -565,7 +565,9 @@ def quote_problems(text: str) -> list[str]:
     --------
     >>> quote_problems(scrub("Питайте Благун на гишето"))
     ['capitalised']
-    >>> quote_problems(scrub("Служителите на Община Русе бяха любезни, таксата е 1 250 000 лв."))
+    >>> from ruse_research.data import profile  # place names of the region profiles pass
+    >>> town = profile.load().text("region_centre", "bg")
+    >>> quote_problems(scrub(f"Служителите на Община {town} бяха любезни, таксата е 1 250 000 лв."))
     []
     >>> quote_problems("Номерът ми е 12 34 56 78 90")
     ['digits']

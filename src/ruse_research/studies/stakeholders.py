@@ -422,7 +422,7 @@ def group_contrasts(study: StakeholderStudy, ci: float = 0.95) -> pd.DataFrame:
                       "ci_low", "ci_high", "p_value", "p_holm", "std_diff")
     out = pd.concat(parts, ignore_index=True)
     out["p_holm"] = holm(out["p_value"].to_numpy())
-    # a group of fewer than 5 in a wave (4 NGOs in 2020): hidden with a complement, not an error
+    # a group of fewer than 5 in a wave (4 NGOs in the second wave): hidden with a complement, not an error
     return disclosure.suppress(out, count_columns=["n_group"], group_columns=["wave", "variable", "group"],
                                stat_columns=["difference", "ci_low", "ci_high", "p_value", "p_holm", "std_diff"])
 
