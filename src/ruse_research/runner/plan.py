@@ -34,7 +34,8 @@ def input_files(run: Run, root: Path) -> dict[str, Path]:
     >>> from ruse_research.runner.params import load_run
     >>> root = paths.project_root()
     >>> run = load_run(paths.params_dir() / "staff_attitudes.en.yaml")
-    >>> "data/raw/staff.csv" in input_files(run, root), "data/codebooks/staff.yaml" in input_files(run, root)
+    >>> staff = region_profile.load().data_path("data/raw/staff.csv")  # the active profile's export
+    >>> staff in input_files(run, root), "data/codebooks/staff.yaml" in input_files(run, root)
     (True, True)
     """
     files = {relative_to_root(p, root): p for p in run.inputs.values()}
