@@ -4,7 +4,9 @@ Every session installs exactly the versions in ``requirements.lock`` and then th
 without resolving dependencies again, so a rerun a year from now uses the same libraries.
 
     nox -s study      run every params/*.yaml into outputs/ (outputs/index.html)
-    nox -s tests      unit, reference-value, doctest, bad-input and notebook (nbval) tests
+    nox -s tests      unit, reference-value, doctest, bad-input and notebook (nbval) tests,
+                      then the profile-sensitive fast tests under the gabrovo profile
+    nox -s tests_gabrovo  only that second pass (RUSE_RESEARCH_PROFILE=gabrovo)
     nox -s fast       the fast tier of the tests (-m 'not slow'): under a minute
     nox -s nbval      nbval over the notebooks on this machine's default floating-point path
     nox -s lint       ruff and import-linter (layer contracts)
@@ -70,15 +72,41 @@ PYTEST_ARGS = (
 )
 
 
+#: The fast tests whose expectations come from the region profile, and every doctest: run a
+#: second time under the second profile, so the suite is proved to pass with either selected.
+SECOND_PROFILE = "gabrovo"
+PROFILE_SENSITIVE = (
+    "tests/test_io.py", "tests/test_front.py", "tests/test_language.py",
+    "tests/test_stakeholder_study.py", "tests/test_stakeholder_design.py", "tests/test_imports.py",
+    "tests/test_bad_params.py", "tests/test_region_neutral.py", "tests/test_region_texts.py",
+    "tests/test_profile_outputs.py", "tests/test_synthetic.py", "src/ruse_research",
+)
+
+
+def run_second_profile(session: nox.Session) -> None:
+    """The profile-sensitive fast tests and the doctests under ``RUSE_RESEARCH_PROFILE=gabrovo``."""
+    session.run("pytest", *PROFILE_SENSITIVE, "--doctest-modules", "-m", "not slow",
+                "-n", "auto", "--dist", "loadfile", env={"RUSE_RESEARCH_PROFILE": SECOND_PROFILE})
+
+
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
-    """Everything: unit, reference-value, doctest, bad-input, end-to-end and nbval tests.
+    """Everything: unit, reference-value, doctest, bad-input, end-to-end and nbval tests, then
+    the profile-sensitive fast tests again under the second profile (``tests_gabrovo``).
 
     ``nox -s tests -- -m "not slow"`` keeps the fast tier (see also ``nox -s fast``).
     """
     system_setup(session)
     install_locked(session)
     session.run("pytest", *PYTEST_ARGS, "--durations=20", *session.posargs)
+    run_second_profile(session)
+
+
+@nox.session(python=PYTHON)
+def tests_gabrovo(session: nox.Session) -> None:
+    """The profile-sensitive fast tests and every doctest under the second profile, gabrovo."""
+    install_locked(session)
+    run_second_profile(session)
 
 
 @nox.session(python=PYTHON)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from ruse_research.data import profile
 from ruse_research.data.codebook import load_codebook
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,13 +61,15 @@ def project(tmp_path_factory) -> Path:
     (root / "notebooks").mkdir()
     shutil.copy2(ROOT / "notebooks" / "01_staff_attitudes.ipynb", root / "notebooks")
     (root / "params").mkdir()
-    # an export with one out-of-range code: row 5 (spreadsheet numbering), first agree5 item
+    # an export with one out-of-range code: row 5 (spreadsheet numbering), first agree5 item,
+    # beside the active profile's staff export (where params' data/raw/ paths are read)
+    raw = root / profile.load().data_path("data/raw")
     codebook = load_codebook(root / "data" / "codebooks" / "staff.yaml")
     assert "att_ben_1" in codebook.item_ids and max(codebook.valid_codes("att_ben_1")) == 5
-    with open(root / "data" / "raw" / "staff.csv", encoding="utf-8", newline="") as handle:
+    with open(raw / "staff.csv", encoding="utf-8", newline="") as handle:
         rows = list(csv.reader(handle))
     rows[4][rows[0].index("att_ben_1")] = "6"
-    with open(root / "data" / "raw" / "staff_bad_code.csv", "w", encoding="utf-8", newline="") as handle:
+    with open(raw / "staff_bad_code.csv", "w", encoding="utf-8", newline="") as handle:
         csv.writer(handle).writerows(rows)
     # what an earlier, successful study left behind
     earlier = root / "outputs" / "staff_attitudes.en"

@@ -16,6 +16,7 @@ import pyreadstat
 import pytest
 
 from ruse_research import paths
+from ruse_research.data import profile
 from ruse_research.data.codebook import load_codebook
 from ruse_research.data.io import MAX_PROBLEMS, read_survey, validate_file
 from ruse_research.errors import DataError, ParamsError
@@ -501,7 +502,9 @@ def test_sav_rows_are_numbered_like_spreadsheet_rows(tmp_path, expected):
 
 
 # ------------------------------------------------------------ bundled data
-RAW = paths.raw_dir()
+# The active profile's demonstration exports (data/raw for ruse, its data_dir for another
+# profile): the codebooks take their municipality labels from the same profile.
+RAW = profile.resolve("data/raw")
 INSTRUMENTS = ["staff", "stakeholders"]
 
 

@@ -8,6 +8,8 @@ The scan of every rendered report runs in the slow tier on the study that
 
 from __future__ import annotations
 
+import datetime as dt
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -17,6 +19,7 @@ import pytest  # noqa: E402
 import report_text  # noqa: E402
 
 from ruse_research.contract import P_HEADER, STAT_COLUMNS  # noqa: E402
+from ruse_research.data import profile  # noqa: E402
 from ruse_research.display import formats, plots, report  # noqa: E402
 from ruse_research.display.tables import table_bundle  # noqa: E402
 from ruse_research.studies import labels  # noqa: E402
@@ -126,7 +129,9 @@ def test_monitoring_timeline_shows_quarters_and_dates_in_bulgarian():
     t = report.texts("monitoring", "bg")
     fin = mon.project_finance(mon.load())
     table = monitoring_tables.timeline_table(fin, t)
-    assert table[t("label_quarter")].iloc[0] == "1. трим. 2019"
+    # the first row is the quarter of the active profile's project start, in Bulgarian form
+    start = dt.date.fromisoformat(str(profile.load().project["start"]))
+    assert table[t("label_quarter")].iloc[0] == f"{(start.month - 1) // 3 + 1}. трим. {start.year}"
     assert table[t("label_quarter")].iloc[-1] == t("label_project_end")
     assert table[t("label_date")].str.fullmatch(r"\d{2}\.\d{2}\.\d{4}\u00a0г\.").all()
 

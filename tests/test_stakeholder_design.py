@@ -32,8 +32,12 @@ from ruse_research.studies import stakeholder_texts as texts
 from ruse_research.studies import stakeholders
 
 ROOT = Path(__file__).resolve().parents[1]
-MARGINS = paths.resolve("data/reference/population_margins.csv")
+# the active profile's margins and staff export (data/raw/... reads its data_dir)
+MARGINS = region.resolve(region.DEFAULT_MARGINS)
 STAFF = "data/raw/staff.csv"
+PROFILE = region.load()
+#: The year of the first wave, as the notes and findings state it.
+YEAR_1 = PROFILE.waves[0].year
 # a whole study run (load and analyse) takes seconds: the design variants are the slow tier,
 # except the one-wave, no-staff variant of the issue's "done when"
 STUDY_RUN = pytest.mark.slow
@@ -100,7 +104,7 @@ def test_one_wave_without_staff(raw, folder):
         "responsiveness", "impartiality", "contact_yes"]
     assert _keys(results) == ["note_one_wave", "note_no_staff"]
     assert texts.all_notes(results, names) == [
-        "The data hold one wave (2019): change between waves cannot be estimated, and the "
+        f"The data hold one wave ({YEAR_1}): change between waves cannot be estimated, and the "
         "models have no wave term.",
         "No staff file was given (staff_path: null): the perception gap between staff and "
         "stakeholders cannot be estimated.",
@@ -108,7 +112,7 @@ def test_one_wave_without_staff(raw, folder):
     key = stakeholders.key_findings(results)
     assert key.image_change is None and key.citizen_gap is None and key.slope is not None
     sentences = texts.findings(key, names)
-    assert len(sentences) == 5 and sentences[1].startswith("In 2019 trust is highest among")
+    assert len(sentences) == 5 and sentences[1].startswith(f"In {YEAR_1} trust is highest among")
     with pytest.raises(sv.WeightingError, match=r"^parameter latest_wave = 2: no such wave in "
                        r"the data; expected one of 1 \(or null for the last one\)$"):
         stakeholders.analyse(study, latest_wave=2)
@@ -166,7 +170,8 @@ def test_cp1251_semicolon_margins_give_the_same_weights(folder):
     table = pd.read_csv(MARGINS, dtype=str, keep_default_na=False)
     table["share"] = table["share"].str.replace(".", ",", regex=False)
     path = folder / "margins_cp1251.csv"
-    path.write_bytes(table.to_csv(index=False, sep=";").encode("cp1251"))
+    # letters Windows-1251 lacks (the 'š' of a source note) become '?', as in a team's own file
+    path.write_bytes(table.to_csv(index=False, sep=";").encode("cp1251", errors="replace"))
     read, default_margins = read_margins(path), read_margins(MARGINS)
     assert read.recodes == default_margins.recodes and read.labels == default_margins.labels
     for variable, margin in default_margins.margins.items():
@@ -199,15 +204,17 @@ def test_a_broken_margins_file_gives_one_line(folder, column, value, expected):
 
 
 def _merged_margins(folder: Path) -> Path:
+    """The margins with the profile's last two municipalities merged into one row."""
     table = pd.read_csv(MARGINS, dtype=str, keep_default_na=False)
     municipality = table["variable"] == "municipality"
-    seven = table.index[municipality & (table["category"] == "7")][0]
-    eight = table.index[municipality & (table["category"] == "8")][0]
+    first, second = (str(m.code) for m in PROFILE.municipalities[-2:])
+    kept = table.index[municipality & (table["category"] == first)][0]
+    dropped = table.index[municipality & (table["category"] == second)][0]
     for column in ("population", "share"):
-        table.loc[seven, column] = str(float(table.loc[seven, column]) + float(table.loc[eight, column]))
-    table.loc[seven, "survey_codes"] = "7 8"  # labels stay the first municipality's
+        table.loc[kept, column] = str(float(table.loc[kept, column]) + float(table.loc[dropped, column]))
+    table.loc[kept, "survey_codes"] = f"{first} {second}"  # labels stay the first municipality's
     path = folder / "margins_merged.csv"
-    table.drop(index=eight).to_csv(path, index=False)
+    table.drop(index=dropped).to_csv(path, index=False)
     return path
 
 
@@ -215,23 +222,26 @@ def _merged_margins(folder: Path) -> Path:
 def test_merged_municipalities_are_labelled_as_merged(folder):
     study, results, names = _run("data/raw/stakeholders.csv", margins=_merged_margins(folder))
     categories = results.margins.loc[results.margins["variable"] == "municipality", "category"]
-    assert sorted(set(categories)) == [1, 2, 3, 4, 5, 6, 7]
-    assert names["margin_category"][("municipality", 7)] == "Tsenovo + Borovo"
-    assert names["margin_category"][("municipality", 6)] == "Slivo Pole"
+    *others, before, first, second = PROFILE.municipalities
+    merged = f"{first.label('en')} + {second.label('en')}"
+    assert sorted(set(categories)) == [m.code for m in (*others, before, first)]
+    assert names["margin_category"][("municipality", first.code)] == merged
+    assert names["margin_category"][("municipality", before.code)] == before.label("en")
     assert names["margin"] == {"sex": "Sex", "age_group": "Age", "municipality": "Municipality"}
     table, _ = tables.published("weighting_margins", results.margins, names)
-    assert "Tsenovo + Borovo" in set(table["Category"])
+    assert merged in set(table["Category"])
 
 
 def test_a_margin_category_without_respondents_names_the_file_and_category(folder):
     table = pd.read_csv(MARGINS, dtype=str, keep_default_na=False)
-    extra = table[table["variable"] == "municipality"].iloc[[-1]].assign(category="9", survey_codes="9")
+    code = str(max(m.code for m in PROFILE.municipalities) + 1)  # a code no respondent has
+    extra = table[table["variable"] == "municipality"].iloc[[-1]].assign(category=code, survey_codes=code)
     path = folder / "margins_extra.csv"
     pd.concat([table, extra]).to_csv(path, index=False)
     with pytest.raises(sv.RakingError) as err:
         stakeholders.load("data/raw/stakeholders.csv", STAFF, path)
     assert str(err.value) == (
-        "raking to margins_extra.csv (wave 1): margin 'municipality': category 9 has no "
+        f"raking to margins_extra.csv (wave 1): margin 'municipality': category {code} has no "
         "respondents (or only zero weights); collapse it with a neighbouring category (in a "
         "margins file: one row whose survey_codes hold both codes, e.g. '7 8')"
     )
@@ -290,10 +300,14 @@ def test_own_weight_column(raw, folder):
 
 
 @STUDY_RUN
-def test_sparse_municipality_is_suppressed_with_a_note(raw, folder):
+def test_sparse_municipality_is_suppressed_with_a_note(folder, monkeypatch):
+    """A fact of the bundled Ruse demo (Tsenovo is sparse in 2020 as drawn), so it pins the
+    ``ruse`` profile: its data, margins and codebook labels."""
+    monkeypatch.setenv(region.PROFILE_ENV, "ruse")
+    raw = pd.read_csv(region.resolve("data/raw/stakeholders.csv"), dtype=str, keep_default_na=False)
     borovo = raw[(raw["wave"] == "2") & (raw["group"] == "1") & (raw["municipality"] == "8")]
     path = _write(folder, "sparse", raw.drop(borovo.index[3:]))
-    study = stakeholders.load(path, STAFF)
+    study = stakeholders.load(path, STAFF, region.resolve(region.DEFAULT_MARGINS))
     results = stakeholders.analyse(study, trim_bounds=None)
     names = tables.labels(study, report.texts("stakeholders", "en"), results.themes.themes)
     assert study.sample.pooled == ((2, "8"),)
@@ -321,8 +335,8 @@ def _project(tmp_path: Path, parameters: str, margins: bytes | None = None) -> P
         else:
             shutil.copy2(source, root / name)
     (root / "params").mkdir()
-    if margins is not None:
-        (root / "data" / "reference" / "population_margins.csv").write_bytes(margins)
+    if margins is not None:  # the file the active profile's runs read as their margins
+        (root / PROFILE.data_path(region.DEFAULT_MARGINS)).write_bytes(margins)
     (root / "params" / "variant.en.yaml").write_text(
         "notebook: notebooks/02_stakeholder_opinions.ipynb\ntitle: Variant\nparameters:\n"
         "  lang: en\n" + parameters, encoding="utf-8")
@@ -342,12 +356,13 @@ def test_params_accept_a_null_staff_file_and_check_the_design(tmp_path):
 
 def test_margins_are_read_and_checked_before_any_kernel(tmp_path):
     table = pd.read_csv(MARGINS, dtype=str, keep_default_na=False)
-    root = _project(tmp_path, "", table.to_csv(index=False, sep=";").encode("cp1251"))
+    root = _project(tmp_path, "", table.to_csv(index=False, sep=";").encode("cp1251", errors="replace"))
     run = run_params.load_run(root / "params" / "variant.en.yaml", root=root)
     assert run_params.check_stakeholder_inputs(run, root) == [
-        "population_margins.csv: 3 margins (sex, age_group, municipality), 12 categories - OK"]
+        f"population_margins.csv: 3 margins (sex, age_group, municipality), {len(table)} categories - OK"]
+    assert table.loc[5, "variable"] == "municipality"  # row 7 of the file
     table.loc[5, "survey_variable"] = "town"
-    (root / "data" / "reference" / "population_margins.csv").write_text(table.to_csv(index=False))
+    (root / PROFILE.data_path(region.DEFAULT_MARGINS)).write_text(table.to_csv(index=False))
     with pytest.raises(sv.WeightingError) as err:
         run_params.validate_inputs(run, root)
     assert str(err.value) == ("population_margins.csv, row 7, column 'survey_variable': found "
@@ -358,7 +373,7 @@ def test_margins_are_read_and_checked_before_any_kernel(tmp_path):
 @pytest.mark.slow
 def test_the_report_says_what_one_wave_without_staff_cannot_estimate(tmp_path, raw):
     root = _project(tmp_path, "  stakeholders_path: data/raw/one_wave.csv\n  staff_path: null\n")
-    raw[raw["wave"] == "1"].to_csv(root / "data" / "raw" / "one_wave.csv", index=False)
+    raw[raw["wave"] == "1"].to_csv(root / PROFILE.data_path("data/raw/one_wave.csv"), index=False)
     env = {**os.environ, "RUSE_RESEARCH_ROOT": str(root), "MPLBACKEND": "Agg",
            "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
     result = subprocess.run([sys.executable, "-m", "ruse_research", "run", "variant.en"],
@@ -366,7 +381,7 @@ def test_the_report_says_what_one_wave_without_staff_cannot_estimate(tmp_path, r
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     html = (root / "outputs" / "variant.en" / "report.html").read_text(encoding="utf-8")
     assert "What these data could not estimate" in html
-    assert ("The data hold one wave (2019): change between waves cannot be estimated, and the "
+    assert (f"The data hold one wave ({YEAR_1}): change between waves cannot be estimated, and the "
             "models have no wave term.") in html
     assert ("No staff file was given (staff_path: null): the perception gap between staff and "
             "stakeholders cannot be estimated.") in html

@@ -1,7 +1,10 @@
 """The stakeholder study recovers the effects planted in the demonstration data.
 
-Each planted value comes from data/raw/truth.json (written by the seeded generator,
-ruse_research.synthetic, seed 20190118; see data/raw/README.md). The estimates come from
+Each planted value comes from the active profile's truth.json (data/raw/truth.json for the
+bundled Ruse demo, written by the seeded generator ruse_research.synthetic, seed 20190118; see
+data/raw/README.md; another profile's data_dir for its own demo data), so the recovery checks
+hold for any profile. The two chance misses marked xfail are facts of the Ruse demo draw: they
+are expected only under the ``ruse`` profile and must pass under any other. The estimates come from
 ``ruse_research.studies.stakeholders``, the pipeline notebook 02 displays: ``load`` (scores,
 raked citizen weights and the calibrated survey design), ``group_contrasts``,
 ``estimates_by_group``, ``wave_change``, ``weighting_sensitivity``, ``perception_gap`` and
@@ -40,11 +43,15 @@ def _inside(row, value):
     return row["ci_low"] <= value <= row["ci_high"]
 
 
+#: The two seed-specific chance misses below belong to the bundled Ruse demo data only.
+RUSE_DEMO = region.load().id == "ruse"
+
 # bench/recovery.py (1,000 seeds, calibrated SEs as here) covers businesses - citizens in
 # wave 1 in 95.1 % of draws (95.5 % with fixed-weight SEs); the bundled seed happens to be one
 # of the ~5 % that miss, by 0.049 on the 0-10 scale (CI [-0.788, 0.088]; fixed-weight SEs
 # missed by 0.040, CI [-0.798, 0.097]).
 _CHANCE_MISS = pytest.mark.xfail(
+    RUSE_DEMO,
     strict=True,
     reason="seed 20190118: businesses - citizens trust, wave 1, CI [-0.788, 0.088] misses the "
     "planted -0.8375 by chance (coverage of this contrast over 1,000 seeds: 95.1 %)",
@@ -148,6 +155,7 @@ def test_driver_of_trust_wave_2(study):
 
 
 @pytest.mark.xfail(
+    RUSE_DEMO,
     strict=True,
     reason="seed 20190118 draws a wave-1 citizen sample whose trust-responsiveness slope is "
     "0.42 [0.31, 0.54] against the planted population slope 0.6175 (sample r 0.39 vs population "
@@ -204,7 +212,7 @@ def test_design_weights_meet_the_margins(study):
     loaded, _ = study
     sample = loaded.sample
     data = sample.data
-    margins, recodes = sv.reference_margins(paths.resolve("data/reference/population_margins.csv"))
+    margins, recodes = sv.reference_margins(region.resolve("data/reference/population_margins.csv"))
     citizens = data[data["group"] == 1]
     for wave, part in citizens.groupby("wave"):
         assert part["weight_population"].sum() == pytest.approx(sample.population)

@@ -1,8 +1,9 @@
 """Load and check survey codebooks (``data/codebooks/<name>.yaml``).
 
 A codebook describes one instrument: its items (the columns of every export), their
-question wording in Bulgarian and English, the response scales with their codes and
-labels, the multi-item constructs with reverse keys, and the codes that mean
+question wording in Bulgarian and English (naming the region through the profile's fields,
+``{region}``, ``{region_centre}`` ...; :mod:`ruse_research.data.region_text`), the response
+scales with their codes and labels, the multi-item constructs with reverse keys, and the codes that mean
 "don't know" or "no answer". The YAML schema is documented in ``docs/ARCHITECTURE.md``;
 :func:`load_codebook` checks a file against it thoroughly and raises one
 :class:`~ruse_research.errors.CodebookError` that names the file, the item and what was
@@ -447,7 +448,9 @@ def load_codebook(name_or_path: str | os.PathLike[str] | Codebook, profile: Any 
         :func:`codebook_path`). A :class:`Codebook` is returned unchanged.
     profile : str or Profile, optional
         The region profile whose municipalities/waves fill ``values: profile.municipalities``
-        (``profile.waves``) scales; default the active one (:mod:`ruse_research.data.profile`).
+        (``profile.waves``) scales and whose fields fill ``{region}``, ``{region_centre}`` ...
+        in every text (:mod:`ruse_research.data.region_text`); default the active one
+        (:mod:`ruse_research.data.profile`).
 
     Returns
     -------
@@ -479,6 +482,9 @@ def load_codebook(name_or_path: str | os.PathLike[str] | Codebook, profile: Any 
     return _Builder(path, profile).build(raw)
 
 
+_UNREAD = object()  # the builder has not looked up its region profile yet
+
+
 class _Builder:
     """Turns parsed YAML into a :class:`Codebook`, collecting every schema problem."""
 
@@ -486,6 +492,21 @@ class _Builder:
         self.profile = profile
         self.path = path
         self.problems: list[str] = []
+        self._region: Any = _UNREAD
+
+    def region_text(self, where: str, text: str, lang: str, what: str) -> str:
+        """``text`` with the region profile's ``{fields}`` filled in (:mod:`.region_text`)."""
+        if "{" not in text:
+            return text
+        from ruse_research.data import region_text
+
+        if self._region is _UNREAD:
+            self._region = region_text.ACTIVE if self.profile is None else self.profile
+        try:
+            return region_text.fill(text, lang, self._region)
+        except region_text.PlaceholderError as exc:
+            self.fail(where, f"{what} '{lang}': {exc}")
+            return text
 
     def fail(self, where: str, message: str) -> None:
         self.problems.append(f"{where}: {message}" if where else message)
@@ -510,7 +531,7 @@ class _Builder:
         extra = sorted(str(k) for k in value if k not in LANGS)
         if extra:
             self.fail(where, f"{what} has unknown language(s) {extra}; expected only 'bg' and 'en'")
-        return {lang: str(value.get(lang, "")) for lang in LANGS}
+        return {lang: self.region_text(where, str(value.get(lang, "")), lang, what) for lang in LANGS}
 
     def keys(self, where: str, mapping: dict, allowed: set[str]) -> None:
         for key in mapping:

@@ -431,8 +431,8 @@ def check_stakeholder_inputs(run: Run, root: Path | None = None) -> list[str]:
     Examples
     --------
     >>> from ruse_research import paths
-    >>> check_stakeholder_inputs(load_run(paths.params_dir() / "stakeholder_opinions.en.yaml"))
-    ['population_margins.csv: 3 margins (sex, age_group, municipality), 12 categories - OK']
+    >>> check_stakeholder_inputs(load_run(paths.params_dir() / "stakeholder_opinions.en.yaml"))  # active profile's margins
+    ['population_margins.csv: 3 margins (sex, age_group, municipality), ... categories - OK']
     """
     root = root or paths.project_root()
     where = relative_to_root(run.params_file, root)

@@ -2,7 +2,8 @@
 
 Each run's cache key is built from its components (see :mod:`ruse_research.runner.cache`);
 a run executes when it is new, forced, failed last time, has incomplete outputs, or its key
-changed, and the reason says which component changed.
+changed, and the reason says which component changed. A run never replaces, without
+``--force``, outputs published for another region profile (:func:`check_profile`).
 
 Examples
 --------
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ruse_research.data import profile as region_profile
+from ruse_research.errors import ParamsError
 from ruse_research.runner import cache, provenance
 from ruse_research.runner.params import Expression, Run, relative_to_root
 
@@ -34,7 +36,8 @@ def input_files(run: Run, root: Path) -> dict[str, Path]:
     >>> from ruse_research.runner.params import load_run
     >>> root = paths.project_root()
     >>> run = load_run(paths.params_dir() / "staff_attitudes.en.yaml")
-    >>> "data/raw/staff.csv" in input_files(run, root), "data/codebooks/staff.yaml" in input_files(run, root)
+    >>> staff = region_profile.load().data_path("data/raw/staff.csv")  # the active profile's export
+    >>> staff in input_files(run, root), "data/codebooks/staff.yaml" in input_files(run, root)
     (True, True)
     """
     files = {relative_to_root(p, root): p for p in run.inputs.values()}
@@ -73,8 +76,9 @@ def cache_components(run: Run, root: Path, store: cache.FileHashStore, shared: d
     >>> shared = {"package_source": cache.package_source_hash(root, store),
     ...           "environment": cache.environment_hash(root, store)}
     >>> sorted(cache_components(run, root, store, shared))
-    ['environment', 'format', 'inputs', 'notebook_code', 'package_source', 'parameters', 'run_meta']
+    ['environment', 'format', 'inputs', 'notebook_code', 'package_source', 'parameters', 'profile', 'run_meta']
     """
+    region = region_profile.load_if_any()
     return {
         "format": cache.RUNNER_FORMAT_VERSION,
         "notebook_code": run.code_hash,
@@ -87,7 +91,56 @@ def cache_components(run: Run, root: Path, store: cache.FileHashStore, shared: d
         "inputs": {rel: store.sha256(p) for rel, p in input_files(run, root).items()},
         "package_source": shared["package_source"],
         "environment": shared["environment"],
+        # the region profile the run is for (provenance.json records it; see check_profile)
+        "profile": None if region is None else region.id,
     }
+
+
+class ProfileSwitchError(ParamsError):
+    """Runs would replace published outputs made for another region profile."""
+
+
+def check_profile(plans: list[Plan], outputs: Path, force: bool) -> None:
+    """Refuse to replace, without ``--force``, outputs published for another region profile.
+
+    ``outputs/<run>/provenance.json`` records the profile of each published run; a run whose
+    active profile (``RUSE_RESEARCH_PROFILE``) differs stops the command before any kernel
+    starts, naming both profiles and the runs. Outputs that record no profile (written before
+    profiles were recorded) are replaced as any changed run.
+
+    Examples
+    --------
+    >>> import json, tempfile
+    >>> outputs = Path(tempfile.mkdtemp())
+    >>> (outputs / "demo.en").mkdir()
+    >>> _ = (outputs / "demo.en" / "provenance.json").write_text(json.dumps(
+    ...     {"status": "ok", "cache_components": {"profile": "north"}}))
+    >>> from types import SimpleNamespace
+    >>> plans = [Plan(run=SimpleNamespace(name="demo.en"), execute=True, reason="inputs changed",
+    ...               components={"profile": "south"})]
+    >>> check_profile(plans, outputs, force=False)
+    Traceback (most recent call last):
+    ...
+    ruse_research.runner.plan.ProfileSwitchError: outputs/demo.en holds reports of profile 'north' and this run is for profile 'south' (RUSE_RESEARCH_PROFILE): ...
+    >>> check_profile(plans, outputs, force=True)  # --force replaces them
+    """
+    if force:
+        return
+    clashes: dict[tuple[str, str], list[str]] = {}
+    for item in plans:
+        if not item.execute:
+            continue
+        previous = provenance.read_json(outputs / item.run.name / "provenance.json") or {}
+        before = (previous.get("cache_components") or {}).get("profile")
+        now = item.components.get("profile")
+        if before is not None and before != now:
+            clashes.setdefault((str(before), str(now)), []).append(item.run.name)
+    if clashes:
+        (before, now), names = next(iter(clashes.items()))
+        where = f"outputs/{names[0]}" if len(names) == 1 else f"outputs/ ({', '.join(names)})"
+        raise ProfileSwitchError(
+            f"{where} holds reports of profile {before!r} and this run is for profile {now!r} "
+            f"({region_profile.PROFILE_ENV}): add --force to replace them, or move outputs/ aside to keep them")
 
 
 @dataclass(frozen=True)
@@ -146,6 +199,7 @@ def plan_runs(runs: list[Run], root: Path, outputs: Path, store: cache.FileHashS
         else:
             execute, reason = True, cache.explain_change(previous.get("cache_components") or {}, components)
         plans.append(Plan(run=run, execute=execute, reason=reason, components=components, cache_key=key))
+    check_profile(plans, outputs, force)
     return plans
 
 

@@ -52,6 +52,7 @@ import numpy as np
 import pandas as pd
 
 from ruse_research import _yaml, paths
+from ruse_research.data import region_text
 from ruse_research.errors import CodebookError, RuseError
 from ruse_research.i18n import LANGUAGES, check_language
 
@@ -418,6 +419,10 @@ def load_themes(path_or_name: str | os.PathLike[str] = "recommendation_themes") 
         raise CodebookError(str(exc)) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("themes"), list) or not doc["themes"]:
         raise CodebookError(f"{p}: needs a non-empty 'themes' list")
+    try:  # labels and title may name the region through the profile's {fields}
+        doc = region_text.fill_texts(doc)
+    except region_text.PlaceholderError as exc:
+        raise CodebookError(f"{p.name}: {exc}") from None
     themes: list[Theme] = []
     seen: set[str] = set()
     for i, entry in enumerate(doc["themes"]):

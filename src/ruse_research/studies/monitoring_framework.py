@@ -89,8 +89,12 @@ def _as_date(value: Any, where: str) -> pd.Timestamp:
         raise FrameworkError(f"{where}: not a date: {value!r}") from exc
 
 
-def load_framework(path: str | os.PathLike[str] = DEFAULT_FRAMEWORK) -> dict:
+def load_framework(path: str | os.PathLike[str] = DEFAULT_FRAMEWORK, profile: Any = None) -> dict:
     """Read and check the indicator framework YAML.
+
+    Its ``project`` section (period, money, source) is the framework file's own if it gives
+    one, else that of the region ``profile`` (an id, a path or a
+    :class:`~ruse_research.data.profile.Profile`; default the active one).
 
     Raises
     ------
@@ -100,7 +104,7 @@ def load_framework(path: str | os.PathLike[str] = DEFAULT_FRAMEWORK) -> dict:
 
     Examples
     --------
-    >>> fw = load_framework()
+    >>> fw = load_framework(profile="ruse")  # the bundled Ruse project's period
     >>> fw["status_rule"]["on_track"], fw["project"]["start"]
     (0.9, Timestamp('2019-01-18 00:00:00'))
     """
@@ -119,7 +123,8 @@ def load_framework(path: str | os.PathLike[str] = DEFAULT_FRAMEWORK) -> dict:
     if not 0 <= rule["at_risk"] <= rule["on_track"]:
         raise FrameworkError(f"{file}: status_rule needs 0 <= at_risk <= on_track")
     # the project (period, money, source) is the region profile's unless the framework gives one
-    project = dict(data.get("project") or region_profile.load().project)
+    region = profile if isinstance(profile, region_profile.Profile) else region_profile.load(profile)
+    project = dict(data.get("project") or region.project)
     for field in ("start", "end"):
         if field not in project:
             raise FrameworkError(f"{file}: project.{field} is missing")

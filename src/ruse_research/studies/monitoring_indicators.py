@@ -282,8 +282,10 @@ def scorecard(
     --------
     >>> import numpy as np
     >>> from ruse_research.synthetic.monitoring import generate
-    >>> frames, _ = generate(np.random.default_rng(20190118))
-    >>> sc = scorecard(compute_indicators(frames["monitoring_log"]))
+    >>> from ruse_research.synthetic.region import Region
+    >>> frames, _ = generate(np.random.default_rng(20190118), Region.from_profile("ruse"))
+    >>> fw = load_framework(profile="ruse")
+    >>> sc = scorecard(compute_indicators(frames["monitoring_log"], fw), fw)
     >>> sc["quarter"].unique().tolist(), set(sc["status"]) <= set(STATUSES)
     (['2020Q2'], True)
     """
@@ -470,7 +472,7 @@ def finance(framework: dict | None = None) -> pd.DataFrame:
 
     Examples
     --------
-    >>> f = finance().set_index("measure")["value"]
+    >>> f = finance(load_framework(profile="ruse")).set_index("measure")["value"]  # the Ruse project
     >>> round(float(f["absorption_rate"]), 6), float(f["eu_paid"]), float(f["national_paid"])
     (0.940533, 71403.94, 12600.69)
     """
@@ -515,7 +517,7 @@ def timeline(framework: dict | None = None, as_of: Any = None) -> pd.DataFrame:
 
     Examples
     --------
-    >>> t = timeline()
+    >>> t = timeline(load_framework(profile="ruse"))  # the Ruse project ran 547 days
     >>> int(t["duration_days"].iloc[0]), float(t["elapsed_share"].iloc[-1])
     (547, 1.0)
     """

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ruse_research import _yaml, paths
+from ruse_research.data import region_text
 from ruse_research.errors import DataError, Problem, RuseError
 from ruse_research.i18n import LANGUAGES, check_language
 
@@ -116,7 +117,8 @@ def check_lang(lang: str) -> str:
 
 
 def read_yaml(path: str | os.PathLike[str], what: str) -> dict:
-    """The top-level mapping of a model YAML file (``what`` names it in errors)."""
+    """The top-level mapping of a model YAML file (``what`` names it in errors), its bilingual
+    texts with the region profile's ``{fields}`` filled in (:mod:`ruse_research.data.region_text`)."""
     p = paths.resolve(path)
     if not p.is_file():
         raise ModelError(f"{what} file not found: {p}")
@@ -126,7 +128,10 @@ def read_yaml(path: str | os.PathLike[str], what: str) -> dict:
         raise ModelError(str(exc)) from None
     if not isinstance(data, dict):
         raise ModelError(f"{p}: expected a mapping at the top level")
-    return data
+    try:  # bilingual texts may name the region through the profile's {fields}
+        return region_text.fill_texts(data)
+    except region_text.PlaceholderError as exc:
+        raise ModelError(f"{p}: {exc}") from None
 
 
 def _check_labels(entries: list, where: str, file: Path) -> None:

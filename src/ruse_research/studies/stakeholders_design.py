@@ -11,7 +11,8 @@ sample without citizens is not weighted (``"none"``). Organisations weigh 1.
 Examples
 --------
 >>> import itertools
->>> citizens = pd.DataFrame(list(itertools.product([1, 2], [1, 2, 3, 4], range(1, 9))),
+>>> codes = [m.code for m in profile.load().municipalities]  # the active profile's
+>>> citizens = pd.DataFrame(list(itertools.product([1, 2], [1, 2, 3, 4], codes)),
 ...                         columns=["sex", "age_band", "municipality"]).assign(wave=1, group=1)
 >>> stakeholder_design(citizens).method
 'raked'
@@ -181,7 +182,8 @@ def stakeholder_design(
     Examples
     --------
     >>> import itertools
-    >>> citizens = pd.DataFrame(list(itertools.product([1, 2], [1, 2, 3, 4], range(1, 9))),
+    >>> codes = [m.code for m in profile.load().municipalities]  # the active profile's
+    >>> citizens = pd.DataFrame(list(itertools.product([1, 2], [1, 2, 3, 4], codes)),
     ...                         columns=["sex", "age_band", "municipality"]).assign(wave=1, group=1)
     >>> ngos = pd.DataFrame({"sex": [1, None], "age_band": [2, None], "municipality": [1, 1],
     ...                      "wave": 1, "group": 2})
