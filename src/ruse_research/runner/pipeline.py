@@ -15,6 +15,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 import traceback
@@ -28,9 +29,11 @@ from ruse_research.data.marker import is_synthetic
 from ruse_research.runner import (
     cache,
     execute,
+    executors,
     html,
     index,
     kernels,
+    matrix,
     params,
     pdf,
     plan,
@@ -64,7 +67,7 @@ def execute_run(spec: RunSpec) -> RunResult:
 
         execute_run(spec).status   # 'ok'
     """
-    with kernels.kernel_environment(spec.root):
+    with kernels.kernel_environment(spec.root), executors.scoped_environ(spec.env):
         return _execute_run(spec)
 
 
@@ -215,6 +218,7 @@ def run_study(
     root: Path | None = None,
     outputs: Path | None = None,
     echo: Callable[[str], None] = print,
+    executor: str = "local",
 ) -> RunOutcome:
     """Check, plan and execute runs; write their outputs and ``outputs/index.html``.
 
@@ -230,6 +234,9 @@ def run_study(
         Project root and outputs folder (default: :func:`paths.project_root` and its ``outputs/``).
     echo : callable
         Receives each progress line.
+    executor : str
+        ``local`` (process pool), ``dask`` (a LocalCluster) or ``dask://HOST:PORT``
+        (:mod:`ruse_research.runner.executors`).
 
     Raises
     ------
@@ -245,12 +252,13 @@ def run_study(
     root = (root or paths.project_root()).resolve()
     outputs = (outputs or root / "outputs").resolve()
     jobs = max(1, jobs or os.cpu_count() or 1)
-    selected = params.select_runs(names, root)
+    executors.parse_address(executor)  # a bad address fails before anything runs
+    selected = matrix.select(names, root)  # run names, patterns, run matrices
     with publish.outputs_lock(outputs):
         # Holding the lock, nothing else is staging: leftovers are from a killed run.
         publish.clear_staging(outputs)
         store = cache.FileHashStore(outputs / ".cache" / "file-hashes.json")
-        runs = [params.load_run(p, store, root) for p in selected]
+        runs = [matrix.load(source, store, root) for source in selected]
         plans = plan.plan_runs(runs, root, outputs, store, force=force)
         to_run = [p for p in plans if p.execute]
         store.save()
@@ -262,7 +270,7 @@ def run_study(
         if to_run:
             if pdf.find_chromium() is None:
                 echo(f"no report.pdf for these runs: {NO_CHROMIUM}")
-            for result in _execute_plans(to_run, root, outputs, jobs, echo):
+            for result in _execute_plans(to_run, root, outputs, jobs, echo, executor):
                 results[result.name] = result
         index.write_index(outputs, index.runs_for_index(root, plans, store), results)
         echo(f"index: {outputs / 'index.html'}")
@@ -274,20 +282,24 @@ def run_study(
 
 
 def _execute_plans(to_run: list[plan.Plan], root: Path, outputs: Path, jobs: int,
-                   echo: Callable[[str], None]) -> list[RunResult]:
+                   echo: Callable[[str], None], executor: str = "local") -> list[RunResult]:
+    kind, address = executors.parse_address(executor)
     def prepare() -> None:
         # Runs while the kernel zygote imports its libraries. Data files are checked here,
         # before any kernel starts; a bad file raises and the zygote is stopped unused.
         checked: set[tuple[str, ...]] = set()
         for item in to_run:
-            key = tuple(sorted(f"{k}={p}" for k, p in item.run.inputs.items()))
+            key = (item.run.profile or "", *sorted(f"{k}={p}" for k, p in item.run.inputs.items()))
             if key not in checked:  # the bg and en runs of a study read the same files
-                params.validate_inputs(item.run, root)
+                with matrix.active_profile(item.run.profile):
+                    params.validate_inputs(item.run, root)
                 checked.add(key)
         preload_heavy_modules()
 
     preload = zygote_preload((item.run.notebook for item in to_run), root)
-    with kernels.kernel_environment(root), kernels.kernel_zygote(preload, while_starting=prepare):
+    # Dask workers start their own zygotes: here only the checks run (executors.py)
+    zygote = kernels.kernel_zygote(preload, while_starting=prepare) if kind == "local" else _checked(prepare)
+    with kernels.kernel_environment(root), zygote:
         git = provenance.git_state(root)
         packages = provenance.package_versions()
         specs = []
@@ -306,7 +318,15 @@ def _execute_plans(to_run: list[plan.Plan], root: Path, outputs: Path, jobs: int
             else:
                 echo(f"{prefix} FAILED {result.name}: {result.failure.describe()}")
 
+        if kind == "dask":
+            return executors.run_on_dask(execute_run, specs, address, jobs, report_progress, echo)
         return map_jobs(execute_run, specs, jobs, report_progress)
+
+
+@contextlib.contextmanager
+def _checked(prepare: Callable[[], None]):
+    prepare()
+    yield False
 
 
 def _spec_for(item: plan.Plan, root: Path, outputs: Path, git: dict, packages: dict) -> RunSpec:
@@ -317,5 +337,5 @@ def _spec_for(item: plan.Plan, root: Path, outputs: Path, git: dict, packages: d
         parameters=plan.jsonable_parameters(run.parameters), inputs=dict(item.components["inputs"]),
         synthetic=any(is_synthetic(p) for p in run.inputs.values()),
         cache_key=item.cache_key, components=item.components, reason=item.reason,
-        git=git, packages=packages, root=root, outputs=outputs,
+        git=git, packages=packages, root=root, outputs=outputs, env=matrix.environment_of(run),
     )
