@@ -51,6 +51,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from ruse_research import memo
 from ruse_research.errors import ParamsError
 from ruse_research.runner import cache, kernels, provenance, publish
 from ruse_research.runner.spec import RunFailure, RunResult, RunSpec
@@ -181,8 +182,10 @@ def worker_task(execute: Callable[[RunSpec], RunResult], spec: RunSpec, files: d
             target.write_bytes(data)
         (root / "params").mkdir(exist_ok=True)
         (root / "pyproject.toml").write_text('[project]\nname = "ruse-run"\n', encoding="utf-8")
+        # the memo lives as long as the worker: the runs of a study it executes share it
+        shared_memo = Path(worker.local_directory) / "ruse-research-memo"
         local = replace(spec, root=root, outputs=root / "outputs", notebook=root / spec.notebook_rel,
-                        env={**spec.env, **THREAD_CAPS})
+                        env={**spec.env, **THREAD_CAPS, memo.MEMO_ENV: str(shared_memo)})
         worker.log_event(EVENT_TOPIC, {"run": spec.name, "worker": worker.address, "state": "started"})
         with scoped_environ({"RUSE_RESEARCH_ROOT": str(root), **THREAD_CAPS}):
             _ensure_zygote(local.notebook, root)
@@ -232,9 +235,20 @@ def _fix_output_path(notebook: Path, spec: RunSpec, final: Path) -> None:
             nbformat.write(nb, handle)
 
 
-def _failed(spec: RunSpec, ename: str, evalue: str) -> RunResult:
-    return RunResult(name=spec.name, status="failed", failure=RunFailure(None, None, ename, evalue),
-                     reason=spec.reason)
+def _failed(spec: RunSpec, ename: str, evalue: str, scheduler: str = "") -> RunResult:
+    """A run that failed outside its notebook (a dead or refused worker): ``failed/failure.json``
+    is written so that the next ``ruse-research run`` redoes it; the good outputs stay."""
+    failure = RunFailure(None, None, ename, evalue)
+    try:
+        with publish.staging(spec.outputs, spec.name) as stage:
+            record = provenance.record_for(spec, started=provenance.utc_now(), duration_s=0.0, status="failed",
+                                           tables=[], figures=[], error=failure.to_dict())
+            record["executor"] = {"kind": "dask", "scheduler": scheduler}
+            provenance.write_json(stage / "failure.json", record)
+            publish.publish(stage, spec.run_dir, ok=False, staging_root=spec.outputs / publish.STAGING)
+    except OSError:
+        pass  # the one-line report still says why
+    return RunResult(name=spec.name, status="failed", failure=failure, reason=spec.reason)
 
 
 def run_on_dask(execute: Callable[[RunSpec], RunResult], specs: Sequence[RunSpec], address: str | None,
@@ -274,7 +288,7 @@ def run_on_dask(execute: Callable[[RunSpec], RunResult], specs: Sequence[RunSpec
         if not good:
             for spec in specs:
                 finish(_failed(spec, "NoWorker", f"no dask worker at {scheduler} has this environment "
-                                                 f"(fingerprint {expected['hash'][:12]})"))
+                                                 f"(fingerprint {expected['hash'][:12]})", scheduler))
             return results
         futures = {}
         for spec in specs:
@@ -293,15 +307,15 @@ def run_on_dask(execute: Callable[[RunSpec], RunResult], specs: Sequence[RunSpec
                 try:
                     reply = future.result()
                 except Exception as exc:  # KilledWorker, a worker-side error outside the run
-                    finish(_failed(spec, type(exc).__name__, _one_line(exc)))
+                    finish(_failed(spec, type(exc).__name__, _one_line(exc), scheduler))
                     continue
                 if "refused" in reply:
-                    finish(_failed(spec, "WorkerRefused", str(reply["refused"])))
+                    finish(_failed(spec, "WorkerRefused", str(reply["refused"]), scheduler))
                     continue
                 finish(_publish(reply, spec, scheduler))
             if not pending:
                 break
-            pending = _fail_runs_of_dead_workers(client, pending, futures, good, finish)
+            pending = _fail_runs_of_dead_workers(client, pending, futures, good, finish, scheduler)
         return results
 
 
@@ -312,7 +326,7 @@ def _one_line(exc: BaseException) -> str:
 
 
 def _fail_runs_of_dead_workers(client, pending: set, futures: dict, good: list[str],
-                               finish: Callable[[RunResult], None]) -> set:
+                               finish: Callable[[RunResult], None], scheduler: str) -> set:
     """Fail (and cancel) each pending run whose worker left while executing it."""
     alive = set(client.scheduler_info(n_workers=-1)["workers"])
     events = [m for _, m in client.get_events(EVENT_TOPIC) if isinstance(m, dict)]
@@ -328,11 +342,11 @@ def _fail_runs_of_dead_workers(client, pending: set, futures: dict, good: list[s
             who = dead[0] if dead else workers[-1]
             client.cancel(future)
             finish(_failed(spec, "WorkerDied", f"dask worker {who} died while executing this run; "
-                                               "run it again (the other runs went on)"))
+                                               "run it again (the other runs went on)", scheduler))
             continue
         if not workers and not set(good) & alive:
             client.cancel(future)
-            finish(_failed(spec, "NoWorker", "every matching dask worker left before this run started"))
+            finish(_failed(spec, "NoWorker", "every matching dask worker left before this run started", scheduler))
             continue
         left.add(future)
     return left

@@ -221,6 +221,31 @@ def load(source: RunSource, store: cache.FileHashStore | None = None, root: Path
     return replace(run, profile=source.region)
 
 
+def languages_apart(specs: list) -> list:
+    """``specs`` (longest first) reordered so that the runs of one study that differ only in
+    language come in separate waves: every study's first language, then every second one, so
+    that the second reads the first's memo (:mod:`ruse_research.memo`) instead of computing
+    the same numbers beside it.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as S
+    >>> specs = [S(name=n, notebook_rel=nb, inputs={}, env={}) for n, nb in
+    ...          [("a.bg", "a"), ("a.en", "a"), ("b.bg", "b"), ("b.en", "b")]]
+    >>> [s.name for s in languages_apart(specs)]
+    ['a.bg', 'b.bg', 'a.en', 'b.en']
+    """
+    seen: dict[tuple, int] = {}
+    ranked = []
+    for order, spec in enumerate(specs):
+        study = (spec.notebook_rel, tuple(sorted(spec.inputs.items())),
+                 tuple(sorted((k, v) for k, v in spec.env.items() if k == region_profile.PROFILE_ENV)))
+        wave = seen.get(study, 0)
+        seen[study] = wave + 1
+        ranked.append((wave, order, spec))
+    return [spec for _, _, spec in sorted(ranked, key=lambda item: item[:2])]
+
+
 def environment_of(run: params.Run) -> dict[str, str]:
     """Environment variables a run executes with: its region profile, when it has one."""
     return {region_profile.PROFILE_ENV: run.profile} if run.profile else {}

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from ruse_research import paths
+from ruse_research import memo, paths
 from ruse_research.data.marker import is_synthetic
 from ruse_research.runner import (
     cache,
@@ -307,6 +307,7 @@ def _execute_plans(to_run: list[plan.Plan], root: Path, outputs: Path, jobs: int
             echo(f"running {item.run.name} ({item.reason})")
             specs.append(_spec_for(item, root, outputs, git, packages))
         specs.sort(key=lambda spec: -plan.expected_duration(spec.run_dir))
+        specs = matrix.languages_apart(specs)  # a study's second language reuses the first's memo
         total = len(specs)
         done = [0]
 
@@ -337,5 +338,6 @@ def _spec_for(item: plan.Plan, root: Path, outputs: Path, git: dict, packages: d
         parameters=plan.jsonable_parameters(run.parameters), inputs=dict(item.components["inputs"]),
         synthetic=any(is_synthetic(p) for p in run.inputs.values()),
         cache_key=item.cache_key, components=item.components, reason=item.reason,
-        git=git, packages=packages, root=root, outputs=outputs, env=matrix.environment_of(run),
+        git=git, packages=packages, root=root, outputs=outputs,
+        env={**matrix.environment_of(run), memo.MEMO_ENV: str(outputs / ".cache" / "memo")},
     )
