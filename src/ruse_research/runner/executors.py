@@ -186,7 +186,8 @@ def worker_task(execute: Callable[[RunSpec], RunResult], spec: RunSpec, files: d
         shared_memo = Path(worker.local_directory) / "ruse-research-memo"
         local = replace(spec, root=root, outputs=root / "outputs", notebook=root / spec.notebook_rel,
                         env={**spec.env, **THREAD_CAPS, memo.MEMO_ENV: str(shared_memo)})
-        worker.log_event(EVENT_TOPIC, {"run": spec.name, "worker": worker.address, "state": "started"})
+        worker.log_event(EVENT_TOPIC, {"run": spec.name, "worker": worker.address, "state": "started",
+                                       "key": str(worker.get_current_task())})
         with scoped_environ({"RUSE_RESEARCH_ROOT": str(root), **THREAD_CAPS}):
             _ensure_zygote(local.notebook, root)
             result = execute(local)
@@ -329,7 +330,8 @@ def _fail_runs_of_dead_workers(client, pending: set, futures: dict, good: list[s
                                finish: Callable[[RunResult], None], scheduler: str) -> set:
     """Fail (and cancel) each pending run whose worker left while executing it."""
     alive = set(client.scheduler_info(n_workers=-1)["workers"])
-    events = [m for _, m in client.get_events(EVENT_TOPIC) if isinstance(m, dict)]
+    mine = {str(future.key) for future in futures}  # events of earlier clients do not count
+    events = [m for _, m in client.get_events(EVENT_TOPIC) if isinstance(m, dict) and m.get("key") in mine]
     by_run: dict[str, list[str]] = {}
     for message in events:
         by_run.setdefault(str(message.get("run")), []).append(str(message.get("worker")))
