@@ -3,6 +3,7 @@ with its own region profile and cached on its own; selections take patterns. No 
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -98,3 +99,22 @@ def test_executor_addresses():
         executors.parse_address("dask://")
     with pytest.raises(ParamsError, match="--executor"):
         runner.run_study(["standin.bg"], executor="kubernetes")
+
+
+def test_a_run_lost_with_its_worker_is_recorded_as_failed_and_keeps_its_good_outputs(tmp_path):
+    from ruse_research.runner.spec import RunSpec
+
+    outputs = tmp_path / "outputs"
+    (outputs / "demo.en").mkdir(parents=True)
+    (outputs / "demo.en" / "report.html").write_text("previous good report", encoding="utf-8")
+    spec = RunSpec(name="demo.en", notebook=tmp_path / "nb.ipynb", notebook_rel="nb.ipynb", title="Demo",
+                   description="", lang="en", overrides={}, parameters={"lang": "en"}, inputs={},
+                   synthetic=False, cache_key="0" * 64, components={}, reason="new",
+                   git={"commit": "unknown", "dirty": None}, packages={}, root=tmp_path, outputs=outputs)
+    result = executors._failed(spec, "WorkerDied", "dask worker tcp://10.0.0.5:1 died while executing this run",
+                               "tcp://10.0.0.5:8786")
+    assert result.failure.describe() == "WorkerDied: dask worker tcp://10.0.0.5:1 died while executing this run"
+    record = json.loads((outputs / "demo.en" / "failed" / "failure.json").read_text(encoding="utf-8"))
+    assert record["status"] == "failed" and record["error"]["ename"] == "WorkerDied"
+    assert record["executor"] == {"kind": "dask", "scheduler": "tcp://10.0.0.5:8786"}
+    assert (outputs / "demo.en" / "report.html").read_text(encoding="utf-8") == "previous good report"

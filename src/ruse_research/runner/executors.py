@@ -105,8 +105,10 @@ def scoped_environ(values: Mapping[str, str]) -> Iterator[None]:
 
 
 @functools.cache
-def fingerprint() -> dict[str, str]:
-    """This process's environment: installed distributions + Python, package version and source.
+def fingerprint(package_dir: Path | None = None) -> dict[str, str]:
+    """This process's environment: installed distributions + Python, package version and the
+    source of the package (``package_dir``, default the imported one; the client passes the one
+    its cache keys hash, :func:`ruse_research.runner.cache.package_source_dir`).
 
     Taken once per process (restart a worker after updating it).
 
@@ -123,7 +125,7 @@ def fingerprint() -> dict[str, str]:
         version = metadata.version("ruse_research")
     except metadata.PackageNotFoundError:
         version = "not installed"
-    package_dir = Path(__file__).resolve().parents[1]
+    package_dir = package_dir or Path(__file__).resolve().parents[1]
     info = {
         "python": sys.version.split()[0],
         "distributions": hashlib.sha256("\n".join(dists).encode()).hexdigest(),
@@ -260,7 +262,7 @@ def run_on_dask(execute: Callable[[RunSpec], RunResult], specs: Sequence[RunSpec
 
     from distributed import Client, LocalCluster, wait
 
-    expected = fingerprint()
+    expected = fingerprint(cache.package_source_dir(specs[0].root)) if specs else fingerprint()
     with contextlib.ExitStack() as stack:
         if address is None:
             cluster = stack.enter_context(LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
