@@ -331,7 +331,10 @@ def _one_line(exc: BaseException) -> str:
 def _fail_runs_of_dead_workers(client, pending: set, futures: dict, good: list[str],
                                finish: Callable[[RunResult], None], scheduler: str) -> set:
     """Fail (and cancel) each pending run whose worker left while executing it."""
-    alive = set(client.scheduler_info(n_workers=-1)["workers"])
+    alive = set(client.nthreads())  # asked of the scheduler each time
+    if not set(good) <= alive:  # a worker missing: ask again before failing its runs
+        time.sleep(POLL_S)
+        alive = set(client.nthreads())
     mine = {str(future.key) for future in futures}  # events of earlier clients do not count
     events = [m for _, m in client.get_events(EVENT_TOPIC) if isinstance(m, dict) and m.get("key") in mine]
     by_run: dict[str, list[str]] = {}
