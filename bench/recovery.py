@@ -61,7 +61,7 @@ its fix no seed of 1-1000 fails.
 
 Run::
 
-    python bench/recovery.py [--seeds 200] [--first 1] [--jobs N] [--save all.csv]
+    python bench/recovery.py [--seeds 200] [--first 1] [--jobs N] [--executor local|dask|dask://HOST:PORT] [--save all.csv]
     python bench/recovery.py --load all.csv more.csv   # summarise saved runs together
 
 The last line is ``coverage_min=<..> coverage_max=<..> effects=<k> seeds=<n>`` over the
@@ -295,12 +295,40 @@ def summarise(results: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values("section", kind="stable").reset_index(drop=True)
 
 
+def map_seeds(seeds: list[int], jobs: int, executor: str = "local"):
+    """``one_seed`` over ``seeds``, results in seed order: a process pool (``local``), a Dask
+    LocalCluster of ``jobs`` workers (``dask``) or a running scheduler (``dask://HOST:PORT``).
+    Each seed's work is the same wherever it runs, so the results are identical."""
+    from ruse_research.runner.executors import parse_address
+
+    kind, address = parse_address(executor)
+    if kind == "local":
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            yield from pool.map(one_seed, seeds, chunksize=1)
+        return
+    import logging
+
+    from distributed import Client, LocalCluster
+
+    cluster = None if address else LocalCluster(n_workers=jobs, threads_per_worker=1, dashboard_address=":0",
+                                                silence_logs=logging.WARNING)
+    with Client(address or cluster) as client:
+        futures = client.map(one_seed, seeds, pure=False)  # one task per seed
+        for future in futures:
+            yield future.result()
+    if cluster is not None:
+        cluster.close()
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=200, help="number of seeds (default 200)")
     parser.add_argument("--first", type=int, default=1, help="first seed (default 1)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                         help="worker processes (default: all CPUs)")
+    parser.add_argument("--executor", default="local", metavar="ADDRESS",
+                        help="local (process pool, default), dask (a LocalCluster of --jobs workers) "
+                             "or dask://HOST:PORT (a running scheduler)")
     parser.add_argument("--save", help="optional CSV of every estimate (one row per seed x effect)")
     parser.add_argument("--load", nargs="+", metavar="CSV",
                         help="summarise CSVs written by --save instead of simulating")
@@ -318,14 +346,12 @@ def main(argv=None) -> int:
     else:
         seeds = list(range(args.first, args.first + args.seeds))
         rows: list[dict] = []
-        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-            for done, (seed_rows, seconds) in enumerate(pool.map(one_seed, seeds, chunksize=1),
-                                                        start=1):
-                rows.extend(seed_rows)
-                cpu += seconds
-                if done % 25 == 0:
-                    print(f"  {done}/{len(seeds)} seeds, {time.perf_counter() - start:.0f} s",
-                          file=sys.stderr, flush=True)
+        for done, (seed_rows, seconds) in enumerate(map_seeds(seeds, args.jobs, args.executor), start=1):
+            rows.extend(seed_rows)
+            cpu += seconds
+            if done % 25 == 0:
+                print(f"  {done}/{len(seeds)} seeds, {time.perf_counter() - start:.0f} s",
+                      file=sys.stderr, flush=True)
         results = pd.DataFrame(rows)
     if args.save:
         results.to_csv(args.save, index=False)

@@ -61,10 +61,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("list", help="list the runs in params/ with their notebook and status")
 
     run = sub.add_parser("run", help="execute runs (all by default) and write outputs/ and outputs/index.html")
-    run.add_argument("runs", nargs="*", metavar="RUN", help="run names (params file stems), e.g. staff_attitudes.bg")
+    run.add_argument("runs", nargs="*", metavar="RUN", help="run names (params file stems, expanded "
+                     "run-matrix names) or patterns, e.g. staff_attitudes.bg, 'stakeholder_opinions.*.bg'")
     run.add_argument("--force", action="store_true", help="execute even runs whose inputs did not change")
     run.add_argument("--jobs", "-j", type=_positive_int, default=None,
                      help=f"runs executed in parallel (default: number of CPUs, here {os.cpu_count()})")
+    run.add_argument("--executor", default="local", metavar="ADDRESS",
+                     help="where runs execute: local (process pool, default), dask (a LocalCluster of "
+                     "--jobs workers) or dask://HOST:PORT (a running 'dask scheduler')")
     run.add_argument("--debug", action="store_true", help="show tracebacks")
     run.add_argument("--allow-notebook", action="append", default=[], metavar="PATH",
                      help="let a params file run this notebook although it is not a tracked "
@@ -146,7 +150,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from ruse_research import runner
 
     outcome = runner.run_study(args.runs or None, force=args.force, jobs=args.jobs, echo=_echo,
-                               allow_notebooks=args.allow_notebook, allow_inputs=args.allow_input)
+                               allow_notebooks=args.allow_notebook, allow_inputs=args.allow_input,
+                               executor=args.executor)
     from ruse_research.campaign import step  # after the studies: their published results
 
     step.build_campaigns(force=args.force, echo=_echo, results=outcome.results)

@@ -26,10 +26,10 @@ from typing import Protocol
 
 from ruse_research import _yaml, paths
 from ruse_research.data import profile as _profile
-from ruse_research.errors import RuseError
+from ruse_research.errors import ParamsError, RuseError
 from ruse_research.i18n import LANGUAGES
-from ruse_research.runner import cache, provenance
-from ruse_research.runner.params import Run, discover_runs, load_run, run_name
+from ruse_research.runner import cache, matrix, provenance
+from ruse_research.runner.params import Run
 from ruse_research.runner.plan import Plan
 from ruse_research.runner.spec import RunFailure, RunResult, describe_failure
 from ruse_research.runner.words import seconds_text
@@ -47,10 +47,12 @@ def list_runs(root: Path | None = None) -> list[dict[str, str]]:
     outputs = root / "outputs"
     store = cache.FileHashStore(outputs / ".cache" / "file-hashes.json")
     rows = []
-    for params_file in discover_runs(root):
-        name = run_name(params_file)
+    for source in matrix.all_sources(root):  # a run matrix lists each expanded run
+        name = source.name
         try:
-            run = load_run(params_file, store, root)
+            if source.error:
+                raise ParamsError(source.error)
+            run = matrix.load(source, store, root)
         except RuseError as exc:
             rows.append({"run": name, "notebook": "?", "lang": "?", "title": "", "status": f"invalid: {exc}"})
             continue
@@ -76,13 +78,14 @@ def runs_for_index(root: Path, plans: list[Plan], store: cache.FileHashStore) ->
     """
     planned = {item.run.name: item.run for item in plans}
     runs = []
-    for params_file in discover_runs(root):
-        name = run_name(params_file)
-        if name in planned:
-            runs.append(planned[name])
+    for source in matrix.all_sources(root):
+        if source.name in planned:
+            runs.append(planned[source.name])
             continue
         try:
-            runs.append(load_run(params_file, store, root))
+            if source.error:
+                continue
+            runs.append(matrix.load(source, store, root))
         except RuseError:
             continue  # `ruse-research list` shows why; the index lists runs that can run
     return runs

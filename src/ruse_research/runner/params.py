@@ -205,6 +205,8 @@ class Run:
     lang: str
     inputs: dict[str, Path]
     code_hash: str
+    #: Region profile of a run-matrix run (``None``: the environment's); see runner/matrix.py.
+    profile: str | None = None
 
     @property
     def title(self) -> str:
@@ -287,10 +289,20 @@ def load_run(params_file: Path, store: cache.FileHashStore | None = None, root: 
     ruse_research.errors.ParamsError: .../demo.bg.yaml: parameters.alpha: found 'high', expected a number like the notebook default 0.05
     """
     root = root or paths.project_root()
-    store = store or cache.FileHashStore()
     where = relative_to_root(params_file, root)
     guard.check_run_name(run_name(params_file), where)
-    data = _read_params_yaml(params_file, where)
+    return run_from_data(_read_params_yaml(params_file, where), params_file, store, root,
+                         allow_notebooks=allow_notebooks, allow_inputs=allow_inputs)
+
+
+def run_from_data(data: object, params_file: Path, store: cache.FileHashStore | None = None,
+                  root: Path | None = None, name: str | None = None,
+                  *, allow_notebooks=(), allow_inputs=()) -> Run:
+    """:func:`load_run` of the already-read content ``data`` of ``params_file`` (a run matrix,
+    :mod:`ruse_research.runner.matrix`, gives one per expanded run, named ``name``)."""
+    root = root or paths.project_root()
+    store = store or cache.FileHashStore()
+    where = relative_to_root(params_file, root)
     if not isinstance(data, dict):
         raise ParamsError(f"{where}: found {type(data).__name__}, expected a mapping with keys {', '.join(PARAMS_KEYS)}")
     unknown = sorted(str(k) for k in data if k not in PARAMS_KEYS)
@@ -365,7 +377,7 @@ def load_run(params_file: Path, store: cache.FileHashStore | None = None, root: 
         inputs["notebook"] = notebook
 
     return Run(
-        name=run_name(params_file),
+        name=name or run_name(params_file),
         params_file=params_file,
         notebook=notebook,
         notebook_rel=relative_to_root(notebook, root),

@@ -15,6 +15,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 import traceback
@@ -23,17 +24,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from ruse_research import paths
+from ruse_research import memo, paths
 from ruse_research.data.marker import is_synthetic
 from ruse_research.runner import (
     cache,
     crate,
     execute,
+    executors,
     guard,
     html,
     index,
     kernels,
     lineage,
+    matrix,
     params,
     pdf,
     plan,
@@ -67,7 +70,7 @@ def execute_run(spec: RunSpec) -> RunResult:
 
         execute_run(spec).status   # 'ok'
     """
-    with kernels.kernel_environment(spec.root):
+    with kernels.kernel_environment(spec.root), executors.scoped_environ(spec.env):
         return _execute_run(spec)
 
 
@@ -223,6 +226,7 @@ def run_study(
     echo: Callable[[str], None] = print,
     allow_notebooks: Sequence[str] = (),
     allow_inputs: Sequence[str] = (),
+    executor: str = "local",
 ) -> RunOutcome:
     """Check, plan and execute runs; write their outputs and ``outputs/index.html``.
 
@@ -241,6 +245,9 @@ def run_study(
     allow_notebooks, allow_inputs : sequence of paths
         Notebooks outside ``notebooks/`` and input files outside the project that may run
         (:mod:`ruse_research.runner.guard`; ``--allow-notebook``/``--allow-input``).
+    executor : str
+        ``local`` (process pool), ``dask`` (a LocalCluster) or ``dask://HOST:PORT``
+        (:mod:`ruse_research.runner.executors`).
 
     Raises
     ------
@@ -256,14 +263,15 @@ def run_study(
     root = (root or paths.project_root()).resolve()
     outputs = (outputs or root / "outputs").resolve()
     jobs = max(1, jobs or os.cpu_count() or 1)
-    selected = params.select_runs(names, root)
+    executors.parse_address(executor)  # a bad address fails before anything runs
+    selected = matrix.select(names, root)  # run names, patterns, run matrices
     guard.check_outputs(outputs)
     with publish.outputs_lock(outputs):
         # Holding the lock, nothing else is staging: leftovers are from a killed run.
         publish.clear_staging(outputs)
         store = cache.FileHashStore(outputs / ".cache" / "file-hashes.json")
-        runs = [params.load_run(p, store, root, allow_notebooks=allow_notebooks,
-                                allow_inputs=allow_inputs) for p in selected]
+        runs = [matrix.load(source, store, root, allow_notebooks=allow_notebooks,
+                            allow_inputs=allow_inputs) for source in selected]
         plans = plan.plan_runs(runs, root, outputs, store, force=force)
         to_run = [p for p in plans if p.execute]
         store.save()
@@ -275,7 +283,7 @@ def run_study(
         if to_run:
             if pdf.find_chromium() is None:
                 echo(f"no report.pdf for these runs: {NO_CHROMIUM}")
-            for result in _execute_plans(to_run, root, outputs, jobs, echo):
+            for result in _execute_plans(to_run, root, outputs, jobs, echo, executor):
                 results[result.name] = result
         index.write_index(outputs, index.runs_for_index(root, plans, store), results)
         echo(f"index: {outputs / 'index.html'}")
@@ -287,20 +295,24 @@ def run_study(
 
 
 def _execute_plans(to_run: list[plan.Plan], root: Path, outputs: Path, jobs: int,
-                   echo: Callable[[str], None]) -> list[RunResult]:
+                   echo: Callable[[str], None], executor: str = "local") -> list[RunResult]:
+    kind, address = executors.parse_address(executor)
     def prepare() -> None:
         # Runs while the kernel zygote imports its libraries. Data files are checked here,
         # before any kernel starts; a bad file raises and the zygote is stopped unused.
         checked: set[tuple[str, ...]] = set()
         for item in to_run:
-            key = tuple(sorted(f"{k}={p}" for k, p in item.run.inputs.items()))
+            key = (item.run.profile or "", *sorted(f"{k}={p}" for k, p in item.run.inputs.items()))
             if key not in checked:  # the bg and en runs of a study read the same files
-                params.validate_inputs(item.run, root)
+                with matrix.active_profile(item.run.profile):
+                    params.validate_inputs(item.run, root)
                 checked.add(key)
         preload_heavy_modules()
 
     preload = zygote_preload((item.run.notebook for item in to_run), root)
-    with kernels.kernel_environment(root), kernels.kernel_zygote(preload, while_starting=prepare):
+    # Dask workers start their own zygotes: here only the checks run (executors.py)
+    zygote = kernels.kernel_zygote(preload, while_starting=prepare) if kind == "local" else _checked(prepare)
+    with kernels.kernel_environment(root), zygote:
         git = provenance.git_state(root)
         packages = provenance.package_versions()
         specs = []
@@ -308,6 +320,7 @@ def _execute_plans(to_run: list[plan.Plan], root: Path, outputs: Path, jobs: int
             echo(f"running {item.run.name} ({item.reason})")
             specs.append(_spec_for(item, root, outputs, git, packages))
         specs.sort(key=lambda spec: -plan.expected_duration(spec.run_dir))
+        specs = matrix.languages_apart(specs)  # a study's second language reuses the first's memo
         total = len(specs)
         done = [0]
 
@@ -319,7 +332,15 @@ def _execute_plans(to_run: list[plan.Plan], root: Path, outputs: Path, jobs: int
             else:
                 echo(f"{prefix} FAILED {result.name}: {result.failure.describe()}")
 
+        if kind == "dask":
+            return executors.run_on_dask(execute_run, specs, address, jobs, report_progress, echo)
         return map_jobs(execute_run, specs, jobs, report_progress)
+
+
+@contextlib.contextmanager
+def _checked(prepare: Callable[[], None]):
+    prepare()
+    yield False
 
 
 def _spec_for(item: plan.Plan, root: Path, outputs: Path, git: dict, packages: dict) -> RunSpec:
@@ -331,4 +352,5 @@ def _spec_for(item: plan.Plan, root: Path, outputs: Path, git: dict, packages: d
         synthetic=any(is_synthetic(p) for p in run.inputs.values()),
         cache_key=item.cache_key, components=item.components, reason=item.reason,
         git=git, packages=packages, root=root, outputs=outputs,
+        env={**matrix.environment_of(run), memo.MEMO_ENV: str(outputs / ".cache" / "memo")},
     )

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ruse_research.data import profile as region_profile
 from ruse_research.errors import ParamsError
-from ruse_research.runner import cache, provenance
+from ruse_research.runner import cache, matrix, provenance
 from ruse_research.runner.params import Expression, Run, relative_to_root
 
 #: Project folders whose every file is an input of every run (hashed into the cache key).
@@ -41,9 +41,10 @@ def input_files(run: Run, root: Path) -> dict[str, Path]:
     (True, True)
     """
     files = {relative_to_root(p, root): p for p in run.inputs.values()}
-    if region_profile.load_if_any() is not None:
-        profile_file = region_profile.profile_path()
-        files[relative_to_root(profile_file, root)] = profile_file
+    with matrix.active_profile(run.profile):  # a matrix run's own region
+        if region_profile.load_if_any() is not None:
+            profile_file = region_profile.profile_path()
+            files[relative_to_root(profile_file, root)] = profile_file
     for folder in SHARED_INPUT_FOLDERS:
         for path in cache.iter_tree(root / folder):
             files[relative_to_root(path, root)] = path

@@ -19,7 +19,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -172,6 +172,8 @@ class RunSpec:
     packages: dict[str, str]
     root: Path
     outputs: Path
+    #: Environment variables set while the run executes (region profile, thread caps).
+    env: dict[str, str] = field(default_factory=dict)
 
     @property
     def run_dir(self) -> Path:

@@ -41,6 +41,7 @@ import pandas as pd
 from scipy import stats
 
 from ruse_research.errors import RuseError
+from ruse_research.memo import memoized
 from ruse_research.stats.adjust import METHODS, adjust
 
 __all__ = [
@@ -201,6 +202,23 @@ def _epsilon_squared_batch(*groups: np.ndarray, axis: int = -1) -> np.ndarray:
 # ----------------------------------------------------------------------------------------
 
 
+@memoized  # the bg and en runs of a study share it (ruse_research.memo)
+def _epsilon_squared_ci(groups: tuple[np.ndarray, ...], n_boot: int, ci: float, seed: int) -> tuple[float, float]:
+    """Seeded percentile-bootstrap CI of epsilon squared (groups resampled within themselves)."""
+    boot = stats.bootstrap(
+        groups,
+        _epsilon_squared_batch,
+        n_resamples=n_boot,
+        vectorized=True,
+        batch=500,  # bounds memory: 500 resamples x n x distinct values of booleans
+        paired=False,
+        confidence_level=ci,
+        method="percentile",
+        rng=np.random.default_rng(seed),
+    )
+    return float(boot.confidence_interval.low), float(boot.confidence_interval.high)
+
+
 def kruskal_wallis(
     data: pd.DataFrame,
     dv: str,
@@ -265,18 +283,7 @@ def kruskal_wallis(
     eps = h / (n - 1)
     low = high = float("nan")
     if n_boot and h > 0:  # with every answer tied there is nothing to resample
-        boot = stats.bootstrap(
-            tuple(groups),
-            _epsilon_squared_batch,
-            n_resamples=int(n_boot),
-            vectorized=True,
-            batch=500,  # bounds memory: 500 resamples x n x distinct values of booleans
-            paired=False,
-            confidence_level=ci,
-            method="percentile",
-            rng=np.random.default_rng(seed),
-        )
-        low, high = float(boot.confidence_interval.low), float(boot.confidence_interval.high)
+        low, high = _epsilon_squared_ci(tuple(np.asarray(g) for g in groups), int(n_boot), ci, seed)
     return pd.DataFrame(
         {
             "dv": [dv],

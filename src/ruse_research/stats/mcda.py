@@ -35,6 +35,7 @@ import pandas as pd
 from scipy.stats import rankdata
 
 from ruse_research.errors import RuseError
+from ruse_research.memo import memoized
 
 __all__ = [
     "AGGREGATIONS",
@@ -186,6 +187,7 @@ def dirichlet_concentration(shares: pd.DataFrame) -> float:
     return float((mean * (1 - mean)).sum() / var.sum() - 1)
 
 
+@memoized  # the bg and en runs of a study share the draws (ruse_research.memo)
 def monte_carlo_ranks(
     matrix: pd.DataFrame,
     mean_weights: pd.Series,
