@@ -15,6 +15,8 @@ import csv
 import io as _io
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -643,3 +645,36 @@ def test_runner_plans_and_validates_a_run_on_an_imported_file(tmp_path):
     summaries = run_params.validate_inputs(run, root=project)
     assert any(line.startswith("staff.csv") and line.endswith(" - OK") for line in summaries), summaries
     pd.testing.assert_frame_equal(typed(private / "staff.csv", "staff"), typed(reference, "staff"))
+
+
+# ------------------------------------------------------------------- whole run
+@pytest.mark.slow  # map -> import -> validate -> run, against the codebook export of the same answers
+def test_run_on_an_imported_file_gives_the_tables_of_the_codebook_export(tmp_path):
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("pyproject.toml", "params", "notebooks", "data"):
+        src = ROOT / name
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, project / name)
+    for p in (project / "params").glob("*.yaml"):
+        p.unlink()
+    private = project / "data" / "private"
+    private.mkdir(exist_ok=True)
+    rows = canonical("staff")
+    codebook_export("staff", rows, private / "staff_codebook.csv")
+    export = google_forms("staff", rows, private / "staff_gf.csv")
+    mapping.write_starter(export, "staff", private / "staff_gf.map.yaml")
+    apply.import_export(export, private / "staff_gf.map.yaml", "staff", private / "staff.csv")
+    base = (ROOT / "params" / "staff_attitudes.en.yaml").read_text(encoding="utf-8")
+    for run, data in (("imported", "staff.csv"), ("reference", "staff_codebook.csv")):
+        (project / "params" / f"{run}.yaml").write_text(
+            base.replace("data/raw/staff.csv", f"data/private/{data}"), encoding="utf-8")
+    # no report.pdf: the PDFs are not compared, and the shared study's are checked elsewhere
+    env = {**os.environ, "RUSE_RESEARCH_ROOT": str(project), "MPLBACKEND": "Agg", "RUSE_RESEARCH_CHROMIUM": ""}
+    result = subprocess.run([sys.executable, "-m", "ruse_research", "run", "--jobs", "2"],
+                            cwd=project, env=env, capture_output=True, text=True, timeout=1200)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    tables = sorted((project / "outputs" / "imported" / "tables").glob("*.csv"))
+    assert tables
+    for table in tables:
+        other = project / "outputs" / "reference" / "tables" / table.name
+        assert table.read_bytes() == other.read_bytes(), table.name
