@@ -104,7 +104,7 @@ def load_framework(path: str | os.PathLike[str] = DEFAULT_FRAMEWORK, profile: An
 
     Examples
     --------
-    >>> fw = load_framework(profile="ruse")  # the bundled Ruse project's period
+    >>> fw = load_framework(profile="ruse")  # the bundled demo profile's project period
     >>> fw["status_rule"]["on_track"], fw["project"]["start"]
     (0.9, Timestamp('2019-01-18 00:00:00'))
     """

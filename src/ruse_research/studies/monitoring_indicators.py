@@ -472,7 +472,7 @@ def finance(framework: dict | None = None) -> pd.DataFrame:
 
     Examples
     --------
-    >>> f = finance(load_framework(profile="ruse")).set_index("measure")["value"]  # the Ruse project
+    >>> f = finance(load_framework(profile="ruse")).set_index("measure")["value"]  # the demo profile's project
     >>> round(float(f["absorption_rate"]), 6), float(f["eu_paid"]), float(f["national_paid"])
     (0.940533, 71403.94, 12600.69)
     """
@@ -517,7 +517,7 @@ def timeline(framework: dict | None = None, as_of: Any = None) -> pd.DataFrame:
 
     Examples
     --------
-    >>> t = timeline(load_framework(profile="ruse"))  # the Ruse project ran 547 days
+    >>> t = timeline(load_framework(profile="ruse"))  # the demo project ran 547 days
     >>> int(t["duration_days"].iloc[0]), float(t["elapsed_share"].iloc[-1])
     (547, 1.0)
     """
