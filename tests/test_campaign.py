@@ -245,3 +245,48 @@ def test_a_changed_published_effect_changes_every_product(shared_study, tmp_path
     assert not list((folder / "cards").glob("citizens_role_*.png"))
     record = json.loads((folder / "campaign.json").read_text(encoding="utf-8"))
     assert record["headlines"]["citizens_role"]["value"] is None
+
+
+@pytest.mark.slow
+def test_a_changed_export_changes_the_headline_after_a_rerun(shared_study, tmp_path):
+    """The issue's check end to end: a smaller planted training effect in the staff export
+    (every post-training answer one step lower, 1 stays 1), the staff run rerun, and the
+    campaign's training headline follows the newly published table, in every product."""
+    import csv
+    import os
+    import subprocess
+    import sys
+
+    project = tmp_path / "project"
+    project.mkdir()
+    _copy_outputs(shared_study, project)
+    shutil.copytree(shared_study / "notebooks", project / "notebooks")
+    export = project / "data" / "raw" / "staff.csv"
+    with open(export, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+        header = list(rows[0])
+    for row in rows:
+        for item in (c for c in header if c.startswith("comm_post_")):
+            if row[item] in ("2", "3", "4", "5"):
+                row[item] = str(int(row[item]) - 1)
+    with open(export, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=header, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    spec = next(h for h in campaign_content.load_spec()["headlines"] if h["id"] == "staff_training")
+    before = _cell(project / "outputs", "en", spec, spec["value"])
+    env = {**os.environ, "RUSE_RESEARCH_ROOT": str(project), "MPLBACKEND": "Agg", "RUSE_RESEARCH_CHROMIUM": ""}
+    result = subprocess.run([sys.executable, "-m", "ruse_research", "run", "staff_attitudes.en"],
+                            cwd=project, env=env, capture_output=True, text=True, timeout=1200)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    after = _cell(project / "outputs", "en", spec, spec["value"])
+    assert after < before - 0.3, (before, after)  # the planted effect really shrank
+    folder = project / "outputs" / "campaign.en"
+    words = texts("campaign", "en")
+    shown = f"+{words.num(after, 2)} points" if after > 0 else words.num(after, 2)
+    summary = (folder / "summary.html").read_text(encoding="utf-8")
+    alt = {i["headline"]: i["alt"] for i in json.loads((folder / "cards" / "cards.json").read_text())}
+    press = _docx_text(folder / "press_release.docx")
+    old = f"+{words.num(before, 2)} points"
+    for product in (summary, alt["staff_training"], press):
+        assert shown in product and old not in product

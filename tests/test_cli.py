@@ -44,16 +44,17 @@ def test_validate_prints_the_summary(monkeypatch, capsys, tmp_path):
 
     seen = []
     monkeypatch.setattr(ruse_io, "validate_file",
-                        lambda path, codebook: seen.append((path, codebook)) or "staff.csv: 104 respondents - OK")
+                        lambda path, codebook, sheet=None: seen.append((path, codebook, sheet))
+                        or "staff.csv: 104 respondents - OK")
     assert cli.main(["validate", "data/raw/staff.csv", "--codebook", "staff"]) == 0
     assert capsys.readouterr().out == "staff.csv: 104 respondents - OK\n"
-    assert seen == [("data/raw/staff.csv", "staff")]
+    assert seen == [("data/raw/staff.csv", "staff", None)]  # no --sheet: the reader decides
 
 
 def test_validate_prints_every_problem_and_exits_2(monkeypatch, capsys):
     import ruse_research.data.io as ruse_io
 
-    def bad(path, codebook):
+    def bad(path, codebook, sheet=None):
         raise DataError([Problem("staff.csv", 5, "att_ben_1", 7, "one of 1-5, 8, 9"),
                          Problem("staff.csv", None, "dept", None, "a column named dept")])
 
@@ -72,7 +73,7 @@ def test_validate_prints_every_problem_and_exits_2(monkeypatch, capsys):
 def test_other_ruse_errors_print_one_line(monkeypatch, capsys):
     import ruse_research.data.io as ruse_io
 
-    def bad(path, codebook):
+    def bad(path, codebook, sheet=None):
         raise CodebookError("data/codebooks/nope.yaml: not found")
 
     monkeypatch.setattr(ruse_io, "validate_file", bad)
