@@ -277,7 +277,11 @@ def test_results_and_key_findings_come_from_one_pipeline(study):
     items = stakeholder_texts.key_findings(key, stakeholder_tables.labels(loaded, t, results.themes.themes))
     assert len(items) == 7 and all("n = " in i.text and i.ref for i in items)
     assert items[2].effect == ("d", key.std["image_change"]) and items[2].ref == "table:change_between_waves"
-    assert items[4].ref == "table:driver_trust_ordinal" and "1.58 (95% CI 1.46–1.71)" in items[4].text
+    # the ordinal finding states the responsiveness odds ratio of the published ordinal table
+    row = results.trust_ordinal.set_index("term").loc["responsiveness"]
+    assert key.trust_odds == (row["odds_ratio"], row["or_low"], row["or_high"])
+    assert items[4].ref == "table:driver_trust_ordinal" and t.ci(*key.trust_odds) in items[4].text
+    assert f"n = {t.int(row['n'])}" in items[4].text
     assert f"n = {t.int(key.n['staff'])} staff" in items[5].text
 
 
