@@ -615,14 +615,10 @@ def test_cli_map_and_import_print_one_line_and_refuse_bad_sets(small, capsys):
 
 
 # ------------------------------------------------------------------- the runner
-def test_runner_plans_and_validates_a_run_on_an_imported_file(tmp_path):
-    """An imported file in data/private/ is a run's input like any export: the params file names
-    it, the runner hashes and validates it before any kernel, and it parses to the same frame
-    as the codebook export of the same answers. (Equal frames give equal tables: the pipeline
-    is a deterministic function of the parsed data, which tests/test_study_determinism.py
-    checks on whole runs; so no kernel is started here.)"""
-    from ruse_research.runner import params as run_params
-
+def _project_with_imported_staff(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """A project copy without params files whose data/private/ holds the demo staff answers as
+    a codebook export (``staff_codebook.csv``) and imported from a Google Forms export
+    (``staff.csv``); returns (project, private folder, codebook export)."""
     project = tmp_path / "project"
     project.mkdir()
     for name in ("pyproject.toml", "params", "notebooks", "data"):
@@ -637,6 +633,18 @@ def test_runner_plans_and_validates_a_run_on_an_imported_file(tmp_path):
     export = google_forms("staff", rows, private / "staff_gf.csv")
     mapping.write_starter(export, "staff", private / "staff_gf.map.yaml")
     apply.import_export(export, private / "staff_gf.map.yaml", "staff", private / "staff.csv")
+    return project, private, reference
+
+
+def test_runner_plans_and_validates_a_run_on_an_imported_file(tmp_path):
+    """An imported file in data/private/ is a run's input like any export: the params file names
+    it, the runner hashes and validates it before any kernel, and it parses to the same frame
+    as the codebook export of the same answers. (Equal frames give equal tables: the pipeline
+    is a deterministic function of the parsed data, which tests/test_study_determinism.py
+    checks on whole runs; so no kernel is started here.)"""
+    from ruse_research.runner import params as run_params
+
+    project, private, reference = _project_with_imported_staff(tmp_path)
     base = (ROOT / "params" / "staff_attitudes.en.yaml").read_text(encoding="utf-8")
     params_file = project / "params" / "imported.yaml"
     params_file.write_text(base.replace("data/raw/staff.csv", "data/private/staff.csv"), encoding="utf-8")
@@ -650,20 +658,7 @@ def test_runner_plans_and_validates_a_run_on_an_imported_file(tmp_path):
 # ------------------------------------------------------------------- whole run
 @pytest.mark.slow  # map -> import -> validate -> run, against the codebook export of the same answers
 def test_run_on_an_imported_file_gives_the_tables_of_the_codebook_export(tmp_path):
-    project = tmp_path / "project"
-    project.mkdir()
-    for name in ("pyproject.toml", "params", "notebooks", "data"):
-        src = ROOT / name
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, project / name)
-    for p in (project / "params").glob("*.yaml"):
-        p.unlink()
-    private = project / "data" / "private"
-    private.mkdir(exist_ok=True)
-    rows = canonical("staff")
-    codebook_export("staff", rows, private / "staff_codebook.csv")
-    export = google_forms("staff", rows, private / "staff_gf.csv")
-    mapping.write_starter(export, "staff", private / "staff_gf.map.yaml")
-    apply.import_export(export, private / "staff_gf.map.yaml", "staff", private / "staff.csv")
+    project, _, _ = _project_with_imported_staff(tmp_path)
     base = (ROOT / "params" / "staff_attitudes.en.yaml").read_text(encoding="utf-8")
     for run, data in (("imported", "staff.csv"), ("reference", "staff_codebook.csv")):
         (project / "params" / f"{run}.yaml").write_text(

@@ -41,13 +41,12 @@ import functools
 import hashlib
 import io
 import json
-import os
 import sys
 import tarfile
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -78,30 +77,6 @@ def parse_address(text: str | None) -> tuple[str, str | None]:
         if value.startswith(prefix) and len(value) > len(prefix) and ":" in value[len(prefix):]:
             return "dask", "tcp://" + value[len(prefix):]
     raise ParamsError(f"--executor: found {value!r}, expected local, dask or dask://HOST:PORT")
-
-
-@contextlib.contextmanager
-def scoped_environ(values: Mapping[str, str]) -> Iterator[None]:
-    """Set environment variables while the block runs (kernels started meanwhile inherit them).
-
-    Examples
-    --------
-    >>> with scoped_environ({"RUSE_DEMO_VAR": "1"}):
-    ...     os.environ["RUSE_DEMO_VAR"]
-    '1'
-    >>> "RUSE_DEMO_VAR" in os.environ
-    False
-    """
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 @functools.cache
@@ -190,7 +165,7 @@ def worker_task(execute: Callable[[RunSpec], RunResult], spec: RunSpec, files: d
                         env={**spec.env, **THREAD_CAPS, memo.MEMO_ENV: str(shared_memo)})
         worker.log_event(EVENT_TOPIC, {"run": spec.name, "worker": worker.address, "state": "started",
                                        "key": str(worker.get_current_task())})
-        with scoped_environ({"RUSE_RESEARCH_ROOT": str(root), **THREAD_CAPS}):
+        with kernels.scoped_environ({"RUSE_RESEARCH_ROOT": str(root), **THREAD_CAPS}):
             _ensure_zygote(local.notebook, root)
             result = execute(local)
         run_dir = local.run_dir if result.status == "ok" else local.run_dir / "failed"

@@ -36,7 +36,7 @@ import os
 import shutil
 import sys
 import traceback
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 ZYGOTE_ENV = "RUSE_RESEARCH_KERNEL_ZYGOTE"
@@ -442,6 +442,30 @@ def isolated_kernel_manager_class(folder: str):
 
 
 @contextlib.contextmanager
+def scoped_environ(values: Mapping[str, str]) -> Iterator[None]:
+    """Set environment variables while the block runs (kernels started meanwhile inherit them).
+
+    Examples
+    --------
+    >>> with scoped_environ({"RUSE_DEMO_VAR": "1"}):
+    ...     os.environ["RUSE_DEMO_VAR"]
+    '1'
+    >>> "RUSE_DEMO_VAR" in os.environ
+    False
+    """
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@contextlib.contextmanager
 def kernel_environment(root: Path) -> Iterator[None]:
     """Environment the kernels inherit while the block runs: ``RUSE_RESEARCH_ROOT`` = the project
     root (so ``paths.resolve`` finds it) and the project's own ``src/`` first on ``PYTHONPATH``
@@ -457,18 +481,11 @@ def kernel_environment(root: Path) -> Iterator[None]:
     >>> os.environ.get("RUSE_RESEARCH_ROOT") == before
     True
     """
-    saved = {name: os.environ.get(name) for name in (_ROOT_ENV, "PYTHONPATH")}
-    os.environ[_ROOT_ENV] = str(root)
+    values = {_ROOT_ENV: str(root)}
     source = root / "src"
     if (source / "ruse_research" / "__init__.py").is_file():
         current = os.environ.get("PYTHONPATH", "")
         parts = [str(source)] + [p for p in current.split(os.pathsep) if p and p != str(source)]
-        os.environ["PYTHONPATH"] = os.pathsep.join(parts)
-    try:
+        values["PYTHONPATH"] = os.pathsep.join(parts)
+    with scoped_environ(values):
         yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value

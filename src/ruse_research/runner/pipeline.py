@@ -70,7 +70,7 @@ def execute_run(spec: RunSpec) -> RunResult:
 
         execute_run(spec).status   # 'ok'
     """
-    with kernels.kernel_environment(spec.root), executors.scoped_environ(spec.env):
+    with kernels.kernel_environment(spec.root), kernels.scoped_environ(spec.env):
         return _execute_run(spec)
 
 
