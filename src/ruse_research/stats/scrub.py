@@ -326,9 +326,8 @@ def _name_pattern(names: tuple[str, ...]) -> re.Pattern[str] | None:
 # Capitalised words that are not names: the polite "Ви/Вас/Ваш…" and institutions/places
 # that follow role nouns ("експертите Областна администрация", "кмета <town>"); the towns are
 # the region profiles' centres and municipalities (ruse_research.data.profile.place_names).
-_PLACES = "".join(f"|{re.escape(name)}" for name in region_profile.place_names("bg"))
 _NOT_NAME = (
-    r"(?!(?:Ви|Вас|Вие|Вам|Ваш\w*|Твоят|Областн\w*|Общин\w*|Администраци\w*" + _PLACES + r"|България"
+    r"(?!(?:Ви|Вас|Вие|Вам|Ваш\w*|Твоят|Областн\w*|Общин\w*|Администраци\w*{places}|България"
     r"|София|Министерств\w*|Дирекци\w*|Отдел\w*|Закон\w*|Държавн\w*|Европейск\w*"
     r"|Регионалн\w*|Национал\w*|Народн\w*)(?![\w-]))"
 )
@@ -339,7 +338,6 @@ _TITLE = (
     r"|управител\w*|кмет\w*|деловодител\w*|юрист\w*|експерт\w*|секретар\w*|чиновни\w*"
     r"|заместни\w*|служебни\w*|консултант\w*|специалист\w*|инспектор\w*)"
 )
-_TITLED_NAME = re.compile(rf"(?<![\w-])({_TITLE})(\s*)({_CAP}(?:\s+{_CAP})?)")
 
 # Common Bulgarian given names, compiled for this package after the National Statistical
 # Institute's yearly lists of the most frequent names (not exhaustive). Used without a
@@ -385,7 +383,6 @@ _GIVEN_CLEAR = _given_pattern(
 )
 # A given name followed by a capitalised word (surname or second name), or a non-ambiguous
 # given name alone; the ALL-CAPS forms ("МАРИЯ ИВАНОВА") are not guessed.
-_GIVEN_AND_SURNAME = re.compile(rf"{_GIVEN_ANY}(?:\s+{_CAP})+")
 _GIVEN_ALONE = re.compile(_GIVEN_CLEAR)
 # A capitalised surname-shaped word (-ов/-ова/-ев/-ева and their plurals) in mid-sentence,
 # i.e. right after a lower-case word: "говорих с Петрова", "питайте Колев".
@@ -394,20 +391,33 @@ _NAME_RUN = re.compile(r"\[NAME\](?:[\s]+\[NAME\])+")
 # Capitalised words that are never personal names before a surname-shaped word.
 _NOT_NAME_WORDS = frozenset(
     w.casefold()
-    for w in (*region_profile.place_names("bg"), "България", "София", "Областна", "Областния",
+    for w in ("България", "София", "Областна", "Областния",
               "Община", "Общината", "Министерство", "Дирекция", "Отдел", "Улица", "Булевард",
               "Площад", "Квартал", "Мост", "Град", "Село", "Река", "Дунав", "Театър", "Училище",
               "Читалище", "Център", "Парк", "Ул", "Бул", "Св", "Пл", "Гр", "Ж")
 )
 
 
+@lru_cache(maxsize=1)
+def _with_places() -> tuple[re.Pattern[str], re.Pattern[str], frozenset[str]]:
+    """The name patterns that must not take a town for a name, built on first use (not at
+    import, so that a run that scrubs nothing reads no region profile): the titled-name and
+    given-name-plus-surname patterns, and the words that are never names."""
+    places = region_profile.place_names("bg")
+    cap = _CAP.replace("{places}", "".join(f"|{re.escape(name)}" for name in places))
+    titled = re.compile(rf"(?<![\w-])({_TITLE})(\s*)({cap}(?:\s+{cap})?)")
+    given_and_surname = re.compile(rf"{_GIVEN_ANY}(?:\s+{cap})+")
+    return titled, given_and_surname, _NOT_NAME_WORDS | {p.casefold() for p in places}
+
+
 def _guess_names(out: str) -> str:
     # names.name_spans reads ALL-CAPS words title-cased ("ИВАН ПЕТРОВ"); the patterns here
     # read the text as written (a shouted sentence is not a run of capitalised names).
-    spans = [m.span(3) for m in _TITLED_NAME.finditer(out)]
-    for pattern in (_GIVEN_AND_SURNAME, _GIVEN_ALONE, _SURNAME_MID):
+    titled, given_and_surname, not_names = _with_places()
+    spans = [m.span(3) for m in titled.finditer(out)]
+    for pattern in (given_and_surname, _GIVEN_ALONE, _SURNAME_MID):
         spans += [m.span() for m in pattern.finditer(out)]
-    spans += names_list.name_spans(out, not_names=_NOT_NAME_WORDS)
+    spans += names_list.name_spans(out, not_names=not_names)
     return _NAME_RUN.sub("[NAME]", _replace_spans(out, spans, "[NAME]"))
 
 
@@ -601,7 +611,7 @@ def quote_problems(text: str) -> list[str]:
         )
         if _SENTENCE_START.search(before) and not next_to_name:
             continue
-        if low in _NOT_NAME_WORDS or _known_word(low) or _known_word(low.split("-")[0]):
+        if low in _with_places()[2] or _known_word(low) or _known_word(low.split("-")[0]):
             continue
         problems.append("capitalised")
         break
