@@ -98,8 +98,12 @@ def test_validate_reports_the_problem(outcomes, index):
     assert after == before  # input file and codebook unchanged
 
 
-SUBPROCESS_CASES = [i for i, c in enumerate(CASES)
-                    if c["file"] in ("valid.csv", "latin1.csv", "missing_column.csv", "duplicate_id.csv")]
+# One case per kind of file (clean, wrong encoding, missing column, duplicate id): the console
+# entry point adds only argument parsing and exit codes to what the in-process cases check, so
+# the other codebooks of valid.csv would each start one more interpreter for no new check.
+SUBPROCESS_FILES = ("valid.csv", "latin1.csv", "missing_column.csv", "duplicate_id.csv")
+SUBPROCESS_CASES = [next(i for i, c in enumerate(CASES) if c["file"] == name)
+                    for name in SUBPROCESS_FILES if any(c["file"] == name for c in CASES)]
 
 
 @pytest.mark.slow
