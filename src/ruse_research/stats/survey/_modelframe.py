@@ -81,31 +81,40 @@ def model_matrix(
     with every predictor present (restricted to ``rows``, a boolean mask).
 
     Numeric (and boolean) columns enter as they are; columns in ``categorical`` and any
-    non-numeric column enter as indicators ``name[level]`` of every level but the first
-    (levels as seen among ``rows``, categorical order or sorted), as R's default
-    treatment contrasts.
+    non-numeric column enter as indicators ``name[level]`` of every level but the first,
+    as R's default treatment contrasts. The levels of every categorical predictor are
+    those seen among the fitted rows -- ``rows`` with every predictor present, the
+    complete cases, whatever the order of the predictors -- in categorical order or
+    sorted (R's ``model.frame`` drops incomplete rows before it codes a character
+    column), the same for every model of the package.
     """
     n = len(data)
     categorical = set(cols.as_list(categorical))
-    columns = [np.ones(n)] if intercept else []
-    names = ["Intercept"] if intercept else []
     valid = np.asarray(rows, dtype=bool).copy()
+    terms = []  # (name, series or values, is categorical)
     for pred in cols.as_list(predictors):
         s = cols.column(data, pred, "predictor")
         is_numeric = (
             pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)
         ) and not isinstance(s.dtype, pd.CategoricalDtype)
         if pred in categorical or not is_numeric:
-            level_list = cols.levels(s[valid])
-            code = cols.codes(s, level_list)
-            valid &= code >= 0
+            valid &= s.notna().to_numpy()
+            terms.append((pred, s, True))
+        else:
+            x = cols.numeric(s, "predictor")
+            valid &= ~np.isnan(x)
+            terms.append((pred, x, False))
+    columns = [np.ones(n)] if intercept else []
+    names = ["Intercept"] if intercept else []
+    for pred, values, categorical_term in terms:
+        if categorical_term:
+            level_list = cols.levels(values[valid])
+            code = cols.codes(values, level_list)
             for i, lv in enumerate(level_list[1:], start=1):
                 columns.append((code == i).astype(float))
                 names.append(f"{pred}[{lv}]")
         else:
-            x = cols.numeric(s, "predictor")
-            valid &= ~np.isnan(x)
-            columns.append(x)
+            columns.append(values)
             names.append(pred)
     X = np.column_stack(columns) if columns else np.zeros((n, 0))
     X = np.where(valid[:, None], X, 0.0)
@@ -187,8 +196,8 @@ def coefficient_table(
             "df": float(dof),
             "p_value": 2 * stats.t.sf(np.abs(t), dof),
             "n": int(n),
-            "odds_ratio": np.where(odds, np.exp(estimate), np.nan),
-            "or_low": np.where(odds, np.exp(low), np.nan),
-            "or_high": np.where(odds, np.exp(high), np.nan),
+            "odds_ratio": np.where(odds, np.exp(np.where(odds, estimate, 0.0)), np.nan),
+            "or_low": np.where(odds, np.exp(np.where(odds, low, 0.0)), np.nan),
+            "or_high": np.where(odds, np.exp(np.where(odds, high, 0.0)), np.nan),
         }
     )
