@@ -16,6 +16,7 @@ R 4.2.2 (2022-11-10 r83330), survey 4.1-1; every number below is printed (``%.15
     regTermTest(svyglm(api00 ~ stype, r), ~stype); svyglm(api00 ~ ell + meals + stype, r)
     svycontrast(svymean(~api00 + api99, r), c(api00 = 1, api99 = -1))
     svycontrast(svytotal(~api00 + enroll, r), list(a = c(api00 = 1), d = c(api00 = 2, enroll = -1)))
+    svyranktest(ell ~ sch.wide, r, test = test)
 """
 
 from __future__ import annotations
@@ -189,3 +190,25 @@ def test_replicate_and_linearisation_agree_on_the_design_estimates(designs):
     np.testing.assert_allclose(rep["estimate"], lin["estimate"], rtol=1e-12)
     assert ((rep["se"] / lin["se"]).between(0.8, 1.25)).all()
     assert rep["n"].tolist() == lin["n"].tolist()
+
+
+# svyranktest(ell ~ sch.wide, r, test = test): t, df, estimate, p
+RANKS = {
+    ("jk1", "wilcoxon"): [1.06290688635789, 13, 0.074320652173913, 0.307170748260669],
+    ("jk1", "vanderWaerden"): [1.25743352092536, 13, 0.272286759838237, 0.230717201075545],
+    ("jk1", "median"): [0.699725265210332, 13, 0.0964673913043482, 0.496429860725539],
+    ("bclus1", "wilcoxon"): [1.16680889838086, 13, 0.074320652173913, 0.264245866115344],
+    ("bclus1", "vanderWaerden"): [1.39829992670271, 13, 0.272286759838237, 0.185422514639287],
+    ("bclus1", "median"): [0.743714264994791, 13, 0.0964673913043484, 0.470278427851545],
+    ("bstrat", "wilcoxon"): [-0.330221935371698, 48, -0.01550824460492, 0.742669266580985],
+    ("bstrat", "vanderWaerden"): [-0.0173693827958325, 48, -0.00270248084143484,
+                                  0.986213933496207],
+    ("bstrat", "median"): [-1.07473496633562, 48, -0.0755156031188716, 0.2878663095925],
+}
+
+
+@pytest.mark.parametrize(("key", "test"), list(RANKS))
+def test_rank_test_equals_svyranktest(designs, key, test):
+    out = sv.rank_test(designs[key], "ell", "sch.wide", test=test).iloc[0]
+    got = [out["t"], out["df"], out["estimate"], out["p"]]
+    np.testing.assert_allclose(got, RANKS[(key, test)], rtol=TOL)

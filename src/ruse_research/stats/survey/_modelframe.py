@@ -70,6 +70,42 @@ def sample_of(design, where: str) -> Sample:
     )
 
 
+def _terms(data: pd.DataFrame, predictors: Sequence[str], categorical: Sequence[str]):
+    """``(name, values, is_categorical, present)`` of every predictor: categorical ones
+    (named in ``categorical``, or not numeric) as the Series, numeric ones as floats."""
+    categorical = set(cols.as_list(categorical))
+    out = []
+    for pred in cols.as_list(predictors):
+        s = cols.column(data, pred, "predictor")
+        is_numeric = (
+            pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)
+        ) and not isinstance(s.dtype, pd.CategoricalDtype)
+        if pred in categorical or not is_numeric:
+            out.append((pred, s, True, s.notna().to_numpy()))
+        else:
+            x = cols.numeric(s, "predictor")
+            out.append((pred, x, False, ~np.isnan(x)))
+    return out
+
+
+def complete_cases(
+    data: pd.DataFrame, predictors: Sequence[str], categorical: Sequence[str], rows: np.ndarray
+) -> np.ndarray:
+    """``rows`` (a boolean mask) with every predictor present: the rows a model fits,
+    among which every model takes the levels of its outcome and categorical predictors.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"x": [1.0, None, 3.0], "g": ["a", "b", None]})
+    >>> complete_cases(d, ["x", "g"], (), np.ones(3, dtype=bool)).tolist()
+    [True, False, False]
+    """
+    valid = np.asarray(rows, dtype=bool).copy()
+    for *_, present in _terms(data, predictors, categorical):
+        valid &= present
+    return valid
+
+
 def model_matrix(
     data: pd.DataFrame,
     predictors: Sequence[str],
@@ -84,29 +120,18 @@ def model_matrix(
     non-numeric column enter as indicators ``name[level]`` of every level but the first,
     as R's default treatment contrasts. The levels of every categorical predictor are
     those seen among the fitted rows -- ``rows`` with every predictor present, the
-    complete cases, whatever the order of the predictors -- in categorical order or
-    sorted (R's ``model.frame`` drops incomplete rows before it codes a character
-    column), the same for every model of the package.
+    complete cases (:func:`complete_cases`), whatever the order of the predictors -- in
+    categorical order or sorted (R's ``model.frame`` drops incomplete rows before it
+    codes a character column), the same for every model of the package.
     """
     n = len(data)
-    categorical = set(cols.as_list(categorical))
+    terms = _terms(data, predictors, categorical)
     valid = np.asarray(rows, dtype=bool).copy()
-    terms = []  # (name, series or values, is categorical)
-    for pred in cols.as_list(predictors):
-        s = cols.column(data, pred, "predictor")
-        is_numeric = (
-            pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)
-        ) and not isinstance(s.dtype, pd.CategoricalDtype)
-        if pred in categorical or not is_numeric:
-            valid &= s.notna().to_numpy()
-            terms.append((pred, s, True))
-        else:
-            x = cols.numeric(s, "predictor")
-            valid &= ~np.isnan(x)
-            terms.append((pred, x, False))
+    for *_, present in terms:
+        valid &= present
     columns = [np.ones(n)] if intercept else []
     names = ["Intercept"] if intercept else []
-    for pred, values, categorical_term in terms:
+    for pred, values, categorical_term, _ in terms:
         if categorical_term:
             level_list = cols.levels(values[valid])
             code = cols.codes(values, level_list)

@@ -333,8 +333,8 @@ def compare_means(
 
 
 def difference_between_samples(
-    first: Design,
-    second: Design,
+    first: Design | ReplicateDesign,
+    second: Design | ReplicateDesign,
     variables: str | Sequence[str],
     by: str | Sequence[str] | None = None,
     ci: float = 0.95,
@@ -343,7 +343,8 @@ def difference_between_samples(
 
     For two independently drawn samples (for example staff and stakeholders answering the
     same "mirror" items). Each side is estimated with :func:`estimate` under its own
-    design; the variance of the difference is the sum of the two variances and the t
+    design (a :class:`Design` or a :class:`~.replicate.ReplicateDesign`); the variance
+    of the difference is the sum of the two variances and the t
     reference uses Welch-Satterthwaite degrees of freedom from the two design df.
     ``by`` splits the *second* sample into domains; the first is used whole.
 
@@ -365,8 +366,10 @@ def difference_between_samples(
     0  p        1.50
     1  q        1.25
     """
-    first = require_design(first, "difference_between_samples")
-    second = require_design(second, "difference_between_samples")
+    if not isinstance(first, ReplicateDesign):
+        first = require_design(first, "difference_between_samples")
+    if not isinstance(second, ReplicateDesign):
+        second = require_design(second, "difference_between_samples")
     cols.check_ci(ci)
     variables = cols.as_list(variables)
     by_cols = cols.as_list(by)

@@ -199,8 +199,9 @@ class ReplicateDesign:
         ``kind`` "JK1" (unstratified designs), "JKn", "bootstrap" (R's ``bootweights``),
         "subbootstrap" (Rao-Wu), "BRR" or "Fay" (``fay_rho`` in (0, 1), R's
         ``fay.rho``; both for designs with two PSUs in every stratum); ``replicates``
-        (default 50, as R) and ``seed`` for the bootstraps. The design's fpc enters as R does; a calibrated design's
-        replicates are raked again to its margin totals.
+        (default 50, as R) and ``seed`` for the bootstraps. The design's fpc enters as R
+        does (BRR and Fay drop it, as R); a calibrated design's replicates are raked again
+        to its margin totals.
 
         Examples
         --------
