@@ -171,20 +171,18 @@ def model_vcov(
     the raking margins of a calibrated design (R ``svyrecvar``); ``degf`` of the PSUs
     holding a fitted row. For a replicate design, ``estimator(weights)`` is refitted with
     every replicate's weights (R ``svrVar``; ``mse`` as the design says), and the degrees
-    of freedom are the design's ``degf``.
+    of freedom are R's ``degf`` of the fitted rows (rank of their replicate weights - 1:
+    R's ``svyglm`` on an ``svrepdesign`` drops the incomplete rows first).
     """
     design = sample.design
     if sample.replicate:
         from ruse_research.stats.survey.replicate import replicate_vcov
 
         cov = replicate_vcov(design, estimator, full=estimate)
-        return np.atleast_2d(cov), int(design.degf)
+        return np.atleast_2d(cov), int(design.degrees_of_freedom(valid))
     coded = design.coded
     z = var_.residualised(design.calibrator, influence)
-    if hasattr(var_, "row_covariance"):  # multistage designs (every stage's variance)
-        cov = var_.row_covariance(coded, z)
-    else:  # single-stage variance module: drop this branch once row_covariance is merged
-        cov = var_.covariance(coded, var_.psu_totals(coded, z))
+    cov = var_.row_covariance(coded, z)  # every stage's variance of a multistage design
     return cov, int(var_.degrees_of_freedom(coded, valid))
 
 
