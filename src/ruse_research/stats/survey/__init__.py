@@ -15,7 +15,8 @@ tests       :func:`wald_test`, :func:`rao_scott`
 models      :func:`linear_model`
 logistic    :func:`logistic_model` (R ``svyglm(family = quasibinomial())``)
 ordinal     :func:`ordinal_model` (cumulative logit/probit, R ``svyolr``)
-replicate   :class:`ReplicateDesign` (JK1, JKn, bootstrap, user columns), :func:`replicate_vcov`
+replicate   :class:`ReplicateDesign` (JK1, JKn, bootstrap, BRR/Fay, columns), :func:`replicate_vcov`
+hadamard    :func:`~.hadamard.hadamard` (R's Hadamard matrices for BRR)
 quantiles   :func:`quantile` (R ``svyquantile``), :func:`weighted_quantile`
 ciprop      :func:`ciprop` (R ``svyciprop``: logit, Korn-Graubard beta)
 ranktest    :func:`rank_test` (R ``svyranktest``)

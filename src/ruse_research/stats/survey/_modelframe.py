@@ -70,6 +70,42 @@ def sample_of(design, where: str) -> Sample:
     )
 
 
+def _terms(data: pd.DataFrame, predictors: Sequence[str], categorical: Sequence[str]):
+    """``(name, values, is_categorical, present)`` of every predictor: categorical ones
+    (named in ``categorical``, or not numeric) as the Series, numeric ones as floats."""
+    categorical = set(cols.as_list(categorical))
+    out = []
+    for pred in cols.as_list(predictors):
+        s = cols.column(data, pred, "predictor")
+        is_numeric = (
+            pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)
+        ) and not isinstance(s.dtype, pd.CategoricalDtype)
+        if pred in categorical or not is_numeric:
+            out.append((pred, s, True, s.notna().to_numpy()))
+        else:
+            x = cols.numeric(s, "predictor")
+            out.append((pred, x, False, ~np.isnan(x)))
+    return out
+
+
+def complete_cases(
+    data: pd.DataFrame, predictors: Sequence[str], categorical: Sequence[str], rows: np.ndarray
+) -> np.ndarray:
+    """``rows`` (a boolean mask) with every predictor present: the rows a model fits,
+    among which every model takes the levels of its outcome and categorical predictors.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"x": [1.0, None, 3.0], "g": ["a", "b", None]})
+    >>> complete_cases(d, ["x", "g"], (), np.ones(3, dtype=bool)).tolist()
+    [True, False, False]
+    """
+    valid = np.asarray(rows, dtype=bool).copy()
+    for *_, present in _terms(data, predictors, categorical):
+        valid &= present
+    return valid
+
+
 def model_matrix(
     data: pd.DataFrame,
     predictors: Sequence[str],
@@ -81,31 +117,29 @@ def model_matrix(
     with every predictor present (restricted to ``rows``, a boolean mask).
 
     Numeric (and boolean) columns enter as they are; columns in ``categorical`` and any
-    non-numeric column enter as indicators ``name[level]`` of every level but the first
-    (levels as seen among ``rows``, categorical order or sorted), as R's default
-    treatment contrasts.
+    non-numeric column enter as indicators ``name[level]`` of every level but the first,
+    as R's default treatment contrasts. The levels of every categorical predictor are
+    those seen among the fitted rows -- ``rows`` with every predictor present, the
+    complete cases (:func:`complete_cases`), whatever the order of the predictors -- in
+    categorical order or sorted (R's ``model.frame`` drops incomplete rows before it
+    codes a character column), the same for every model of the package.
     """
     n = len(data)
-    categorical = set(cols.as_list(categorical))
+    terms = _terms(data, predictors, categorical)
+    valid = np.asarray(rows, dtype=bool).copy()
+    for *_, present in terms:
+        valid &= present
     columns = [np.ones(n)] if intercept else []
     names = ["Intercept"] if intercept else []
-    valid = np.asarray(rows, dtype=bool).copy()
-    for pred in cols.as_list(predictors):
-        s = cols.column(data, pred, "predictor")
-        is_numeric = (
-            pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)
-        ) and not isinstance(s.dtype, pd.CategoricalDtype)
-        if pred in categorical or not is_numeric:
-            level_list = cols.levels(s[valid])
-            code = cols.codes(s, level_list)
-            valid &= code >= 0
+    for pred, values, categorical_term, _ in terms:
+        if categorical_term:
+            level_list = cols.levels(values[valid])
+            code = cols.codes(values, level_list)
             for i, lv in enumerate(level_list[1:], start=1):
                 columns.append((code == i).astype(float))
                 names.append(f"{pred}[{lv}]")
         else:
-            x = cols.numeric(s, "predictor")
-            valid &= ~np.isnan(x)
-            columns.append(x)
+            columns.append(values)
             names.append(pred)
     X = np.column_stack(columns) if columns else np.zeros((n, 0))
     X = np.where(valid[:, None], X, 0.0)
@@ -137,20 +171,18 @@ def model_vcov(
     the raking margins of a calibrated design (R ``svyrecvar``); ``degf`` of the PSUs
     holding a fitted row. For a replicate design, ``estimator(weights)`` is refitted with
     every replicate's weights (R ``svrVar``; ``mse`` as the design says), and the degrees
-    of freedom are the design's ``degf``.
+    of freedom are R's ``degf`` of the fitted rows (rank of their replicate weights - 1:
+    R's ``svyglm`` on an ``svrepdesign`` drops the incomplete rows first).
     """
     design = sample.design
     if sample.replicate:
         from ruse_research.stats.survey.replicate import replicate_vcov
 
         cov = replicate_vcov(design, estimator, full=estimate)
-        return np.atleast_2d(cov), int(design.degf)
+        return np.atleast_2d(cov), int(design.degrees_of_freedom(valid))
     coded = design.coded
     z = var_.residualised(design.calibrator, influence)
-    if hasattr(var_, "row_covariance"):  # multistage designs (every stage's variance)
-        cov = var_.row_covariance(coded, z)
-    else:  # single-stage variance module: drop this branch once row_covariance is merged
-        cov = var_.covariance(coded, var_.psu_totals(coded, z))
+    cov = var_.row_covariance(coded, z)  # every stage's variance of a multistage design
     return cov, int(var_.degrees_of_freedom(coded, valid))
 
 
@@ -187,8 +219,8 @@ def coefficient_table(
             "df": float(dof),
             "p_value": 2 * stats.t.sf(np.abs(t), dof),
             "n": int(n),
-            "odds_ratio": np.where(odds, np.exp(estimate), np.nan),
-            "or_low": np.where(odds, np.exp(low), np.nan),
-            "or_high": np.where(odds, np.exp(high), np.nan),
+            "odds_ratio": np.where(odds, np.exp(np.where(odds, estimate, 0.0)), np.nan),
+            "or_low": np.where(odds, np.exp(np.where(odds, low, 0.0)), np.nan),
+            "or_high": np.where(odds, np.exp(np.where(odds, high, 0.0)), np.nan),
         }
     )

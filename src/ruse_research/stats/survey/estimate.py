@@ -37,12 +37,14 @@ from ruse_research.stats.survey import _columns as cols
 from ruse_research.stats.survey import variance as var_
 from ruse_research.stats.survey.design import Design, require_design
 from ruse_research.stats.survey.errors import WeightingError
+from ruse_research.stats.survey.replicate import ReplicateDesign
+from ruse_research.stats.survey.replicate import domain_means as replicate_domain_means
 
 __all__ = ["estimate", "compare_means", "difference_between_samples"]
 
 
 def estimate(
-    design: Design,
+    design: Design | ReplicateDesign,
     variable: str | Sequence[str],
     by: str | Sequence[str] | None = None,
     kind: str = "mean",
@@ -55,7 +57,9 @@ def estimate(
     strata=~strata, weights=~w)``; on a raked design the calibrated variance of R
     ``svymean`` on ``rake(...)``). Missing answers are treated as R does with
     ``na.rm=TRUE``: those rows stay in the design with zero contribution. Each ``by``
-    group is a domain of the full design.
+    group is a domain of the full design. On a :class:`~.replicate.ReplicateDesign`
+    the variance is the replicate one (R ``svymean``/``svyby`` on an ``svrepdesign``)
+    and a domain's df is R's ``degf`` of its rows (rank of their replicate weights - 1).
 
     Parameters
     ----------
@@ -111,18 +115,21 @@ def estimate(
     >>> float(estimate(raked, "y")["se"].iloc[0].round(4))
     0.5164
     """
-    design = require_design(design, "estimate")
+    replicate = isinstance(design, ReplicateDesign)
+    if not replicate:
+        design = require_design(design, "estimate")
     cols.check_ci(ci)
     if kind not in ("mean", "proportion"):
         raise WeightingError(f"kind must be 'mean' or 'proportion', got {kind!r}")
     variables = cols.as_list(variable)
     if not variables:
         raise WeightingError("no variable given")
-    data, coded, cal = design.data, design.coded, design.calibrator
-    mask = design.domain
+    data, mask = data_of(design), design.domain
     dom, labels = var_.domain_codes(data, cols.as_list(by), mask)
     n_dom = len(labels)
-    cell_codes = var_.cells(coded, dom, n_dom)
+    if not replicate:
+        coded, cal = design.coded, design.calibrator
+        cell_codes = var_.cells(coded, dom, n_dom)
     frames = []
     specs: list[tuple[str, object, np.ndarray]] = []  # (variable, category, values)
     for name in variables:
@@ -140,9 +147,15 @@ def estimate(
         )
     # one column at a time: gathering a 2-d block of rows is slower than 1-d gathers
     for name, category, values in specs:
-        mean, v, n, wsum, s2, design_df = var_.domain_means(
-            coded, values, dom, n_dom, cell_codes, cal
-        )
+        if replicate:
+            mean, cov, n, wsum, s2, design_df = replicate_domain_means(
+                design, values, dom, n_dom
+            )
+            v = np.diag(cov).copy()
+        else:
+            mean, v, n, wsum, s2, design_df = var_.domain_means(
+                coded, values, dom, n_dom, cell_codes, cal
+            )
         se = np.sqrt(v)
         use_df = design_df.astype(float) if df is None else np.full(n_dom, float(df))
         q = var_.t_quantile(ci, use_df)
@@ -192,12 +205,18 @@ def _logit_ci(p: np.ndarray, se: np.ndarray, q: np.ndarray, n: np.ndarray, ci: f
     return low, high
 
 
-def group_setup(design: Design, variable: str, group: str):
+def data_of(design: Design | ReplicateDesign) -> pd.DataFrame:
+    """Every sampled row of a :class:`Design` or :class:`~.replicate.ReplicateDesign`."""
+    return design.frame if isinstance(design, ReplicateDesign) else design.data
+
+
+def group_setup(design: Design | ReplicateDesign, variable: str, group: str):
     """Numeric ``variable`` (NaN outside the domain) and the domains of ``group``."""
-    y = cols.numeric(cols.column(design.data, variable, "variable"), "variable")
+    data = data_of(design)
+    y = cols.numeric(cols.column(data, variable, "variable"), "variable")
     if design.domain is not None:
         y = np.where(design.domain, y, np.nan)
-    dom, labels = var_.domain_codes(design.data, [group], design.domain)
+    dom, labels = var_.domain_codes(data, [group], design.domain)
     if len(labels) < 2:
         raise WeightingError(f"group column {group!r} needs at least two groups with data")
     return y, dom, labels
@@ -218,7 +237,7 @@ def mean_influence(coded: var_.Coded, y: np.ndarray, dom: np.ndarray, n_dom: int
 
 
 def compare_means(
-    design: Design,
+    design: Design | ReplicateDesign,
     variable: str,
     group: str,
     reference=None,
@@ -231,7 +250,9 @@ def compare_means(
     calibrated design residualises the influence values on its margins first. The t
     test uses the design degrees of freedom of the two groups' rows minus 1, as R
     ``svyttest`` does (which fits ``svyglm(y ~ group)``). Holm-adjusted p-values are
-    given for the set of contrasts.
+    given for the set of contrasts. On a :class:`~.replicate.ReplicateDesign` the
+    covariance of the domain means is the replicate one and the df R's ``degf`` of the
+    two groups' rows minus 1 (R ``svyttest`` on an ``svrepdesign``).
 
     Returns
     -------
@@ -249,9 +270,10 @@ def compare_means(
       group reference  difference
     0     b         a    3.333333
     """
-    design = require_design(design, "compare_means")
+    replicate = isinstance(design, ReplicateDesign)
+    if not replicate:
+        design = require_design(design, "compare_means")
     cols.check_ci(ci)
-    coded = design.coded
     y, dom, labels = group_setup(design, variable, group)
     levels = list(labels[group])
     if reference is None:
@@ -264,16 +286,25 @@ def compare_means(
             )
         ref = matches[0]
     n_dom = len(levels)
-    mean, z, valid = mean_influence(coded, y, dom, n_dom)
-    z = var_.residualised(design.calibrator, z)
-    _, _, n, _, s2, _ = var_.domain_means(coded, y, dom, n_dom)
+    if replicate:
+        mean, cov, n, _, s2, _ = replicate_domain_means(design, y, dom, n_dom)
+        valid = ~np.isnan(y) & (dom >= 0)
+    else:
+        coded = design.coded
+        mean, z, valid = mean_influence(coded, y, dom, n_dom)
+        z = var_.residualised(design.calibrator, z)
+        _, _, n, _, s2, _ = var_.domain_means(coded, y, dom, n_dom)
     rows = []
     for g in range(n_dom):
         if g == ref:
             continue
-        se = float(np.sqrt(var_.row_variance(coded, z[:, [g]] - z[:, [ref]])[0]))
         pair = valid & ((dom == g) | (dom == ref))
-        dof = max(var_.degrees_of_freedom(coded, pair) - 1, 1)
+        if replicate:
+            se = float(np.sqrt(max(cov[g, g] + cov[ref, ref] - 2 * cov[g, ref], 0.0)))
+            dof = max(design.degrees_of_freedom(pair) - 1, 1)
+        else:
+            se = float(np.sqrt(var_.row_variance(coded, z[:, [g]] - z[:, [ref]])[0]))
+            dof = max(var_.degrees_of_freedom(coded, pair) - 1, 1)
         diff = mean[g] - mean[ref]
         q = float(var_.t_quantile(ci, dof))
         t = diff / se if se > 0 else np.nan
@@ -302,8 +333,8 @@ def compare_means(
 
 
 def difference_between_samples(
-    first: Design,
-    second: Design,
+    first: Design | ReplicateDesign,
+    second: Design | ReplicateDesign,
     variables: str | Sequence[str],
     by: str | Sequence[str] | None = None,
     ci: float = 0.95,
@@ -312,7 +343,8 @@ def difference_between_samples(
 
     For two independently drawn samples (for example staff and stakeholders answering the
     same "mirror" items). Each side is estimated with :func:`estimate` under its own
-    design; the variance of the difference is the sum of the two variances and the t
+    design (a :class:`Design` or a :class:`~.replicate.ReplicateDesign`); the variance
+    of the difference is the sum of the two variances and the t
     reference uses Welch-Satterthwaite degrees of freedom from the two design df.
     ``by`` splits the *second* sample into domains; the first is used whole.
 
@@ -334,8 +366,10 @@ def difference_between_samples(
     0  p        1.50
     1  q        1.25
     """
-    first = require_design(first, "difference_between_samples")
-    second = require_design(second, "difference_between_samples")
+    if not isinstance(first, ReplicateDesign):
+        first = require_design(first, "difference_between_samples")
+    if not isinstance(second, ReplicateDesign):
+        second = require_design(second, "difference_between_samples")
     cols.check_ci(ci)
     variables = cols.as_list(variables)
     by_cols = cols.as_list(by)

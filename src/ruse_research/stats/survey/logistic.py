@@ -136,9 +136,13 @@ def logistic_model(
     sample = mf.sample_of(design, "logistic_model")
     cols.check_ci(ci)
     data = sample.data
-    y_all = _binary_outcome(cols.column(data, outcome, "outcome"), event, sample.in_domain)
-    rows = sample.in_domain & ~np.isnan(y_all)
-    X, names, valid = mf.model_matrix(data, predictors, cols.as_list(categorical), rows)
+    categorical = cols.as_list(categorical)
+    s = cols.column(data, outcome, "outcome")
+    present = sample.in_domain & s.notna().to_numpy()
+    fitted = mf.complete_cases(data, predictors, categorical, present)
+    y_all = _binary_outcome(s, event, fitted)
+    rows = fitted & ~np.isnan(y_all)
+    X, names, valid = mf.model_matrix(data, predictors, categorical, rows)
     mf.check_rank(X[valid], names)
     y = np.where(valid, y_all, 0.0)
 

@@ -17,18 +17,18 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ruse_research.stats.survey import _columns as cols
-from ruse_research.stats.survey import variance as var_
-from ruse_research.stats.survey.design import Design, require_design
+from ruse_research.stats.survey import _modelframe as mf
+from ruse_research.stats.survey.design import Design
 from ruse_research.stats.survey.errors import WeightingError
+from ruse_research.stats.survey.replicate import ReplicateDesign
 
 __all__ = ["linear_model"]
 
 
 def linear_model(
-    design: Design,
+    design: Design | ReplicateDesign,
     outcome: str,
     predictors: Sequence[str],
     categorical: Sequence[str] | None = None,
@@ -39,16 +39,20 @@ def linear_model(
     Coefficients are weighted least squares ``(X'WX)^-1 X'Wy`` (the weights enter as
     sampling weights, not precision weights); the variance is the Taylor-linearisation
     sandwich over PSUs within strata, as R ``svyglm(family = gaussian())``, with the
-    influence values residualised on the margins of a calibrated design. Rows with a
-    missing outcome or predictor, or outside the design's subset, drop out of the fit but
-    stay in the design. t tests use ``degf - p + 1`` degrees of freedom (p = number of
-    coefficients), as ``svyglm``.
+    influence values residualised on the margins of a calibrated design; on a
+    :class:`~.replicate.ReplicateDesign` the model is refitted with every replicate's
+    weights (R ``svyglm`` on an ``svrepdesign``). Rows with a missing outcome or
+    predictor, or outside the design's subset, drop out of the fit but stay in the
+    design. t tests use ``degf - p + 1`` degrees of freedom (p = number of
+    coefficients), as ``svyglm``; ``degf`` is that of the PSUs holding a fitted row
+    (replicate design: R's ``degf`` of the fitted rows).
 
     Parameters
     ----------
     predictors : list of str
         Numeric columns enter as they are; columns named in ``categorical`` (and any
-        non-numeric column) enter as indicators of every level but the first.
+        non-numeric column) enter as indicators of every level but the first
+        (:func:`~._modelframe.model_matrix`, the same coding as every model here).
 
     Returns
     -------
@@ -63,61 +67,31 @@ def linear_model(
     >>> linear_model(Design.from_frame(d), "y", ["g"])["term"].tolist()
     ['Intercept', 'g[b]', 'g[c]']
     """
-    design = require_design(design, "linear_model")
+    sample = mf.sample_of(design, "linear_model")
     cols.check_ci(ci)
-    predictors = cols.as_list(predictors)
-    categorical = set(cols.as_list(categorical))
-    data, coded = design.data, design.coded
-    y = cols.numeric(cols.column(data, outcome, "outcome"), "outcome")
-    n = len(data)
-    columns = [np.ones(n)]
-    names = ["Intercept"]
-    valid = ~np.isnan(y) & design.in_domain
-    for pred in predictors:
-        s = cols.column(data, pred, "predictor")
-        is_numeric = (
-            pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)
-        ) and not isinstance(s.dtype, pd.CategoricalDtype)
-        if pred in categorical or not is_numeric:
-            level_list = cols.levels(s if design.domain is None else s[design.domain])
-            code = cols.codes(s, level_list)
-            valid &= code >= 0
-            for i, lv in enumerate(level_list[1:], start=1):
-                columns.append((code == i).astype(float))
-                names.append(f"{pred}[{lv}]")
-        else:
-            x = cols.numeric(s, "predictor")
-            valid &= ~np.isnan(x)
-            columns.append(x)
-            names.append(pred)
-    X = np.column_stack(columns)[valid]
-    w = coded.w[valid]
-    yv = y[valid]
-    xtwx = X.T @ (w[:, None] * X)
+    data = sample.data
+    y_all = cols.numeric(cols.column(data, outcome, "outcome"), "outcome")
+    rows = sample.in_domain & ~np.isnan(y_all)
+    X, names, valid = mf.model_matrix(data, predictors, cols.as_list(categorical), rows)
+    mf.check_rank(X[valid], names)
+    y = np.where(valid, y_all, 0.0)
+
+    def fit(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        wv = np.where(valid, weights, 0.0)
+        bread = np.linalg.inv(X.T @ (wv[:, None] * X))
+        return bread @ (X.T @ (wv * y)), bread
+
+    def refit(weights: np.ndarray) -> np.ndarray:
+        try:
+            return fit(weights)[0]
+        except np.linalg.LinAlgError:  # a replicate without a fitted row of some level
+            return np.full(len(names), np.nan)  # dropped by the replicate variance
+
     try:
-        bread = np.linalg.inv(xtwx)
+        beta, bread = fit(sample.w)
     except np.linalg.LinAlgError:
         raise WeightingError("predictors are collinear (the model matrix is singular)") from None
-    beta = bread @ (X.T @ (w * yv))
-    resid = yv - X @ beta
-    z = np.zeros((n, len(names)))
-    z[valid] = (w * resid)[:, None] * X @ bread  # influence of each row on beta
-    z = var_.residualised(design.calibrator, z)
-    cov = var_.row_covariance(coded, z)
-    se = np.sqrt(np.diag(cov))
-    dof = max(var_.degrees_of_freedom(coded, valid) - len(names) + 1, 1)
-    q = float(var_.t_quantile(ci, dof))
-    t = beta / se
-    return pd.DataFrame(
-        {
-            "term": names,
-            "estimate": beta,
-            "se": se,
-            "ci_low": beta - q * se,
-            "ci_high": beta + q * se,
-            "t": t,
-            "df": float(dof),
-            "p_value": 2 * stats.t.sf(np.abs(t), dof),
-            "n": int(valid.sum()),
-        }
-    )
+    influence = np.where(valid, sample.w * (y - X @ beta), 0.0)[:, None] * X @ bread
+    cov, degf = mf.model_vcov(sample, valid, beta, influence, refit)
+    table = mf.coefficient_table(names, beta, cov, degf - len(names) + 1, ci, int(valid.sum()))
+    return table.drop(columns=["odds_ratio", "or_low", "or_high"])

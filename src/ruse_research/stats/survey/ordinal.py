@@ -291,10 +291,12 @@ def ordinal_model(
     _link(link)
     data = sample.data
     s = cols.column(data, outcome, "outcome")
-    code, level_list = _outcome_codes(s, levels, sample.in_domain & s.notna().to_numpy())
-    rows = sample.in_domain & (code >= 0)
-    X, names, valid = mf.model_matrix(data, predictors, cols.as_list(categorical), rows,
-                                      intercept=False)
+    categorical = cols.as_list(categorical)
+    present = sample.in_domain & s.notna().to_numpy()
+    fitted = mf.complete_cases(data, predictors, categorical, present)
+    code, level_list = _outcome_codes(s, levels, fitted)
+    rows = fitted & (code >= 0)
+    X, names, valid = mf.model_matrix(data, predictors, categorical, rows, intercept=False)
     if X.shape[1]:
         mf.check_rank(np.column_stack([np.ones(int(valid.sum())), X[valid]]),
                       ["Intercept", *names])

@@ -28,6 +28,7 @@ from ruse_research.stats.survey import _columns as cols
 from ruse_research.stats.survey import variance as var_
 from ruse_research.stats.survey.design import Design, require_design
 from ruse_research.stats.survey.errors import WeightingError
+from ruse_research.stats.survey.replicate import ReplicateDesign, replicate_vcov
 
 __all__ = ["rank_test"]
 
@@ -38,7 +39,9 @@ _SCORES = {
 }
 
 
-def rank_test(design: Design, variable: str, group: str, test: str = "wilcoxon") -> pd.DataFrame:
+def rank_test(
+    design: Design | ReplicateDesign, variable: str, group: str, test: str = "wilcoxon"
+) -> pd.DataFrame:
     """Two-group design-based rank test of ``variable`` by ``group`` (R ``svyranktest``).
 
     Rows missing either column are left out (they stay in the design). Returns one row:
@@ -46,7 +49,11 @@ def rank_test(design: Design, variable: str, group: str, test: str = "wilcoxon")
     ``level`` minus ``reference``, the levels sorted), ``se``, ``t``, ``df``, ``p``, ``n``.
     With more than two groups (R's ``multiranktest``, a Kruskal-Wallis analogue): ``chisq``
     (Wald statistic of the group effects on the rank score), ``ndf`` = groups - 1,
-    ``ddf`` = design df - ndf and ``p`` from F(ndf, ddf) at ``chisq / ndf``.
+    ``ddf`` = design df - ndf and ``p`` from F(ndf, ddf) at ``chisq / ndf``. On a
+    :class:`~.replicate.ReplicateDesign` the covariance is the replicate one of the
+    same influence totals and the df R's ``degf`` of the rows with data (R
+    ``svyranktest`` on an ``svrepdesign``; R has no replicate version of the test of
+    more than two groups, this one is the same Wald test with that covariance).
 
     Examples
     --------
@@ -55,10 +62,13 @@ def rank_test(design: Design, variable: str, group: str, test: str = "wilcoxon")
     >>> rank_test(Design.from_frame(d), "y", "g")["reference"].iloc[0]
     'x'
     """
-    design = require_design(design, "rank_test")
+    replicate = isinstance(design, ReplicateDesign)
+    if not replicate:
+        design = require_design(design, "rank_test")
     if test not in _SCORES:
         raise WeightingError(f"test must be one of {', '.join(_SCORES)}, got {test!r}")
-    data, coded = design.data, design.coded
+    data = design.frame if replicate else design.data
+    weights = design.weights if replicate else design.coded.w
     y = cols.numeric(cols.column(data, variable, "variable"), "variable")
     g = cols.column(data, group, "group")
     valid = design.in_domain & ~np.isnan(y) & g.notna().to_numpy()
@@ -68,7 +78,7 @@ def rank_test(design: Design, variable: str, group: str, test: str = "wilcoxon")
             f"rank_test compares groups; {group!r} has {len(levels)} level(s) with data"
         )
     rows = np.flatnonzero(valid)
-    w = coded.w[rows]
+    w = weights[rows]
     yv = y[rows]
     order = np.argsort(yv, kind="stable")
     mid = np.cumsum(w[order]) - w[order] / 2
@@ -83,12 +93,17 @@ def rank_test(design: Design, variable: str, group: str, test: str = "wilcoxon")
     bread = np.linalg.inv(x.T @ (w[:, None] * x))
     beta = bread @ (x.T @ (w * score))
     resid = score - x @ beta
-    z = np.zeros((len(data), x.shape[1]))
-    z[rows] = (w * resid)[:, None] * (x @ bread)
-    z = var_.residualised(design.calibrator, z)
-    V = var_.row_covariance(coded, z)
+    infn = resid[:, None] * (x @ bread)  # R's infn; its weighted totals give the variance
     k = len(levels)
-    dof = var_.degrees_of_freedom(coded, valid) - (k - 1)
+    if replicate:
+        V = replicate_vcov(design, lambda wt: wt[rows] @ infn)
+        dof = design.degrees_of_freedom(valid) - (k - 1)
+    else:
+        z = np.zeros((len(data), x.shape[1]))
+        z[rows] = w[:, None] * infn
+        z = var_.residualised(design.calibrator, z)
+        V = var_.row_covariance(design.coded, z)
+        dof = var_.degrees_of_freedom(design.coded, valid) - (k - 1)
     if k > 2:  # R's multiranktest: Wald chi-square of the k - 1 group effects, F reference
         b = beta[1:]
         chisq = float(b @ np.linalg.solve(V[1:, 1:], b))

@@ -19,10 +19,17 @@ kind           replicate r                                                  scal
 ``JKn``        PSU r of stratum h dropped, the rest of h times n_h/(n_h-1)  1, (1-f_h)(n_h-1)/n_h
 ``bootstrap``  n_h PSUs drawn with replacement per stratum, weight x count  nbar/((nbar-1)(R-1)), 1
 ``subbootstrap``  Rao-Wu: n_h-1 drawn, weight x count x n_h/(n_h-1)         1/(R-1), 1
+``BRR``        2 PSUs a stratum: one, by a Hadamard row, weight x 2, other 0  1/R, 1
+``Fay``        as BRR with multipliers 2 - rho and rho                      1/(R(1-rho)^2), 1
 =============  ==========================================================  ==================
 
 (``nbar`` is the harmonic mean of the PSUs per stratum, as R's ``bootweights``; ``f``
-the sampling fraction from the design's fpc). The bootstrap draws come from numpy, not
+the sampling fraction from the design's fpc). BRR and Fay replicates (R
+``as.svrepdesign(type = "BRR")``, ``type = "Fay", fay.rho = rho``; R's ``brrweights``)
+need exactly two PSUs in every stratum; the Hadamard matrix is R's
+(:func:`~.hadamard.hadamard`), its row ``h + 1`` for the ``h``-th stratum in the order
+of the stratum labels as text, its entry 1 halving in favour of the PSU that comes first
+in the data; like R, they drop the design's fpc. The bootstrap draws come from numpy, not
 R's random number generator: to reproduce an R analysis, export R's replicate weights
 and use :meth:`ReplicateDesign.from_columns`. ``repweights`` always holds the replicate
 weights themselves (R's ``combined.weights = TRUE``), not multipliers.
@@ -55,7 +62,7 @@ import pandas as pd
 from ruse_research.stats.survey import _columns as cols
 from ruse_research.stats.survey.errors import DesignError
 
-__all__ = ["KINDS", "ReplicateDesign", "replicate_vcov"]
+__all__ = ["KINDS", "ReplicateDesign", "domain_means", "replicate_vcov"]
 
 #: Replicate methods (``other``: replicate columns with a user-given scale).
 KINDS = ("JK1", "JKn", "bootstrap", "subbootstrap", "BRR", "Fay", "other")
@@ -135,12 +142,13 @@ class ReplicateDesign:
         scale: float | None = None,
         rscales: Sequence[float] | float | None = None,
         mse: bool = False,
+        fay_rho: float | None = None,
     ) -> ReplicateDesign:
         """Replicate weights shipped as columns (R ``svrepdesign(combined.weights=TRUE)``).
 
         Default ``scale``/``rscales`` as R's ``svrepdesign``: JK1 (R-1)/R; bootstrap
-        1/(R-1); BRR 1/R; Fay 1/(R (1-rho)^2) needs ``scale``; JKn and other need
-        ``scale`` or ``rscales``.
+        1/(R-1); BRR 1/R; Fay 1/(R (1-rho)^2) with ``fay_rho`` (R's ``rho``); JKn and
+        other need ``scale`` or ``rscales``.
 
         Examples
         --------
@@ -164,7 +172,9 @@ class ReplicateDesign:
                 "subbootstrap": 1 / (n_rep - 1),
                 "BRR": 1 / n_rep,
             }
-            if kind in defaults:
+            if kind == "Fay" and fay_rho is not None:
+                scale = 1 / (n_rep * (1 - _fay_rho(kind, fay_rho)) ** 2)
+            elif kind in defaults:
                 scale = defaults[kind]
             elif rscales is not None:
                 scale = 1.0
@@ -182,13 +192,16 @@ class ReplicateDesign:
         replicates: int | None = None,
         seed: int | None = None,
         mse: bool = False,
+        fay_rho: float | None = None,
     ) -> ReplicateDesign:
         """Replicate weights for a :class:`~.design.Design` (R ``as.svrepdesign``).
 
-        ``kind`` "JK1" (unstratified designs), "JKn", "bootstrap" (R's ``bootweights``)
-        or "subbootstrap" (Rao-Wu); ``replicates`` (default 50, as R) and ``seed`` for
-        the bootstraps. The design's fpc enters as R does; a calibrated design's
-        replicates are raked again to its margin totals.
+        ``kind`` "JK1" (unstratified designs), "JKn", "bootstrap" (R's ``bootweights``),
+        "subbootstrap" (Rao-Wu), "BRR" or "Fay" (``fay_rho`` in (0, 1), R's
+        ``fay.rho``; both for designs with two PSUs in every stratum); ``replicates``
+        (default 50, as R) and ``seed`` for the bootstraps. The design's fpc enters as R
+        does (BRR and Fay drop it, as R); a calibrated design's replicates are raked again
+        to its margin totals.
 
         Examples
         --------
@@ -231,9 +244,14 @@ class ReplicateDesign:
             else:
                 scale = 1 / (n_rep - 1)
             rscales = np.ones(n_rep)
+        elif kind in ("BRR", "Fay"):
+            rho = _fay_rho(kind, fay_rho)
+            mult = _brr(design, rho)
+            scale, rscales = 1 / (mult.shape[1] * (1 - rho) ** 2), np.ones(mult.shape[1])
         else:
             raise DesignError(
-                f"from_design builds JK1, JKn, bootstrap or subbootstrap replicates, got {kind!r}"
+                "from_design builds JK1, JKn, bootstrap, subbootstrap, BRR or Fay replicates, "
+                f"got {kind!r}"
             )
         rep = w[:, None] * mult[psu]
         if design.is_calibrated:
@@ -263,7 +281,14 @@ class ReplicateDesign:
         """Degrees of freedom as R's ``degf`` of a replicate design (rank of the replicate
         weights minus one; JK1/JKn: number of PSUs minus strata is the same for designs
         built here)."""
-        rw = self.repweights[self.in_domain] if self.domain is not None else self.repweights
+        return self.degrees_of_freedom(self.in_domain)
+
+    def degrees_of_freedom(self, rows: np.ndarray) -> int:
+        """R's ``degf`` of the design subset to ``rows`` (a boolean mask): the rank of
+        their replicate weights minus one (at least 1)."""
+        rw = self.repweights[np.asarray(rows, dtype=bool)]
+        if rw.size == 0:
+            return 1
         return max(int(np.linalg.matrix_rank(rw)) - 1, 1)
 
     def subset(self, mask) -> ReplicateDesign:
@@ -318,6 +343,36 @@ def replicate_vcov(
         [np.atleast_1d(np.asarray(estimator(rw[:, r]), dtype=float)) for r in range(rw.shape[1])]
     )
     return vcov_from_replicates(thetas, full, rdesign.scale, rdesign.rscales, rdesign.mse)
+
+
+def domain_means(
+    rdesign: ReplicateDesign, y: np.ndarray, dom: np.ndarray, n_dom: int
+) -> tuple[np.ndarray, ...]:
+    """Means of ``y`` (NaN = missing) in the domains ``dom`` (codes 0..n_dom-1, -1 in
+    none) with their replicate covariance (R ``svyby(~y, ~g, rdesign, svymean)``).
+
+    Returns ``mean``, ``cov`` (n_dom, n_dom), ``n`` (rows with a value), ``wsum``,
+    ``s2`` (weighted variance, n - 1 divisor) and ``df`` (R ``degf`` of every domain's
+    rows with a value) per domain.
+    """
+    valid = ~np.isnan(y) & (dom >= 0) & rdesign.in_domain
+    d = np.where(valid, dom, 0)
+    yv = np.where(valid, y, 0.0)
+
+    def means(wt: np.ndarray) -> np.ndarray:
+        wv = np.where(valid, wt, 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.bincount(d, wv * yv, n_dom) / np.bincount(d, wv, n_dom)
+
+    w = np.where(valid, rdesign.weights, 0.0)
+    mean = means(w)
+    cov = replicate_vcov(rdesign, means, full=mean)
+    n = np.bincount(d[valid], minlength=n_dom).astype(float)
+    wsum = np.bincount(d, w, n_dom)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s2 = np.bincount(d, w * (yv - mean[d]) ** 2, n_dom) / wsum * n / (n - 1)
+    df = np.array([rdesign.degrees_of_freedom(valid & (dom == j)) for j in range(n_dom)])
+    return mean, cov, n, wsum, s2, df
 
 
 def vcov_from_replicates(
@@ -389,6 +444,49 @@ def _bootstrap(coded, replicates: int, seed, kind: str, design, finite) -> np.nd
                 counts = np.bincount(rng.choice(copies, size=m, replace=False), minlength=m)
                 counts = counts.astype(float)
             mult[members, r] = counts
+    return mult
+
+
+def _fay_rho(kind: str, fay_rho: float | None) -> float:
+    """0 for BRR; Fay's rho, checked to lie in (0, 1)."""
+    if kind == "BRR":
+        return 0.0
+    if fay_rho is None or not 0 < float(fay_rho) < 1:
+        raise DesignError(
+            f"Fay replicates need fay_rho= between 0 and 1 (R's fay.rho, e.g. 0.3), got {fay_rho!r}"
+        )
+    return float(fay_rho)
+
+
+def _brr(design, rho: float) -> np.ndarray:
+    """PSU multipliers (P, R) of BRR/Fay replicates, as R's ``brrweights``."""
+    from ruse_research.stats.survey.hadamard import hadamard
+
+    coded = design.coded
+    if design.strata is None:
+        raise DesignError(
+            "BRR/Fay replicates need a stratified design with 2 PSUs in every stratum; "
+            "use kind='JK1' or 'bootstrap' for an unstratified one"
+        )
+    labels = cols.column(design.data, design.strata, "strata").astype(str).to_numpy()
+    _, first_row = np.unique(coded.psu, return_index=True)  # PSU p first appears at row
+    psu_label = labels[first_row]
+    strata = sorted(set(psu_label))
+    for h in strata:
+        k = int((psu_label == h).sum())
+        if k != 2:
+            raise DesignError(
+                f"BRR/Fay replicates need exactly 2 PSUs in every stratum; stratum {h!r} of "
+                f"column {design.strata!r} has {k}; pair the PSUs into strata of two, or "
+                "use kind='JKn' or 'bootstrap'"
+            )
+    H = hadamard(len(strata))
+    mult = np.empty((coded.n_psu, H.shape[1]))
+    for s, h in enumerate(strata):
+        first, second = sorted(np.flatnonzero(psu_label == h), key=lambda p: first_row[p])
+        up = H[s + 1] == 1  # R: the stratum's first PSU gets 2 - rho where H is 1
+        mult[first] = np.where(up, 2 - rho, rho)
+        mult[second] = np.where(up, rho, 2 - rho)
     return mult
 
 

@@ -36,11 +36,12 @@ from ruse_research.stats.survey.design import Design, require_design
 from ruse_research.stats.survey.errors import DesignError, WeightingError
 from ruse_research.stats.survey.estimate import group_setup, mean_influence
 from ruse_research.stats.survey.replicate import ReplicateDesign, replicate_vcov
+from ruse_research.stats.survey.replicate import domain_means as replicate_domain_means
 
 __all__ = ["wald_test", "rao_scott"]
 
 
-def wald_test(design: Design, variable: str, group: str) -> pd.DataFrame:
+def wald_test(design: Design | ReplicateDesign, variable: str, group: str) -> pd.DataFrame:
     """Design-based Wald F test that a numeric variable has the same mean in every group.
 
     The k - 1 differences from the first group and their design covariance V (calibrated
@@ -48,6 +49,9 @@ def wald_test(design: Design, variable: str, group: str) -> pd.DataFrame:
     ``(k - 1, degf - k + 1)`` degrees of freedom, as R
     ``regTermTest(svyglm(y ~ group, design), ~group)`` (for two groups F = t^2 of
     ``svyttest``). Eta-squared is the share of the weighted variance between groups.
+    On a :class:`~.replicate.ReplicateDesign` V is the replicate covariance and
+    ``degf`` R's ``degf`` of the rows with a value (R ``regTermTest`` on an
+    ``svrepdesign``).
 
     Returns
     -------
@@ -63,13 +67,23 @@ def wald_test(design: Design, variable: str, group: str) -> pd.DataFrame:
        statistic  ndf  ddf
     0       12.5  1.0  4.0
     """
-    design = require_design(design, "wald_test")
-    coded = design.coded
+    replicate = isinstance(design, ReplicateDesign)
+    if not replicate:
+        design = require_design(design, "wald_test")
     y, dom, labels = group_setup(design, variable, group)
     k = len(labels)
-    mean, z, valid = mean_influence(coded, y, dom, k)
-    contrasts = var_.residualised(design.calibrator, z[:, 1:] - z[:, [0]])
-    cov = var_.row_covariance(coded, contrasts)
+    if replicate:
+        mean, cov_means, *_ = replicate_domain_means(design, y, dom, k)
+        valid = ~np.isnan(y) & (dom >= 0)
+        L = np.hstack([-np.ones((k - 1, 1)), np.eye(k - 1)])
+        cov = L @ cov_means @ L.T
+        weights, degf = design.weights, design.degrees_of_freedom(valid)
+    else:
+        coded = design.coded
+        mean, z, valid = mean_influence(coded, y, dom, k)
+        contrasts = var_.residualised(design.calibrator, z[:, 1:] - z[:, [0]])
+        cov = var_.row_covariance(coded, contrasts)
+        weights, degf = coded.w, var_.degrees_of_freedom(coded, valid)
     d = mean[1:] - mean[0]
     try:
         x2 = float(d @ np.linalg.solve(cov, d))
@@ -77,9 +91,9 @@ def wald_test(design: Design, variable: str, group: str) -> pd.DataFrame:
         raise DesignError(
             "the group means' covariance matrix is singular (a group too small?)"
         ) from None
-    ddf = max(var_.degrees_of_freedom(coded, valid) - k + 1, 1)
+    ddf = max(degf - k + 1, 1)
     f = x2 / (k - 1)
-    w, yv, dv = coded.w[valid], y[valid], dom[valid]
+    w, yv, dv = weights[valid], y[valid], dom[valid]
     grand = np.sum(w * yv) / w.sum()
     between = np.sum(w * (mean[dv] - grand) ** 2)
     total = np.sum(w * (yv - grand) ** 2)
