@@ -38,6 +38,7 @@ from ruse_research.stats.survey import variance as var_
 from ruse_research.stats.survey.design import Design, require_design
 from ruse_research.stats.survey.errors import WeightingError
 from ruse_research.stats.survey.replicate import ReplicateDesign
+from ruse_research.stats.survey.replicate import domain_logit_se as replicate_logit_se
 from ruse_research.stats.survey.replicate import domain_means as replicate_domain_means
 
 __all__ = ["estimate", "compare_means", "difference_between_samples"]
@@ -163,7 +164,10 @@ def estimate(
         if kind == "mean" and not np.all((observed == 0) | (observed == 1)):
             low, high = mean - q * se, mean + q * se
         else:  # shares (proportions, or means of 0/1 columns) stay inside [0, 1]
-            low, high = _logit_ci(mean, se, q, n, ci)
+            scale_se = se
+            if replicate:  # the logit's SE over the replicates, as R's svyciprop refits
+                scale_se = replicate_logit_se(design, values, dom, n_dom) * mean * (1 - mean)
+            low, high = _logit_ci(mean, scale_se, q, n, ci)
         with np.errstate(invalid="ignore", divide="ignore"):
             deff = v / (s2 / n)
         part = labels.copy()

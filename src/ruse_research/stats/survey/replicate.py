@@ -375,6 +375,31 @@ def domain_means(
     return mean, cov, n, wsum, s2, df
 
 
+def domain_logit_se(
+    rdesign: ReplicateDesign, y: np.ndarray, dom: np.ndarray, n_dom: int
+) -> np.ndarray:
+    """SE of logit(share) of 0/1 ``y`` in every domain over the replicates (R
+    ``svyciprop(method = "logit")`` refits its glm in every replicate; for shares of exactly
+    0 or 1 the SE is NaN)."""
+    valid = ~np.isnan(y) & (dom >= 0) & rdesign.in_domain
+    d = np.where(valid, dom, 0)
+    yv = np.where(valid, y, 0.0)
+
+    def logits(wt: np.ndarray) -> np.ndarray:
+        wv = np.where(valid, wt, 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            p = np.bincount(d, wv * yv, n_dom) / np.bincount(d, wv, n_dom)
+            return np.log(p / (1 - p))
+
+    full = logits(np.where(valid, rdesign.weights, 0.0))
+    se = np.full(n_dom, np.nan)
+    finite = np.isfinite(full)
+    if finite.any():
+        inner = lambda wt: logits(wt)[finite]  # noqa: E731 - domains with 0 < p < 1
+        se[finite] = np.sqrt(np.diag(replicate_vcov(rdesign, inner, full=full[finite])))
+    return se
+
+
 def vcov_from_replicates(
     thetas: np.ndarray, full: np.ndarray, scale: float, rscales: np.ndarray, mse: bool
 ) -> np.ndarray:
