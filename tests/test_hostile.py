@@ -368,3 +368,97 @@ def test_a_crash_after_the_second_rename_keeps_the_new_outputs(tmp_path, monkeyp
     publish.clear_staging(outputs)
     assert (run_dir / "report.html").read_text(encoding="utf-8") == "new"
     assert not (outputs / publish.STAGING).exists()
+
+
+# --------------------------------------------------------------------------- a full disk while a run is published
+
+
+@pytest.fixture
+def fake_kernel(monkeypatch):
+    """Runs "execute" without a kernel: the executed notebook is a copy with one table output."""
+    import nbformat
+
+    @contextlib.contextmanager
+    def zygote(preload, while_starting=None):
+        if while_starting is not None:
+            while_starting()
+        yield True
+
+    def execute_notebook(source, destination, overrides, cwd):
+        nb = nbformat.v4.new_notebook()
+        cell = nbformat.v4.new_code_cell("report.show_table(...)")
+        from ruse_research.display.tables import table_bundle
+        import pandas as pd
+
+        data, meta = table_bundle(pd.DataFrame({"Scale": ["psm"], "n": [55]}), "scores", lang="en")
+        cell.outputs = [nbformat.v4.new_output("display_data", data=data, metadata=meta)]
+        nb.cells = [cell]
+        with open(destination, "w", encoding="utf-8") as handle:
+            nbformat.write(nb, handle)
+
+    from ruse_research.runner import execute, pdf
+
+    monkeypatch.setattr(kernels, "kernel_zygote", zygote)
+    monkeypatch.setattr(pipeline, "zygote_preload", lambda notebooks, root: ())
+    monkeypatch.setattr(pipeline, "preload_heavy_modules", lambda: None)
+    monkeypatch.setattr(execute, "execute_notebook", execute_notebook)
+    monkeypatch.setattr(pdf, "find_chromium", lambda: None)
+
+
+def _full(*args, **kwargs):
+    raise OSError(errno.ENOSPC, "No space left on device", "outputs/.staging/x/tables/scores.xlsx")
+
+
+@pytest.mark.parametrize("where", ["writing outputs", "publishing"])
+def test_a_full_disk_while_a_run_is_written_gives_one_line_and_keeps_the_last_good_copy(
+        project, monkeypatch, capsys, fake_kernel, where):
+    from ruse_research.runner import artifacts, publish
+
+    _put_params(project, "staff_attitudes.en", STAFF_RUN)
+    report = project / "outputs" / "staff_attitudes.en" / "report.html"
+    before = report.read_text(encoding="utf-8")
+    if where == "writing outputs":
+        monkeypatch.setattr(artifacts, "write_table", _full)
+    else:  # the new run moving into place fails; the last good copy was moved aside first
+        real = os.replace
+
+        def replace(src, dst):
+            if Path(src).name.startswith("staff_attitudes.en-"):  # the stage, not the copy aside
+                _full()
+            return real(src, dst)
+
+        monkeypatch.setattr(publish.os, "replace", replace)
+    line = _one_line(*_run(project, monkeypatch, capsys, ["run", "--force"]))
+    assert line == ("ruse-research: cannot write 'outputs/.staging/x/tables/scores.xlsx': "
+                    "the disk is full; free some space and run again")
+    assert report.read_text(encoding="utf-8") == before
+    assert not any((project / "outputs" / publish.STAGING).glob("staff_attitudes.en-*"))
+
+
+def test_publish_itself_on_a_full_disk_keeps_the_last_good_copy(tmp_path, monkeypatch):
+    publish, outputs, run_dir, stage = _good_and_new(tmp_path)
+    real = os.replace
+
+    def full(src, dst):
+        if Path(src) == stage:
+            raise OSError(errno.ENOSPC, "No space left on device", str(dst))
+        return real(src, dst)
+
+    monkeypatch.setattr(publish.os, "replace", full)
+    with pytest.raises(OSError) as caught:
+        publish.publish(stage, run_dir, ok=True, staging_root=outputs / publish.STAGING)
+    assert publish.is_disk_fault(caught.value)
+    assert (run_dir / "report.html").read_text(encoding="utf-8") == "last good"
+    assert guard.describe_os_error(caught.value).endswith("the disk is full; free some space and run again")
+
+
+def test_a_read_only_file_system_while_writing_gives_one_line(project, monkeypatch, capsys, fake_kernel):
+    from ruse_research.runner import artifacts
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system", "outputs/.staging/x/tables/scores.csv")
+
+    _put_params(project, "staff_attitudes.en", STAFF_RUN)
+    monkeypatch.setattr(artifacts, "write_table", read_only)
+    line = _one_line(*_run(project, monkeypatch, capsys, ["run", "--force"]))
+    assert "scores.csv" in line and "read-only" in line

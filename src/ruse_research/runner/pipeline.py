@@ -99,6 +99,8 @@ def _execute_run(spec: RunSpec) -> RunResult:
                     _point_metadata_at_final_place(nb, executed, spec.run_dir / "notebook.ipynb")
                     tables, figures = extract_artifacts(nb, stage, ExportMark(spec.lang, spec.synthetic, spec.title))
                 except Exception as exc:
+                    if publish.is_disk_fault(exc):
+                        raise
                     failure = RunFailure.from_exception(exc)
             duration = time.perf_counter() - clock
             status = "ok" if failure is None else "failed"
@@ -117,6 +119,8 @@ def _execute_run(spec: RunSpec) -> RunResult:
         return RunResult(name=spec.name, status=status, duration_s=duration, failure=failure,
                          tables=tuple(tables), figures=tuple(figures), reason=spec.reason)
     except Exception as exc:  # publishing itself failed: report it, keep previous outputs
+        if publish.is_disk_fault(exc):
+            raise  # a full disk stops the command: one line, exit 2 (cli.main)
         return RunResult(name=spec.name, status="failed", duration_s=time.perf_counter() - clock,
                          failure=RunFailure.from_exception(exc, traceback=traceback.format_exc()),
                          reason=spec.reason)
