@@ -387,8 +387,9 @@ def fake_kernel(monkeypatch):
     def execute_notebook(source, destination, overrides, cwd):
         nb = nbformat.v4.new_notebook()
         cell = nbformat.v4.new_code_cell("report.show_table(...)")
-        from ruse_research.display.tables import table_bundle
         import pandas as pd
+
+        from ruse_research.display.tables import table_bundle
 
         data, meta = table_bundle(pd.DataFrame({"Scale": ["psm"], "n": [55]}), "scores", lang="en")
         cell.outputs = [nbformat.v4.new_output("display_data", data=data, metadata=meta)]
@@ -462,3 +463,48 @@ def test_a_read_only_file_system_while_writing_gives_one_line(project, monkeypat
     monkeypatch.setattr(artifacts, "write_table", read_only)
     line = _one_line(*_run(project, monkeypatch, capsys, ["run", "--force"]))
     assert "scores.csv" in line and "read-only" in line
+
+
+# --------------------------------------------------------------------------- exports over the size limit
+
+MINI = Path(__file__).parent / "bad_inputs" / "codebooks" / "mini.yaml"
+MINI_HEADER = b"resp_id,gender,age,q1,q2,hours,visit,comment\n"
+
+
+def test_blank_lines_over_the_row_limit_are_refused_before_parsing(tmp_path, capsys):
+    from ruse_research.data import textcheck
+
+    path = tmp_path / "too_many_rows.csv"  # a valid row, then 100,001 blank lines
+    path.write_bytes(MINI_HEADER + b"R001,1,34,5,2,12.5,2019-05-14,\n" + b"\n" * (textcheck.MAX_ROWS + 1))
+    code = cli.main(["validate", str(path), "--codebook", str(MINI)])
+    lines = capsys.readouterr().err.splitlines()
+    assert code == 2 and len(lines) == 1, lines
+    assert "more than the 100,000 rows the reader takes" in lines[0] and "split larger files" in lines[0]
+
+
+RSS_CHILD = """
+import json, resource, sys
+from ruse_research import cli
+code = cli.main(["validate", sys.argv[1], "--codebook", sys.argv[2]])
+print(json.dumps({"code": code, "max_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+"""
+
+
+def test_a_million_row_export_is_refused_in_one_line_within_one_gigabyte(tmp_path):
+    from ruse_research.data import textcheck
+
+    path = tmp_path / "export_1m_rows.csv"
+    row = b"R%07d,1,34,5,2,12.5,2019-05-14,\n"
+    with open(path, "wb") as handle:
+        handle.write(MINI_HEADER)
+        for start in range(0, 1_000_000, 50_000):
+            handle.write(b"".join(row % i for i in range(start, start + 50_000)))
+    assert path.stat().st_size < textcheck.MAX_FILE_BYTES  # the row limit refuses it, not the size
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    done = subprocess.run([sys.executable, "-c", RSS_CHILD, str(path), str(MINI)], capture_output=True,
+                          text=True, env=env, timeout=600, check=False)
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert result["code"] == 2 and len(lines) == 1, done.stderr[-2000:]
+    assert "a file of 1,000,001 lines, more than the 100,000 rows the reader takes" in lines[0]
+    assert result["max_rss_kb"] * 1024 < 1_000_000_000  # peak RSS of the validating process (Linux: KiB)
