@@ -110,6 +110,14 @@ _PLATE = re.compile(
     + "|".join(_either_script(c) for c in sorted(_PLATE_REGIONS, key=len, reverse=True))
     + r")[ -]?\d{4}[ -]?[АВЕКМНОРСТУХABEKMHOPCTYX]{1,2}(?![\w])"
 )
+# The same in small letters ("р 1234 ав", "р1234ав"): only with two series letters or no
+# spaces, so that "в 2020 е" (in 2020 it was) stays text.
+_PLATE_SMALL = re.compile(
+    r"(?<![\w])(?:"
+    + "|".join(_either_script(c) for c in sorted(_PLATE_REGIONS, key=len, reverse=True))
+    + r")(?:[ -]?\d{4}[ -]?[АВЕКМНОРСТУХABEKMHOPCTYX]{2}|\d{4}[АВЕКМНОРСТУХABEKMHOPCTYX]{1,2})(?![\w])",
+    re.IGNORECASE,
+)
 
 # Street addresses with a number: "ул. „Александровска“ 57", "бул. Липник 12, вх. Б",
 # "ж.к. Дружба бл. 5, вх. А, ап. 12", "бл. 12 ап. 34".
@@ -516,7 +524,7 @@ def _scrub(s: str, names: tuple[str, ...] | None, guess_names: bool) -> str:
     out = _sub_iban(out)
     out = _ID_CARD.sub(lambda m: m.group(1) + "[ID]", out)
     out = _sub_egn(out)
-    out = _PLATE.sub("[PLATE]", out)
+    out = _PLATE_SMALL.sub("[PLATE]", _PLATE.sub("[PLATE]", out))
     out = _sub_phone(out)
     out = _ADDRESS.sub("[ADDRESS]", out)
     if names is not None:
