@@ -44,9 +44,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from ruse_research.contract import TABLE_MIME
-from ruse_research.display.catalog import COMMON, texts
-from ruse_research.display.formats import NA_TEXT, fmt_int
 from ruse_research.errors import RuseError
+from ruse_research.runner.words import labels
 from ruse_research.stats.differencing import Finding, Register
 from ruse_research.stats.disclosure import MIN_CELL
 
@@ -56,6 +55,8 @@ __all__ = ["check_run", "count_columns", "entries"]
 POPULATION = "run"
 _N_HEADER = re.compile(r"^n(?:$|\s*\()")
 _LABEL_FORMATS = ("text", "raw")
+#: What an empty cell shows (the report's sign for "no value").
+NA_TEXT = "–"
 
 
 def _table_outputs(nb: dict) -> Iterator[tuple[dict, dict]]:
@@ -173,8 +174,8 @@ def check_run(nb: dict, lang: str, register: Register | None = None) -> list[Fin
                 shown[(name, cell)] = {headers[c]: values[c] for c in numbers if _is_number(values[c])}
         if hide:
             if note is None:
-                note = texts(COMMON, lang)("note_differencing", k=fmt_int(MIN_CELL, lang))
-            _hide(output, payload, hide, str(note))
+                note = labels(lang)["note_differencing"].format(k=MIN_CELL)
+            _hide(output, payload, hide, note)
     return findings
 
 
