@@ -182,3 +182,27 @@ def test_random_runs_leave_no_pair_that_reveals_a_small_group(seed):
     nb = _notebook(*outputs)
     crosscheck.check_run(nb, "en")
     assert visible_pairs_differing_by_a_few(_payloads(nb)) == []
+
+
+@pytest.mark.slow
+def test_no_published_pair_of_tables_of_the_study_reveals_a_small_group(shared_study):
+    """Every run of the shared study: no two published counts (equal or nested cells, or a
+    cell and its breakdown) differ by 1-4, and what the check hid is hidden in the CSVs too."""
+    import nbformat
+
+    runs = sorted(p.parent for p in (shared_study / "outputs").glob("*/notebook.ipynb"))
+    assert len(runs) >= 8
+    for run in runs:
+        nb = nbformat.read(run / "notebook.ipynb", as_version=4)
+        payloads = _payloads(nb)
+        assert payloads, run.name
+        assert visible_pairs_differing_by_a_few(payloads) == [], run.name
+        record = json.loads((run / "provenance.json").read_text(encoding="utf-8"))
+        for note in record.get("disclosure_across_tables", []):
+            assert "fewer than 5" in note and not any(f" {d} " in note for d in "1234")
+        for payload in payloads:
+            frame = read_table_csv(run / "tables" / f"{payload['name']}.csv")
+            for row, col, _, n in crosscheck.entries(payload):
+                if n is None:
+                    assert frame.iloc[row, col] != frame.iloc[row, col] or frame.iloc[row, col] in ("", None), (
+                        run.name, payload["name"], row, col)

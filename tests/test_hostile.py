@@ -444,7 +444,8 @@ def test_a_crash_after_the_second_rename_keeps_the_new_outputs(tmp_path, monkeyp
 
 @pytest.fixture
 def fake_kernel(monkeypatch):
-    """Runs "execute" without a kernel: the executed notebook is a copy with one table output."""
+    """Runs "execute" without a kernel: the executed notebook shows the tables of the returned
+    dict (name -> DataFrame; a test may add some)."""
     import nbformat
 
     @contextlib.contextmanager
@@ -453,15 +454,18 @@ def fake_kernel(monkeypatch):
             while_starting()
         yield True
 
-    def execute_notebook(source, destination, overrides, cwd):
-        nb = nbformat.v4.new_notebook()
-        cell = nbformat.v4.new_code_cell("report.show_table(...)")
-        import pandas as pd
+    import pandas as pd
 
+    tables = {"scores": pd.DataFrame({"Scale": ["psm"], "n": [55]})}
+
+    def execute_notebook(source, destination, overrides, cwd):
         from ruse_research.display.tables import table_bundle
 
-        data, meta = table_bundle(pd.DataFrame({"Scale": ["psm"], "n": [55]}), "scores", lang="en")
-        cell.outputs = [nbformat.v4.new_output("display_data", data=data, metadata=meta)]
+        nb = nbformat.v4.new_notebook()
+        cell = nbformat.v4.new_code_cell("report.show_table(...)")
+        cell.outputs = [nbformat.v4.new_output("display_data", data=data, metadata=meta)
+                        for data, meta in (table_bundle(frame, name, lang="en")
+                                           for name, frame in tables.items())]
         nb.cells = [cell]
         with open(destination, "w", encoding="utf-8") as handle:
             nbformat.write(nb, handle)
@@ -473,6 +477,7 @@ def fake_kernel(monkeypatch):
     monkeypatch.setattr(pipeline, "preload_heavy_modules", lambda: None)
     monkeypatch.setattr(execute, "execute_notebook", execute_notebook)
     monkeypatch.setattr(pdf, "find_chromium", lambda: None)
+    return tables
 
 
 def _full(*args, **kwargs):
@@ -577,3 +582,26 @@ def test_a_million_row_export_is_refused_in_one_line_within_one_gigabyte(tmp_pat
     assert result["code"] == 2 and len(lines) == 1, done.stderr[-2000:]
     assert "a file of 1,000,001 lines, more than the 100,000 rows the reader takes" in lines[0]
     assert result["max_rss_kb"] * 1024 < 1_000_000_000  # peak RSS of the validating process (Linux: KiB)
+
+
+def test_a_run_hides_counts_that_its_tables_would_reveal_before_it_publishes(project, monkeypatch,
+                                                                             capsys, fake_kernel):
+    import pandas as pd
+
+    from ruse_research.runner.artifacts import read_table_csv
+
+    fake_kernel["by_position"] = pd.DataFrame({"Scale": ["psm"], "Grouped by": ["Unit"], "n": [55]})
+    fake_kernel["by_unit"] = pd.DataFrame({"Scale": ["psm"] * 3, "Grouped by": ["Unit"] * 3,
+                                           "Group": ["A", "B", "C"], "n": [24, 18, 11],
+                                           "Mean": [3.1, 3.4, 3.2]})
+    _put_params(project, "staff_attitudes.en", STAFF_RUN)
+    code, lines = _run(project, monkeypatch, capsys, ["run", "--force"])
+    assert code == 0 and lines == [], lines
+    run = project / "outputs" / "staff_attitudes.en"
+    assert read_table_csv(run / "tables" / "by_unit.csv")["n"].isna().tolist() == [False, False, True]
+    record = json.loads((run / "provenance.json").read_text(encoding="utf-8"))
+    assert len(record["disclosure_across_tables"]) == 1
+    assert "by_unit" in record["disclosure_across_tables"][0] and "11" not in record["disclosure_across_tables"][0]
+    report = (run / "report.html").read_text(encoding="utf-8")
+    assert "Some numbers are hidden because" in report and ">11<" not in report
+    assert ">11<" not in (run / "notebook.ipynb").read_text(encoding="utf-8")
