@@ -189,6 +189,7 @@ def test_no_published_pair_of_tables_of_the_study_reveals_a_small_group(shared_s
     """Every run of the shared study: no two published counts (equal or nested cells, or a
     cell and its breakdown) differ by 1-4, and what the check hid is hidden in the CSVs too."""
     import nbformat
+    import pandas as pd
 
     runs = sorted(p.parent for p in (shared_study / "outputs").glob("*/notebook.ipynb"))
     assert len(runs) >= 8
@@ -201,8 +202,11 @@ def test_no_published_pair_of_tables_of_the_study_reveals_a_small_group(shared_s
         for note in record.get("disclosure_across_tables", []):
             assert "fewer than 5" in note and not any(f" {d} " in note for d in "1234")
         for payload in payloads:
+            if any(isinstance(c, list) for c in payload["columns"]):
+                continue  # several header rows: not read back by read_table_csv
             frame = read_table_csv(run / "tables" / f"{payload['name']}.csv")
+            offset = frame.shape[1] - len(payload["columns"])  # index columns the report shows
+            assert offset >= 0 and len(frame) == len(payload["data"]), (run.name, payload["name"])
             for row, col, _, n in crosscheck.entries(payload):
-                if n is None:
-                    assert frame.iloc[row, col] != frame.iloc[row, col] or frame.iloc[row, col] in ("", None), (
-                        run.name, payload["name"], row, col)
+                if n is None:  # hidden (here or in the study): empty in the CSV too
+                    assert pd.isna(frame.iloc[row, col + offset]), (run.name, payload["name"], row, col)

@@ -455,7 +455,7 @@ def scrub(s: object, names: Iterable[str] | None = None, *, guess_names: bool = 
       codes stay; after "тел."/"GSM"/"Viber" any run of 6-14 digits is a phone, and
       "359…" without "+" is read as "+359…".
     * ``[ID]`` — nine digits after "лична карта", "л.к.", "ЛК", "паспорт" (the word stays).
-    * ``[PLATE]`` — Bulgarian number plates ("Р 1234 АВ", "P1234AB"; either script).
+    * ``[PLATE]`` — Bulgarian number plates ("Р 1234 АВ", "P1234AB", "р 1234 ав"; either script).
     * ``[ADDRESS]`` — "ул.", "бул.", "ж.к.", "кв.", "бл." with a name and a number, and the
       "бл./вх./ет./ап." parts that follow.
     * EGNs are also found split 6+4 or in date groups ("800101-1236", "80 01 01 1236"),
