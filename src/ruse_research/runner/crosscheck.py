@@ -174,7 +174,7 @@ def check_run(nb: dict, lang: str, register: Register | None = None) -> list[Fin
                 shown[(name, cell)] = {headers[c]: values[c] for c in numbers if _is_number(values[c])}
         if hide:
             if note is None:
-                note = labels(lang)["note_differencing"].format(k=MIN_CELL)
+                note = labels(lang)["note_hidden_across_tables"].format(k=MIN_CELL)
             _hide(output, payload, hide, note)
     return findings
 
