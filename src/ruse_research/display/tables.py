@@ -286,6 +286,8 @@ def table_bundle(
                            _digits_for(c, digits), pct_digits)
             for c in df.columns
         ],
+        # the guarded count columns: the runner checks them across the run's tables
+        "counts": [pos for pos, c in enumerate(df.columns) if c in counts],
     }
     json.dumps(table_json, allow_nan=False)  # fail here, not in the runner
     data = {"text/html": "".join(out), "text/plain": plain, TABLE_MIME: table_json}

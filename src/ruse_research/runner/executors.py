@@ -192,6 +192,8 @@ def _publish(reply: dict, spec: RunSpec, scheduler: str) -> RunResult:
                              spec.run_dir / ("notebook.ipynb" if result.ok else "failed/notebook.ipynb"))
             publish.publish(stage, spec.run_dir, ok=result.ok, staging_root=spec.outputs / publish.STAGING)
     except Exception as exc:  # publishing failed: report it, keep the previous outputs
+        if publish.is_disk_fault(exc):
+            raise  # a full disk stops the command: one line, exit 2 (cli.main)
         return RunResult(name=spec.name, status="failed", duration_s=result.duration_s,
                          failure=RunFailure.from_exception(exc), reason=spec.reason)
     return result

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import errno
 import functools
+import math
 import os
 import re
 import subprocess
@@ -113,6 +114,9 @@ def check_value(where: str, key: str, value: object, default: object,
         raise ParamsError(f"{where}: parameters.{key}: found a mapping {shown(value)}, expected "
                           "a single value (text, a number, true/false), a list or null like the "
                           "notebook default None")
+    if isinstance(value, float) and not math.isfinite(value):  # .nan, .inf pass every comparison
+        raise ParamsError(f"{where}: parameters.{key}: found {shown(value)}, expected a finite "
+                          "number (not .nan or .inf)")
     floor = privacy_floors().get(key)
     if floor is not None and isinstance(value, int | float) and not isinstance(value, bool) \
             and value < floor:

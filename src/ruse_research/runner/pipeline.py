@@ -29,6 +29,7 @@ from ruse_research.data.marker import is_synthetic
 from ruse_research.runner import (
     cache,
     crate,
+    crosscheck,
     execute,
     executors,
     guard,
@@ -85,6 +86,7 @@ def _execute_run(spec: RunSpec) -> RunResult:
             tables: list[str] = []
             figures: list[str] = []
             nb = None
+            hidden: list[str] = []
             try:
                 execute.execute_notebook(spec.notebook, executed, spec.overrides, spec.notebook.parent)
             except Exception as exc:  # a failing cell, a dead kernel: the run fails, the command goes on
@@ -93,15 +95,20 @@ def _execute_run(spec: RunSpec) -> RunResult:
             if failure is None:
                 nb = execute.read_notebook(executed)
                 try:
+                    hidden = crosscheck.check_published(nb, executed, spec.lang)  # across tables
                     _point_metadata_at_final_place(nb, executed, spec.run_dir / "notebook.ipynb")
                     tables, figures = extract_artifacts(nb, stage, ExportMark(spec.lang, spec.synthetic, spec.title))
                 except Exception as exc:
+                    if publish.is_disk_fault(exc):
+                        raise
                     failure = RunFailure.from_exception(exc)
             duration = time.perf_counter() - clock
             status = "ok" if failure is None else "failed"
             record = provenance.record_for(spec, started=started, duration_s=duration, status=status,
                                            tables=tables, figures=figures,
                                            error=failure.to_dict() if failure else None)
+            if hidden:  # counts hidden across the run's tables (runner.crosscheck), no counts named
+                record["disclosure_across_tables"] = hidden
             if nb is not None:  # what the run read, and where each table and figure came from
                 record.update(lineage.lineage(nb, record, spec.root, stage))
                 _write_report(nb, spec, record, stage)
@@ -112,6 +119,8 @@ def _execute_run(spec: RunSpec) -> RunResult:
         return RunResult(name=spec.name, status=status, duration_s=duration, failure=failure,
                          tables=tuple(tables), figures=tuple(figures), reason=spec.reason)
     except Exception as exc:  # publishing itself failed: report it, keep previous outputs
+        if publish.is_disk_fault(exc):
+            raise  # a full disk stops the command: one line, exit 2 (cli.main)
         return RunResult(name=spec.name, status="failed", duration_s=time.perf_counter() - clock,
                          failure=RunFailure.from_exception(exc, traceback=traceback.format_exc()),
                          reason=spec.reason)

@@ -21,6 +21,7 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
@@ -75,6 +76,21 @@ def outputs_lock(outputs: Path) -> Iterator[None]:
 
 
 JOURNAL_SUFFIX = ".replacing.json"
+
+#: File-system faults that no run can get past (a full disk, a used-up quota, a read-only
+#: file system): they stop the command with one line and exit 2 instead of failing runs one by one.
+DISK_FAULTS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS})
+
+
+def is_disk_fault(exc: BaseException) -> bool:
+    """Whether ``exc`` is a file-system fault of :data:`DISK_FAULTS`.
+
+    Examples
+    --------
+    >>> is_disk_fault(OSError(errno.ENOSPC, "No space left on device")), is_disk_fault(ValueError())
+    (True, False)
+    """
+    return isinstance(exc, OSError) and exc.errno in DISK_FAULTS
 
 
 def replace_dir(new: Path, target: Path, trash_root: Path) -> None:

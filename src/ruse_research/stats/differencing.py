@@ -118,9 +118,12 @@ class Register:
             for c, cn, e in children:
                 ((dim, value),) = c - parent_cell
                 by_dim.setdefault(dim, []).append((value, cn, e))
-            for members in by_dim.values():
-                values = {v for v, _, _ in members}
-                if len(values) < len(members):  # the same sub-cell published twice
+            for listed in by_dim.values():
+                members, counts = [], {}
+                for v, cn, e in listed:  # a sub-cell published twice with one count counts once
+                    if counts.setdefault(v, cn) == cn and v not in {m[0] for m in members}:
+                        members.append((v, cn, e))
+                if any(counts[v] != cn for v, cn, _ in listed):  # the same sub-cell, two counts
                     continue
                 if self._small(abs(parent_n - sum(cn for _, cn, _ in members))):
                     other = parent if parent is not None else next(e for _, _, e in members if e)

@@ -110,6 +110,14 @@ _PLATE = re.compile(
     + "|".join(_either_script(c) for c in sorted(_PLATE_REGIONS, key=len, reverse=True))
     + r")[ -]?\d{4}[ -]?[АВЕКМНОРСТУХABEKMHOPCTYX]{1,2}(?![\w])"
 )
+# The same in small letters ("р 1234 ав", "р1234ав"): only with two series letters or no
+# spaces, so that "в 2020 е" (in 2020 it was) stays text.
+_PLATE_SMALL = re.compile(
+    r"(?<![\w])(?:"
+    + "|".join(_either_script(c) for c in sorted(_PLATE_REGIONS, key=len, reverse=True))
+    + r")(?:[ -]?\d{4}[ -]?[АВЕКМНОРСТУХABEKMHOPCTYX]{2}|\d{4}[АВЕКМНОРСТУХABEKMHOPCTYX]{1,2})(?![\w])",
+    re.IGNORECASE,
+)
 
 # Street addresses with a number: "ул. „Александровска“ 57", "бул. Липник 12, вх. Б",
 # "ж.к. Дружба бл. 5, вх. А, ап. 12", "бл. 12 ап. 34".
@@ -447,7 +455,7 @@ def scrub(s: object, names: Iterable[str] | None = None, *, guess_names: bool = 
       codes stay; after "тел."/"GSM"/"Viber" any run of 6-14 digits is a phone, and
       "359…" without "+" is read as "+359…".
     * ``[ID]`` — nine digits after "лична карта", "л.к.", "ЛК", "паспорт" (the word stays).
-    * ``[PLATE]`` — Bulgarian number plates ("Р 1234 АВ", "P1234AB"; either script).
+    * ``[PLATE]`` — Bulgarian number plates ("Р 1234 АВ", "P1234AB", "р 1234 ав"; either script).
     * ``[ADDRESS]`` — "ул.", "бул.", "ж.к.", "кв.", "бл." with a name and a number, and the
       "бл./вх./ет./ап." parts that follow.
     * EGNs are also found split 6+4 or in date groups ("800101-1236", "80 01 01 1236"),
@@ -516,7 +524,7 @@ def _scrub(s: str, names: tuple[str, ...] | None, guess_names: bool) -> str:
     out = _sub_iban(out)
     out = _ID_CARD.sub(lambda m: m.group(1) + "[ID]", out)
     out = _sub_egn(out)
-    out = _PLATE.sub("[PLATE]", out)
+    out = _PLATE_SMALL.sub("[PLATE]", _PLATE.sub("[PLATE]", out))
     out = _sub_phone(out)
     out = _ADDRESS.sub("[ADDRESS]", out)
     if names is not None:

@@ -1,0 +1,290 @@
+"""Disclosure across the published tables of a run, checked by the runner before it publishes.
+
+:mod:`ruse_research.stats.differencing` lets a study hide, inside its kernel, the counts that
+its own tables would let a reader subtract. This module looks at what a run actually
+publishes: after the notebook has run and before anything is exported, :func:`check_run`
+reads every table payload of the executed notebook (the same payloads that become
+``tables/<name>.csv|.xlsx`` and the tables of ``report.html``) and registers each visible
+count in one :class:`~ruse_research.stats.differencing.Register` for the whole run:
+
+* the **count columns** of a table are those ``show_table`` guarded (the payload's
+  ``counts``; in older payloads, integer columns headed ``n`` or ``n (...)``);
+* a count's **cell** is what a reader sees it describe: the row's label cells (text, raw and
+  index columns) as ``(header, value)`` pairs, plus the count column's header when it is not
+  plain ``n`` (``n (2)``, a column of a cross-table). Tables built from the same labels nest:
+  ``{Scale: A, Grouped by: Unit}`` (a test's n) contains ``{..., Group: Legal}`` (a mean's n);
+* the population is the run: two counts are compared when their cells are equal or nested,
+  or when one is a cell and the others its breakdown by one more label.
+
+A count that would, with one published before it, reveal a group of 1 to ``MIN_CELL - 1``
+(two counts of the same cell, a cell and a sub-cell, a cell and the sum of its breakdown) is
+hidden, with the other numbers of its row (a mean goes with its count, or the overall and
+subgroup means would recombine to the small rest's mean), in the payload, the HTML and the
+plain text of the output, and the table gets the report's note on hidden numbers. It is never
+a failure, and no note names a count. Already hidden counts (empty cells) are never compared.
+
+Examples
+--------
+>>> def out(name, rows):
+...     return {"output_type": "display_data", "metadata": {}, "data": {TABLE_MIME: {
+...         "name": name, "columns": ["Scale", "n"], "index": list(range(len(rows))),
+...         "data": rows, "formats": ["text", "int"], "counts": [1], "show_index": False}}}
+>>> nb = {"cells": [{"cell_type": "code", "outputs": [out("a", [["psm", 55]]), out("b", [["psm", 53]])]}]}
+>>> [f.table for f in check_run(nb, "en")]
+['b']
+>>> nb["cells"][0]["outputs"][1]["data"][TABLE_MIME]["data"]
+[['psm', None]]
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from ruse_research.contract import TABLE_MIME
+from ruse_research.errors import RuseError
+from ruse_research.runner.words import labels
+from ruse_research.stats.differencing import Finding, Register
+from ruse_research.stats.disclosure import MIN_CELL
+
+__all__ = ["check_run", "count_columns", "entries"]
+
+#: The population of every published count: the run (the cells say who is counted).
+POPULATION = "run"
+_N_HEADER = re.compile(r"^n(?:$|\s*\()")
+_LABEL_FORMATS = ("text", "raw")
+#: What an empty cell shows (the report's sign for "no value").
+NA_TEXT = "–"
+
+
+def _table_outputs(nb: dict) -> Iterator[tuple[dict, dict]]:
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        for output in cell.get("outputs", []):
+            payload = (output.get("data") or {}).get(TABLE_MIME)
+            if isinstance(payload, dict) and isinstance(payload.get("data"), list):
+                yield output, payload
+
+
+def _header(label: Any) -> str:
+    if isinstance(label, list):
+        return " / ".join(str(x) for x in label if x not in (None, ""))
+    return "" if label is None else str(label)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def count_columns(payload: dict) -> list[int]:
+    """Positions of the count columns of a table payload.
+
+    Examples
+    --------
+    >>> count_columns({"columns": ["n", "Mean"], "data": [[5, 1.5]], "formats": ["int", "num:2"]})
+    [0]
+    """
+    if isinstance(payload.get("counts"), list):
+        return [int(c) for c in payload["counts"]]
+    formats = payload.get("formats") or []
+    return [pos for pos, label in enumerate(payload.get("columns", []))
+            if _N_HEADER.match(_header(label)) and pos < len(formats) and formats[pos] == "int"]
+
+
+def _label_columns(payload: dict, counts: list[int]) -> list[int]:
+    formats = payload.get("formats") or []
+    rows = payload["data"]
+    labels = []
+    for pos in range(len(payload.get("columns", []))):
+        if pos in counts:
+            continue
+        fmt = formats[pos] if pos < len(formats) else None
+        if fmt in _LABEL_FORMATS or (fmt is None and not all(
+                _is_number(r[pos]) or r[pos] is None for r in rows)):
+            labels.append(pos)
+    return labels
+
+
+def entries(payload: dict) -> list[tuple[int, int, frozenset, Any]]:
+    """``(row, column, cell, count)`` of every count in a table payload (``None``: hidden).
+
+    Examples
+    --------
+    >>> p = {"columns": ["Group", "n"], "index": [0], "data": [["NGOs", 76]], "formats": ["text", "int"]}
+    >>> entries(p)
+    [(0, 1, frozenset({('Group', 'NGOs')}), 76)]
+    """
+    counts = count_columns(payload)
+    labels = _label_columns(payload, counts)
+    columns = payload.get("columns", [])
+    index_names = payload.get("index_names") or []
+    show_index = bool(payload.get("show_index", False))
+    out = []
+    for row, values in enumerate(payload["data"]):
+        pairs = {(_header(columns[c]), _header(values[c])) for c in labels}
+        if show_index and row < len(payload.get("index", [])):
+            index = payload["index"][row]
+            index = index if isinstance(index, list) else [index]
+            for level, value in enumerate(index):
+                name = _header(index_names[level]) if level < len(index_names) else f"index {level}"
+                pairs.add((name or f"index {level}", _header(value)))
+        if not pairs:  # a table without labels (one test's n): it describes only itself
+            pairs = {("table", str(payload.get("name", "")))}
+        for c in counts:
+            header = _header(columns[c])
+            cell = pairs | ({("column", header)} if header != "n" else set())
+            value = values[c]
+            out.append((row, c, frozenset(cell), value if _is_number(value) else None))
+    return out
+
+
+def check_run(nb: dict, lang: str, register: Register | None = None) -> list[Finding]:
+    """Hide, in ``nb``'s table outputs, every count another published count would turn into a
+    group below ``MIN_CELL``; return the findings (see the module docstring).
+
+    Tables are taken in the notebook's order and, within a table, larger counts first: of
+    two counts that differ by a few, the smaller one (which left someone out) is hidden.
+    """
+    reg = register if register is not None else Register()
+    findings: list[Finding] = []
+    shown: dict[tuple[str, frozenset], dict[str, float]] = {}  # (table, cell) -> the row's numbers
+    note = None
+    for output, payload in _table_outputs(nb):
+        name = str(payload.get("name", ""))
+        counts = count_columns(payload)
+        numbers = [c for c in range(len(payload.get("columns", [])))
+                   if c not in counts and c not in _label_columns(payload, counts)]
+        headers = [_header(c) for c in payload.get("columns", [])]
+        hide: dict[int, set[int]] = {}
+        for row, col, cell, n in sorted(entries(payload), key=lambda e: (-(e[3] or -1), e[0], e[1])):
+            values = payload["data"][row]
+            found = reg.conflict(POPULATION, cell, int(n)) if n is not None else None
+            before = len(reg.findings)
+            if not reg.register(name, POPULATION, cell, n) and len(reg.findings) > before:
+                findings.append(reg.findings[-1])
+                other = shown.get((found[0].table, found[0].cell), {}) if found else {}
+                # a statistic published for both cells (overall and subgroup means) recombines
+                # to the small rest's: it goes with the count
+                hide.setdefault(row, set()).update(
+                    {col} | {c for c in numbers if headers[c] in other and _is_number(values[c])})
+            elif n is not None:
+                shown[(name, cell)] = {headers[c]: values[c] for c in numbers if _is_number(values[c])}
+        if hide:
+            if note is None:
+                note = labels(lang)["note_hidden_across_tables"].format(k=MIN_CELL)
+            _hide(output, payload, hide, note)
+    return findings
+
+
+def _hide(output: dict, payload: dict, hide: dict[int, set[int]], note: str) -> None:
+    """Blank the cells in ``hide`` (row -> columns) in the payload, the HTML and the plain text."""
+    cells = {row: sorted(cols) for row, cols in hide.items()}
+    for row, cols in cells.items():
+        for c in cols:
+            payload["data"][row][c] = None
+    data = output["data"]
+    if isinstance(data.get("text/html"), list):  # nbformat's multiline form on disk
+        data["text/html"] = "".join(data["text/html"])
+    if isinstance(data.get("text/html"), str):
+        data["text/html"] = _hide_html(data["text/html"], cells, note,
+                                       index_cells=_shown_index_levels(payload))
+        data["text/plain"] = _plain_from_html(data["text/html"], payload.get("caption"), note)
+
+
+def _shown_index_levels(payload: dict) -> int:
+    if not payload.get("show_index"):
+        return 0
+    index = payload.get("index") or [None]
+    return len(index[0]) if isinstance(index[0], list) else 1
+
+
+_ROW = re.compile(r"<tr>(.*?)</tr>", re.S)
+_CELL = re.compile(r"<(td|th)([^>]*)>(.*?)</\1>", re.S)
+_EMPTY = f'<td class="text">{html_lib.escape(NA_TEXT)}</td>'
+
+
+def _hide_html(page: str, cells: dict[int, list[int]], note: str, index_cells: int) -> str:
+    """The table HTML of :mod:`ruse_research.display.tables` with ``cells`` emptied and the note."""
+    start, end = page.find("<tbody>"), page.find("</tbody>")
+    if start < 0 or end < 0:
+        return page
+    body = page[start:end]
+    rows = _ROW.findall(body)
+    transposed = "ruse-transposed" in page[:start]
+    new_rows = []
+    for r, row in enumerate(rows):
+        parts = list(_CELL.finditer(row))
+        tds = [m for m in parts if m.group(1) == "td"]
+        targets: set[int] = set()
+        if transposed:  # one line per column: header cell, value cell
+            for c in cells.get(0, []):
+                if r == index_cells + c and tds:
+                    targets.add(0)
+        else:
+            targets = set(cells.get(r, []))
+        text = row
+        for t in sorted(targets, reverse=True):
+            if t < len(tds):
+                m = tds[t]
+                text = text[: m.start()] + _EMPTY + text[m.end():]
+        new_rows.append(f"<tr>{text}</tr>")
+    new_body = "<tbody>" + "".join(new_rows)
+    page = page[:start] + new_body + page[end:]
+    escaped = html_lib.escape(note)
+    if "<tfoot>" in page:
+        return re.sub(r"(<tfoot><tr><td[^>]*>)(.*?)(</td></tr></tfoot>)",
+                      lambda m: f"{m.group(1)}{m.group(2)} {escaped}{m.group(3)}"
+                      if escaped not in m.group(2) else m.group(0), page, count=1, flags=re.S)
+    span = max((len(_CELL.findall(r)) for r in rows), default=1)
+    return page.replace("</table>", f'<tfoot><tr><td colspan="{span}">{escaped}</td></tr></tfoot></table>', 1)
+
+
+def _plain_from_html(page: str, caption: Any, note: str) -> str:
+    """The ``text/plain`` form of a table rebuilt from its (already hidden) HTML."""
+    import pandas as pd
+
+    def texts_of(fragment: str) -> list[str]:
+        return [html_lib.unescape(re.sub(r"<[^>]+>", "", m.group(3))) for m in _CELL.finditer(fragment)]
+
+    head = page[page.find("<thead>"): page.find("</thead>")] if "<thead>" in page else ""
+    body = page[page.find("<tbody>"): page.find("</tbody>")]
+    rows = [texts_of(r) for r in _ROW.findall(body)]
+    headers = texts_of(head)
+    width = max((len(r) for r in rows), default=0)
+    if len(headers) != width:
+        headers = [""] * width
+    frame = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], columns=headers, dtype="object")
+    plain = frame.to_string(index=False)
+    if caption:
+        plain = f"{caption}\n{plain}"
+    tfoot = re.search(r"<tfoot>.*?<td[^>]*>(.*?)</td>", page, re.S)
+    return f"{plain}\n{html_lib.unescape(tfoot.group(1)) if tfoot else note}"
+
+
+def check_published(nb, path, lang: str) -> list[str]:
+    """:func:`check_run` on an executed notebook; when it hides anything, ``path`` (the staged
+    ``notebook.ipynb``) is rewritten. Returns the findings' notes (no count named).
+
+    A fault in the check itself hides nothing and fails the run with a message that names
+    no count (it is published in ``failed/failure.json``).
+    """
+    import nbformat
+
+    try:
+        findings = check_run(nb, lang)
+    except Exception as exc:  # noqa: BLE001 - the message of an unknown error may hold a count
+        raise CrossCheckError(
+            f"the disclosure check across the run's tables failed ({type(exc).__name__}); "
+            "its tables were not published; run with --debug for the traceback"
+        ) from exc
+    if findings:
+        with open(path, "w", encoding="utf-8") as handle:
+            nbformat.write(nb, handle)
+    return [f.note() for f in findings]
+
+
+class CrossCheckError(RuseError):
+    """The disclosure check across the run's tables could not run."""
