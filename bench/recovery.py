@@ -129,8 +129,10 @@ def _failed(rows: list, section: str, effect: str, truth: float, exc: Exception)
 
 def staff_rows(frame: pd.DataFrame, truth: dict, rows: list) -> pd.DataFrame:
     """Notebook 01's estimates (``studies.staff``, the calls the notebook makes) against the
-    planted values; returns the scored staff frame."""
-    data = staff.from_answers(typed(frame, _book("staff")), _book("staff"))
+    planted values; returns the typed staff answers (what notebook 02 gives
+    ``stakeholders.load``, which scores their mirror items itself)."""
+    answers = typed(frame, _book("staff"))
+    data = staff.from_answers(answers, _book("staff"))
     scored = staff.scored(data)
     t = truth["staff"]
 
@@ -157,13 +159,14 @@ def staff_rows(frame: pd.DataFrame, truth: dict, rows: list) -> pd.DataFrame:
     _row(rows, "staff", "mirror_staff: admin_image mean (t)",
          t["mirror_staff"]["values"]["admin_image_mean"], staff_image["mean"],
          staff_image["ci_low"], staff_image["ci_high"])
-    return scored
+    return answers
 
 
-def stakeholder_rows(frame: pd.DataFrame, truth: dict, staff_scored: pd.DataFrame,
+def stakeholder_rows(frame: pd.DataFrame, truth: dict, staff_answers: pd.DataFrame,
                      rows: list) -> None:
-    """Notebook 02's estimates (the study module's functions) against the planted values."""
-    study = stakeholders.prepare(typed(frame, _book("stakeholders")), staff_scored,
+    """Notebook 02's estimates (the study module's functions) against the planted values;
+    ``staff_answers`` typed as ``io.read_survey`` types them (the staff's mirror items)."""
+    study = stakeholders.prepare(typed(frame, _book("stakeholders")), staff_answers,
                                  book=_book("stakeholders"), staff_book=_book("staff"))
     data = study.data
     citizen = data["group"] == stakeholders.CITIZEN
@@ -248,8 +251,8 @@ def one_seed(seed: int) -> tuple[list[dict], float]:
     frames, truth = synthetic.generate(seed, only=["staff", "stakeholders"])
     rows: list[dict] = []
     try:
-        staff_scored = staff_rows(frames["staff"], truth, rows)
-        stakeholder_rows(frames["stakeholders"], truth, staff_scored, rows)
+        staff_answers = staff_rows(frames["staff"], truth, rows)
+        stakeholder_rows(frames["stakeholders"], truth, staff_answers, rows)
     except Exception as exc:  # a failure outside the guarded calls: count it, keep going
         _failed(rows, "staff" if not rows else "stakeholders", "<rest of the seed failed>",
                 np.nan, exc)
@@ -308,16 +311,20 @@ def map_seeds(seeds: list[int], jobs: int, executor: str = "local"):
         return
     import logging
 
+    import dask
     from distributed import Client, LocalCluster
 
-    cluster = None if address else LocalCluster(n_workers=jobs, threads_per_worker=1, dashboard_address=":0",
-                                                silence_logs=logging.WARNING)
-    with Client(address or cluster) as client:
-        futures = client.map(one_seed, seeds, pure=False)  # one task per seed
-        for future in futures:
-            yield future.result()
-    if cluster is not None:
-        cluster.close()
+    from ruse_research.runner.executors import DASK_CONFIG
+
+    with dask.config.set(DASK_CONFIG):  # the runner's patient timeouts (a loaded machine)
+        cluster = None if address else LocalCluster(n_workers=jobs, threads_per_worker=1, memory_limit=0,
+                                                    dashboard_address=":0", silence_logs=logging.WARNING)
+        with Client(address or cluster, timeout=60) as client:
+            futures = client.map(one_seed, seeds, pure=False)  # one task per seed
+            for future in futures:
+                yield future.result()
+        if cluster is not None:
+            cluster.close()
 
 
 def main(argv=None) -> int:

@@ -65,10 +65,15 @@ def _kill_tree(pid: int) -> None:
             pass
 
 
-@pytest.fixture
-def cluster(tmp_path, monkeypatch):
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
     """A project, a ``dask scheduler`` and two ``dask worker`` processes (no nanny: a killed
-    worker stays dead). Yields (root, address, worker processes)."""
+    worker stays dead), started once for this module. Yields (root, address, worker processes)."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        yield from _cluster(tmp_path_factory.mktemp("dask-cluster"), monkeypatch)
+
+
+def _cluster(tmp_path, monkeypatch):
     root = matrix_project(tmp_path, monkeypatch, MATRIX)
     monkeypatch.setenv("RUSE_RESEARCH_CHROMIUM", "")
     port = _free_port()
@@ -106,6 +111,53 @@ def _cli(root: Path, *args: str, **kwargs):
 def _artifacts(run_dir: Path) -> dict[str, bytes]:
     return {p.relative_to(run_dir).as_posix(): p.read_bytes() for p in sorted(run_dir.glob("*/*"))
             if p.parent.name in ("tables", "figures")}
+
+
+def _fake_fingerprint(fake: str | None) -> None:
+    """On a worker: make :func:`executors.fingerprint` report hash ``fake`` (``None``: the real one)."""
+    from ruse_research.runner import executors
+
+    real = executors.__dict__.setdefault("_real_fingerprint", executors.fingerprint)
+    executors.fingerprint = real if fake is None else (lambda *args, **kwargs: {**real(), "hash": fake})
+
+
+def test_a_worker_with_another_environment_is_refused(cluster, tmp_path):
+    """Runs first (the next test kills a worker): one worker reports another fingerprint, the
+    run goes to the other one; when both differ the run fails with a one-line reason."""
+    import cloudpickle
+    from distributed import Client
+
+    root, address, _ = cluster
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the workers cannot import this file
+    with Client(address, timeout=120) as client:
+        workers = sorted(client.scheduler_info()["workers"])
+        assert len(workers) == 2
+        try:
+            client.run(_fake_fingerprint, "0" * 64, workers=[workers[0]])
+            lines: list[str] = []
+            outcome = runner.run_study(["standin.bg"], root=root, outputs=tmp_path / "one", force=True,
+                                       executor=address, echo=lines.append)
+            assert outcome.exit_code == 0, lines
+            refused = [line for line in lines if line.startswith("refusing dask worker")]
+            assert len(refused) == 1, lines
+            assert refused == [f"refusing dask worker {workers[0]}: its environment differs (fingerprint "
+                               f"000000000000, this machine {refused[0].split('this machine ')[1][:12]}); "
+                               "install the same requirements.lock and ruse_research source there"], lines
+            record = json.loads((tmp_path / "one" / "standin.bg" / "provenance.json").read_text(encoding="utf-8"))
+            assert record["executor"]["worker"] == workers[1]
+
+            client.run(_fake_fingerprint, "1" * 64)  # now every worker differs
+            lines = []
+            outcome = runner.run_study(["standin.bg"], root=root, outputs=tmp_path / "none", force=True,
+                                       executor=address, echo=lines.append)
+            assert outcome.exit_code == 1
+            failed = [line for line in lines if " FAILED " in line]
+            assert failed == [f"[1/1] FAILED standin.bg: NoWorker: no dask worker at {address} has this "
+                              f"environment (fingerprint {refused[0].split('this machine ')[1][:12]})"], lines
+            assert not (tmp_path / "none" / "standin.bg" / "provenance.json").exists()
+        finally:
+            client.run(_fake_fingerprint, None)
+            cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
 
 
 def test_dask_workers_give_the_local_bytes_and_a_killed_worker_fails_one_run(cluster, tmp_path):

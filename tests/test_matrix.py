@@ -118,3 +118,69 @@ def test_a_run_lost_with_its_worker_is_recorded_as_failed_and_keeps_its_good_out
     assert record["status"] == "failed" and record["error"]["ename"] == "WorkerDied"
     assert record["executor"] == {"kind": "dask", "scheduler": "tcp://10.0.0.5:8786"}
     assert (outputs / "demo.en" / "report.html").read_text(encoding="utf-8") == "previous good report"
+
+
+def _entry(folder: Path, name: str, size: int, age_s: float) -> Path:
+    import os
+    import time
+
+    path = folder / name[:2] / f"{name}.pickle"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"x" * size)
+    os.utime(path, (time.time() - age_s, time.time() - age_s))
+    return path
+
+
+def test_memo_pruning_keeps_the_latest_runs_entries_and_the_newest_under_the_cap(tmp_path, monkeypatch):
+    import time
+
+    from ruse_research.runner import memo_prune
+
+    used = _entry(tmp_path, "aa" + "0" * 62, 100, 0)        # used by the latest run
+    recent = _entry(tmp_path, "bb" + "0" * 62, 100, 600)    # not used, newer
+    old = _entry(tmp_path, "cc" + "0" * 62, 100, 7200)      # not used, older
+    stale = tmp_path / "cc" / "x.pickle.123.tmp"
+    stale.write_bytes(b"partial")
+    import os
+
+    os.utime(stale, (time.time() - 2 * memo_prune.STALE_TMP_S,) * 2)
+    since = time.time() - 60
+    assert memo_prune.prune(tmp_path, since=since, max_bytes=150) == (1, 100)  # the older one goes
+    assert used.exists() and recent.exists() and not old.exists() and not stale.exists()
+    assert memo_prune.prune(tmp_path, since=since, max_bytes=0) == (1, 100)    # only the latest run's
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == [used.name]
+    assert not (tmp_path / "bb").exists()  # emptied folders go
+    monkeypatch.setenv(memo_prune.MAX_MB_ENV, "1.5")
+    assert memo_prune.max_bytes_from_env() == int(1.5 * 1024 * 1024)
+    monkeypatch.setenv(memo_prune.MAX_MB_ENV, "lots")
+    assert memo_prune.max_bytes_from_env() == int(memo_prune.DEFAULT_MAX_MB * 1024 * 1024)
+    assert memo_prune.prune(tmp_path / "missing", since=since) == (0, 0)
+
+
+def test_a_memo_hit_marks_the_entry_used(tmp_path, monkeypatch):
+    import os
+
+    from ruse_research import memo
+
+    monkeypatch.setenv(memo.MEMO_ENV, str(tmp_path))
+
+    @memo.memoized
+    def triple(x):
+        return 3 * x
+
+    assert triple(2) == 6
+    (entry,) = tmp_path.glob("*/*.pickle")
+    os.utime(entry, (1_000_000, 1_000_000))
+    assert triple(2) == 6 and entry.stat().st_mtime > 1_000_000  # the hit touched it
+
+
+def test_shipped_memo_entries_are_written_once_and_reported_when_used(tmp_path):
+    import time
+
+    name = "ab/ab" + "1" * 62 + ".pickle"
+    executors._memo_in(tmp_path, {name: b"one", "../escape.pickle": b"no"})
+    assert (tmp_path / name).read_bytes() == b"one" and not (tmp_path.parent / "escape.pickle").exists()
+    executors._memo_in(tmp_path, {name: b"two"})  # content-addressed: an entry present stays
+    assert (tmp_path / name).read_bytes() == b"one"
+    assert executors._memo_used(tmp_path, time.time() - 60) == [name]
+    assert executors._memo_used(tmp_path, time.time() + 60) == []

@@ -147,11 +147,16 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from ruse_research import runner
+    import time
 
+    from ruse_research import paths, runner
+    from ruse_research.runner import memo_prune
+
+    started = time.time()
     outcome = runner.run_study(args.runs or None, force=args.force, jobs=args.jobs, echo=_echo,
                                allow_notebooks=args.allow_notebook, allow_inputs=args.allow_input,
                                executor=args.executor)
+    memo_prune.prune(paths.project_root() / "outputs" / ".cache" / "memo", since=started)  # LRU size cap
     from ruse_research.campaign import step  # after the studies: their published results
 
     step.build_campaigns(force=args.force, echo=_echo, results=outcome.results)

@@ -39,6 +39,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
@@ -150,7 +151,10 @@ def memoized(function: F) -> F:
         path = Path(folder) / key[:2] / f"{key}.pickle"
         try:
             with open(path, "rb") as handle:
-                return pickle.load(handle)
+                value = pickle.load(handle)
+            with contextlib.suppress(OSError):
+                os.utime(path)  # its last use, for pruning (runner/memo_prune.py)
+            return value
         except Exception:  # missing, partial or unreadable: compute it
             pass
         result = function(*args, **kwargs)

@@ -23,7 +23,16 @@
 * each task runs with thread caps (``OMP_NUM_THREADS=1`` ...; :data:`THREAD_CAPS`), one run at a
   time per worker process;
 * a worker that dies fails the run it was executing, with a one-line reason; the other runs
-  finish.
+  finish;
+* the memo of expensive calls (:mod:`ruse_research.memo`) travels with the runs: a worker sends
+  back the entries a run wrote, the client keeps them in ``outputs/.cache/memo`` and ships them
+  (with the entries it had, once per worker through ``client.scatter``) to the study's other
+  languages, which it submits only once the first language returned; so a bg/en pair costs
+  about one analysis on Dask as on the local pool, wherever its runs land;
+* every worker starts its kernel zygote once, before the runs, importing what all the planned
+  notebooks import (:func:`warm_up`), as the local pool's zygote does;
+* the client and a ``LocalCluster`` run with patient timeouts (:data:`DASK_CONFIG`), so a loaded
+  machine whose worker processes need a minute to start or answer is not taken for a dead one.
 
 Examples
 --------
@@ -41,6 +50,8 @@ import functools
 import hashlib
 import io
 import json
+import os
+import re
 import sys
 import tarfile
 import tempfile
@@ -52,7 +63,7 @@ from pathlib import Path
 
 from ruse_research import memo
 from ruse_research.errors import ParamsError
-from ruse_research.runner import cache, kernels, provenance, publish
+from ruse_research.runner import cache, kernels, matrix, provenance, publish
 from ruse_research.runner.spec import RunFailure, RunResult, RunSpec
 
 #: Thread caps set for every task, so N one-thread workers do not start N x cores BLAS threads.
@@ -62,6 +73,32 @@ THREAD_CAPS = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
 EVENT_TOPIC = "ruse-research-run"
 #: How often (seconds) the client looks for workers that left.
 POLL_S = 0.5
+#: Dask settings of the runner's client and LocalCluster. Under load (two cores shared with other
+#: jobs) the defaults fail: a spawned worker process that needs more than 30 s to import its
+#: libraries and connect fails the LocalCluster's start ("Timed out trying to connect"), and a
+#: worker whose event loop answers late is dropped. A run's memory is in its kernel, not in the
+#: worker process, so the worker's memory manager is off (``memory_limit=0``), and so is the
+#: nanny's ``MALLOC_TRIM_THRESHOLD_=65536`` (:data:`NO_TRIM`): glibc then gives memory back to the
+#: system at every free, which cost a ``bench/recovery.py`` seed 9.2 instead of 6.5 CPU-s on a
+#: LocalCluster worker (system time 2.6 s against 0.6 s). The statistical profiler is off.
+NO_TRIM = "MALLOC_TRIM_THRESHOLD_"
+DASK_CONFIG = {
+    "distributed.nanny.pre-spawn-environ": {"OMP_NUM_THREADS": 1, "MKL_NUM_THREADS": 1, "OPENBLAS_NUM_THREADS": 1},
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.system-monitor.gil.enabled": False,
+    "distributed.comm.timeouts.connect": "300s",
+    "distributed.comm.timeouts.tcp": "600s",
+    "distributed.scheduler.worker-ttl": "20 minutes",
+    "distributed.deploy.lost-worker-timeout": "60s",
+    "distributed.admin.tick.limit": "60s",
+    "distributed.worker.memory.target": False,
+    "distributed.worker.memory.spill": False,
+    "distributed.worker.memory.pause": False,
+    "distributed.worker.memory.terminate": False,
+}
+#: The client's memo entries go to the workers (once each) only while they take at most this.
+MEMO_SHIP_MAX_BYTES = 64 * 1024 * 1024
+_MEMO_NAME = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{64}\.pickle$")
 _RUN_LOCK = threading.Lock()  # one run at a time per worker process (the environment is per process)
 _ZYGOTE: contextlib.ExitStack | None = None
 
@@ -125,22 +162,64 @@ def _archive(folder: Path) -> bytes:
     return buffer.getvalue()
 
 
-def _ensure_zygote(notebook: Path, root: Path) -> None:
+def _ensure_zygote(preload: Sequence[str]) -> None:
     """Start one kernel zygote per worker process (kept until it exits), as the local pool has."""
     global _ZYGOTE
     if _ZYGOTE is None:
         stack = contextlib.ExitStack()
-        preload = kernels.derive_preload([notebook], cache.package_source_dir(root))
-        stack.enter_context(kernels.kernel_zygote(preload))
+        trim = os.environ.pop(NO_TRIM, None)  # a nanny's setting: the kernels forked from the zygote
+        try:                                  # would give memory back at every free (DASK_CONFIG)
+            with kernels.scoped_environ(THREAD_CAPS):
+                stack.enter_context(kernels.kernel_zygote(tuple(preload)))
+        finally:
+            if trim is not None:
+                os.environ[NO_TRIM] = trim
         _ZYGOTE = stack
 
 
+def warm_up(preload: Sequence[str]) -> str:
+    """A task sent to each worker before the runs: start its kernel zygote with ``preload`` (what
+    every planned notebook imports, :func:`ruse_research.runner.kernels.derive_preload`)."""
+    from distributed import get_worker
+
+    with _RUN_LOCK:
+        _ensure_zygote(preload)
+    return get_worker().address
+
+
+def _memo_in(folder: Path, entries: dict[str, bytes]) -> None:
+    """Write shipped memo entries (``xx/<key>.pickle`` -> bytes) that ``folder`` lacks."""
+    for rel, data in entries.items():
+        target = folder / rel
+        if not _MEMO_NAME.match(rel) or target.exists():
+            continue
+        with contextlib.suppress(OSError):  # a full disk: the run computes instead
+            target.parent.mkdir(parents=True, exist_ok=True)
+            temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+            temporary.write_bytes(data)
+            os.replace(temporary, target)
+
+
+def _memo_used(folder: Path, since: float) -> list[str]:
+    """The memo entries under ``folder`` written or read (touched) since ``since``."""
+    used = []
+    for path in folder.glob("*/*.pickle") if folder.is_dir() else ():
+        rel = path.relative_to(folder).as_posix()
+        with contextlib.suppress(OSError):
+            if _MEMO_NAME.match(rel) and path.stat().st_mtime >= since:
+                used.append(rel)
+    return sorted(used)
+
+
 def worker_task(execute: Callable[[RunSpec], RunResult], spec: RunSpec, files: dict[str, bytes],
-                expected: str) -> dict[str, object]:
-    """Execute one run on a Dask worker in a private project folder; return its outputs as bytes.
+                expected: str, preload: Sequence[str] = (), memo_entries: Sequence[dict[str, bytes]] = ()
+                ) -> dict[str, object]:
+    """Execute one run on a Dask worker in a private project folder; return its outputs as bytes
+    and the memo entries it wrote (``memo``; ``memo_used`` names every entry it wrote or read).
 
     Refuses (status ``refused``) when this worker's fingerprint is not ``expected`` or a file
-    does not match its planned hash.
+    does not match its planned hash. ``memo_entries`` (dicts of ``xx/<key>.pickle`` -> bytes)
+    are added to this worker's memo first.
     """
     from distributed import get_worker
 
@@ -161,16 +240,24 @@ def worker_task(execute: Callable[[RunSpec], RunResult], spec: RunSpec, files: d
         (root / "pyproject.toml").write_text('[project]\nname = "ruse-run"\n', encoding="utf-8")
         # the memo lives as long as the worker: the runs of a study it executes share it
         shared_memo = Path(worker.local_directory) / "ruse-research-memo"
+        shipped: set[str] = set()
+        for entries in memo_entries:
+            _memo_in(shared_memo, entries)
+            shipped |= set(entries)
+        started = time.time() - 1.0  # file times are coarser than the clock on some systems
         local = replace(spec, root=root, outputs=root / "outputs", notebook=root / spec.notebook_rel,
                         env={**spec.env, **THREAD_CAPS, memo.MEMO_ENV: str(shared_memo)})
         worker.log_event(EVENT_TOPIC, {"run": spec.name, "worker": worker.address, "state": "started",
                                        "key": str(worker.get_current_task())})
+        _ensure_zygote(preload or kernels.derive_preload([local.notebook], cache.package_source_dir(root)))
         with kernels.scoped_environ({"RUSE_RESEARCH_ROOT": str(root), **THREAD_CAPS}):
-            _ensure_zygote(local.notebook, root)
             result = execute(local)
         run_dir = local.run_dir if result.status == "ok" else local.run_dir / "failed"
         archive = _archive(run_dir) if run_dir.is_dir() else b""
-    return {"result": result, "archive": archive, "fingerprint": mine, "worker": worker.address}
+    used = _memo_used(shared_memo, started)
+    new_entries = {rel: (shared_memo / rel).read_bytes() for rel in used if rel not in shipped}
+    return {"result": result, "archive": archive, "fingerprint": mine, "worker": worker.address,
+            "memo": new_entries, "memo_used": used}
 
 
 def _publish(reply: dict, spec: RunSpec, scheduler: str) -> RunResult:
@@ -235,102 +322,196 @@ def run_on_dask(execute: Callable[[RunSpec], RunResult], specs: Sequence[RunSpec
                 jobs: int, on_done: Callable[[RunResult], None], echo: Callable[[str], None]) -> list[RunResult]:
     """Execute ``specs`` on Dask (a ``LocalCluster`` of ``jobs`` workers when ``address`` is
     ``None``) and publish each as it returns; see the module docstring."""
-    import logging
-
-    from distributed import Client, LocalCluster, wait
+    import dask
 
     expected = fingerprint(cache.package_source_dir(specs[0].root)) if specs else fingerprint()
-    with contextlib.ExitStack() as stack:
-        if address is None:
-            cluster = stack.enter_context(LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
-                                                       dashboard_address=":0", silence_logs=logging.WARNING))
-            client = stack.enter_context(Client(cluster))
-            scheduler = "LocalCluster"
-        else:
-            try:
-                client = stack.enter_context(Client(address, timeout=30))
-            except OSError as exc:
-                raise ParamsError(f"--executor: cannot reach the dask scheduler at {address} ({exc}); "
-                                  "start one with 'dask scheduler' or check HOST:PORT") from None
-            scheduler = address
+    with dask.config.set(DASK_CONFIG), contextlib.ExitStack() as stack:
+        client, scheduler = _connect(stack, address, jobs)
         reports = client.run(fingerprint)
         good = sorted(addr for addr, fp in reports.items() if fp["hash"] == expected["hash"])
         for addr in sorted(set(reports) - set(good)):
             echo(f"refusing dask worker {addr}: its environment differs (fingerprint "
                  f"{reports[addr]['hash'][:12]}, this machine {expected['hash'][:12]}); install the same "
                  "requirements.lock and ruse_research source there")
-        results: list[RunResult] = []
-
-        def finish(result: RunResult) -> None:
-            on_done(result)
-            results.append(result)
-
+        fanout = _Fanout(client, execute, expected["hash"], good, scheduler, on_done)
         if not good:
             for spec in specs:
-                finish(_failed(spec, "NoWorker", f"no dask worker at {scheduler} has this environment "
-                                                 f"(fingerprint {expected['hash'][:12]})", scheduler))
-            return results
-        futures = {}
+                fanout.finish(_failed(spec, "NoWorker", f"no dask worker at {scheduler} has this environment "
+                                                        f"(fingerprint {expected['hash'][:12]})", scheduler))
+            return fanout.results
+        fanout.start(specs)
+        fanout.wait_all()
+        return fanout.results
+
+
+def _connect(stack: contextlib.ExitStack, address: str | None, jobs: int):
+    """``(client, scheduler name)``: a new LocalCluster of ``jobs`` workers, or the scheduler at
+    ``address``; closed with ``stack`` (a slow shutdown does not fail the finished runs)."""
+    import logging
+
+    from distributed import Client, LocalCluster
+
+    if address is None:
+        try:
+            cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, memory_limit=0,
+                                   dashboard_address=":0", silence_logs=logging.WARNING)
+        except Exception as exc:
+            raise ParamsError(f"--executor dask: the LocalCluster of {jobs} workers did not start "
+                              f"({_one_line(exc)}); retry, or use --executor local") from None
+        stack.callback(_quietly, cluster.close, timeout=60)
+        client = Client(cluster)
+        stack.callback(_quietly, client.close, timeout=60)
+        return client, "LocalCluster"
+    try:
+        client = Client(address, timeout=60)
+    except OSError as exc:
+        raise ParamsError(f"--executor: cannot reach the dask scheduler at {address} ({exc}); "
+                          "start one with 'dask scheduler' or check HOST:PORT") from None
+    stack.callback(_quietly, client.close, timeout=60)
+    return client, address
+
+
+def _quietly(close: Callable[..., object], **kwargs) -> None:
+    with contextlib.suppress(Exception):
+        close(**kwargs)
+
+
+def _read_memo(folder: Path | None, limit: int = MEMO_SHIP_MAX_BYTES) -> dict[str, bytes]:
+    """The client's memo entries (empty when there are more than ``limit`` bytes of them)."""
+    if folder is None or not folder.is_dir():
+        return {}
+    entries, total = {}, 0
+    for path in sorted(folder.glob("*/*.pickle")):
+        rel = path.relative_to(folder).as_posix()
+        if _MEMO_NAME.match(rel):
+            with contextlib.suppress(OSError):
+                entries[rel] = path.read_bytes()
+                total += len(entries[rel])
+                if total > limit:
+                    return {}
+    return entries
+
+
+class _Fanout:
+    """The runs in flight on a Dask client: one task per run; a study's other languages wait for
+    its first one, then go with the memo entries it wrote."""
+
+    def __init__(self, client, execute, expected: str, good: list[str], scheduler: str,
+                 on_done: Callable[[RunResult], None]):
+        self.client, self.execute, self.expected, self.good = client, execute, expected, good
+        self.scheduler, self.on_done = scheduler, on_done
+        self.results: list[RunResult] = []
+        self.futures: dict = {}  # future -> spec
+        self.waiting: dict[tuple, list[RunSpec]] = {}  # study -> runs waiting for its first language
+        self.memo: dict[tuple, dict[str, bytes]] = {}  # study -> memo entries its runs wrote
+        self.preload: tuple[str, ...] = ()
+        self.memo_dir: Path | None = None
+        self.warm: list = []  # the warm-up tasks (a future nobody holds is forgotten)
+        self.shared = None  # the client's memo entries, scattered to every worker once
+
+    def finish(self, result: RunResult) -> None:
+        self.on_done(result)
+        self.results.append(result)
+
+    def start(self, specs: Sequence[RunSpec]) -> None:
+        root = specs[0].root
+        self.preload = kernels.derive_preload(sorted({str(spec.notebook) for spec in specs}),
+                                              cache.package_source_dir(root))
+        for addr in self.good:  # first in each worker's queue
+            self.warm.append(self.client.submit(warm_up, self.preload, key=f"ruse-warm-up-{addr}-{time.monotonic_ns()}",
+                               pure=False, workers=[addr], allow_other_workers=False))
+        folder = specs[0].env.get(memo.MEMO_ENV)
+        self.memo_dir = Path(folder) if folder else None
+        entries = _read_memo(self.memo_dir)
+        if entries:
+            self.shared = self.client.scatter([entries], broadcast=True, hash=False, workers=self.good)[0]
         for spec in specs:
-            future = client.submit(worker_task, execute, spec, run_files(spec), expected["hash"],
-                                   key=f"ruse-run-{spec.name}-{time.monotonic_ns()}", pure=False,
-                                   workers=good, allow_other_workers=False)
-            futures[future] = spec
-        pending = set(futures)
-        while pending:
+            study = matrix.study_key(spec)
+            if study in self.waiting:
+                self.waiting[study].append(spec)
+            else:
+                self.waiting[study] = []
+                self._submit(spec)
+
+    def _submit(self, spec: RunSpec) -> None:
+        memo_entries = [e for e in (self.shared, self.memo.get(matrix.study_key(spec))) if e]
+        future = self.client.submit(worker_task, self.execute, spec, run_files(spec), self.expected, self.preload,
+                                    memo_entries, key=f"ruse-run-{spec.name}-{time.monotonic_ns()}", pure=False,
+                                    workers=self.good, allow_other_workers=False)
+        self.futures[future] = spec
+
+    def _done(self, spec: RunSpec, result: RunResult, reply: dict | None = None) -> None:
+        """Record a finished run and send the next waiting language of its study."""
+        study = matrix.study_key(spec)
+        if reply:
+            self._keep_memo(study, reply)
+        self.finish(result)
+        queue = self.waiting.get(study) or []
+        if queue:
+            self._submit(queue.pop(0))
+
+    def _keep_memo(self, study: tuple, reply: dict) -> None:
+        written = dict(reply.get("memo") or {})
+        self.memo.setdefault(study, {}).update(written)
+        if self.memo_dir is None:
+            return
+        with contextlib.suppress(OSError):
+            _memo_in(self.memo_dir, written)
+            for rel in reply.get("memo_used") or ():
+                with contextlib.suppress(OSError):
+                    os.utime(self.memo_dir / rel)  # used by this run (runner/memo_prune.py)
+
+    def wait_all(self) -> None:
+        from distributed import wait
+
+        while self.futures:
             try:
-                done, pending = wait(pending, timeout=POLL_S, return_when="FIRST_COMPLETED")
+                done, _ = wait(list(self.futures), timeout=POLL_S, return_when="FIRST_COMPLETED")
             except TimeoutError:
                 done = set()
             for future in done:
-                spec = futures[future]
+                spec = self.futures.pop(future)
                 try:
                     reply = future.result()
                 except Exception as exc:  # KilledWorker, a worker-side error outside the run
-                    finish(_failed(spec, type(exc).__name__, _one_line(exc), scheduler))
+                    self._done(spec, _failed(spec, type(exc).__name__, _one_line(exc), self.scheduler))
                     continue
                 if "refused" in reply:
-                    finish(_failed(spec, "WorkerRefused", str(reply["refused"]), scheduler))
+                    self._done(spec, _failed(spec, "WorkerRefused", str(reply["refused"]), self.scheduler))
                     continue
-                finish(_publish(reply, spec, scheduler))
-            if not pending:
-                break
-            pending = _fail_runs_of_dead_workers(client, pending, futures, good, finish, scheduler)
-        return results
+                self._done(spec, _publish(reply, spec, self.scheduler), reply)
+            if self.futures:
+                self._fail_runs_of_dead_workers()
+
+    def _fail_runs_of_dead_workers(self) -> None:
+        """Fail (and cancel) each pending run whose worker left while executing it."""
+        client, good = self.client, self.good
+        alive = set(client.nthreads())  # asked of the scheduler each time
+        if not set(good) <= alive:  # a worker missing: ask again before failing its runs
+            time.sleep(POLL_S)
+            alive = set(client.nthreads())
+        mine = {str(future.key) for future in self.futures}  # events of earlier clients do not count
+        events = [m for _, m in client.get_events(EVENT_TOPIC) if isinstance(m, dict) and m.get("key") in mine]
+        by_run: dict[str, list[str]] = {}
+        for message in events:
+            by_run.setdefault(str(message.get("run")), []).append(str(message.get("worker")))
+        for future, spec in list(self.futures.items()):
+            workers = by_run.get(spec.name, [])
+            dead = [w for w in workers if w not in alive]
+            if dead or (workers and not set(good) & alive):
+                who = dead[0] if dead else workers[-1]
+                client.cancel(future)
+                del self.futures[future]
+                self._done(spec, _failed(spec, "WorkerDied", f"dask worker {who} died while executing this run; "
+                                                             "run it again (the other runs went on)", self.scheduler))
+            elif not workers and not set(good) & alive:
+                client.cancel(future)
+                del self.futures[future]
+                self._done(spec, _failed(spec, "NoWorker", "every matching dask worker left before this run started",
+                                         self.scheduler))
 
 
 def _one_line(exc: BaseException) -> str:
     from ruse_research.runner.spec import trim_evalue
 
     return trim_evalue(exc) or type(exc).__name__
-
-
-def _fail_runs_of_dead_workers(client, pending: set, futures: dict, good: list[str],
-                               finish: Callable[[RunResult], None], scheduler: str) -> set:
-    """Fail (and cancel) each pending run whose worker left while executing it."""
-    alive = set(client.nthreads())  # asked of the scheduler each time
-    if not set(good) <= alive:  # a worker missing: ask again before failing its runs
-        time.sleep(POLL_S)
-        alive = set(client.nthreads())
-    mine = {str(future.key) for future in futures}  # events of earlier clients do not count
-    events = [m for _, m in client.get_events(EVENT_TOPIC) if isinstance(m, dict) and m.get("key") in mine]
-    by_run: dict[str, list[str]] = {}
-    for message in events:
-        by_run.setdefault(str(message.get("run")), []).append(str(message.get("worker")))
-    left = set()
-    for future in pending:
-        spec = futures[future]
-        workers = by_run.get(spec.name, [])
-        dead = [w for w in workers if w not in alive]
-        if dead or (workers and not set(good) & alive):
-            who = dead[0] if dead else workers[-1]
-            client.cancel(future)
-            finish(_failed(spec, "WorkerDied", f"dask worker {who} died while executing this run; "
-                                               "run it again (the other runs went on)", scheduler))
-            continue
-        if not workers and not set(good) & alive:
-            client.cancel(future)
-            finish(_failed(spec, "NoWorker", "every matching dask worker left before this run started", scheduler))
-            continue
-        left.add(future)
-    return left

@@ -241,12 +241,18 @@ def languages_apart(specs: list) -> list:
     seen: dict[tuple, int] = {}
     ranked = []
     for order, spec in enumerate(specs):
-        study = (spec.notebook_rel, tuple(sorted(spec.inputs.items())),
-                 tuple(sorted((k, v) for k, v in spec.env.items() if k == region_profile.PROFILE_ENV)))
+        study = study_key(spec)
         wave = seen.get(study, 0)
         seen[study] = wave + 1
         ranked.append((wave, order, spec))
     return [spec for _, _, spec in sorted(ranked, key=lambda item: item[:2])]
+
+
+def study_key(spec) -> tuple:
+    """What the runs of one study in different languages share (notebook, inputs, region
+    profile): runs with the same key compute the same numbers, so they share memo entries."""
+    return (spec.notebook_rel, tuple(sorted(spec.inputs.items())),
+            tuple(sorted((k, v) for k, v in spec.env.items() if k == region_profile.PROFILE_ENV)))
 
 
 def environment_of(run: params.Run) -> dict[str, str]:
