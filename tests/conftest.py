@@ -23,6 +23,7 @@ def shared_study(tmp_path_factory):
 def stakeholder_pipeline(tmp_path_factory):
     """(``stakeholders.load``, ``stakeholders.analyse``) of the bundled demo exports, computed
     once per session and shared by every worker (see tests/shared_results.py); read only."""
-    from shared_results import shared_pickle, stakeholder_pipeline as build
+    from shared_results import shared_pickle
+    from shared_results import stakeholder_pipeline as build
 
     return shared_pickle(tmp_path_factory, "stakeholder-pipeline", build)

@@ -20,13 +20,13 @@ import nbformat
 import numpy as np
 import pytest
 import yaml
+from shared_results import step
 
 from ruse_research import paths
 from ruse_research.data import codebook, io
 from ruse_research.data import profile as region  # default paths of the active profile
 from ruse_research.stats import survey as sv
 from ruse_research.studies import stakeholders
-from shared_results import step
 
 GROUPS = {1: "citizen", 2: "ngo", 3: "business", 4: "municipality"}
 MIRROR = ["mir_1", "mir_2", "mir_3", "mir_4", "mir_5"]
