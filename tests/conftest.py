@@ -17,3 +17,13 @@ def shared_study(tmp_path_factory):
     from study_build import shared_study as build
 
     return build(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def stakeholder_pipeline(tmp_path_factory):
+    """(``stakeholders.load``, ``stakeholders.analyse``) of the bundled demo exports, computed
+    once per session and shared by every worker (see tests/shared_results.py); read only."""
+    from shared_results import shared_pickle
+    from shared_results import stakeholder_pipeline as build
+
+    return shared_pickle(tmp_path_factory, "stakeholder-pipeline", build)

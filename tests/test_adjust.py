@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
-import pingouin as pg
 import pytest
+from lazy_import import LazyModule
 
 from ruse_research.errors import RuseError
 from ruse_research.stats.adjust import METHODS, adjust, holm
+
+pg = LazyModule("pingouin")  # imported on first use (seconds)
+
 
 
 @pytest.mark.parametrize("method", [m for m in METHODS if m != "none"])

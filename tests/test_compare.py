@@ -19,13 +19,15 @@ import math
 
 import numpy as np
 import pandas as pd
-import pingouin as pg
 import pytest
+from lazy_import import LazyModule
 from scipy import stats
 
 from ruse_research.errors import RuseError
 from ruse_research.stats import compare, paired
 from ruse_research.stats.compare import ComparisonError
+
+pg = LazyModule("pingouin")  # imported on first use (seconds)
 
 DEPRESSION_X = [1.83, 0.50, 1.62, 2.48, 1.68, 1.88, 1.55, 3.06, 1.30]  # after (Hollander-Wolfe)
 DEPRESSION_Y = [0.878, 0.647, 0.598, 2.05, 1.06, 1.29, 1.06, 3.14, 1.29]  # before
@@ -36,6 +38,7 @@ AIRWAY = {
 }
 SLEEP_1 = [0.7, -1.6, -0.2, -1.2, -0.1, 3.4, 3.7, 0.8, 0.0, 2.0]  # R datasets::sleep group 1
 SLEEP_2 = [1.9, 0.8, 1.1, 0.1, -0.1, 4.4, 5.5, 1.6, 4.6, 3.4]  # group 2
+
 
 
 @pytest.fixture

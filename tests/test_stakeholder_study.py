@@ -20,6 +20,7 @@ import nbformat
 import numpy as np
 import pytest
 import yaml
+from shared_results import step
 
 from ruse_research import paths
 from ruse_research.data import codebook, io
@@ -32,8 +33,8 @@ MIRROR = ["mir_1", "mir_2", "mir_3", "mir_4", "mir_5"]
 
 
 @pytest.fixture(scope="module")
-def study():
-    loaded = stakeholders.load("data/raw/stakeholders.csv", "data/raw/staff.csv")
+def study(stakeholder_pipeline):
+    loaded, _ = stakeholder_pipeline  # stakeholders.load of the two bundled exports, shared
     truth = json.loads(region.resolve("data/raw/truth.json").read_text(encoding="utf-8"))
     assert truth["synthetic"] is True
     return loaded, truth
@@ -69,7 +70,7 @@ _CHANCE_MISS = pytest.mark.xfail(
 def test_group_differences_in_trust(study, wave, group):
     loaded, truth = study
     planted = truth["stakeholders"]["trust_by_group"]["difference_vs_citizen"][str(wave)]
-    out = stakeholders.group_contrasts(loaded)
+    out = step(stakeholders.group_contrasts, loaded)
     out = out[(out["wave"] == wave) & (out["variable"] == "trust_ra")]
     assert sorted(out["group"]) == [2, 3, 4]
     row = out[out["group"].map(GROUPS) == group].iloc[0]
@@ -80,7 +81,7 @@ def test_group_differences_in_trust(study, wave, group):
 def test_trust_by_group_levels(study, wave):
     loaded, truth = study
     planted = truth["stakeholders"]["trust_by_group"]["values"][str(wave)]
-    out = stakeholders.estimates_by_group(loaded)
+    out = step(stakeholders.estimates_by_group, loaded)
     out = out[(out["variable"] == "trust_ra") & (out["wave"] == wave)]
     assert len(out) == 4
     for _, row in out.iterrows():
@@ -97,7 +98,7 @@ def test_trust_by_group_levels(study, wave):
 )
 def test_change_between_waves_for_citizens(study, variable, key):
     loaded, truth = study
-    change = stakeholders.wave_change(loaded)
+    change = step(stakeholders.wave_change, loaded)
     row = change[(change["group_code"] == 1) & (change["variable"] == variable)].iloc[0]
     planted = truth["stakeholders"]["wave_change"][key]
     assert row["group"] == 2 and row["reference"] == 1
@@ -109,7 +110,7 @@ def test_weighting_removes_the_planted_bias(study, wave):
     """Weighted citizen estimates cover the population values; unweighted ones miss trust."""
     loaded, truth = study
     planted = truth["stakeholders"]["weighting_bias"]["values"][str(wave)]
-    sensitivity = stakeholders.weighting_sensitivity(loaded, (0.5, 2.0))
+    sensitivity = step(stakeholders.weighting_sensitivity, loaded, (0.5, 2.0))
     sensitivity = sensitivity[sensitivity["wave"] == wave]
     weighted = sensitivity[sensitivity["version"] == "weighted"].set_index("variable")
     for variable, key in [
@@ -126,7 +127,7 @@ def test_weighting_removes_the_planted_bias(study, wave):
 def test_perception_gap_staff_minus_groups(study, wave):
     loaded, truth = study
     assert loaded.mirror == MIRROR
-    gaps = stakeholders.perception_gap(loaded)
+    gaps = step(stakeholders.perception_gap, loaded)
     gaps = gaps[gaps["wave"] == wave]
     planted = truth["perception_gap"]["values"][str(wave)]
     score = gaps[gaps["variable"] == "admin_image"]
@@ -145,7 +146,7 @@ def test_perception_gap_staff_minus_groups(study, wave):
 
 
 def _slope(loaded, wave):
-    slopes = stakeholders.trust_slopes(loaded)
+    slopes = step(stakeholders.trust_slopes, loaded)
     return slopes[(slopes["wave"] == wave) & (slopes["term"] == "responsiveness")].iloc[0]
 
 
@@ -258,9 +259,8 @@ def test_omnibus_tests_use_the_calibrated_design(study):
     assert (chi["p_holm"] >= chi["p_value"]).all()
 
 
-def test_results_and_key_findings_come_from_one_pipeline(study):
-    loaded, _ = study
-    results = stakeholders.analyse(loaded)
+def test_results_and_key_findings_come_from_one_pipeline(study, stakeholder_pipeline):
+    loaded, results = stakeholder_pipeline  # results = stakeholders.analyse(loaded)
     key = stakeholders.key_findings(results)
     assert key.top[1] <= key.top[0] <= key.top[2]
     assert key.top_group in GROUPS and key.low_group in GROUPS

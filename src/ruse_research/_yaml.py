@@ -84,9 +84,10 @@ StrictNoDatesLoader.yaml_implicit_resolvers = {
 
 
 def _count_aliases(text: str) -> int:
-    # Scanning tokens is cheap and happens before any alias is expanded.
+    # Scanning tokens is cheap and happens before any alias is expanded; libyaml's scanner
+    # (_BASE) yields the same tokens as the pure-Python one about ten times faster.
     count = 0
-    for token in yaml.scan(text, Loader=yaml.SafeLoader):
+    for token in yaml.scan(text, Loader=_BASE):
         if isinstance(token, yaml.AliasToken):
             count += 1
             if count > MAX_ALIASES:

@@ -80,11 +80,11 @@ def generate(seed: int = DEFAULT_SEED, only=None, profile=None) -> tuple[dict[st
 
     Examples
     --------
-    >>> frames, truth = generate(1)
-    >>> truth["synthetic"], sorted(frames)[:2]
-    (True, ['monitoring_log', 'panel'])
-    >>> sorted(generate(1, only=["panel"])[0])
-    ['panel', 'panel_weights']
+    >>> frames, truth = generate(1, only=["panel", "monitoring"])  # generate(1): every module
+    >>> truth["synthetic"], sorted(frames)
+    (True, ['monitoring_log', 'panel', 'panel_weights'])
+    >>> sorted(truth)
+    ['generator_version', 'monitoring', 'note', 'panel', 'seed', 'synthetic']
     """
     from ruse_research.synthetic import monitoring, panel, staff, stakeholders
     from ruse_research.synthetic.region import Region

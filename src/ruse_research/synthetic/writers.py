@@ -173,7 +173,7 @@ def write_sav(df: pd.DataFrame, path: Path, codebook: Codebook, lang: str = "bg"
     >>> import tempfile, pathlib, pyreadstat
     >>> from ruse_research.data.codebook import load_codebook
     >>> from ruse_research.synthetic import generate
-    >>> staff = generate(1)[0]["staff"]
+    >>> staff = generate(1, only=["staff"])[0]["staff"]  # as in a full run
     >>> cb = load_codebook("data/codebooks/staff.yaml")
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     p = pathlib.Path(tmp) / "staff.sav"
@@ -229,7 +229,7 @@ def write_all_formats(df: pd.DataFrame, out: Path, stem: str, codebook: Codebook
     >>> import tempfile
     >>> from ruse_research.data.codebook import load_codebook
     >>> from ruse_research.synthetic import generate
-    >>> staff = generate(1)[0]["staff"]
+    >>> staff = generate(1, only=["staff"])[0]["staff"]  # as in a full run
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     paths = write_all_formats(staff, tmp, "staff", load_codebook("data/codebooks/staff.yaml"))
     >>> [p.name for p in paths]
