@@ -41,13 +41,14 @@ from __future__ import annotations
 import html as html_lib
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ruse_research.contract import TABLE_MIME
 from ruse_research.errors import RuseError
 from ruse_research.runner.words import labels
-from ruse_research.stats.differencing import Finding, Register
-from ruse_research.stats.disclosure import MIN_CELL
+
+if TYPE_CHECKING:
+    from ruse_research.stats.differencing import Finding, Register
 
 __all__ = ["check_run", "count_columns", "entries"]
 
@@ -148,6 +149,10 @@ def check_run(nb: dict, lang: str, register: Register | None = None) -> list[Fin
     Tables are taken in the notebook's order and, within a table, larger counts first: of
     two counts that differ by a few, the smaller one (which left someone out) is hidden.
     """
+    # imported here: these pull in pandas, which a no-op run of the runner never loads
+    from ruse_research.stats.differencing import Register
+    from ruse_research.stats.disclosure import MIN_CELL
+
     reg = register if register is not None else Register()
     findings: list[Finding] = []
     shown: dict[tuple[str, frozenset], dict[str, float]] = {}  # (table, cell) -> the row's numbers

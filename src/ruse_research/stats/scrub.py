@@ -111,7 +111,7 @@ _PLATE = re.compile(
     + r")[ -]?\d{4}[ -]?[АВЕКМНОРСТУХABEKMHOPCTYX]{1,2}(?![\w])"
 )
 # The same in small letters ("р 1234 ав", "р1234ав"): only with two series letters or no
-# spaces, so that "в 2020 е" (in 2020 it was) stays text.
+# spaces, so that "в 1999 е" (in 1999 it was) stays text.
 _PLATE_SMALL = re.compile(
     r"(?<![\w])(?:"
     + "|".join(_either_script(c) for c in sorted(_PLATE_REGIONS, key=len, reverse=True))
