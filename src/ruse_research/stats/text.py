@@ -52,10 +52,10 @@ import numpy as np
 import pandas as pd
 
 from ruse_research import _yaml, paths
-from ruse_research.memo import memoized
 from ruse_research.data import region_text
 from ruse_research.errors import CodebookError, RuseError
 from ruse_research.i18n import LANGUAGES, check_language
+from ruse_research.memo import memoized
 
 __all__ = [
     "NOT_CODED",
