@@ -156,7 +156,8 @@ def main(argv: list[str] | None = None) -> int:
 
         first = sorted((root / "params").glob("*.yaml"))[0]
         text = first.read_text(encoding="utf-8")
-        edited, replaced = re.subn(r"(en:\s*['\"]?)([^'\"\n}]+)", r"\1\2 (edited)", text, count=1)
+        # "edited " right after the first en: (the title's), outside any {profile_field} placeholder
+        edited, replaced = re.subn(r"(en:\s*['\"]?)", r"\1edited ", text, count=1)
         if not replaced:
             edited = text.replace("title:", "title: edited", 1)
         first.write_text(edited, encoding="utf-8")

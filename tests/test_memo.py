@@ -83,3 +83,47 @@ def test_without_the_environment_variable_nothing_is_stored(tmp_path, monkeypatc
     monkeypatch.delenv(memo.MEMO_ENV, raising=False)
     groups = (np.array([1.0, 2, 3]), np.array([3.0, 4, 5]))
     assert compare._epsilon_squared_ci(groups, 50, 0.95, 1) == compare._epsilon_squared_ci(groups, 50, 0.95, 1)
+
+
+def test_dataclasses_are_keyed_by_class_and_fields():
+    from dataclasses import dataclass, replace
+
+    @dataclass(frozen=True)
+    class Pattern:
+        text: str
+        weights: tuple
+
+    @dataclass(frozen=True)
+    class Other:
+        text: str
+        weights: tuple
+
+    one = Pattern("услуги", (1, 2))
+    key = memo.key_for(len, (one,), {})
+    assert key == memo.key_for(len, (Pattern("услуги", (1, 2)),), {})
+    assert key != memo.key_for(len, (replace(one, text="услуга"),), {})
+    assert key != memo.key_for(len, (replace(one, weights=(1, 3)),), {})
+    assert key != memo.key_for(len, (Other("услуги", (1, 2)),), {})  # another class, same fields
+
+
+def test_the_versions_of_named_libraries_are_part_of_the_key(monkeypatch):
+    args = ((np.arange(3),), {})
+    plain = memo.key_for(len, *args)
+    with_library = memo.key_for(len, *args, libraries=("simplemma",))
+    assert with_library != plain
+    monkeypatch.setattr(memo, "library_versions", lambda names: ",".join(f"{n}=99.0" for n in names))
+    assert memo.key_for(len, *args, libraries=("simplemma",)) != with_library  # an upgrade invalidates
+
+
+def test_theme_coding_is_memoised_and_a_hit_equals_the_computed_frame(tmp_path, monkeypatch):
+    from ruse_research.stats import text
+
+    monkeypatch.setenv(memo.MEMO_ENV, str(tmp_path / "memo"))
+    themes = text.load_themes()
+    answers = pd.Series(["Повече електронни услуги", "", "Нищо", "по-кратки опашки"], dtype="string")
+    first = text.code_answers(answers, themes)
+    assert len(list((tmp_path / "memo").rglob("*.pickle"))) == 1
+    pd.testing.assert_frame_equal(text.code_answers(answers, themes), first)
+    pd.testing.assert_frame_equal(first, text.code_answers.__wrapped__(answers, themes))
+    text.code_answers(answers.replace("Нищо", "Повече прозрачност"), themes)  # other data: another key
+    assert len(list((tmp_path / "memo").rglob("*.pickle"))) == 2

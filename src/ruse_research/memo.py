@@ -8,12 +8,14 @@ it nothing is stored and every call computes.
 
 The key is a SHA-256 over
 
-* the function's module and qualified name;
+* the function's module and qualified name, and the versions of the libraries it names
+  (``@memoized(libraries=("simplemma",))`` for a call whose result depends on one);
 * :func:`code_hash`: every file of the ``ruse_research`` package (code and locale YAML), the
   Python version and the versions of numpy, scipy and pandas;
 * the arguments by content: numbers, text, ``None`` by type and ``repr``; lists, tuples and
   dicts element by element; numpy arrays by dtype, shape and bytes; pandas objects by
-  ``hash_pandas_object`` (values and index), column names and dtypes.
+  ``hash_pandas_object`` (values and index), column names and dtypes; dataclass instances
+  by their class's qualified name and their fields, each by content.
 
 An argument of any other type makes the call compute without the memo, so nothing is ever
 keyed by an object's identity. Why a hit is correct: a decorated function reads nothing but
@@ -40,6 +42,7 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import hashlib
 import os
@@ -114,11 +117,39 @@ def _feed(digest, value: object) -> None:
         dtypes = list(map(str, value.dtypes)) if isinstance(value, pd.DataFrame) else [str(value.dtype)]
         _feed(digest, (kind, columns, dtypes, str(value.index.dtype), len(value)))
         digest.update(pd.util.hash_pandas_object(value, index=True).to_numpy().tobytes())
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        kind = type(value)
+        digest.update(f"dataclass:{kind.__module__}.{kind.__qualname__}(".encode())
+        for item in dataclasses.fields(value):
+            _feed(digest, item.name)
+            _feed(digest, getattr(value, item.name))
+        digest.update(b")")
     else:
         raise Unhashable(type(value).__name__)
 
 
-def key_for(function: Callable, args: tuple, kwargs: dict, code: str | None = None) -> str:
+@functools.cache
+def library_versions(names: tuple[str, ...]) -> str:
+    """The installed versions of the distributions ``names`` (``-`` for one not installed).
+
+    Examples
+    --------
+    >>> library_versions(("numpy", "no-such-distribution-xyz")).startswith("numpy=")
+    True
+    """
+    from importlib import metadata
+
+    versions = []
+    for name in names:
+        try:
+            versions.append(f"{name}={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{name}=-")
+    return ",".join(versions)
+
+
+def key_for(function: Callable, args: tuple, kwargs: dict, code: str | None = None,
+            libraries: tuple[str, ...] = ()) -> str:
     """The memo key of ``function(*args, **kwargs)`` (raises :class:`Unhashable`).
 
     Examples
@@ -129,15 +160,19 @@ def key_for(function: Callable, args: tuple, kwargs: dict, code: str | None = No
     >>> key_for(len, (np.arange(3),), {}) == key_for(len, (np.arange(1, 4),), {})
     False
     """
-    digest = hashlib.sha256(f"{function.__module__}.{function.__qualname__}|{code or code_hash()}|".encode())
+    digest = hashlib.sha256(f"{function.__module__}.{function.__qualname__}|{code or code_hash()}|"
+                            f"{library_versions(tuple(libraries))}|".encode())
     _feed(digest, tuple(args))
     _feed(digest, dict(kwargs))
     return digest.hexdigest()
 
 
-def memoized(function: F) -> F:
+def memoized(function: F | None = None, *, libraries: tuple[str, ...] = ()):
     """Store and reuse ``function``'s results by content (see the module docstring); the
-    function must read nothing but its arguments."""
+    function must read nothing but its arguments (and the package and ``libraries``, whose
+    versions go into the key). ``@memoized`` or ``@memoized(libraries=(...))``."""
+    if function is None:
+        return functools.partial(memoized, libraries=tuple(libraries))
 
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
@@ -145,7 +180,7 @@ def memoized(function: F) -> F:
         if not folder:
             return function(*args, **kwargs)
         try:
-            key = key_for(function, args, kwargs)
+            key = key_for(function, args, kwargs, libraries=libraries)
         except Unhashable:
             return function(*args, **kwargs)
         path = Path(folder) / key[:2] / f"{key}.pickle"

@@ -55,6 +55,7 @@ from ruse_research import _yaml, paths
 from ruse_research.data import region_text
 from ruse_research.errors import CodebookError, RuseError
 from ruse_research.i18n import LANGUAGES, check_language
+from ruse_research.memo import memoized
 
 __all__ = [
     "NOT_CODED",
@@ -516,6 +517,8 @@ def _is_missing(answer: object) -> bool:
     return answer is None or (not isinstance(answer, str) and pd.isna(answer)) or not tokens(answer)
 
 
+# the bg and en runs of a study share it (ruse_research.memo); the lemmas and stems come from these
+@memoized(libraries=("simplemma", "bulstem"))
 def code_answers(series: pd.Series, themes: ThemeSet) -> pd.DataFrame:
     """Code open answers into themes (multi-label).
 
