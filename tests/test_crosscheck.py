@@ -76,6 +76,33 @@ def test_the_same_count_published_twice_with_a_small_difference():
     assert not any(ch.isdigit() for ch in findings[0].note().replace("fewer than 5", ""))
 
 
+def test_a_count_column_that_counts_one_wave_meets_that_waves_counts():
+    """A wave-change table's ``n (1)`` counts wave 1 (``contract.COUNT_CELLS``): against the
+    wave's weighting n it reveals one citizen without an answer, as the estimates table would."""
+    import pandas as pd
+
+    from ruse_research.contract import COUNT_CELLS
+
+    wave1 = "Wave 1 (2019, baseline)"
+    change = pd.DataFrame({"Group": ["Citizens"], "Indicator": ["Image"], "n (1)": [492],
+                           "n (2)": [496], "Change": [0.39]})
+    change.attrs[COUNT_CELLS] = {"n (1)": {"Wave": wave1}, "n (2)": {"Wave": "Wave 2"}}
+    nb = _notebook(
+        _output(pd.DataFrame({"Wave": [wave1, "Wave 2"], "n": [493, 520]}), "weights"),
+        _output(change, "change", count_columns=["n (1)", "n (2)"]),
+    )
+    payload = _payloads(nb)[1]
+    assert payload["count_cells"] == {"2": [["Wave", wave1]], "3": [["Wave", "Wave 2"]]}
+    findings = crosscheck.check_run(nb, "en")
+    assert [(f.table, f.other_table) for f in findings] == [("change", "weights")]
+    assert _payloads(nb)[1]["data"] == [["Citizens", "Image", None, 496, 0.39]]  # only the count
+    # without the declaration the column describes only itself and nothing is compared
+    change.attrs.pop(COUNT_CELLS)
+    plain = _notebook(_output(pd.DataFrame({"Wave": [wave1], "n": [493]}), "weights"),
+                      _output(change, "change", count_columns=["n (1)", "n (2)"]))
+    assert crosscheck.check_run(plain, "en") == []
+
+
 def test_an_overall_mean_and_a_subgroup_mean_that_recombine_go_with_the_count():
     import pandas as pd
 

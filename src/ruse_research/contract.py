@@ -39,6 +39,10 @@ READS_KEY = "reads"
 #: ``DataFrame.attrs`` key a table builder sets to the columns that hold test statistics or
 #: degrees of freedom: the report shows them without spurious decimals (``df 3``, ``W 210.5``).
 STAT_COLUMNS = "ruse_stat_columns"
+#: ``DataFrame.attrs`` key a table builder sets to ``{count column: {label header: value}}`` when
+#: a count column describes more than its row says (``n (1)`` of a wave-change table counts wave
+#: 1): the runner's disclosure check across tables (``runner.crosscheck``) compares it as that cell.
+COUNT_CELLS = "ruse_count_cells"
 #: A table column whose header is the symbol p, alone or with a qualifier (``p``, ``p value``,
 #: ``p-стойност``, ``p (Holm)``), holds p values: the report prints ``< 0.001``, never ``0.000``.
 P_HEADER = re.compile(r"p(?:$|[\s(\-–])")

@@ -28,6 +28,7 @@ import pandas as pd
 
 from ruse_research.contract import (
     ARTIFACT_NAME,
+    COUNT_CELLS,
     META_KEY,
     P_HEADER,
     STAT_COLUMNS,
@@ -289,6 +290,11 @@ def table_bundle(
         # the guarded count columns: the runner checks them across the run's tables
         "counts": [pos for pos, c in enumerate(df.columns) if c in counts],
     }
+    described = df.attrs.get(COUNT_CELLS) or {}
+    if described:  # what a count column describes beyond its row (contract.COUNT_CELLS)
+        table_json["count_cells"] = {
+            str(pos): [[str(h), str(v)] for h, v in described[c].items()]
+            for pos, c in enumerate(df.columns) if c in counts and c in described}
     json.dumps(table_json, allow_nan=False)  # fail here, not in the runner
     data = {"text/html": "".join(out), "text/plain": plain, TABLE_MIME: table_json}
     meta: dict[str, Any] = {"kind": "table", "name": name}

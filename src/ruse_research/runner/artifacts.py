@@ -177,6 +177,32 @@ def _round_shown(frame, formats: list | None):
     return out
 
 
+def _whole_counts(frame, formats: list | None):
+    """Count columns (format ``int``) with hidden cells as whole numbers: a hidden count makes
+    the column float in pandas, which would print ``473.0``; the hidden cells stay empty.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> _whole_counts(pd.DataFrame({"n": [473.0, None]}), ["int"])["n"].tolist()
+    [473, <NA>]
+    """
+    import pandas as pd
+
+    if not formats or len(formats) != frame.shape[1]:
+        return frame
+    out = frame
+    for position, fmt in enumerate(formats):
+        column = frame.iloc[:, position]
+        if fmt != "int" or not pd.api.types.is_float_dtype(column):
+            continue
+        shown = column.dropna()
+        if len(shown) and (shown == shown.round()).all():
+            out = out.copy() if out is frame else out
+            out.isetitem(position, column.astype("Int64"))
+    return out
+
+
 def _round(value: float, places: int) -> float:
     """``value`` rounded to ``places`` decimals; a value that is not zero is never written as 0
     (a p value of 9.4e-10 keeps two significant digits instead of becoming 0.000).
@@ -233,7 +259,7 @@ def write_table(payload: dict, folder: Path, mark: ExportMark | None = None, sou
     name = str(payload.get("name", ""))
     frame = defuse_formulas(payload_to_frame(payload))
     formats = payload.get("formats")
-    frame = _round_shown(frame, formats)
+    frame = _whole_counts(_round_shown(frame, formats), formats)
     keep_index = _keeps_index(payload, frame)
     note = mark.note(source)
     sep, decimal = mark.csv_dialect()

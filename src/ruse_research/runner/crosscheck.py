@@ -11,7 +11,9 @@ count in one :class:`~ruse_research.stats.differencing.Register` for the whole r
   ``counts``; in older payloads, integer columns headed ``n`` or ``n (...)``);
 * a count's **cell** is what a reader sees it describe: the row's label cells (text, raw and
   index columns) as ``(header, value)`` pairs, plus the count column's header when it is not
-  plain ``n`` (``n (2)``, a column of a cross-table). Tables built from the same labels nest:
+  plain ``n`` (``n (2)``, a column of a cross-table), or, when the payload's ``count_cells``
+  says what the column counts (a wave-change table's ``n (1)`` counts wave 1), those labels
+  instead, so that it meets the same wave's counts of other tables. Tables built from the same labels nest:
   ``{Scale: A, Grouped by: Unit}`` (a test's n) contains ``{..., Group: Legal}`` (a mean's n);
 * the population is the run: two counts are compared when their cells are equal or nested,
   or when one is a cell and the others its breakdown by one more label.
@@ -123,6 +125,7 @@ def entries(payload: dict) -> list[tuple[int, int, frozenset, Any]]:
     columns = payload.get("columns", [])
     index_names = payload.get("index_names") or []
     show_index = bool(payload.get("show_index", False))
+    described = payload.get("count_cells") or {}
     out = []
     for row, values in enumerate(payload["data"]):
         pairs = {(_header(columns[c]), _header(values[c])) for c in labels}
@@ -136,7 +139,11 @@ def entries(payload: dict) -> list[tuple[int, int, frozenset, Any]]:
             pairs = {("table", str(payload.get("name", "")))}
         for c in counts:
             header = _header(columns[c])
-            cell = pairs | ({("column", header)} if header != "n" else set())
+            declared = described.get(str(c))
+            if declared:  # the table says what this column counts (contract.COUNT_CELLS)
+                cell = pairs | {(_header(h), _header(v)) for h, v in declared}
+            else:
+                cell = pairs | ({("column", header)} if header != "n" else set())
             value = values[c]
             out.append((row, c, frozenset(cell), value if _is_number(value) else None))
     return out

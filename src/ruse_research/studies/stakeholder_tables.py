@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ruse_research.contract import STAT_COLUMNS
+from ruse_research.contract import COUNT_CELLS, STAT_COLUMNS
 from ruse_research.studies.stakeholders import (
     ASPECTS,
     CATEGORICAL,
@@ -59,6 +59,9 @@ class TableLayout:
     counts: tuple[str, ...] = ()
     digits: int | Mapping[str, int] = 2
     stat: tuple[str, ...] = ()
+    #: count column -> {label header template: value template}: the cell a count column
+    #: describes beyond its row (``n (1)`` counts the first wave), for the runner's check
+    count_cells: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 def _cols(*pairs: str) -> tuple[tuple[str, str], ...]:
@@ -187,6 +190,8 @@ TABLES: dict[str, TableLayout] = {
         ),
         {"group_code": "group", "variable": "indicator"},
         counts=("n_reference", "n_group"),
+        count_cells={"n_reference": {"{label_wave}": "{wave_first}"},
+                     "n_group": {"{label_wave}": "{wave_latest}"}},
     ),
     "driver_trust_slope": TableLayout(
         "driver_simple_caption",
@@ -380,6 +385,9 @@ def published(name: str, frame: pd.DataFrame, names: Labels) -> tuple[pd.DataFra
     out = out[[c for c, _ in layout.columns]].rename(columns=headers)
     if layout.stat:
         out.attrs[STAT_COLUMNS] = [headers[c] for c in layout.stat]
+    if layout.count_cells:
+        out.attrs[COUNT_CELLS] = {headers[c]: {names.header(k): names.header(v) for k, v in cell.items()}
+                                  for c, cell in layout.count_cells.items()}
     t = names.t
     if "{wave}" in t.template(layout.caption) and "wave" in frame and len(frame):
         wave = frame["wave"].iloc[0]  # a table of one wave: its caption names it
