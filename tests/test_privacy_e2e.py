@@ -69,7 +69,12 @@ def readable_text(path: Path) -> str:
         reader = PdfReader(path)
         info = [str(v) for v in (reader.metadata or {}).values()]
         return "\n".join([*info, *(page.extract_text() or "" for page in reader.pages)])
-    raw = path.read_text(encoding="utf-8")
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        # a binary cache entry (outputs/.cache/memo/*.pickle): pickled text is UTF-8 inside,
+        # so its strings are searched as well
+        return path.read_bytes().decode("utf-8", "replace")
     extra = []
     if suffix in (".ipynb", ".json"):
         extra = _strings_in_json(json.loads(raw))
