@@ -32,6 +32,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import json
+import logging
 import os
 import shutil
 import sys
@@ -213,6 +214,13 @@ def connect_matplotlib_to_shell() -> None:
         inline.configure_inline_support(shell, backend)
 
 
+class _ShutdownInterruptFilter(logging.Filter):
+    """Drops ipykernel's log line about the SIGINT that comes with every kernel shutdown."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("KeyboardInterrupt caught in kernel")
+
+
 def _zygote_child(server, selector, conn, others: list, fds: list[int], request: dict) -> None:
     """In the forked child: become an ordinary ipykernel for the client's connection file."""
     import signal
@@ -240,6 +248,9 @@ def _zygote_child(server, selector, conn, others: list, fds: list[int], request:
 
         app = IPKernelApp.instance()
         app.initialize(argv)
+        # jupyter_client interrupts (SIGINT) every kernel it shuts down; one that is inside a
+        # message handler then logs "KeyboardInterrupt caught in kernel" on the run's console
+        app.log.addFilter(_ShutdownInterruptFilter())
         connect_matplotlib_to_shell()
         app.start()
         code = 0
