@@ -28,7 +28,7 @@ from scipy import special, stats
 
 from ruse_research.stats.survey import _columns as cols
 from ruse_research.stats.survey.errors import WeightingError
-from ruse_research.stats.survey.replicate import ReplicateDesign, replicate_vcov
+from ruse_research.stats.survey.replicate import ReplicateDesign, domain_logit_se
 from ruse_research.stats.survey.totals import frame_and_mask, mean_of_values
 
 __all__ = ["ciprop"]
@@ -79,7 +79,8 @@ def ciprop(
             if isinstance(design, ReplicateDesign):
                 # R fits svyglm(quasibinomial) in every replicate: the variance is that of
                 # logit(p_r) over the replicates, not the delta method's se / (p (1 - p))
-                s = _replicate_logit_se(design, np.where(valid, y, 0.0), valid)
+                s = float(domain_logit_se(design, np.where(valid, y, np.nan),
+                                          np.zeros(len(y), dtype=int), 1)[0])
             low, high = special.expit(centre - t * s), special.expit(centre + t * s)
     else:
         n = int(valid.sum())
@@ -102,12 +103,3 @@ def ciprop(
             }
         ]
     )
-
-
-def _replicate_logit_se(design: ReplicateDesign, y: np.ndarray, valid: np.ndarray) -> float:
-    """SE of logit(p) from the replicates (rows without a value weigh nothing)."""
-    def logit_mean(w: np.ndarray) -> np.ndarray:
-        w = np.where(valid, w, 0.0)
-        return np.array([special.logit(np.sum(w * y) / np.sum(w))])
-
-    return float(np.sqrt(replicate_vcov(design, logit_mean)[0, 0]))

@@ -345,6 +345,22 @@ def replicate_vcov(
     return vcov_from_replicates(thetas, full, rdesign.scale, rdesign.rscales, rdesign.mse)
 
 
+def _domain_mean_function(rdesign: ReplicateDesign, y: np.ndarray, dom: np.ndarray, n_dom: int):
+    """``valid`` rows, their domain codes, ``y`` with 0 elsewhere, and ``means(weights)``: the
+    weighted mean of ``y`` in every domain for one weight vector (rows without a value or
+    outside the design's domain weigh nothing)."""
+    valid = ~np.isnan(y) & (dom >= 0) & rdesign.in_domain
+    d = np.where(valid, dom, 0)
+    yv = np.where(valid, y, 0.0)
+
+    def means(wt: np.ndarray) -> np.ndarray:
+        wv = np.where(valid, wt, 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.bincount(d, wv * yv, n_dom) / np.bincount(d, wv, n_dom)
+
+    return valid, d, yv, means
+
+
 def domain_means(
     rdesign: ReplicateDesign, y: np.ndarray, dom: np.ndarray, n_dom: int
 ) -> tuple[np.ndarray, ...]:
@@ -355,15 +371,7 @@ def domain_means(
     ``s2`` (weighted variance, n - 1 divisor) and ``df`` (R ``degf`` of every domain's
     rows with a value) per domain.
     """
-    valid = ~np.isnan(y) & (dom >= 0) & rdesign.in_domain
-    d = np.where(valid, dom, 0)
-    yv = np.where(valid, y, 0.0)
-
-    def means(wt: np.ndarray) -> np.ndarray:
-        wv = np.where(valid, wt, 0.0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.bincount(d, wv * yv, n_dom) / np.bincount(d, wv, n_dom)
-
+    valid, d, yv, means = _domain_mean_function(rdesign, y, dom, n_dom)
     w = np.where(valid, rdesign.weights, 0.0)
     mean = means(w)
     cov = replicate_vcov(rdesign, means, full=mean)
@@ -381,17 +389,14 @@ def domain_logit_se(
     """SE of logit(share) of 0/1 ``y`` in every domain over the replicates (R
     ``svyciprop(method = "logit")`` refits its glm in every replicate; for shares of exactly
     0 or 1 the SE is NaN)."""
-    valid = ~np.isnan(y) & (dom >= 0) & rdesign.in_domain
-    d = np.where(valid, dom, 0)
-    yv = np.where(valid, y, 0.0)
+    valid, _, _, means = _domain_mean_function(rdesign, y, dom, n_dom)
 
     def logits(wt: np.ndarray) -> np.ndarray:
-        wv = np.where(valid, wt, 0.0)
         with np.errstate(invalid="ignore", divide="ignore"):
-            p = np.bincount(d, wv * yv, n_dom) / np.bincount(d, wv, n_dom)
+            p = means(wt)
             return np.log(p / (1 - p))
 
-    full = logits(np.where(valid, rdesign.weights, 0.0))
+    full = logits(rdesign.weights)
     se = np.full(n_dom, np.nan)
     finite = np.isfinite(full)
     if finite.any():
