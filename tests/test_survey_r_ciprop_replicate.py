@@ -19,15 +19,10 @@ beta and mean intervals use the replicate SE of the mean. R's glm stops at a rel
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pandas as pd
 import pytest
+from r_reference import REPS, read
 
 from ruse_research.stats import survey as sv
-
-R = Path(__file__).parent / "fixtures" / "r"
-REPS = [f"rep{i}" for i in range(1, 51)]
 
 # (estimate, se, ci_low, ci_high) printed by the R code above
 EXPECTED = {
@@ -42,10 +37,10 @@ EXPECTED = {
 
 @pytest.fixture(scope="module")
 def designs() -> dict:
-    data = pd.read_csv(R / "apiclus1.csv")
+    data = read("apiclus1")
     data["flag"] = data["sch.wide"] == "No"
     clus1 = sv.Design.from_frame(data, weights="pw", psu="dnum", fpc="fpc")
-    boot = data.merge(pd.read_csv(R / "apiclus1_boot50.csv"), on="snum", sort=False)
+    boot = read("apiclus1", boot=True).assign(flag=lambda d: d["sch.wide"] == "No")
     return {"jk1": sv.ReplicateDesign.from_design(clus1, "JK1"),
             "boot": sv.ReplicateDesign.from_columns(boot, "pw", REPS, "bootstrap")}
 

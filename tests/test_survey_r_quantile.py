@@ -17,34 +17,17 @@ R 4.2.2 (2022-11-10 r83330), survey 4.1-1, printed with ``sprintf("%.15g")``; da
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
+from r_reference import REPS, api_design, read
 
 from ruse_research.stats import survey as sv
-
-R = Path(__file__).parent / "fixtures" / "r"
-REPS = [f"rep{i}" for i in range(1, 51)]
-
-
-def _read(name: str, boot: bool = False) -> pd.DataFrame:
-    d = pd.read_csv(R / f"{name}.csv")
-    if boot:
-        d = d.merge(pd.read_csv(R / f"{name}_boot50.csv"), on="snum", sort=False)
-    return d
 
 
 @pytest.fixture(scope="module")
 def designs():
-    return {
-        "dstrat": sv.Design.from_frame(_read("apistrat"), weights="pw", strata="stype", fpc="fpc"),
-        "dclus1": sv.Design.from_frame(_read("apiclus1"), weights="pw", psu="dnum", fpc="fpc"),
-        "dclus2": sv.Design.from_frame(
-            _read("apiclus2"), weights="pw", psu=["dnum", "snum"], fpc=["fpc1", "fpc2"]
-        ),
-    }
+    return {key: api_design(key) for key in ("dstrat", "dclus1", "dclus2")}
 
 
 def _check_q(got: pd.DataFrame, q, low, high, se, rtol=1e-10):
@@ -83,7 +66,7 @@ def test_replicate_quantiles(designs):
         ("apiclus1", [552, 652], [37.8138350666655, 34.6324373136762]),
         ("apistrat", [565, 668], [14.5290841319846, 9.97343410040403]),
     ):
-        rep = sv.ReplicateDesign.from_columns(_read(name, boot=True), "pw", REPS, "bootstrap")
+        rep = sv.ReplicateDesign.from_columns(read(name, boot=True), "pw", REPS, "bootstrap")
         got = sv.quantile(rep, "api00", [0.25, 0.5], interval="quantile")
         np.testing.assert_allclose(got["quantile"], q)
         np.testing.assert_allclose(got["se"], se, rtol=1e-8)

@@ -21,16 +21,12 @@ R 4.2.2 (2022-11-10 r83330), survey 4.1-1; every number below is printed (``%.15
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
-import pandas as pd
 import pytest
+from r_reference import REPS, api_design, read
 
 from ruse_research.stats import survey as sv
 
-R = Path(__file__).parent / "fixtures" / "r"
-REPS = [f"rep{i}" for i in range(1, 51)]
 TOL = 1e-8
 
 REF = {
@@ -100,20 +96,13 @@ REF = {
 }
 
 
-def _read(name: str, boot: bool = False) -> pd.DataFrame:
-    d = pd.read_csv(R / f"{name}.csv")
-    if boot:
-        d = d.merge(pd.read_csv(R / f"{name}_boot50.csv"), on="snum", sort=False)
-    return d
-
-
 @pytest.fixture(scope="module")
 def designs() -> dict:
-    clus1 = sv.Design.from_frame(_read("apiclus1"), weights="pw", psu="dnum", fpc="fpc")
+    clus1 = api_design("dclus1")
     return {
         "jk1": sv.ReplicateDesign.from_design(clus1, "JK1"),
-        "bclus1": sv.ReplicateDesign.from_columns(_read("apiclus1", True), "pw", REPS, "bootstrap"),
-        "bstrat": sv.ReplicateDesign.from_columns(_read("apistrat", True), "pw", REPS, "bootstrap"),
+        "bclus1": sv.ReplicateDesign.from_columns(read("apiclus1", True), "pw", REPS, "bootstrap"),
+        "bstrat": sv.ReplicateDesign.from_columns(read("apistrat", True), "pw", REPS, "bootstrap"),
     }
 
 
@@ -184,7 +173,7 @@ def test_contrasts_equal_svycontrast(designs, key):
 
 def test_replicate_and_linearisation_agree_on_the_design_estimates(designs):
     """Same point estimates as the linearisation design; SEs of the same order."""
-    clus1 = sv.Design.from_frame(_read("apiclus1"), weights="pw", psu="dnum", fpc="fpc")
+    clus1 = sv.Design.from_frame(read("apiclus1"), weights="pw", psu="dnum", fpc="fpc")
     lin = sv.estimate(clus1, "api00", by="stype")
     rep = sv.estimate(designs["jk1"], "api00", by="stype")
     np.testing.assert_allclose(rep["estimate"], lin["estimate"], rtol=1e-12)

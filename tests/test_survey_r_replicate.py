@@ -18,25 +18,14 @@ type = "bootstrap", combined.weights = TRUE)`` on the exported columns.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
+from r_reference import REPS, read
 
 from ruse_research.stats.survey import Design
 from ruse_research.stats.survey.errors import DesignError
 from ruse_research.stats.survey.replicate import ReplicateDesign, replicate_vcov
-
-R = Path(__file__).parent / "fixtures" / "r"
-REPS = [f"rep{i}" for i in range(1, 51)]
-
-
-def _data(name: str, boot: bool = False) -> pd.DataFrame:
-    d = pd.read_csv(R / f"{name}.csv")
-    if boot:
-        d = d.merge(pd.read_csv(R / f"{name}_boot50.csv"), on="snum", sort=False)
-    return d
 
 
 def _means(d: pd.DataFrame):
@@ -51,7 +40,7 @@ def _check(rep, d, expected):
 
 
 def test_jk1_means_equal_r():
-    d = _data("apiclus1")
+    d = read("apiclus1")
     rep = ReplicateDesign.from_design(
         Design.from_frame(d, weights="pw", psu="dnum", fpc="fpc"), kind="JK1"
     )
@@ -60,7 +49,7 @@ def test_jk1_means_equal_r():
 
 
 def test_jkn_means_equal_r():
-    d = _data("apistrat")
+    d = read("apistrat")
     rep = ReplicateDesign.from_design(
         Design.from_frame(d, weights="pw", strata="stype", fpc="fpc"), kind="JKn"
     )
@@ -76,7 +65,7 @@ def test_jkn_means_equal_r():
     ],
 )
 def test_bootstrap_columns_equal_r(name, expected):
-    d = _data(name, boot=True)
+    d = read(name, boot=True)
     rep = ReplicateDesign.from_columns(d, "pw", REPS, "bootstrap")
     assert rep.scale == pytest.approx(0.0204081632653061, rel=1e-12)  # 1 / (R - 1)
     _check(rep, d, expected)
@@ -85,7 +74,7 @@ def test_bootstrap_columns_equal_r(name, expected):
 def test_own_bootstrap_is_near_linearisation():
     """R's bootstrap SE of dclus1's mean api00 with 3,000 replicates is 23.445
     (``set.seed(1)``); ours with another generator must be within Monte Carlo error."""
-    d = _data("apiclus1")
+    d = read("apiclus1")
     rep = ReplicateDesign.from_design(
         Design.from_frame(d, weights="pw", psu="dnum", fpc="fpc"),
         kind="bootstrap",
@@ -97,14 +86,14 @@ def test_own_bootstrap_is_near_linearisation():
 
 
 def test_mse_centres_at_full_sample():
-    d = _data("apiclus1", boot=True)
+    d = read("apiclus1", boot=True)
     a = ReplicateDesign.from_columns(d, "pw", REPS, "bootstrap")
     b = ReplicateDesign.from_columns(d, "pw", REPS, "bootstrap", mse=True)
     assert replicate_vcov(b, _means(d))[0, 0] > replicate_vcov(a, _means(d))[0, 0]
 
 
 def test_jk1_refuses_stratified_design():
-    d = _data("apistrat")
+    d = read("apistrat")
     with pytest.raises(DesignError, match="JKn"):
         ReplicateDesign.from_design(Design.from_frame(d, weights="pw", strata="stype"), "JK1")
 
@@ -119,7 +108,7 @@ def test_raked_design_replicates_are_raked_again():
         "stype": {"E": 4421.0, "H": 755.0, "M": 1018.0},
         "sch.wide": {"No": 1072.0, "Yes": 5122.0},
     }
-    d = _data("apistrat")
+    d = read("apistrat")
     raked = Design.from_frame(d, weights="pw", strata="stype", fpc="fpc").rake(
         margins, tol=1e-13, max_iter=1000
     )
@@ -161,9 +150,9 @@ def test_rao_scott_on_replicates_equals_r(name, kind, row, col, expected):
     from ruse_research.stats.survey import rao_scott
 
     if kind == "bootstrap":
-        rep = ReplicateDesign.from_columns(_data(name, boot=True), "pw", REPS, "bootstrap")
+        rep = ReplicateDesign.from_columns(read(name, boot=True), "pw", REPS, "bootstrap")
     else:
-        d = _data(name)
+        d = read(name)
         design = (
             Design.from_frame(d, weights="pw", strata="stype", fpc="fpc")
             if kind == "JKn"

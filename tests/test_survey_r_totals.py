@@ -22,40 +22,26 @@ replicate weights in ``tests/fixtures/r`` (see its README)::
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
-import pandas as pd
 import pytest
+from r_reference import REPS, api_design, read
 
 from ruse_research.stats import survey as sv
-
-R = Path(__file__).parent / "fixtures" / "r"
-REPS = [f"rep{i}" for i in range(1, 51)]
-
-
-def _read(name: str, boot: bool = False) -> pd.DataFrame:
-    d = pd.read_csv(R / f"{name}.csv")
-    if boot:
-        d = d.merge(pd.read_csv(R / f"{name}_boot50.csv"), on="snum", sort=False)
-    return d
 
 
 @pytest.fixture(scope="module")
 def dstrat():
-    return sv.Design.from_frame(_read("apistrat"), weights="pw", strata="stype", fpc="fpc")
+    return api_design("dstrat")
 
 
 @pytest.fixture(scope="module")
 def dclus1():
-    return sv.Design.from_frame(_read("apiclus1"), weights="pw", psu="dnum", fpc="fpc")
+    return api_design("dclus1")
 
 
 @pytest.fixture(scope="module")
 def dclus2():
-    return sv.Design.from_frame(
-        _read("apiclus2"), weights="pw", psu=["dnum", "snum"], fpc=["fpc1", "fpc2"]
-    )
+    return api_design("dclus2")
 
 
 def _same(est, coef, se, rtol=1e-10, atol=0.0):
@@ -120,7 +106,7 @@ def test_replicate_jackknife_totals_ratios_means(dclus1, dstrat):
     ],
 )
 def test_replicate_bootstrap_equal_r(name, mean, ratio, tot):
-    rep = sv.ReplicateDesign.from_columns(_read(name, boot=True), "pw", REPS, "bootstrap")
+    rep = sv.ReplicateDesign.from_columns(read(name, boot=True), "pw", REPS, "bootstrap")
     _same(sv.mean(rep, ["api00", "enroll"]), mean[:2], mean[2:], rtol=1e-8)
     _same(sv.ratio(rep, "api00", "api99"), ratio[:1], ratio[1:], rtol=1e-8)
     _same(sv.total(rep, "enroll"), tot[:1], tot[1:], rtol=1e-8)
