@@ -15,15 +15,31 @@ count in one :class:`~ruse_research.stats.differencing.Register` for the whole r
   says what the column counts (a wave-change table's ``n (1)`` counts wave 1), those labels
   instead, so that it meets the same wave's counts of other tables. Tables built from the same labels nest:
   ``{Scale: A, Grouped by: Unit}`` (a test's n) contains ``{..., Group: Legal}`` (a mean's n);
-* the population is the run: two counts are compared when their cells are equal or nested,
-  or when one is a cell and the others its breakdown by one more label.
+* the population of such a cell is the run: two counts are compared when their cells are
+  equal or nested, or when one is a cell and the others its breakdown by one more label;
+* a table may also say whom its counts count (the payload's ``population``, from
+  ``contract.POPULATION``: :func:`population_entries`): ``who`` plus the values of its ``per``
+  columns name the population (``staff: Scale=psm``), its ``cell`` columns (or ``[dimension,
+  value]`` pairs: ``Grouped by`` = Unit and ``Group`` = Legal give ``(Unit, Legal)``) the
+  subgroup, and columns it does not name only say how the people were analysed. Each count is
+  then compared a second time, with every count of the same population however labelled: the
+  tests of one scale by unit and by position both count ``{}`` of ``staff: Scale=psm``, so a
+  difference of 2 between them (the unit left out) is found, and the group means by unit are
+  a breakdown of either. Tables that declare nothing are compared only as cells of the run.
 
 A count that would, with one published before it, reveal a group of 1 to ``MIN_CELL - 1``
 (two counts of the same cell, a cell and a sub-cell, a cell and the sum of its breakdown) is
-hidden, with the other numbers of its row (a mean goes with its count, or the overall and
-subgroup means would recombine to the small rest's mean), in the payload, the HTML and the
-plain text of the output, and the table gets the report's note on hidden numbers. It is never
-a failure, and no note names a count. Already hidden counts (empty cells) are never compared.
+hidden (in either comparison), with the other numbers of its row (a mean goes with its count,
+or the overall and subgroup means would recombine to the small rest's mean: the numbers the
+other count's row publishes too, or those the population declares as its ``stats``; a test's H
+does not recombine), in the payload, the HTML and the plain text of the output, and the table
+gets the report's note on hidden numbers. It is never a failure, and no note names a count.
+Already hidden counts (empty cells) are never compared.
+
+Only counts published in tables are seen. Means published without their counts (notebook 03's
+panel weights: overall and by rater group, whose difference would give the rest's weights) and
+counts in sentences stay the study's own in-kernel check (``studies.participation.panel_weights``
+registers them in a :class:`~ruse_research.stats.differencing.Register`).
 
 Examples
 --------
