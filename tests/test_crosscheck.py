@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from ruse_research.contract import TABLE_MIME
+from ruse_research.contract import POPULATION, TABLE_MIME
 from ruse_research.display.tables import table_bundle
 from ruse_research.runner import crosscheck
 from ruse_research.runner.artifacts import extract_artifacts, read_table_csv
@@ -34,19 +34,23 @@ def _payloads(nb):
 
 
 def visible_pairs_differing_by_a_few(payloads, k=5):
-    """Brute force over every published count: pairs with equal or nested cells that differ
-    by 1 to k-1, and cells whose one-label breakdown adds up to 1 to k-1 fewer or more."""
-    counts = [(p["name"], cell, n) for p in payloads for _, _, cell, n in crosscheck.entries(p)
-              if n is not None]
+    """Brute force over every published count, as a cell of the run and of the population its
+    table declares: pairs of one population with equal or nested cells that differ by 1 to k-1,
+    and cells whose one-label breakdown adds up to 1 to k-1 fewer or more."""
+    counts = [(p["name"], crosscheck.POPULATION, cell, n) for p in payloads
+              for _, _, cell, n in crosscheck.entries(p) if n is not None]
+    counts += [(p["name"], pop, cell, n) for p in payloads
+               for _, _, pop, cell, n in crosscheck.population_entries(p) if n is not None]
     bad = []
-    for (ta, a, na), (tb, b, nb) in itertools.combinations(counts, 2):
-        if (a == b and 0 < abs(na - nb) < k) or (a < b and 0 < na - nb < k) or (b < a and 0 < nb - na < k):
+    for (ta, pa, a, na), (tb, pb, b, nb) in itertools.combinations(counts, 2):
+        if pa == pb and ((a == b and 0 < abs(na - nb) < k) or (a < b and 0 < na - nb < k)
+                         or (b < a and 0 < nb - na < k)):
             bad.append(((ta, sorted(a), na), (tb, sorted(b), nb)))
-    for parent_table, parent, total in counts:
+    for parent_table, population, parent, total in counts:
         by_dim: dict[str, dict[str, int]] = {}
-        for _, child, n in counts:
+        for _, pop, child, n in counts:
             extra = child - parent
-            if parent < child and len(extra) == 1:
+            if pop == population and parent < child and len(extra) == 1:
                 ((dim, value),) = extra
                 by_dim.setdefault(dim, {})[value] = n
         for dim, members in by_dim.items():
@@ -240,3 +244,177 @@ def test_no_published_pair_of_tables_of_the_study_reveals_a_small_group(shared_s
             for row, col, _, n in crosscheck.entries(payload):
                 if n is None:  # hidden (here or in the study): empty in the CSV too
                     assert pd.isna(frame.iloc[row, col + offset]), (run.name, payload["name"], row, col)
+
+
+# ---------------------------------------------------------------------------------------------
+# declared populations (contract.POPULATION): counts of the same people, labelled differently
+
+def _scored_staff(frame, cell=(), columns=None, stats=None):
+    frame.attrs[POPULATION] = {"who": "staff", "per": ["Scale"], "cell": list(cell),
+                               **({"columns": columns} if columns else {}),
+                               **({"stats": stats} if stats is not None else {})}
+    return frame
+
+
+def _group_tests(n_unit=53, n_position=55):
+    import pandas as pd
+
+    return pd.DataFrame({"Scale": ["psm", "psm", "trust"], "Grouped by": ["Unit", "Position", "Unit"],
+                         "n": [n_unit, n_position, n_unit], "H": [4.2, 1.1, 0.7]})
+
+
+def test_two_counts_of_one_population_labelled_differently_are_compared():
+    """The test by unit (53) and by position (55) of one scale count the same staff: the unit of
+    2 left out would follow. Only the later, smaller n goes (a test's H does not recombine);
+    the other scale is another population and keeps its 53."""
+    nb = _notebook(_output(_scored_staff(_group_tests(), stats=[]), "group_tests"))
+    payload = _payloads(nb)[0]
+    assert payload["population"] == {"who": "staff", "per": [0], "cell": [], "columns": {}, "stats": []}
+    assert crosscheck.population_entries(payload)[0][2:4] == ("staff: Scale=psm", frozenset())
+    findings = crosscheck.check_run(nb, "en")
+    assert [(f.table, f.other_table, f.kind, f.population) for f in findings] == [
+        ("group_tests", "group_tests", "same cell", "staff: Scale=psm")]
+    assert _payloads(nb)[0]["data"] == [["psm", "Unit", None, 4.2], ["psm", "Position", 55, 1.1],
+                                        ["trust", "Unit", 53, 0.7]]
+    html = nb["cells"][0]["outputs"][0]["data"]["text/html"]
+    assert ">53<" in html and "Some numbers are hidden because" in html  # trust's 53 stays
+    assert not any(ch.isdigit() for ch in findings[0].note().replace("fewer than 5", ""))
+    assert visible_pairs_differing_by_a_few(_payloads(nb)) == []
+
+
+def test_undeclared_tables_keep_todays_cells():
+    """Without a declaration the tests by unit and by position are different cells of the run
+    (nothing compared, as before); a declared table still meets undeclared ones as a cell of
+    the run (its labels nest)."""
+    import pandas as pd
+
+    plain = _notebook(_output(_group_tests(), "group_tests"))
+    before = json.dumps(plain, sort_keys=True)
+    assert crosscheck.check_run(plain, "en") == []
+    assert json.dumps(plain, sort_keys=True) == before
+    assert "population" not in _payloads(plain)[0]
+    mixed = _notebook(
+        _output(_scored_staff(_group_tests(n_unit=53, n_position=80), stats=[]), "group_tests"),
+        _output(pd.DataFrame({"Scale": ["psm"], "Grouped by": ["Unit"], "Group": ["Legal"], "n": [51]}),
+                "undeclared_means"))
+    assert [(f.table, f.population) for f in crosscheck.check_run(mixed, "en")] == [
+        ("undeclared_means", "run")]
+
+
+def test_a_total_and_the_sum_of_a_breakdown_of_the_same_population():
+    """The group means' n by unit add up to the test by unit's n, not to the test by
+    position's (the same staff): the smallest unit goes, with its mean (declared ``stats``)."""
+    import pandas as pd
+
+    means = _scored_staff(pd.DataFrame({
+        "Scale": ["psm"] * 5, "Grouped by": ["Unit"] * 3 + ["Position"] * 2,
+        "Group": ["Legal", "Finance", "Cabinet", "Expert", "Manager"],
+        "n": [24, 18, 11, 40, 15], "Mean": [3.1, 3.4, 3.2, 3.3, 3.0], "Median": [3.0, 3.5, 3.0, 3.0, 3.0]}),
+        cell=[("Grouped by", "Group")], stats=["Mean"])
+    nb = _notebook(_output(_scored_staff(_group_tests(n_unit=pd.NA), stats=[]), "group_tests"),
+                   _output(means, "group_means"))
+    assert _payloads(nb)[1]["population"]["cell"] == [[1, 2]]
+    assert visible_pairs_differing_by_a_few(_payloads(nb)) != []
+    findings = crosscheck.check_run(nb, "en")
+    assert [(f.table, f.other_table, f.kind) for f in findings] == [
+        ("group_means", "group_tests", "cell minus its breakdown")]
+    rows = _payloads(nb)[1]["data"]
+    assert rows[2] == ["psm", "Unit", "Cabinet", None, None, 3.0]  # the median was not declared
+    assert [r[3] for r in rows] == [24, 18, None, 40, 15]
+    assert visible_pairs_differing_by_a_few(_payloads(nb)) == []
+
+
+def test_a_count_column_with_its_own_cell_in_the_population():
+    """A pairwise test's ``n (1)`` counts group 1: a group the means table hid (secondary
+    suppression) must not come back through it."""
+    import pandas as pd
+
+    means = _scored_staff(pd.DataFrame({
+        "Scale": ["psm"] * 3, "Grouped by": ["Unit"] * 3, "Group": ["Legal", "Finance", "Cabinet"],
+        "n": [24, 18, pd.NA]}), cell=[("Grouped by", "Group")])
+    pairs = _scored_staff(pd.DataFrame({
+        "Scale": ["psm"], "Grouped by": ["Unit"], "Group 1": ["Legal"], "Group 2": ["Cabinet"],
+        "n (1)": [24], "n (2)": [11], "U": [80.0]}),
+        columns={"n (1)": [("Grouped by", "Group 1")], "n (2)": [("Grouped by", "Group 2")]}, stats=[])
+    nb = _notebook(_output(_scored_staff(_group_tests(n_unit=55, n_position=55), stats=[]), "group_tests"),
+                   _output(means, "group_means"),
+                   _output(pairs, "group_pairwise", count_columns=["n (1)", "n (2)"]))
+    assert _payloads(nb)[2]["population"]["columns"] == {"4": [[1, 2]], "5": [[1, 3]]}
+    findings = crosscheck.check_run(nb, "en")
+    assert [(f.table, f.kind) for f in findings] == [("group_pairwise", "cell minus its breakdown")]
+    assert _payloads(nb)[2]["data"] == [["psm", "Unit", "Legal", "Cabinet", 24, None, 80.0]]
+
+
+def test_a_population_naming_a_missing_column_is_refused():
+    import pandas as pd
+
+    from ruse_research.display.errors import ReportError
+
+    frame = pd.DataFrame({"Scale": ["psm"], "n": [40]})
+    frame.attrs[POPULATION] = {"who": "staff", "per": ["Skala"]}
+    with pytest.raises(ReportError, match="'Skala'.*expected one of Scale, n"):
+        _output(frame, "bad")
+
+
+def test_a_suppressed_municipality_does_not_follow_from_the_waves_citizens():
+    """Notebook 02's municipality table (the stakeholder layout, real ``published``) counts the
+    citizens of its wave: with a municipality of 3 suppressed, the wave's citizens minus the
+    others would give it, so one more municipality goes."""
+    import pandas as pd
+
+    from ruse_research.display import report
+    from ruse_research.studies import stakeholder_tables as st
+    from ruse_research.studies.stakeholders import CITIZEN
+
+    t = report.texts("stakeholders", "en")
+    names = st.Labels(t, {"wave": {1: "Wave 1", 2: "Wave 2"}, "wave_present": {1: "Wave 1", 2: "Wave 2"},
+                          "wave_short": {1: "W1", 2: "W2"}, "group": {CITIZEN: "Citizens"},
+                          "indicator": {"trust_ra": "Trust"}, "municipality": {1: "Ruse", 2: "Byala", 3: "Borovo"}})
+    towns = pd.DataFrame({"variable": ["trust_ra"] * 3, "municipality": [1, 2, 3], "n": [40, 23, pd.NA],
+                          "estimate": [5.0, 4.8, pd.NA], "ci_low": [4.0, 3.9, pd.NA],
+                          "ci_high": [6.0, 5.7, pd.NA], "wave": [2] * 3})
+    towns_table, kwargs = st.published("estimates_by_municipality", towns, names)
+    groups = pd.DataFrame({"variable": ["trust_ra"], "wave": [2], "group": [CITIZEN], "n": [66],
+                           "estimate": [4.9], "ci_low": [4.5], "ci_high": [5.3], "deff": [1.1]})
+    groups_table, group_kwargs = st.published("estimates_by_group", groups, names)
+    nb = _notebook(_output(groups_table, "estimates_by_group", **group_kwargs),
+                   _output(towns_table, "estimates_by_municipality", **kwargs))
+    wave, group = t("label_wave"), t("label_group")
+    assert _payloads(nb)[1]["count_cells"] == {"2": [[wave, "Wave 2"], [group, "Citizens"]]}
+    findings = crosscheck.check_run(nb, "en")
+    assert [(f.table, f.kind) for f in findings] == [("estimates_by_municipality", "cell minus its breakdown")]
+    assert [r[2] for r in _payloads(nb)[1]["data"]] == [40, None, None]
+    assert visible_pairs_differing_by_a_few(_payloads(nb)) == []
+
+
+def test_the_staff_studys_group_tests_are_checked_without_the_kernels_register(monkeypatch):
+    """The real staff module with its in-kernel register bypassed: the test by unit counts 2
+    fewer staff than the test by position (the hidden unit). The runner's check, from the
+    tables' declared population alone, hides that n and the unit mean the breakdown would
+    give away; with the register in place it finds nothing more to hide."""
+    from ruse_research.display import report
+    from ruse_research.studies import staff, staff_tables
+
+    data = staff.load()
+    scored = staff.scored(data)
+    t = report.texts("staff", "en")
+
+    def tables(groups):
+        return _notebook(_output(staff_tables.group_tests_table(groups, data, t), "group_tests"),
+                         _output(staff_tables.group_means_table(groups, data, t), "group_means"))
+
+    args = (scored, ["unit", "position"], ["att_participation"])
+    guarded = tables(staff.group_comparisons(*args, n_boot=10))
+    monkeypatch.setattr(staff.differencing, "register_frame", lambda frame, *a, **k: frame)
+    bare = tables(staff.group_comparisons(*args, n_boot=10))
+    tests = {r[1]: r[2] for r in _payloads(bare)[0]["data"]}
+    assert 0 < tests["Position"] - tests["Unit"] < 5  # what the kernel's register would hide
+    assert visible_pairs_differing_by_a_few(_payloads(bare)) != []
+    findings = crosscheck.check_run(bare, "en")
+    assert {(f.table, f.kind) for f in findings} == {("group_tests", "same cell"),
+                                                     ("group_means", "cell minus its breakdown")}
+    assert visible_pairs_differing_by_a_few(_payloads(bare)) == []
+    assert _payloads(bare)[0]["data"] == _payloads(guarded)[0]["data"]  # as the kernel hides
+    hidden = [r for r in _payloads(bare)[1]["data"] if r[3] is None]
+    assert hidden and all(v is None for r in hidden for v in r[3:])  # mean, CI, median go too
+    assert crosscheck.check_run(guarded, "en") == []

@@ -43,6 +43,19 @@ STAT_COLUMNS = "ruse_stat_columns"
 #: a count column describes more than its row says (``n (1)`` of a wave-change table counts wave
 #: 1): the runner's disclosure check across tables (``runner.crosscheck``) compares it as that cell.
 COUNT_CELLS = "ruse_count_cells"
+#: ``DataFrame.attrs`` key a table builder sets to say whom its counts count, so that the
+#: runner's check across tables compares them with every other count of the same people however
+#: they are labelled: ``{"who": name, "per": [header, ...], "cell": [spec, ...], "columns":
+#: {count header: [spec, ...]}, "stats": [header, ...]}``. ``who`` names the people ("staff"); each value of a ``per``
+#: column is a population of its own ("staff" with a psm score); a cell ``spec`` is a header (the
+#: pair ``(header, value)``) or a ``[dimension header, value header]`` pair (``(row[dimension],
+#: row[value])``: ``Grouped by`` = Unit, ``Group`` = Legal gives ``(Unit, Legal)``); ``columns``
+#: gives a count column its own cell (``n (1)`` of a pairwise test counts group 1); ``stats``
+#: (optional) are the statistics hidden with a hidden count (means recombine, a test's H does
+#: not; without it, those the other count's row also publishes). Label
+#: columns named nowhere say how the people were analysed, not who they are (a test's
+#: ``Grouped by``): the tests of one scale by unit and by position count the same cell.
+POPULATION = "ruse_population"
 #: A table column whose header is the symbol p, alone or with a qualifier (``p``, ``p value``,
 #: ``p-стойност``, ``p (Holm)``), holds p values: the report prints ``< 0.001``, never ``0.000``.
 P_HEADER = re.compile(r"p(?:$|[\s(\-–])")

@@ -31,6 +31,7 @@ from ruse_research.contract import (
     COUNT_CELLS,
     META_KEY,
     P_HEADER,
+    POPULATION,
     STAT_COLUMNS,
     TABLE_MIME,
     payload_to_frame,
@@ -295,6 +296,8 @@ def table_bundle(
         table_json["count_cells"] = {
             str(pos): [[str(h), str(v)] for h, v in described[c].items()]
             for pos, c in enumerate(df.columns) if c in counts and c in described}
+    if df.attrs.get(POPULATION):  # whom the counts count (contract.POPULATION)
+        table_json["population"] = _population_payload(df.attrs[POPULATION], list(df.columns), counts, name)
     json.dumps(table_json, allow_nan=False)  # fail here, not in the runner
     data = {"text/html": "".join(out), "text/plain": plain, TABLE_MIME: table_json}
     meta: dict[str, Any] = {"kind": "table", "name": name}
@@ -302,6 +305,39 @@ def table_bundle(
         meta["source"] = str(source)  # real public figures: the runner marks them with it
     return data, {META_KEY: meta}
 
+
+
+def _population_payload(declared: Mapping, columns: list, counts: set, name: str) -> dict:
+    """The payload form of a :data:`~ruse_research.contract.POPULATION` declaration: headers
+    become column positions (``cell`` items a position or a ``[dimension, value]`` pair of them).
+
+    Examples
+    --------
+    >>> _population_payload({"who": "staff", "per": ["Scale"], "cell": [("By", "Group")]},
+    ...                     ["Scale", "By", "Group", "n"], {"n"}, "t")
+    {'who': 'staff', 'per': [0], 'cell': [[1, 2]], 'columns': {}}
+    """
+    def position(header):
+        if header not in columns:
+            raise ReportError(f"table {name!r}: its population names the column {header!r}, which "
+                              f"it does not have; expected one of {', '.join(map(str, columns))}")
+        return columns.index(header)
+
+    def specs(items) -> list:
+        return [[position(i[0]), position(i[1])] if isinstance(i, list | tuple) else position(i)
+                for i in items]
+
+    own = dict(declared.get("columns") or {})
+    for header in own:
+        if header not in counts:
+            raise ReportError(f"table {name!r}: its population gives a cell to {header!r}, which is "
+                              "not a count column; expected one of its count_columns")
+    out = {"who": str(declared["who"]), "per": [position(h) for h in declared.get("per", ())],
+           "cell": specs(declared.get("cell", ())),
+           "columns": {str(position(h)): specs(items) for h, items in own.items()}}
+    if declared.get("stats") is not None:  # the statistics that go with a hidden count
+        out["stats"] = [position(h) for h in declared["stats"]]
+    return out
 
 
 #: A one-row table with more columns than this is shown transposed (one statistic per line),

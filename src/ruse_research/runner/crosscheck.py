@@ -15,15 +15,31 @@ count in one :class:`~ruse_research.stats.differencing.Register` for the whole r
   says what the column counts (a wave-change table's ``n (1)`` counts wave 1), those labels
   instead, so that it meets the same wave's counts of other tables. Tables built from the same labels nest:
   ``{Scale: A, Grouped by: Unit}`` (a test's n) contains ``{..., Group: Legal}`` (a mean's n);
-* the population is the run: two counts are compared when their cells are equal or nested,
-  or when one is a cell and the others its breakdown by one more label.
+* the population of such a cell is the run: two counts are compared when their cells are
+  equal or nested, or when one is a cell and the others its breakdown by one more label;
+* a table may also say whom its counts count (the payload's ``population``, from
+  ``contract.POPULATION``: :func:`population_entries`): ``who`` plus the values of its ``per``
+  columns name the population (``staff: Scale=psm``), its ``cell`` columns (or ``[dimension,
+  value]`` pairs: ``Grouped by`` = Unit and ``Group`` = Legal give ``(Unit, Legal)``) the
+  subgroup, and columns it does not name only say how the people were analysed. Each count is
+  then compared a second time, with every count of the same population however labelled: the
+  tests of one scale by unit and by position both count ``{}`` of ``staff: Scale=psm``, so a
+  difference of 2 between them (the unit left out) is found, and the group means by unit are
+  a breakdown of either. Tables that declare nothing are compared only as cells of the run.
 
 A count that would, with one published before it, reveal a group of 1 to ``MIN_CELL - 1``
 (two counts of the same cell, a cell and a sub-cell, a cell and the sum of its breakdown) is
-hidden, with the other numbers of its row (a mean goes with its count, or the overall and
-subgroup means would recombine to the small rest's mean), in the payload, the HTML and the
-plain text of the output, and the table gets the report's note on hidden numbers. It is never
-a failure, and no note names a count. Already hidden counts (empty cells) are never compared.
+hidden (in either comparison), with the other numbers of its row (a mean goes with its count,
+or the overall and subgroup means would recombine to the small rest's mean: the numbers the
+other count's row publishes too, or those the population declares as its ``stats``; a test's H
+does not recombine), in the payload, the HTML and the plain text of the output, and the table
+gets the report's note on hidden numbers. It is never a failure, and no note names a count.
+Already hidden counts (empty cells) are never compared.
+
+Only counts published in tables are seen. Means published without their counts (notebook 03's
+panel weights: overall and by rater group, whose difference would give the rest's weights) and
+counts in sentences stay the study's own in-kernel check (``studies.participation.panel_weights``
+registers them in a :class:`~ruse_research.stats.differencing.Register`).
 
 Examples
 --------
@@ -52,7 +68,7 @@ from ruse_research.runner.words import labels
 if TYPE_CHECKING:
     from ruse_research.stats.differencing import Finding, Register
 
-__all__ = ["check_run", "count_columns", "entries"]
+__all__ = ["check_run", "count_columns", "entries", "population_entries"]
 
 #: The population of every published count: the run (the cells say who is counted).
 POPULATION = "run"
@@ -149,6 +165,44 @@ def entries(payload: dict) -> list[tuple[int, int, frozenset, Any]]:
     return out
 
 
+def population_entries(payload: dict) -> list[tuple[int, int, str, frozenset, Any]]:
+    """``(row, column, population, cell, count)`` of every count of a table that declares its
+    population (the payload's ``population``, ``contract.POPULATION``); empty when it does not.
+
+    Examples
+    --------
+    >>> p = {"columns": ["Scale", "Grouped by", "n"], "index": [0], "data": [["psm", "Unit", 53]],
+    ...      "formats": ["text", "text", "int"], "counts": [2],
+    ...      "population": {"who": "staff", "per": [0], "cell": [], "columns": {}}}
+    >>> population_entries(p)
+    [(0, 2, 'staff: Scale=psm', frozenset(), 53)]
+    """
+    spec = payload.get("population")
+    if not isinstance(spec, dict) or not spec.get("who"):
+        return []
+    headers = [_header(c) for c in payload.get("columns", [])]
+    described = payload.get("count_cells") or {}
+    own = spec.get("columns") or {}
+
+    def pairs(values: list, items: list) -> set:
+        return {(_header(values[i[0]]), _header(values[i[1]])) if isinstance(i, list)
+                else (headers[i], _header(values[i])) for i in items}
+
+    out = []
+    for row, values in enumerate(payload["data"]):
+        per = ", ".join(f"{headers[p]}={_header(values[p])}" for p in spec.get("per", []))
+        population = f"{spec['who']}: {per}" if per else str(spec["who"])
+        for c in count_columns(payload):
+            key = str(c)
+            cell = pairs(values, own.get(key, spec.get("cell", [])))
+            cell |= {(_header(h), _header(v)) for h, v in described.get(key, [])}
+            if key not in own and key not in described and headers[c] != "n":
+                cell.add(("column", headers[c]))  # several count columns: each its own cell
+            value = values[c]
+            out.append((row, c, population, frozenset(cell), value if _is_number(value) else None))
+    return out
+
+
 def check_run(nb: dict, lang: str, register: Register | None = None) -> list[Finding]:
     """Hide, in ``nb``'s table outputs, every count another published count would turn into a
     group below ``MIN_CELL``; return the findings (see the module docstring).
@@ -157,12 +211,13 @@ def check_run(nb: dict, lang: str, register: Register | None = None) -> list[Fin
     two counts that differ by a few, the smaller one (which left someone out) is hidden.
     """
     # imported here: these pull in pandas, which a no-op run of the runner never loads
-    from ruse_research.stats.differencing import Register
+    from ruse_research.stats.differencing import Finding, Register
     from ruse_research.stats.disclosure import MIN_CELL
 
     reg = register if register is not None else Register()
     findings: list[Finding] = []
-    shown: dict[tuple[str, frozenset], dict[str, float]] = {}  # (table, cell) -> the row's numbers
+    # (table, population, cell) -> the numbers of the row of a shown count
+    shown: dict[tuple[str, str, frozenset], dict[str, float]] = {}
     note = None
     for output, payload in _table_outputs(nb):
         name = str(payload.get("name", ""))
@@ -170,20 +225,41 @@ def check_run(nb: dict, lang: str, register: Register | None = None) -> list[Fin
         numbers = [c for c in range(len(payload.get("columns", [])))
                    if c not in counts and c not in _label_columns(payload, counts)]
         headers = [_header(c) for c in payload.get("columns", [])]
+        # every count is compared as a cell of the run and, when the table declares whom it
+        # counts, as a cell of that population
+        keys: dict[tuple[int, int], list[tuple[str, frozenset]]] = {}
+        for row, col, cell, _ in entries(payload):
+            keys[(row, col)] = [(POPULATION, cell)]
+        for row, col, population, cell, _ in population_entries(payload):
+            keys.setdefault((row, col), []).append((population, cell))
+        declared = payload.get("population")
+        stats = [int(c) for c in declared["stats"]] if isinstance(declared, dict) and isinstance(
+            declared.get("stats"), list) else None
         hide: dict[int, set[int]] = {}
-        for row, col, cell, n in sorted(entries(payload), key=lambda e: (-(e[3] or -1), e[0], e[1])):
+        for row, col, _, n in sorted(entries(payload), key=lambda e: (-(e[3] or -1), e[0], e[1])):
             values = payload["data"][row]
-            found = reg.conflict(POPULATION, cell, int(n)) if n is not None else None
-            before = len(reg.findings)
-            if not reg.register(name, POPULATION, cell, n) and len(reg.findings) > before:
-                findings.append(reg.findings[-1])
-                other = shown.get((found[0].table, found[0].cell), {}) if found else {}
-                # a statistic published for both cells (overall and subgroup means) recombines
-                # to the small rest's: it goes with the count
-                hide.setdefault(row, set()).update(
-                    {col} | {c for c in numbers if headers[c] in other and _is_number(values[c])})
-            elif n is not None:
-                shown[(name, cell)] = {headers[c]: values[c] for c in numbers if _is_number(values[c])}
+            found = None if n is None else next(
+                ((hit, pop, cell) for pop, cell in keys[(row, col)]
+                 if (hit := reg.conflict(pop, cell, int(n))) is not None), None)
+            if found is None:
+                for pop, cell in keys[(row, col)]:
+                    reg.register(name, pop, cell, n)
+                    if n is not None:
+                        shown[(name, pop, cell)] = {headers[c]: values[c] for c in numbers
+                                                    if _is_number(values[c])}
+                continue
+            (other, kind), pop, cell = found
+            finding = Finding(name, other.table, pop, tuple(sorted(cell, key=str)), kind)
+            reg.findings.append(finding)
+            findings.append(finding)
+            for p, c in keys[(row, col)]:
+                reg.register(name, p, c, None)  # hidden: never compared again
+            partner = shown.get((other.table, other.population, other.cell), {})
+            # a statistic published for both cells (overall and subgroup means) recombines
+            # to the small rest's: it goes with the count (a table that declares its population
+            # may name these statistics; a test's H does not recombine)
+            goes = [c for c in numbers if headers[c] in partner] if stats is None else stats
+            hide.setdefault(row, set()).update({col} | {c for c in goes if _is_number(values[c])})
         if hide:
             if note is None:
                 note = labels(lang)["note_hidden_across_tables"].format(k=MIN_CELL)

@@ -22,6 +22,7 @@ import textwrap
 
 import pandas as pd
 
+from ruse_research.contract import POPULATION
 from ruse_research.studies import staff
 from ruse_research.studies.keyfinding import KeyFinding
 from ruse_research.studies.labels import Texts, relabel
@@ -141,19 +142,35 @@ def _named(frame: pd.DataFrame, data: staff.StaffData, t: Texts, by: str) -> pd.
     return frame.assign(dv=frame["dv"].map(scale_names(data, t)), **{by: frame[by].map(groups)})
 
 
+def _scored_staff(frame: pd.DataFrame, t: Texts, cell=(), columns=None, stats=()) -> pd.DataFrame:
+    """``frame`` declaring whom its counts count (:data:`~ruse_research.contract.POPULATION`):
+    the staff with a score on the row's scale, in the cell ``cell`` (``[]``: all of them, however
+    grouped), so that the runner compares the tests' n by unit and by position and the group
+    means of one scale with each other; ``stats`` are hidden with a hidden count."""
+    frame.attrs[POPULATION] = {"who": "staff", "per": [t("label_scale")], "cell": list(cell),
+                               "stats": [t(k) for k in stats],
+                               **({"columns": columns} if columns else {})}
+    return frame
+
+
 def group_tests_table(groups: staff.GroupComparisons, data: staff.StaffData, t: Texts) -> pd.DataFrame:
-    """Kruskal-Wallis tests."""
-    return relabel(_named(groups.tests, data, t, "between"), _TESTS, t, stat=["df"])
+    """Kruskal-Wallis tests; each test's n counts the staff with a score (its population)."""
+    return _scored_staff(relabel(_named(groups.tests, data, t, "between"), _TESTS, t, stat=["df"]), t)
 
 
 def group_pairwise_table(groups: staff.GroupComparisons, data: staff.StaffData, t: Texts) -> pd.DataFrame:
-    """Pairwise Mann-Whitney tests of the significant comparisons."""
-    return relabel(_named(groups.pairs, data, t, "between"), _PAIRS, t, stat=["U"])
+    """Pairwise Mann-Whitney tests of the significant comparisons (``n (1)`` counts group 1)."""
+    by = t("label_grouping")
+    return _scored_staff(relabel(_named(groups.pairs, data, t, "between"), _PAIRS, t, stat=["U"]), t,
+                         columns={t("label_n_1"): [(by, t("label_group_1"))],
+                                  t("label_n_2"): [(by, t("label_group_2"))]})
 
 
 def group_means_table(groups: staff.GroupComparisons, data: staff.StaffData, t: Texts) -> pd.DataFrame:
-    """Group means with CI and median (suppressed cells blank)."""
-    return relabel(_named(groups.means, data, t, "by"), _MEANS, t)
+    """Group means with CI and median (suppressed cells blank); a mean's n counts its group."""
+    return _scored_staff(relabel(_named(groups.means, data, t, "by"), _MEANS, t), t,
+                         cell=[(t("label_grouping"), t("label_group"))],
+                         stats=["label_mean", "label_ci_low", "label_ci_high", "label_median"])
 
 
 def group_means_for_plot(groups: staff.GroupComparisons, group: str, data: staff.StaffData,

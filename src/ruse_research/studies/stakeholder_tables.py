@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ruse_research.contract import COUNT_CELLS, STAT_COLUMNS
+from ruse_research.contract import COUNT_CELLS, POPULATION, STAT_COLUMNS
 from ruse_research.studies.stakeholders import (
     ASPECTS,
     CATEGORICAL,
@@ -62,6 +62,9 @@ class TableLayout:
     #: count column -> {label header template: value template}: the cell a count column
     #: describes beyond its row (``n (1)`` counts the first wave), for the runner's check
     count_cells: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    #: whom the counts count, for the same check (``contract.POPULATION`` with result
+    #: columns for headers): ``{"who": ..., "cell": [column or (dimension, value)], "stats": [...]}``
+    population: Mapping[str, object] | None = None
 
 
 def _cols(*pairs: str) -> tuple[tuple[str, str], ...]:
@@ -102,6 +105,11 @@ TABLES: dict[str, TableLayout] = {
         ),
         {"wave": "wave", "variable": "margin", "category": ("margin_category", "variable")},
         percent=("population", "unweighted", "estimate"),
+        # a margin's categories are a breakdown of the wave's citizens (weight_diagnostics' n):
+        # with it, a suppressed municipality of 3 would be the wave's n minus the others; the
+        # sample share is n over the wave's n, so it goes with a hidden count
+        population={"who": "citizens", "cell": ["wave", ("variable", "category")],
+                    "stats": ("unweighted", "estimate")},
     ),
     "weight_diagnostics": TableLayout(
         "weights_caption",
@@ -118,6 +126,9 @@ TABLES: dict[str, TableLayout] = {
         {"wave": "wave"},
         percent=("efficiency",),
         digits={"n_effective": 0, "weight_min": 1, "weight_max": 1},
+        population={"who": "citizens", "cell": ["wave"],
+                    "stats": ("weight_min", "weight_max", "max_min_ratio", "deff", "efficiency",
+                              "n_effective")},
     ),
     "weighting_sensitivity": TableLayout(
         "trimming_caption",
@@ -144,6 +155,8 @@ TABLES: dict[str, TableLayout] = {
         _cols("variable", "municipality", "n", "estimate", "ci_low", "ci_high"),
         {"variable": "indicator", "municipality": "municipality"},
         note="municipality_note",
+        # the citizens of one wave: the municipalities are a breakdown of their estimates' n
+        count_cells={"n": {"{label_wave}": "{wave_table}", "{label_group}": "{group_citizen}"}},
     ),
     "group_rao_scott": TableLayout(
         "rao_scott_caption",
@@ -267,13 +280,18 @@ class Labels:
         """``frame`` with the codes of each ``column=set`` replaced by their labels."""
         return frame.assign(**{c: frame[c].map(self.sets[s]) for c, s in columns.items()})
 
-    def header(self, template: str) -> str:
-        """A header template with its catalog keys (and ``wave_<k>``) filled in."""
+    def header(self, template: str, **given: str) -> str:
+        """A header template with its catalog keys (and ``wave_<k>``, ``group_citizen``, and
+        the ``given`` fields) filled in."""
         fields = {f for _, f, _, _ in string.Formatter().parse(template) if f}
         values = {}
         waves = sorted(self.sets["wave_present"]) or sorted(self.sets["wave"])
         for f in fields:
-            if f.startswith("wave_") and f[5:].isdigit():
+            if f in given:
+                values[f] = given[f]
+            elif f == "group_citizen":
+                values[f] = self.sets["group"].get(CITIZEN, str(CITIZEN))
+            elif f.startswith("wave_") and f[5:].isdigit():
                 values[f] = self.sets["wave"][int(f[5:])]
             elif f in ("wave_first", "wave_latest"):
                 values[f] = self.sets["wave"][waves[0 if f == "wave_first" else -1]]
@@ -385,9 +403,20 @@ def published(name: str, frame: pd.DataFrame, names: Labels) -> tuple[pd.DataFra
     out = out[[c for c, _ in layout.columns]].rename(columns=headers)
     if layout.stat:
         out.attrs[STAT_COLUMNS] = [headers[c] for c in layout.stat]
+    # a table of one wave ("wave" a result column it does not show): {wave_table} is its wave
+    given = ({"wave_table": str(names["wave"].get(frame["wave"].iloc[0], frame["wave"].iloc[0]))}
+             if "wave" in frame and len(frame) and frame["wave"].nunique() == 1 else {"wave_table": ""})
     if layout.count_cells:
-        out.attrs[COUNT_CELLS] = {headers[c]: {names.header(k): names.header(v) for k, v in cell.items()}
+        out.attrs[COUNT_CELLS] = {headers[c]: {names.header(k): names.header(v, **given)
+                                               for k, v in cell.items()}
                                   for c, cell in layout.count_cells.items()}
+    if layout.population:
+        spec = layout.population
+        out.attrs[POPULATION] = {
+            "who": spec["who"],
+            "cell": [(headers[c[0]], headers[c[1]]) if isinstance(c, tuple) else headers[c]
+                     for c in spec.get("cell", ())],
+            "stats": [headers[c] for c in spec.get("stats", ())]}
     t = names.t
     if "{wave}" in t.template(layout.caption) and "wave" in frame and len(frame):
         wave = frame["wave"].iloc[0]  # a table of one wave: its caption names it
