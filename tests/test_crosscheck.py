@@ -1,4 +1,4 @@
-"""Disclosure across the published tables of a run (runner.crosscheck, issue 20 point 6):
+"""Disclosure across the published tables of a run (stats.across_tables, run in the kernel by show_table and by runner.crosscheck; issue 20 point 6):
 constructed table bundles, no kernel. Counts that another published count would turn into a
 group of 1-4 are hidden in every form of the output with a note; never a failure."""
 
@@ -8,6 +8,7 @@ import itertools
 import json
 import random
 import re
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +16,7 @@ from ruse_research.contract import POPULATION, TABLE_MIME
 from ruse_research.display.tables import table_bundle
 from ruse_research.runner import crosscheck
 from ruse_research.runner.artifacts import extract_artifacts, read_table_csv
+from ruse_research.stats import across_tables
 
 
 def _output(frame, name, **kwargs):
@@ -37,10 +39,10 @@ def visible_pairs_differing_by_a_few(payloads, k=5):
     """Brute force over every published count, as a cell of the run and of the population its
     table declares: pairs of one population with equal or nested cells that differ by 1 to k-1,
     and cells whose one-label breakdown adds up to 1 to k-1 fewer or more."""
-    counts = [(p["name"], crosscheck.POPULATION, cell, n) for p in payloads
-              for _, _, cell, n in crosscheck.entries(p) if n is not None]
+    counts = [(p["name"], across_tables.POPULATION, cell, n) for p in payloads
+              for _, _, cell, n in across_tables.entries(p) if n is not None]
     counts += [(p["name"], pop, cell, n) for p in payloads
-               for _, _, pop, cell, n in crosscheck.population_entries(p) if n is not None]
+               for _, _, pop, cell, n in across_tables.population_entries(p) if n is not None]
     bad = []
     for (ta, pa, a, na), (tb, pb, b, nb) in itertools.combinations(counts, 2):
         if pa == pb and ((a == b and 0 < abs(na - nb) < k) or (a < b and 0 < na - nb < k)
@@ -241,7 +243,7 @@ def test_no_published_pair_of_tables_of_the_study_reveals_a_small_group(shared_s
             frame = read_table_csv(run / "tables" / f"{payload['name']}.csv")
             offset = frame.shape[1] - len(payload["columns"])  # index columns the report shows
             assert offset >= 0 and len(frame) == len(payload["data"]), (run.name, payload["name"])
-            for row, col, _, n in crosscheck.entries(payload):
+            for row, col, _, n in across_tables.entries(payload):
                 if n is None:  # hidden (here or in the study): empty in the CSV too
                     assert pd.isna(frame.iloc[row, col + offset]), (run.name, payload["name"], row, col)
 
@@ -270,7 +272,7 @@ def test_two_counts_of_one_population_labelled_differently_are_compared():
     nb = _notebook(_output(_scored_staff(_group_tests(), stats=[]), "group_tests"))
     payload = _payloads(nb)[0]
     assert payload["population"] == {"who": "staff", "per": [0], "cell": [], "columns": {}, "stats": []}
-    assert crosscheck.population_entries(payload)[0][2:4] == ("staff: Scale=psm", frozenset())
+    assert across_tables.population_entries(payload)[0][2:4] == ("staff: Scale=psm", frozenset())
     findings = crosscheck.check_run(nb, "en")
     assert [(f.table, f.other_table, f.kind, f.population) for f in findings] == [
         ("group_tests", "group_tests", "same cell", "staff: Scale=psm")]
@@ -418,3 +420,45 @@ def test_the_staff_studys_group_tests_are_checked_without_the_kernels_register(m
     hidden = [r for r in _payloads(bare)[1]["data"] if r[3] is None]
     assert hidden and all(v is None for r in hidden for v in r[3:])  # mean, CI, median go too
     assert crosscheck.check_run(guarded, "en") == []
+
+
+def test_show_table_hides_in_the_kernel_what_earlier_tables_would_reveal(monkeypatch):
+    """After ``start_report`` (``front_matter`` calls it) each shown table is checked against
+    the tables shown before it, with the runner's check: the notebook hides what the report
+    hides, and the runner then finds nothing more."""
+    import pandas as pd
+
+    from ruse_research.display import output, tables
+
+    shown = []
+    monkeypatch.setattr(output, "publish", lambda data, metadata=None: shown.append(
+        {"output_type": "display_data", "metadata": metadata, "data": data}))
+    monkeypatch.setattr(tables, "_ACROSS", None)
+    frame = pd.DataFrame({"Scale": ["psm"], "n": [55]})
+    tables.show_table(frame, "a", lang="en")
+    tables.show_table(frame.assign(n=[53]), "b", lang="en")
+    assert [_payloads(_notebook(o))[0]["data"] for o in shown] == [[["psm", 55]], [["psm", 53]]]
+    shown.clear()
+    tables.start_report("en")
+    tables.show_table(frame, "a", lang="en")
+    tables.show_table(frame.assign(n=[53]), "b", lang="en")
+    assert [_payloads(_notebook(o))[0]["data"] for o in shown] == [[["psm", 55]], [["psm", None]]]
+    assert "another table of this report" in shown[1]["data"]["text/html"]
+    assert "53" not in shown[1]["data"]["text/plain"]
+    assert crosscheck.check_run(_notebook(*shown), "en") == []
+    tables.start_report("en")  # a new report starts from nothing
+    tables.show_table(frame.assign(n=[53]), "b", lang="en")
+    assert _payloads(_notebook(shown[-1]))[0]["data"] == [["psm", 53]]
+
+
+@pytest.mark.parametrize("notebook", sorted(p.name for p in (Path(__file__).parents[1] / "notebooks").glob("*.ipynb")))
+def test_the_stored_demo_outputs_already_pass_the_runners_check(notebook):
+    """The notebooks in ``notebooks/`` keep the kernel's own outputs (nbval compares them), which
+    anyone can read on the repository without the runner: the runner's check across tables,
+    applied to them, finds nothing left to hide (``show_table`` hid it in the kernel)."""
+    import nbformat
+
+    nb = nbformat.read(Path(__file__).parents[1] / "notebooks" / notebook, as_version=4)
+    lang = (nb.metadata.get("papermill", {}).get("parameters", {}) or {}).get("lang", "en")
+    assert _payloads(nb), notebook
+    assert [f.note() for f in crosscheck.check_run(nb, lang)] == []

@@ -41,7 +41,7 @@ READS_KEY = "reads"
 STAT_COLUMNS = "ruse_stat_columns"
 #: ``DataFrame.attrs`` key a table builder sets to ``{count column: {label header: value}}`` when
 #: a count column describes more than its row says (``n (1)`` of a wave-change table counts wave
-#: 1): the runner's disclosure check across tables (``runner.crosscheck``) compares it as that cell.
+#: 1): the disclosure check across tables (``stats.across_tables``) compares it as that cell.
 COUNT_CELLS = "ruse_count_cells"
 #: ``DataFrame.attrs`` key a table builder sets to say whom its counts count, so that the
 #: runner's check across tables compares them with every other count of the same people however

@@ -39,6 +39,7 @@ from ruse_research.display.blocks import banner_bundle, heading, md
 from ruse_research.display.catalog import COMMON, language, texts
 from ruse_research.display.errors import ReportError
 from ruse_research.display.output import NO_MATH, escape
+from ruse_research.display.tables import start_report
 from ruse_research.studies.keyfinding import KeyFinding
 
 #: The catalog of the reference list.
@@ -94,9 +95,11 @@ def front_matter(paths: str | Path | Iterable[str | Path], lang: str, *, today: 
     """Display the title block and, if any of ``paths`` is synthetic, the synthetic-data banner.
 
     Call it first in the first code cell after the parameters, with every input file; it
-    replaces :func:`ruse_research.display.blocks.data_banner`.
+    replaces :func:`ruse_research.display.blocks.data_banner`. It starts the report's check
+    across tables (:func:`~ruse_research.display.tables.start_report`).
     """
     lang = language(lang, where="front_matter")
+    start_report(lang)
     items = [paths] if isinstance(paths, (str, Path)) else list(paths)
     synthetic = any(is_synthetic(p) for p in items)
     output.publish(*title_block_bundle(lang, synthetic=synthetic, today=today))

@@ -41,6 +41,7 @@ from ruse_research.display.catalog import COMMON, language, texts
 from ruse_research.display.errors import ReportError
 from ruse_research.display.formats import NA_TEXT, fmt_int, fmt_num, fmt_p, fmt_pct, fmt_stat, is_na
 from ruse_research.display.output import NO_MATH, escape, json_value
+from ruse_research.stats import across_tables
 from ruse_research.stats.disclosure import MIN_CELL, DisclosureError
 
 
@@ -395,6 +396,26 @@ def _transposed_html(name, caption, note, headers, row, index_cells, lang) -> li
     return out
 
 
+#: The check across the tables of the notebook being run (:mod:`ruse_research.stats.across_tables`),
+#: started by :func:`start_report` (``front_matter`` calls it); ``None`` before: a table shown
+#: on its own is checked only by the runner.
+_ACROSS: across_tables.AcrossTables | None = None
+
+
+def start_report(lang: Any) -> None:
+    """Start a new report: tables shown from now on are checked against each other.
+
+    Every table :func:`show_table` displays after this is checked against those displayed
+    before it, with the runner's own check (:mod:`ruse_research.stats.across_tables`): a count
+    that another published count would turn into a group below the threshold is hidden, with
+    the report's note, before the kernel displays the table. So the notebook (in JupyterLab and
+    in the stored demo outputs) hides what the published report hides.
+    """
+    global _ACROSS
+    lang = language(lang, where="start_report")
+    _ACROSS = across_tables.AcrossTables(texts(COMMON, lang)("note_differencing", k=fmt_int(MIN_CELL, lang)))
+
+
 def show_table(
     df: pd.DataFrame,
     name: str,
@@ -465,22 +486,23 @@ def show_table(
     >>> "3,25" in data["text/html"]
     True
     """
-    output.publish(
-        *table_bundle(
-            df,
-            name,
-            caption,
-            lang,
-            digits=digits,
-            percent_columns=percent_columns,
-            pct_digits=pct_digits,
-            count_columns=count_columns,
-            raw_columns=raw_columns,
-            show_index=show_index,
-            note=note,
-            source=source,
-        )
+    data, metadata = table_bundle(
+        df,
+        name,
+        caption,
+        lang,
+        digits=digits,
+        percent_columns=percent_columns,
+        pct_digits=pct_digits,
+        count_columns=count_columns,
+        raw_columns=raw_columns,
+        show_index=show_index,
+        note=note,
+        source=source,
     )
+    if _ACROSS is not None:  # hides, in place, what earlier tables would let a reader subtract
+        _ACROSS.check([{"data": data}])
+    output.publish(data, metadata)
 
 
 def table_from_bundle(table_json: Mapping[str, Any]) -> pd.DataFrame:
