@@ -144,9 +144,15 @@ class _Bomb(Exception):
     pass
 
 
+class _TooManyAliases(Exception):
+    pass
+
+
 @functools.lru_cache(maxsize=CACHED_TEXTS)
 def _parsed(text: str, dates: bool) -> bytes:
     """The pickled value of ``text``; errors propagate (nothing is kept for them)."""
+    if "*" in text and _count_aliases(text) > MAX_ALIASES:
+        raise _TooManyAliases()
     value = _construct(text, StrictNoDatesLoader if not dates else StrictLoader)
     return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
@@ -163,10 +169,10 @@ def load(text: str, *, source: str = "<yaml>", dates: bool = True) -> Any:
         raise YamlError(f"{source}: {len(text):,} characters, more than the {MAX_BYTES:,} a YAML "
                         "file of this project may have; expected a small configuration file")
     try:
-        if "*" in text and _count_aliases(text) > MAX_ALIASES:
-            raise YamlError(f"{source}: more than {MAX_ALIASES} YAML aliases (*name); expected a "
-                            "plain file without repeated anchors (an alias bomb is refused)")
         return pickle.loads(_parsed(text, bool(dates)))
+    except _TooManyAliases:
+        raise YamlError(f"{source}: more than {MAX_ALIASES} YAML aliases (*name); expected a "
+                        "plain file without repeated anchors (an alias bomb is refused)") from None
     except _Bomb:
         raise YamlError(f"{source}: its aliases (*name) expand to more than "
                         f"{MAX_EXPANDED_NODES:,} values; expected a plain file without nested "
