@@ -23,7 +23,7 @@ import yaml
 from ruse_research import paths
 
 HERE = Path(__file__).parent / "bad_inputs"
-CASES = yaml.safe_load((HERE / "cases.yaml").read_text(encoding="utf-8"))
+CASES = yaml.load((HERE / "cases.yaml").read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
 
 
 def _sha256(path: Path) -> str | None:

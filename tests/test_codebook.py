@@ -15,7 +15,7 @@ from ruse_research.data.codebook import Codebook, codebook_path, load_codebook
 from ruse_research.errors import CodebookError, DataError, ParamsError
 
 FIXTURE = Path(__file__).parent / "fixtures" / "io" / "survey.yaml"
-RAW = yaml.safe_load(FIXTURE.read_text(encoding="utf-8"))
+RAW = yaml.load(FIXTURE.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
 
 
 @pytest.fixture(scope="module")
@@ -275,7 +275,7 @@ def test_yaml_level_problems(tmp_path):
 # module); survey codebooks are the files that declare an instrument.
 BUNDLED = sorted(
     p.stem for p in paths.codebook_dir().glob("*.yaml")
-    if "instrument" in (yaml.safe_load(p.read_text(encoding="utf-8")) or {})
+    if "instrument" in (yaml.load(p.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader) or {})
 )
 
 

@@ -19,7 +19,7 @@ NAMES = ("staff", "stakeholders")
 
 
 def _raw(name: str) -> dict:
-    return yaml.safe_load(paths.resolve(f"data/codebooks/{name}.yaml").read_text(encoding="utf-8"))
+    return yaml.load(paths.resolve(f"data/codebooks/{name}.yaml").read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
 
 
 @pytest.mark.parametrize("name", NAMES)

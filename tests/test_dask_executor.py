@@ -12,17 +12,18 @@ import socket
 import subprocess
 import sys
 import time
+from importlib.util import find_spec
 from pathlib import Path
 
 import pytest
+from test_matrix import matrix_project
 
-pytest.importorskip("distributed")
+from ruse_research import runner
 
-from test_matrix import matrix_project  # noqa: E402
-
-from ruse_research import runner  # noqa: E402
-
-pytestmark = pytest.mark.slow
+# find_spec, not importorskip: importing distributed (about a second) at collection was paid
+# by every worker of the fast tier, which deselects these tests
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(find_spec("distributed") is None, reason="needs distributed")]
 
 CHECKOUT = Path(__file__).resolve().parents[1]
 #: Three tiny runs: one plain params file and a matrix of two regions in one language.

@@ -338,6 +338,20 @@ def test_generate_only_keeps_each_module_stream():
         generate(11, only=["staf"])
 
 
+def test_write_only_gives_those_modules_files_as_a_full_write_does(tmp_path):
+    written = write(tmp_path, seed=DEFAULT_SEED, only=["panel", "monitoring"])
+    names = sorted(p.name for p in written)
+    assert names == ["SHA256SUMS", "monitoring_log.csv", "panel.csv", "panel_weights.csv",
+                     "truth.json"]
+    for name in ("monitoring_log.csv", "panel.csv", "panel_weights.csv"):
+        assert (tmp_path / name).read_bytes() == (RAW / name).read_bytes(), name
+    partial = json.loads((tmp_path / "truth.json").read_text(encoding="utf-8"))
+    bundled = json.loads((RAW / "truth.json").read_text(encoding="utf-8"))
+    assert sorted(partial) == ["generator_version", "monitoring", "note", "panel", "seed",
+                               "synthetic"]
+    assert {key: bundled[key] for key in partial} == partial
+
+
 def test_staff_truth_scores_answers_as_the_package_does():
     # the Monte Carlo truths must use the notebooks' score: mean of the answered items,
     # at least half of them answered, reverse keys 6 - x

@@ -217,7 +217,10 @@ def main(argv: list[str] | None = None) -> int:
     0
     """
     args = build_parser().parse_args(argv)
+    from ruse_research._deferred import defer_rfc3987_syntax
     from ruse_research.runner import guard
+
+    defer_rfc3987_syntax()  # nbformat's jsonschema would build an unused grammar: 2 s
 
     guard.watch_interrupts()
     try:

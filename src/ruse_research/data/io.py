@@ -719,7 +719,7 @@ def _convert(raw: _Raw, codebook: Codebook, dont_know: str, problems: _Problems)
     header = [_clean(h) for h in raw.header]
     data_rows = []
     for row, cells in raw.rows:
-        if [_clean(c) for c in cells] == header:
+        if len(cells) == len(header) and all(_clean(c) == h for c, h in zip(cells, header, strict=True)):
             problems.add(row, None, "a repeated header row",
                          "one header row, in row 1 (were two files pasted together?)")
         else:
@@ -729,6 +729,7 @@ def _convert(raw: _Raw, codebook: Codebook, dont_know: str, problems: _Problems)
     for it in codebook.items:
         index = positions.get(it.id, [None])[0]
         values: list[object] = []
+        converted: dict[str, object] = {}  # its cell texts converted without a problem (no ids)
         for row, cells in data_rows:
             if index is None:
                 values.append(None)
@@ -743,8 +744,13 @@ def _convert(raw: _Raw, codebook: Codebook, dont_know: str, problems: _Problems)
                              "a value, not a spreadsheet error")
                 values.append(None)
                 continue
-            value = _convert_cell(it, codebook, _clean(cells[index]), row, raw, dont_know,
-                                  problems)
+            if cells[index] in converted:  # a column repeats its few codes: each converted once
+                value = converted[cells[index]]
+            else:
+                before = len(problems.listed) + problems.unlisted.total()
+                value = _convert_cell(it, codebook, _clean(cells[index]), row, raw, dont_know, problems)
+                if len(problems.listed) + problems.unlisted.total() == before and it.type != "id":
+                    converted[cells[index]] = value
             if it.type == "id" and value is not None:
                 if value in seen_ids:
                     problems.add(row, it.id, value,

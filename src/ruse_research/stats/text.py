@@ -482,30 +482,58 @@ def _word_tokens(answer: object) -> list[tuple[str, bool]]:
 
 
 class _Matcher:
-    """Decides each (term, word) pair once per coding run: answers repeat the same words."""
+    """Decides each (term, word) pair once per coding run: answers repeat the same words.
 
-    def __init__(self) -> None:
-        self._cache: dict[tuple[str, bool, int, str], bool] = {}
+    The first time a word is seen, every distinct term of the dictionary is tried on it and
+    the indices of the terms it matches are kept; a pattern is then a scan of set look-ups,
+    and one whose first term matches no word of the answer is passed over at once.
+    """
 
-    def term(self, term: _Term, token: str) -> bool:
-        key = (term.text, term.prefix, term.fuzzy_from, token)
-        hit = self._cache.get(key)
-        if hit is None:
-            hit = self._cache[key] = term.matches(_forms(token))
-        return hit
+    def __init__(self, themes: ThemeSet) -> None:
+        index: dict[tuple[str, bool, int], int] = {}
+        self._terms: list[_Term] = []
+        for theme in themes.themes:
+            for pattern in theme.patterns:
+                for term in pattern:
+                    key = (term.text, term.prefix, term.fuzzy_from)
+                    if key not in index:
+                        index[key] = len(self._terms)
+                        self._terms.append(term)
+        #: per theme, its patterns as tuples of term indices
+        self.themes = [[tuple(index[(t.text, t.prefix, t.fuzzy_from)] for t in pattern)
+                        for pattern in theme.patterns] for theme in themes.themes]
+        self._hits: dict[str, frozenset[int]] = {}
 
-    def pattern(self, pattern: tuple[_Term, ...], words: list[tuple[str, bool]]) -> bool:
-        """True when the terms match consecutive words, stop words in between skipped."""
+    def hits(self, token: str) -> frozenset[int]:
+        """Indices of the terms that match ``token``."""
+        found = self._hits.get(token)
+        if found is None:
+            forms = _forms(token)
+            found = self._hits[token] = frozenset(
+                i for i, term in enumerate(self._terms) if term.matches(forms))
+        return found
+
+    @staticmethod
+    def pattern(pattern: tuple[int, ...], hits: list[frozenset[int]], stop: list[bool],
+                seen: set[int]) -> bool:
+        """True when the terms match consecutive words, stop words in between skipped.
+
+        ``hits[i]`` are the terms word ``i`` matches, ``stop[i]`` whether it is a stop word and
+        ``seen`` the union of ``hits``.
+        """
         first, rest = pattern[0], pattern[1:]
-        for start, (token, _) in enumerate(words):
-            if not self.term(first, token):
+        if first not in seen:
+            return False
+        n = len(hits)
+        for start in range(n):
+            if first not in hits[start]:
                 continue
             j, ok = start, True
             for term in rest:
                 j += 1
-                while j < len(words) and words[j][1] and not self.term(term, words[j][0]):
+                while j < n and stop[j] and term not in hits[j]:
                     j += 1
-                if j >= len(words) or not self.term(term, words[j][0]):
+                if j >= n or term not in hits[j]:
                     ok = False
                     break
             if ok:
@@ -554,14 +582,18 @@ def code_answers(series: pd.Series, themes: ThemeSet) -> pd.DataFrame:
         raise TextError("code_answers needs a ThemeSet from text.load_themes")
     columns = [*themes.ids, NOT_CODED]
     rows = []
-    matcher = _Matcher()
+    matcher = _Matcher(themes)
     for answer in series.tolist():
         if _is_missing(answer):
             rows.append([pd.NA] * len(columns))
             continue
         words = _word_tokens(answer)
-        hits = [any(matcher.pattern(p, words) for p in t.patterns) for t in themes.themes]
-        rows.append([*hits, not any(hits)])
+        hits = [matcher.hits(token) for token, _ in words]
+        stop = [is_stop for _, is_stop in words]
+        seen = set().union(*hits)
+        found = [any(matcher.pattern(p, hits, stop, seen) for p in patterns)
+                 for patterns in matcher.themes]
+        rows.append([*found, not any(found)])
     return pd.DataFrame(rows, index=series.index, columns=columns, dtype="boolean")
 
 

@@ -146,10 +146,13 @@ def _json_default(obj):
     raise TypeError(f"truth value of type {type(obj).__name__} is not JSON serialisable")
 
 
-def write(out: str | os.PathLike[str], seed: int = DEFAULT_SEED, profile=None) -> list[Path]:
+def write(out: str | os.PathLike[str], seed: int = DEFAULT_SEED, profile=None,
+          only=None) -> list[Path]:
     """Generate and write every file of ``profile`` (default the active one) into ``out``.
 
-    ``out`` is created if needed; the written paths are returned.
+    ``out`` is created if needed; the written paths are returned. ``only`` writes the files
+    of these modules alone (see :func:`generate`), with their truths and checksums; each
+    module's files are the bytes a full write gives them.
 
     Raises
     ------
@@ -160,9 +163,9 @@ def write(out: str | os.PathLike[str], seed: int = DEFAULT_SEED, profile=None) -
     --------
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as d:
-    ...     names = sorted(p.name for p in write(d, seed=3))
-    >>> names[:3]
-    ['SHA256SUMS', 'monitoring_log.csv', 'panel.csv']
+    ...     names = sorted(p.name for p in write(d, seed=3, only=["panel", "monitoring"]))
+    >>> names  # write(d, seed=3): the staff and stakeholder exports too
+    ['SHA256SUMS', 'monitoring_log.csv', 'panel.csv', 'panel_weights.csv', 'truth.json']
     """
     from ruse_research import paths
     from ruse_research.data.codebook import load_codebook
@@ -174,7 +177,7 @@ def write(out: str | os.PathLike[str], seed: int = DEFAULT_SEED, profile=None) -
     if out.exists() and not out.is_dir():
         raise SyntheticError(f"--out {out} is a file; expected a folder to write into")
     region = Region.from_profile(profile)
-    frames, truth = generate(seed, profile=profile)
+    frames, truth = generate(seed, only=only, profile=profile)
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for stem, frame in frames.items():

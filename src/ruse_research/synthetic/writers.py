@@ -177,7 +177,7 @@ def write_sav(df: pd.DataFrame, path: Path, codebook: Codebook, lang: str = "bg"
     >>> cb = load_codebook("data/codebooks/staff.yaml")
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     p = pathlib.Path(tmp) / "staff.sav"
-    ...     write_sav(staff, p, cb)
+    ...     write_sav(staff.head(3), p, cb)  # the labels and header of a full export
     ...     _, meta = pyreadstat.read_sav(p, metadataonly=True)
     >>> meta.variable_value_labels["sex"][2], str(meta.creation_time)
     ('Жена', '2000-01-01 12:00:00')
@@ -231,7 +231,8 @@ def write_all_formats(df: pd.DataFrame, out: Path, stem: str, codebook: Codebook
     >>> from ruse_research.synthetic import generate
     >>> staff = generate(1, only=["staff"])[0]["staff"]  # as in a full run
     >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     paths = write_all_formats(staff, tmp, "staff", load_codebook("data/codebooks/staff.yaml"))
+    ...     paths = write_all_formats(staff.head(3), tmp, "staff",  # three rows suffice here
+    ...                               load_codebook("data/codebooks/staff.yaml"))
     >>> [p.name for p in paths]
     ['staff.csv', 'staff.cp1251.csv', 'staff.xlsx', 'staff.sav']
     """

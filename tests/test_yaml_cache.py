@@ -1,0 +1,40 @@
+"""ruse_research._yaml keeps parsed texts per process: copies that callers may change, by content."""
+
+from __future__ import annotations
+
+import pytest
+
+from ruse_research import _yaml
+
+
+def test_a_second_load_is_an_equal_independent_copy(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("items:\n  - id: a\n    labels: {bg: а, en: a}\nwhen: 2019-01-18\n", encoding="utf-8")
+    first = _yaml.load_file(path, dates=False)
+    first["items"][0]["id"] = "changed by the caller"
+    second = _yaml.load_file(path, dates=False)
+    assert second == {"items": [{"id": "a", "labels": {"bg": "а", "en": "a"}}], "when": "2019-01-18"}
+    assert second is not first and second["items"] is not first["items"]
+    import datetime
+
+    assert _yaml.load_file(path)["when"] == datetime.date(2019, 1, 18)  # dates=True parsed apart
+
+
+def test_an_edited_file_is_parsed_again_even_of_the_same_size(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("a: 1\n", encoding="utf-8")
+    assert _yaml.load_file(path) == {"a": 1}
+    path.write_text("a: 2\n", encoding="utf-8")
+    assert _yaml.load_file(path) == {"a": 2}
+
+
+def test_errors_name_each_file_every_time(tmp_path):
+    for name in ("x.yaml", "y.yaml"):
+        (tmp_path / name).write_text("a: 1\na: 2\n", encoding="utf-8")
+        with pytest.raises(_yaml.YamlError, match=rf"^{name}: line 2: key 'a' appears twice"):
+            _yaml.load_file(tmp_path / name)
+
+
+def test_anchors_stay_shared_within_one_document():
+    value = _yaml.load("base: &b {x: 1}\nother: *b\n")
+    assert value["base"] is value["other"]  # as PyYAML builds it
