@@ -7,7 +7,7 @@ without resolving dependencies again, so a rerun a year from now uses the same l
     nox -s tests      unit, reference-value, doctest, bad-input and notebook (nbval) tests,
                       then the profile-sensitive fast tests under the gabrovo profile
     nox -s tests_gabrovo  only that second pass (RUSE_RESEARCH_PROFILE=gabrovo)
-    nox -s fast       the fast tier of the tests (-m 'not slow'): under a minute
+    nox -s fast       the fast tier of the tests (-m 'not slow'; goal: under a minute on 2 cores)
     nox -s nbval      nbval over the notebooks on this machine's default floating-point path
     nox -s lint       ruff and import-linter (layer contracts)
     nox -s refresh    re-execute notebooks in place to update their stored outputs
