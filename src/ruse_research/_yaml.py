@@ -19,6 +19,7 @@ ruse_research._yaml.YamlError: params/x.yaml: line 2: key 'a' appears twice (fir
 
 from __future__ import annotations
 
+import copy
 import os
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,11 @@ MAX_ALIASES = 100
 MAX_EXPANDED_NODES = 1_000_000
 
 _BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+#: Parsed documents by (text, dates): the runner reads one profile or catalog many times per
+#: command. Keyed by the text itself, so a changed file is parsed again; callers get copies.
+_PARSED: dict[tuple[str, bool], Any] = {}
+#: Most documents kept in :data:`_PARSED` (the oldest is dropped first).
+PARSED_KEPT = 64
 
 
 class YamlError(RuseError):
@@ -145,6 +151,17 @@ def load(text: str, *, source: str = "<yaml>", dates: bool = True) -> Any:
     if len(text) > MAX_BYTES:
         raise YamlError(f"{source}: {len(text):,} characters, more than the {MAX_BYTES:,} a YAML "
                         "file of this project may have; expected a small configuration file")
+    key = (text, bool(dates))
+    if key in _PARSED:
+        return copy.deepcopy(_PARSED[key])
+    value = _parse(text, source, dates)
+    if len(_PARSED) >= PARSED_KEPT:
+        _PARSED.pop(next(iter(_PARSED)))
+    _PARSED[key] = value
+    return copy.deepcopy(value)
+
+
+def _parse(text: str, source: str, dates: bool) -> Any:
     try:
         if "*" in text and _count_aliases(text) > MAX_ALIASES:
             raise YamlError(f"{source}: more than {MAX_ALIASES} YAML aliases (*name); expected a "

@@ -35,6 +35,7 @@ from ruse_research.runner import (
     guard,
     html,
     index,
+    index_skip,
     kernels,
     lineage,
     matrix,
@@ -294,7 +295,7 @@ def run_study(
                 echo(f"no report.pdf for these runs: {NO_CHROMIUM}")
             for result in _execute_plans(to_run, root, outputs, jobs, echo, executor):
                 results[result.name] = result
-        index.write_index(outputs, index.runs_for_index(root, plans, store), results)
+        index_skip.write_index(outputs, index.runs_for_index(root, plans, store), results, store)
         echo(f"index: {outputs / 'index.html'}")
     failed = sorted(name for name, r in results.items() if r.status == "failed")
     for name in failed:
