@@ -21,7 +21,7 @@ from test_cache import pretend_succeeded  # noqa: E402
 #: Libraries a rerun with nothing changed has no use for (each costs 20-500 ms to import).
 HEAVY = ("pandas", "numpy", "scipy", "matplotlib", "openpyxl", "papermill", "nbconvert", "nbclient",
          "nbformat", "jsonschema", "fastjsonschema", "jupyter_client", "zmq", "dask", "distributed",
-         "jinja2", "babel", "markupsafe", "docx", "PIL")
+         "jinja2", "babel", "markupsafe", "docx", "PIL", "yaml")
 
 NO_OP = ("import sys\nfrom ruse_research import cli\ncode = cli.main(['run'])\n"
          "print(code, sorted(m for m in sys.modules if m.split('.')[0] in {heavy!r}))")
@@ -140,3 +140,70 @@ def test_store_keys_resolve_symlinks_and_dotdot_like_path_resolve(tmp_path):
         assert store._identify(path)[0] == str(path.resolve())
     assert len({store.sha256(p) for p in (target, tmp_path / "link" / "a.csv")}) == 1
     assert [k for k in store._entries] == [f"sha256:{target.resolve()}"]
+
+
+def test_page_rendered_ahead_is_the_page_the_rerun_would_render(tmp_path):
+    from ruse_research.runner import index
+    from ruse_research.runner.spec import RunResult
+
+    outputs = tmp_path / "outputs"
+    _findings_notebook(outputs / "demo.en" / "notebook.ipynb", "Finding AAAA.")
+    provenance.write_json(outputs / "demo.en" / "provenance.json", {"status": "ok", "duration_s": 1.0})
+    runs = [_run("demo.en", "en")]
+    store = cache.FileHashStore(outputs / ".cache" / "file-hashes.json")
+    assert index_skip.write_index(outputs, runs, {"demo.en": RunResult("demo.en", "ok")}, store)
+    assert "ok" in (outputs / "index.html").read_text(encoding="utf-8")
+    ahead = outputs / index_skip.NEXT
+    assert ahead.is_file()
+    rerun = {"demo.en": RunResult("demo.en", "skipped-cached", reason="unchanged")}
+    fresh = index.write_index(outputs, runs, rerun, target=tmp_path / "fresh.html")
+    store = cache.FileHashStore(outputs / ".cache" / "file-hashes.json")
+    assert index_skip.write_index(outputs, runs, rerun, store) is True
+    assert not ahead.exists()  # moved into place, not rendered again
+    assert (outputs / "index.html").read_bytes() == fresh.read_bytes()
+    assert "unchanged (from the cache)" in fresh.read_text(encoding="utf-8")
+    assert index_skip.write_index(outputs, runs, rerun, store) is False
+    # a page rendered ahead is not used when anything it shows changed since
+    assert index_skip.write_index(outputs, runs, {"demo.en": RunResult("demo.en", "ok")}, store)
+    provenance.write_json(outputs / "demo.en" / "provenance.json", {"status": "ok", "duration_s": 7.0})
+    assert index_skip.write_index(outputs, runs, rerun, store) is True
+    assert "7.0" in (outputs / "index.html").read_text(encoding="utf-8")
+
+
+def test_parse_cache_gives_back_exactly_what_yaml_gives_and_notices_edits(tmp_path):
+    from ruse_research import _yaml
+
+    cache_file = tmp_path / "yaml.json"
+    try:
+        _yaml.use_parse_cache(cache_file)
+        texts = ["a: 1\nb: [x, 2.5, true, null, {}]\n", "when: 2019-01-18\n", "1: one\n2: {3: [4]}\n",
+                 "at: 2019-01-18 10:00:00+02:00\n", "s: !!set {a}\n", "x: .nan\n"]
+        parsed = [_yaml.load(t) for t in texts]
+        _yaml.save_parse_cache()
+        stored = json.loads(cache_file.read_text(encoding="utf-8"))["entries"]
+        assert len(stored) == 4  # a set and NaN are not stored: parsed again
+        _yaml._PARSED.clear()  # a new process: only the file is left
+        _yaml.use_parse_cache(cache_file)
+        again = [_yaml.load(t) for t in texts]
+        assert again[:5] == parsed[:5] and type(again[1]["when"]).__name__ == "date"
+        assert 1 in again[2] and again[2][2] == {3: [4]} and again[3]["at"].utcoffset().seconds == 7200
+        assert repr(again) == repr(parsed)  # the same types everywhere (1 is no '1', a date no text)
+        assert _yaml.load("a: 2\nb: [x, 2.5, true, null]\n")["a"] == 2  # an edit is parsed anew
+        first = _yaml.load(texts[0])
+        first["a"] = 99  # callers get their own copy
+        assert _yaml.load(texts[0])["a"] == 1
+        with pytest.raises(_yaml.YamlError, match="appears twice"):
+            _yaml.load("a: 1\na: 2\n")
+        # an entry not written by the cache (another format, a hand edit) is parsed again
+        key = _yaml._disk_key("b: 1\n", True)
+        cache_file.write_text(json.dumps({"format": _yaml.STORED_FORMAT, "entries": {key: '{"x": 1}'}}),
+                              encoding="utf-8")
+        _yaml._PARSED.clear()
+        _yaml.use_parse_cache(cache_file)
+        assert _yaml.load("b: 1\n") == {"b": 1}
+        cache_file.write_text(json.dumps({key: '{"x": 1}'}), encoding="utf-8")  # the first format
+        _yaml._PARSED.clear()
+        _yaml.use_parse_cache(cache_file)
+        assert _yaml.load("b: 1\n") == {"b": 1}
+    finally:
+        _yaml.use_parse_cache(None)

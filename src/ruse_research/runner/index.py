@@ -337,9 +337,9 @@ _INDEX_TEMPLATE = """<!DOCTYPE html>
 
 
 def write_index(outputs: Path, runs: Sequence[IndexedRun], results: Mapping[str, RunResult],
-                findings: Callable[[Path], list[str]] = run_findings) -> Path:
-    """Write ``outputs/index.html``: every study, its runs, their findings, reports and data
-    (``runner.index_skip`` skips it when nothing it shows changed).
+                findings: Callable[[Path], list[str]] = run_findings, target: Path | None = None) -> Path:
+    """Write ``outputs/index.html`` (or ``target``): every study, its runs, their findings,
+    reports and data (``runner.index_skip`` skips it when nothing it shows changed).
 
     Examples
     --------
@@ -360,8 +360,8 @@ def write_index(outputs: Path, runs: Sequence[IndexedRun], results: Mapping[str,
         titles=titles, studies=studies(rows), css=INDEX_CSS, label=label,
         any_synthetic=any(r["synthetic"] for r in rows), campaign=campaign_rows(outputs),
     )
-    target = outputs / "index.html"
-    temporary = outputs / f".index.html.{os.getpid()}.tmp"
+    target = target or outputs / "index.html"
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     temporary.write_text(page, encoding="utf-8")
     os.replace(temporary, target)
     return target

@@ -18,6 +18,10 @@ the old mtime back is still noticed). The key and the hash of the page written a
 ``outputs/.cache/index.json``; a page edited or deleted by hand is written again. Key findings
 are read from a notebook once per content hash (:meth:`FileHashStore.derived`).
 
+The first rerun after runs executed shows them as unchanged, so its page differs; it is
+rendered ahead by the invocation that ran them (``outputs/.cache/index-next.html``, with the
+key the rerun will compute) and moved into place when the rerun's key is that one.
+
 Examples
 --------
 >>> import tempfile
@@ -48,6 +52,8 @@ from ruse_research.runner.spec import RunResult
 INDEX_KEY_FORMAT = 1
 #: Where the key of the page on disk is kept, under ``outputs/``.
 RECORD = Path(".cache") / "index.json"
+#: The page the next rerun shows if nothing changes, rendered ahead (see :func:`write_index`).
+NEXT = Path(".cache") / "index-next.html"
 #: Libraries whose versions change the page's rendering.
 RENDERING_PACKAGES = ("jinja2", "babel", "markupsafe")
 
@@ -98,18 +104,59 @@ def index_key(outputs: Path, runs: Sequence[index.IndexedRun], results: Mapping[
     })
 
 
+def _next_results(outputs: Path, runs: Sequence[index.IndexedRun],
+                  results: Mapping[str, RunResult]) -> dict[str, RunResult] | None:
+    """What the next ``ruse-research run`` reports if nothing changes: every run skipped as
+    unchanged; ``None`` when some run would execute again (failed, or never published)."""
+    upcoming = {}
+    for run in runs:
+        result = results.get(run.name)
+        if result is not None and result.status not in ("ok", "skipped-cached"):
+            return None
+        if not (outputs / run.name / "provenance.json").is_file() or (
+                outputs / run.name / "failed" / "failure.json").is_file():
+            return None
+        upcoming[run.name] = RunResult(name=run.name, status="skipped-cached", reason="unchanged")
+    return upcoming
+
+
 def write_index(outputs: Path, runs: Sequence[index.IndexedRun], results: Mapping[str, RunResult],
                 store: cache.FileHashStore) -> bool:
     """Write ``outputs/index.html`` (:func:`ruse_research.runner.index.write_index`) unless the
-    page on disk was made from the same key; return whether it was written. Saves ``store``."""
+    page on disk was made from the same key; return whether it was written. Saves ``store``.
+
+    When it writes, it also renders the page the next rerun would show if nothing changed
+    (every run "unchanged (from the cache)") into ``outputs/.cache/index-next.html``, under
+    that rerun's key: the rerun whose key it is moves it into place instead of rendering.
+    """
     key = index_key(outputs, runs, results, store)
     page = outputs / "index.html"
     record = provenance.read_json(outputs / RECORD) or {}
     if record.get("key") == key and page.is_file() and store.sha256(page) == record.get("html"):
         store.save()
         return False
-    index.write_index(outputs, runs, results, findings=_findings(store))
+    upcoming = outputs / NEXT
+    ahead = record.get("next") or {}
+    if ahead.get("key") == key and upcoming.is_file() and store.sha256(upcoming) == ahead.get("html"):
+        os.replace(upcoming, page)  # rendered by the previous invocation from this very key
+        provenance.write_json(outputs / RECORD, {"key": key, "html": ahead["html"]})
+        store.save()
+        return True
+    findings = _findings(store)
+    index.write_index(outputs, runs, results, findings=findings)
+    written = {"key": key, "html": _page_hash(page)}
+    following = _next_results(outputs, runs, results)
+    if following is not None:
+        next_key = index_key(outputs, runs, following, store)
+        if next_key != key:
+            (outputs / NEXT).parent.mkdir(parents=True, exist_ok=True)
+            index.write_index(outputs, runs, following, findings=findings, target=outputs / NEXT)
+            written["next"] = {"key": next_key, "html": _page_hash(outputs / NEXT)}
     (outputs / RECORD).parent.mkdir(parents=True, exist_ok=True)
-    provenance.write_json(outputs / RECORD, {"key": key, "html": hashlib.sha256(page.read_bytes()).hexdigest()})
+    provenance.write_json(outputs / RECORD, written)
     store.save()
     return True
+
+
+def _page_hash(page: Path) -> str:
+    return hashlib.sha256(page.read_bytes()).hexdigest()

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from ruse_research import memo, paths
+from ruse_research import _yaml, memo, paths
 from ruse_research.data.marker import is_synthetic
 from ruse_research.runner import (
     cache,
@@ -274,6 +274,7 @@ def run_study(
     outputs = (outputs or root / "outputs").resolve()
     jobs = max(1, jobs or os.cpu_count() or 1)
     executors.parse_address(executor)  # a bad address fails before anything runs
+    _yaml.use_parse_cache(outputs / ".cache" / "yaml.json")  # unchanged params: no PyYAML
     selected = matrix.select(names, root)  # run names, patterns, run matrices
     guard.check_outputs(outputs)
     with publish.outputs_lock(outputs):
@@ -285,6 +286,7 @@ def run_study(
         plans = plan.plan_runs(runs, root, outputs, store, force=force)
         to_run = [p for p in plans if p.execute]
         store.save()
+        _yaml.save_parse_cache()
         results: dict[str, RunResult] = {}
         for item in plans:
             if not item.execute:
