@@ -16,7 +16,7 @@ The last line is exactly::
 
     cold_speedup=<a/b> noop_s=<c> one_change_reruns=<number of runs rerun in d>
 
-Usage: ``python bench/study.py [--jobs N] [--keep]``
+Usage: ``python bench/study.py [--jobs N] [--keep] [--no-bytecode]``
 """
 
 from __future__ import annotations
@@ -35,6 +35,8 @@ from pathlib import Path
 CHECKOUT = Path(__file__).resolve().parents[1]
 STANDIN = CHECKOUT / "tests" / "fixtures" / "runner"
 COPIED = ("params", "notebooks", "data", "src", "pyproject.toml", "requirements.lock")
+#: Set by ``--no-bytecode``: keep the shell's bytecode settings (see :func:`environment`).
+NO_BYTECODE = False
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "outputs", ".staging")
 
 
@@ -73,8 +75,15 @@ def make_copy(target: Path) -> str:
 
 
 def environment(root: Path) -> dict[str, str]:
+    """The commands' environment: the copy as project root, its src first, and bytecode caches
+    on (under the copy's ``.pycache``) whatever the shell says: a ``PYTHONDONTWRITEBYTECODE``
+    set in the shell makes every command compile all its modules again (0.3 s of a no-op
+    rerun), which no installed Python does. ``--no-bytecode`` measures that case."""
     env = dict(os.environ)
     env["RUSE_RESEARCH_ROOT"] = str(root)
+    if not NO_BYTECODE:
+        env["PYTHONDONTWRITEBYTECODE"] = ""  # "" unsets it for Python
+        env["PYTHONPYCACHEPREFIX"] = str(root / ".pycache")
     env["PYTHONPATH"] = os.pathsep.join([str(root / "src"), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     return env
 
@@ -126,14 +135,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--keep", action="store_true", help="keep the temporary project")
+    parser.add_argument("--no-bytecode", action="store_true",
+                        help="keep the shell's PYTHONDONTWRITEBYTECODE (every command compiles its modules)")
     args = parser.parse_args(argv)
+    global NO_BYTECODE
+    NO_BYTECODE = args.no_bytecode
 
     scratch = Path(tempfile.mkdtemp(prefix="ruse-bench-"))
     root = scratch / "project"
     try:
         what = make_copy(root)
         count = len(run_params(root))
-        print(f"benchmarking {what} on {os.cpu_count()} CPUs, --jobs {args.jobs}", flush=True)
+        caches = "off (--no-bytecode)" if NO_BYTECODE and os.environ.get("PYTHONDONTWRITEBYTECODE") else "on"
+        print(f"benchmarking {what} on {os.cpu_count()} CPUs, --jobs {args.jobs}, bytecode caches {caches}",
+              flush=True)
 
         load = os.getloadavg()[0]
         cpu = children_cpu()

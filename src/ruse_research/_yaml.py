@@ -5,11 +5,6 @@ a codebook, a params file or a catalog must do neither. :func:`load` refuses dup
 (naming both lines), keeps dates as strings when asked, and refuses documents whose size or
 number of aliases makes them a "billion laughs" bomb before PyYAML expands them.
 
-A text parsed once is not parsed again in the same process: the last :data:`CACHED_TEXTS`
-distinct texts are kept (by their whole content, so an edited file is parsed anew) as pickles,
-and each call returns a fresh copy that its caller may modify. The profile, codebooks and
-catalogs are read many times per run and per test, and parsing a codebook costs ~30 ms.
-
 Examples
 --------
 >>> load("a: 1\\nb: [x, y]")
@@ -24,13 +19,13 @@ ruse_research._yaml.YamlError: params/x.yaml: line 2: key 'a' appears twice (fir
 
 from __future__ import annotations
 
-import functools
+import copy
+import datetime
+import hashlib
+import json
 import os
-import pickle
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from ruse_research import reads
 from ruse_research.errors import RuseError
@@ -43,118 +38,132 @@ MAX_ALIASES = 100
 #: nested nine deep stand for hundreds of millions: a bomb that kills whoever prints it).
 MAX_EXPANDED_NODES = 1_000_000
 
-#: Distinct YAML texts whose parsed value is kept per process (see the module docstring).
-CACHED_TEXTS = 128
-
-_BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+#: Parsed documents by (text, dates): the runner reads one profile or catalog many times per
+#: command. Keyed by the text itself, so a changed file is parsed again; callers get copies.
+_PARSED: dict[tuple[str, bool], Any] = {}
+#: Most documents kept in :data:`_PARSED` (the oldest is dropped first).
+PARSED_KEPT = 64
 
 
 class YamlError(RuseError):
     """A YAML file that cannot be read, is not valid YAML, or repeats a key."""
 
 
-class _DuplicateKey(Exception):
-    pass
+#: The parse cache on disk (:func:`use_parse_cache`): ``{sha256 of text + flag: JSON text}``.
+_DISK: dict[str, object] = {"path": None, "entries": {}, "used": set(), "dirty": False}
+#: Most documents kept in the parse cache file.
+STORED_KEPT = 256
+#: The parse cache file's format (another one is ignored).
+STORED_FORMAT = 2
 
 
-def _mapping_without_duplicates(loader, node, deep=False):
-    loader.flatten_mapping(node)
-    seen: dict[Any, int] = {}
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        line = key_node.start_mark.line + 1
+def use_parse_cache(path: str | os.PathLike[str] | None) -> None:
+    """Keep parsed documents in the JSON file ``path`` too (``None``: in memory only).
+
+    A document is found by the SHA-256 of its text, so an edited file is parsed again, and it
+    is stored only when its JSON form gives back exactly what YAML gave.
+    The runner uses ``outputs/.cache/yaml.json``: an unchanged rerun then imports no PyYAML.
+    """
+    entries: dict = {}
+    if path is not None:
         try:
-            if key in seen:
-                raise _DuplicateKey(
-                    f"line {line}: key {key!r} appears twice (first on line {seen[key]}); "
-                    "expected each key once"
-                )
-            seen[key] = line
-        except TypeError:  # unhashable key; construct_mapping reports it
-            pass
-    return loader.construct_mapping(node, deep=deep)
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+            if isinstance(data, dict) and data.get("format") == STORED_FORMAT:
+                entries = data.get("entries") if isinstance(data.get("entries"), dict) else {}
+        except (OSError, ValueError):
+            entries = {}
+    _DISK.update(path=None if path is None else Path(path), entries=entries, used=set(), dirty=False)
 
 
-class StrictLoader(_BASE):
-    """Safe loader that refuses duplicated mapping keys."""
+def save_parse_cache() -> None:
+    """Write the parse cache file back (atomic replace) when a document was added; the
+    documents used since :func:`use_parse_cache` are kept first, then up to
+    :data:`STORED_KEPT` others."""
+    path, entries, used = _DISK["path"], _DISK["entries"], _DISK["used"]
+    if path is None or not _DISK["dirty"]:
+        return
+    kept = {k: v for k, v in entries.items() if k in used}
+    for k, v in entries.items():
+        if len(kept) >= STORED_KEPT:
+            break
+        kept.setdefault(k, v)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(json.dumps({"format": STORED_FORMAT, "entries": kept}, ensure_ascii=False),
+                         encoding="utf-8")
+    os.replace(temporary, path)
+    _DISK.update(entries=kept, dirty=False)
 
 
-StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-                             _mapping_without_duplicates)
+def _disk_key(text: str, dates: bool) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest() + (":dates" if dates else ":text")
 
 
-class StrictNoDatesLoader(StrictLoader):
-    """:class:`StrictLoader` that keeps dates as strings (as papermill's NoDatesSafeLoader)."""
-
-
-StrictNoDatesLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in StrictLoader.yaml_implicit_resolvers.items()
-}
-
-
-def _count_aliases(text: str) -> int:
-    # Scanning tokens is cheap and happens before any alias is expanded; libyaml's scanner
-    # (_BASE) yields the same tokens as the pure-Python one about ten times faster.
-    count = 0
-    for token in yaml.scan(text, Loader=_BASE):
-        if isinstance(token, yaml.AliasToken):
-            count += 1
-            if count > MAX_ALIASES:
-                break
-    return count
-
-
-def _expanded_size(root: yaml.Node) -> int:
-    """How many nodes ``root`` stands for with every alias expanded (shared nodes counted
-    each time they are reached; computed once per node, so a bomb costs no time)."""
-    sizes: dict[int, int] = {}
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
-    while stack:
-        node, children_done = stack.pop()
-        if id(node) in sizes:
-            continue
-        if isinstance(node, yaml.ScalarNode):
-            sizes[id(node)] = 1
-            continue
-        children = ([n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode)
-                    else list(node.value))
-        if children_done:
-            sizes[id(node)] = 1 + sum(sizes.get(id(c), 1) for c in children)
-            continue
-        stack.append((node, True))
-        stack.extend((c, False) for c in children if id(c) not in sizes)
-    return sizes[id(root)]
-
-
-def _construct(text: str, loader_class: type) -> Any:
-    loader = loader_class(text)
+def _stored(text: str, dates: bool) -> Any:
+    if _DISK["path"] is None:
+        return None
+    key = _disk_key(text, dates)
+    found = _DISK["entries"].get(key)
+    if not isinstance(found, str):
+        return None
     try:
-        node = loader.get_single_node()
-        if node is None:
-            return None
-        if _expanded_size(node) > MAX_EXPANDED_NODES:
-            raise _Bomb()
-        return loader.construct_document(node)
-    finally:
-        loader.dispose()
+        value = _decode(found)
+    except (KeyError, TypeError, ValueError):  # not written by _store: parse the text
+        return None
+    _DISK["used"].add(key)
+    return value
 
 
-class _Bomb(Exception):
-    pass
+def _encode(value: Any) -> Any:
+    """``value`` as JSON that :func:`_decode` turns back into it: a mapping is ``{"m": [[key,
+    value], ...]}`` (its keys may be numbers, as YAML allows), a date ``{"date": iso}``."""
+    if isinstance(value, dict):
+        return {"m": [[_encode(k), _encode(v)] for k, v in value.items()]}
+    if isinstance(value, list):
+        return [_encode(v) for v in value]
+    if isinstance(value, datetime.datetime):
+        return {"datetime": value.isoformat()}
+    if isinstance(value, datetime.date):
+        return {"date": value.isoformat()}
+    if value is None or isinstance(value, str | int | float):
+        return value
+    raise TypeError(f"not stored: {type(value).__name__}")
 
 
-class _TooManyAliases(Exception):
-    pass
+def _decode(text: str) -> Any:
+    def tagged(obj: dict) -> Any:
+        if "m" in obj:
+            return {k: v for k, v in obj["m"]}
+        if "datetime" in obj:
+            return datetime.datetime.fromisoformat(obj["datetime"])
+        return datetime.date.fromisoformat(obj["date"])  # KeyError for anything else
+    return json.loads(text, object_hook=tagged)
 
 
-@functools.lru_cache(maxsize=CACHED_TEXTS)
-def _parsed(text: str, dates: bool) -> bytes:
-    """The pickled value of ``text``; errors propagate (nothing is kept for them)."""
-    if "*" in text and _count_aliases(text) > MAX_ALIASES:
-        raise _TooManyAliases()
-    value = _construct(text, StrictNoDatesLoader if not dates else StrictLoader)
-    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+def _store(text: str, dates: bool, value: Any) -> None:
+    if len(_PARSED) >= PARSED_KEPT:
+        _PARSED.pop(next(iter(_PARSED)))
+    _PARSED[(text, bool(dates))] = value
+    if _DISK["path"] is None or value is None:
+        return
+    try:
+        encoded = json.dumps(_encode(value), ensure_ascii=False)
+    except (TypeError, ValueError):  # a set, bytes...: parsed again next time
+        return
+    if _decode(encoded) != value:  # NaN, or anything else JSON does not give back
+        return
+    key = _disk_key(text, dates)
+    _DISK["entries"][key] = encoded
+    _DISK["used"].add(key)
+    _DISK["dirty"] = True
+
+
+def __getattr__(name: str):
+    if name in ("StrictLoader", "StrictNoDatesLoader"):  # the loaders live with PyYAML
+        from ruse_research import _yaml_strict
+
+        return getattr(_yaml_strict, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def load(text: str, *, source: str = "<yaml>", dates: bool = True) -> Any:
@@ -168,22 +177,21 @@ def load(text: str, *, source: str = "<yaml>", dates: bool = True) -> Any:
     if len(text) > MAX_BYTES:
         raise YamlError(f"{source}: {len(text):,} characters, more than the {MAX_BYTES:,} a YAML "
                         "file of this project may have; expected a small configuration file")
+    key = (text, bool(dates))
+    if key in _PARSED:
+        return copy.deepcopy(_PARSED[key])
+    stored = _stored(text, dates)
+    if stored is not None:
+        return stored
+    from ruse_research import _yaml_strict  # PyYAML: only for a document not parsed before
+
+    _yaml_strict.MAX_ALIASES, _yaml_strict.MAX_EXPANDED_NODES = MAX_ALIASES, MAX_EXPANDED_NODES
     try:
-        return pickle.loads(_parsed(text, bool(dates)))
-    except _TooManyAliases:
-        raise YamlError(f"{source}: more than {MAX_ALIASES} YAML aliases (*name); expected a "
-                        "plain file without repeated anchors (an alias bomb is refused)") from None
-    except _Bomb:
-        raise YamlError(f"{source}: its aliases (*name) expand to more than "
-                        f"{MAX_EXPANDED_NODES:,} values; expected a plain file without nested "
-                        "repeated anchors (an alias bomb is refused)") from None
-    except _DuplicateKey as err:
-        raise YamlError(f"{source}: {err}") from None
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" line {mark.line + 1}:" if mark is not None else ""
-        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        raise YamlError(f"{source}:{where} not valid YAML ({problem})") from None
+        value = _yaml_strict.parse(text, source, dates)
+    except _yaml_strict.YamlProblem as problem:
+        raise YamlError(str(problem)) from None
+    _store(text, dates, value)
+    return copy.deepcopy(value)
 
 
 def load_file(path: str | os.PathLike[str], *, dates: bool = True, name: str | None = None,

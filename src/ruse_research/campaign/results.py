@@ -159,9 +159,11 @@ class Published:
     def synthetic(self) -> bool:
         return any(r.synthetic for r in self.runs.values())
 
-    def input_hashes(self, outputs: Path) -> dict[str, str]:
-        """``{path relative to outputs: sha256}`` of every published file the campaign reads."""
-        return {str(p.relative_to(outputs)): sha256(p)
+    def input_hashes(self, outputs: Path, hasher=None) -> dict[str, str]:
+        """``{path relative to outputs: sha256}`` of every published file the campaign reads
+        (``hasher``: a function of a path giving its SHA-256, e.g. a hash store's)."""
+        hasher = hasher or sha256
+        return {str(p.relative_to(outputs)): hasher(p)
                 for run in self.runs.values() for p in run.input_files() if p.is_file()}
 
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from ruse_research import paths
 from ruse_research.campaign.results import Published, load_published, missing_studies
 from ruse_research.i18n import LANGUAGES
-from ruse_research.runner import cache, index, pdf, publish
+from ruse_research.runner import cache, index, index_skip, pdf, publish
 
 #: The files every built campaign has (besides cards and data); a missing one forces a rebuild.
 PRODUCTS = ("summary.html", "glossary.html", "press_release.docx", "datapackage.json",
@@ -49,14 +49,18 @@ def campaign_name(lang: str) -> str:
     return f"campaign.{lang}"
 
 
-def cache_components(root: Path, outputs: Path, pub: Published) -> dict[str, object]:
-    """What the campaign of ``pub.lang`` is made from: published files, package source, profiles."""
-    store = cache.FileHashStore()
+def cache_components(root: Path, outputs: Path, pub: Published,
+                     store: cache.FileHashStore | None = None) -> dict[str, object]:
+    """What the campaign of ``pub.lang`` is made from: published files, package source, profiles.
+
+    ``store`` (default: the runner's, ``outputs/.cache/file-hashes.json``) reuses content hashes
+    of unchanged files (:class:`~ruse_research.runner.cache.FileHashStore`)."""
+    store = store or cache.FileHashStore(outputs / ".cache" / "file-hashes.json")
     regions = root / "data" / "regions"
     return {
         "format": 1,
         "lang": pub.lang,
-        "published": pub.input_hashes(outputs),
+        "published": pub.input_hashes(outputs, store.sha256),
         "package_source": cache.package_source_hash(root, store),
         "profiles": cache.tree_hashes(regions, store, root) if regions.is_dir() else {},
         "pdf": pdf.find_chromium() is not None,
@@ -107,7 +111,8 @@ def write_products(outputs: Path, pub: Published, stage: Path) -> dict[str, obje
     return written
 
 
-def build_campaign(root: Path, outputs: Path, lang: str, *, force: bool = False) -> CampaignResult:
+def build_campaign(root: Path, outputs: Path, lang: str, *, force: bool = False,
+                   store: cache.FileHashStore | None = None) -> CampaignResult:
     """Build (or skip) the campaign of one language; see the module docstring."""
     name = campaign_name(lang)
     missing = missing_studies(outputs, lang)
@@ -115,7 +120,7 @@ def build_campaign(root: Path, outputs: Path, lang: str, *, force: bool = False)
         why = ", ".join(f"{run} {state}" for run, state in missing.items())
         return CampaignResult(name, "skipped", f"needs every study published ok: {why}")
     pub = load_published(outputs, lang)
-    components = cache_components(root, outputs, pub)
+    components = cache_components(root, outputs, pub, store)
     key = cache.cache_key(components)
     target = outputs / name
     if not force and _cached(target, key):
@@ -143,11 +148,12 @@ def build_campaigns(root: Path | None = None, *, force: bool = False,
     done = []
     outputs.mkdir(parents=True, exist_ok=True)
     with publish.outputs_lock(outputs):
+        store = cache.FileHashStore(outputs / ".cache" / "file-hashes.json")
         for lang in LANGUAGES:
-            result = build_campaign(root, outputs, lang, force=force)
+            result = build_campaign(root, outputs, lang, force=force, store=store)
             echo(f"{result.name}: {result.status}" + (f" ({result.reason})" if result.reason else ""))
             done.append(result)
+        store.save()
         if any(r.status == "ok" for r in done) and (outputs / "index.html").is_file():
-            store = cache.FileHashStore(outputs / ".cache" / "file-hashes.json")
-            index.write_index(outputs, index.runs_for_index(root, [], store), dict(results or {}))
+            index_skip.write_index(outputs, index.runs_for_index(root, [], store), dict(results or {}), store)
     return done

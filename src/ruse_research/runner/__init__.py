@@ -20,7 +20,8 @@ RunFailure), :mod:`~.params` (params files), :mod:`~.cache` (hash store, cache k
 :mod:`~.provenance`, :mod:`~.html` (report, index page), :mod:`~.index` (listing),
 :mod:`~.pipeline` (run_study, pool), :mod:`~.refresh`.
 
-Nothing heavy is imported here: papermill, nbconvert and pandas load only when a run executes.
+Nothing is imported here until used (:data:`_EXPORTS`): papermill, nbconvert and pandas load
+only when a run executes.
 
 Examples
 --------
@@ -31,23 +32,33 @@ Examples
 
 from __future__ import annotations
 
-from ruse_research.runner.artifacts import extract_artifacts, write_table
-from ruse_research.runner.index import list_runs
-from ruse_research.runner.kernels import NO_ZYGOTE_ENV, kernel_zygote
-from ruse_research.runner.params import (
-    Run,
-    codebook_for,
-    discover_runs,
-    load_run,
-    parse_parameters_cell,
-    select_runs,
-    validate_inputs,
-)
-from ruse_research.runner.pipeline import RunOutcome, run_study
-from ruse_research.runner.plan import Plan, plan_runs
-from ruse_research.runner.publish import outputs_lock
-from ruse_research.runner.refresh import refresh_notebooks
-from ruse_research.runner.spec import RunFailure, RunResult, RunSpec
+import importlib
+
+#: Where each public name lives; a submodule is imported when one of its names is first used,
+#: so ``from ruse_research.runner import guard`` (every command) loads no execution machinery.
+_EXPORTS = {
+    "extract_artifacts": "artifacts", "write_table": "artifacts", "list_runs": "index",
+    "NO_ZYGOTE_ENV": "kernels", "kernel_zygote": "kernels", "Run": "params",
+    "codebook_for": "params", "discover_runs": "params", "load_run": "params",
+    "parse_parameters_cell": "params", "select_runs": "params", "validate_inputs": "params",
+    "RunOutcome": "pipeline", "run_study": "pipeline", "Plan": "plan", "plan_runs": "plan",
+    "outputs_lock": "publish", "refresh_notebooks": "refresh", "RunFailure": "spec",
+    "RunResult": "spec", "RunSpec": "spec",
+}
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
+
 
 __all__ = [
     "NO_ZYGOTE_ENV", "Plan", "Run", "RunFailure", "RunOutcome", "RunResult", "RunSpec",

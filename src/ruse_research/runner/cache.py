@@ -44,6 +44,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
+import sys
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -147,17 +149,37 @@ class FileHashStore:
     def __init__(self, store_path: str | os.PathLike[str] | None = None):
         self.store_path = Path(store_path) if store_path is not None else None
         self._entries: dict[str, list] = {}
+        self._folders: dict[str, str] = {}  # folder -> its resolved path (see _identify)
         self._dirty = False
         if self.store_path is not None:
             data = provenance.read_json(self.store_path)
             if data and data.get("version") == RUNNER_FORMAT_VERSION:
                 self._entries = data.get("entries", {})
 
-    def _lookup(self, kind: str, path: Path, compute: Callable[[Path], object]) -> object:
-        stat = path.stat()
-        key = f"{kind}:{path.resolve()}"
+    def _identify(self, path: str | os.PathLike[str]) -> tuple[str, os.stat_result]:
+        """The resolved path (the store's key) and the ``stat`` of ``path``.
+
+        A path that is not a symlink and has no ``..`` is resolved through its folder, whose
+        resolved form is remembered: one ``lstat`` per file instead of one per path component.
+        """
+        text = os.fspath(path)
+        if os.pardir in text.split(os.sep):  # abspath would drop "link/.." without following the link
+            return os.path.realpath(text), os.stat(text)
+        text = os.path.abspath(text)
+        info = os.lstat(text)
+        if stat.S_ISLNK(info.st_mode):
+            return os.path.realpath(text), os.stat(text)
+        folder, name = os.path.split(text)
+        real = self._folders.get(folder)
+        if real is None:
+            real = self._folders[folder] = os.path.realpath(folder)
+        return os.path.join(real, name), info
+
+    def _lookup(self, kind: str, path: str | os.PathLike[str], compute: Callable[[Path], object]) -> object:
+        resolved, info = self._identify(path)
+        key = f"{kind}:{resolved}"
         entry = self._entries.get(key)
-        identity = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
+        identity = [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
         if (entry and len(entry) == 7 and [entry[0], entry[1], entry[3], entry[4]] == identity
                 and entry[3] < entry[6] - RACY_NS):
             return entry[2]
@@ -166,15 +188,43 @@ class FileHashStore:
         if entry and len(entry) == 7 and entry[5] == content:
             value = entry[2]  # same bytes (a copy, a touch): keep the derived value
         else:
-            value = content if kind == "sha256" else compute(path)
-        self._entries[key] = [stat.st_size, stat.st_mtime_ns, value, stat.st_ctime_ns,
-                              stat.st_ino, content, hashed_at]
+            value = content if kind == "sha256" else compute(Path(path))
+        self._entries[key] = [info.st_size, info.st_mtime_ns, value, info.st_ctime_ns,
+                              info.st_ino, content, hashed_at]
+        self._dirty = True
+        return value
+
+    def remembered(self, key: str, folders: Iterable[str | os.PathLike[str]],
+                   compute: Callable[[], object]) -> object:
+        """``compute()`` (JSON-serialisable), reused while none of ``folders`` changed.
+
+        A folder changes (its ``mtime_ns``, ``ctime_ns`` or inode) whenever an entry is added,
+        removed or renamed in it; a value computed within :data:`RACY_NS` of such a change is
+        computed again next time. For what depends only on the names in folders, such as the
+        installed packages (a ``pip install`` adds and removes ``*.dist-info`` folders).
+        """
+        identity = []
+        for folder in folders:
+            try:
+                info = os.stat(folder)
+            except OSError:
+                identity.append([os.fspath(folder), None])
+                continue
+            identity.append([os.fspath(folder), info.st_mtime_ns, info.st_ctime_ns, info.st_ino])
+        entry = self._entries.get(f"remembered:{key}")
+        if isinstance(entry, dict) and entry.get("identity") == identity and entry.get("safe"):
+            return entry["value"]
+        computed_at = time.time_ns()
+        value = compute()
+        newest = max((item[2] for item in identity if len(item) == 4), default=0)
+        self._entries[f"remembered:{key}"] = {"identity": identity, "value": value,
+                                              "safe": newest < computed_at - RACY_NS}
         self._dirty = True
         return value
 
     def sha256(self, path: str | os.PathLike[str]) -> str:
         """Content SHA-256 of ``path`` (fast path when its size, times and inode are unchanged)."""
-        return str(self._lookup("sha256", Path(path), provenance.sha256_file))
+        return str(self._lookup("sha256", path, provenance.sha256_file))
 
     def derived(self, kind: str, path: str | os.PathLike[str], compute: Callable[[Path], object]) -> object:
         """A JSON-serialisable value computed from the file, cached like :meth:`sha256`."""
@@ -202,14 +252,23 @@ def iter_tree(folder: Path) -> Iterable[Path]:
     >>> [p.name for p in iter_tree(folder)]
     ['m.py']
     """
-    if not folder.is_dir():
+    for _, path in _walk(folder):
+        yield Path(path)
+
+
+def _walk(folder: str | os.PathLike[str]) -> Iterable[tuple[str, str]]:
+    """``(path relative to folder with "/", path)`` of :func:`iter_tree`'s files, as text."""
+    top = os.fspath(folder)
+    if not os.path.isdir(top):
         return
-    for dirpath, dirnames, filenames in os.walk(folder):
+    for dirpath, dirnames, filenames in os.walk(top):
         dirnames[:] = sorted(d for d in dirnames if d not in _SKIPPED_DIRS and not d.startswith("."))
+        prefix = os.path.relpath(dirpath, top).replace(os.sep, "/")
+        prefix = "" if prefix == "." else prefix + "/"
         for name in sorted(filenames):
             if name.endswith(_SKIPPED_SUFFIXES) or name.startswith("."):
                 continue
-            yield Path(dirpath) / name
+            yield prefix + name, os.path.join(dirpath, name)
 
 
 def tree_hashes(folder: Path, store: FileHashStore, relative_to: Path) -> dict[str, str]:
@@ -223,9 +282,11 @@ def tree_hashes(folder: Path, store: FileHashStore, relative_to: Path) -> dict[s
     >>> tree_hashes(folder, FileHashStore(), folder)["a.txt"][:16]
     'ba7816bf8f01cfea'
     """
-    return {
-        path.relative_to(relative_to).as_posix(): store.sha256(path) for path in iter_tree(folder)
-    }
+    base = os.path.relpath(folder, relative_to).replace(os.sep, "/")
+    base = "" if base == "." else base + "/"
+    if base.startswith("../"):  # folder outside relative_to: what Path.relative_to refuses
+        raise ValueError(f"{folder} is not under {relative_to}")
+    return {base + rel: store.sha256(path) for rel, path in _walk(folder)}
 
 
 def package_source_dir(root: Path) -> Path:
@@ -265,9 +326,52 @@ def environment_hash(root: Path, store: FileHashStore) -> str:
     return _hash_json(
         {
             "requirements.lock": store.sha256(lock) if lock.is_file() else None,
-            "versions": provenance.package_versions(),
+            "versions": installed_versions(store),
         }
     )
+
+
+def installed_versions(store: FileHashStore) -> dict[str, str]:
+    """:func:`provenance.package_versions`, remembered in ``store`` while no folder on
+    ``sys.path`` changed (installing or removing a package changes its folder's entries).
+
+    Examples
+    --------
+    >>> installed_versions(FileHashStore()) == provenance.package_versions()
+    True
+    """
+    folders = [entry or os.getcwd() for entry in sys.path]
+    return store.remembered(f"versions:{sys.executable}", folders, provenance.package_versions)
+
+
+_PROFILES: dict[tuple, object] = {}
+
+
+def region_if_any():
+    """:func:`ruse_research.data.profile.load_if_any`, read once per command for the same
+    project, ``RUSE_RESEARCH_PROFILE`` and profile file bytes (planning asks for it per run).
+
+    Examples
+    --------
+    >>> from ruse_research.data import profile
+    >>> region_if_any() == profile.load_if_any()
+    True
+    """
+    from ruse_research import paths
+    from ruse_research.data import profile
+    from ruse_research.errors import RuseError
+
+    try:
+        path = profile.profile_path()
+        key = (str(paths.project_root()), os.environ.get(profile.PROFILE_ENV), str(path),
+               paths.resolve(profile.REGIONS_DIR).is_dir(), path.read_bytes())
+    except (RuseError, OSError):
+        return profile.load_if_any()  # None, or the error it raises
+    if key not in _PROFILES:
+        if len(_PROFILES) >= 32:
+            _PROFILES.clear()
+        _PROFILES[key] = profile.load_if_any()
+    return _PROFILES[key]
 
 
 def cache_key(components: dict[str, object]) -> str:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
@@ -143,8 +143,10 @@ def run_findings(notebook: Path) -> list[str]:
     return []
 
 
-def index_rows(outputs: Path, runs: Sequence[IndexedRun], results: Mapping[str, RunResult]) -> list[dict[str, object]]:
-    """One row per run for the index: status of this invocation, else of the stored outputs.
+def index_rows(outputs: Path, runs: Sequence[IndexedRun], results: Mapping[str, RunResult],
+               findings: Callable[[Path], list[str]] = run_findings) -> list[dict[str, object]]:
+    """One row per run for the index: status of this invocation, else of the stored outputs
+    (``findings``: reads a run's key findings from its executed notebook).
 
     Examples
     --------
@@ -176,7 +178,7 @@ def index_rows(outputs: Path, runs: Sequence[IndexedRun], results: Mapping[str, 
             detail = describe_failure(found or RunFailure.from_dict((failure or {}).get("error")))
         elif status == "skipped-cached":
             detail = label("index_detail_cached", lang)
-        findings = run_findings(run_dir / "notebook.ipynb") if record else []
+        found = findings(run_dir / "notebook.ipynb") if record else []
         rows.append({
             "run": run.name,
             "notebook": run.notebook_rel,
@@ -191,8 +193,8 @@ def index_rows(outputs: Path, runs: Sequence[IndexedRun], results: Mapping[str, 
                          if shown and shown.get("duration_s") is not None else ""),
             "finished": (shown or {}).get("end_time", "")[:19].replace("T", " "),
             "links": links,
-            "findings": findings[:INDEX_FINDINGS],
-            "more": max(0, len(findings) - INDEX_FINDINGS),
+            "findings": found[:INDEX_FINDINGS],
+            "more": max(0, len(found) - INDEX_FINDINGS),
             "tables": (record or {}).get("tables", []) if status != "failed" else [],
             "figures": (record or {}).get("figures", []) if status != "failed" else [],
             "synthetic": bool((shown or {}).get("synthetic")),
@@ -334,8 +336,10 @@ _INDEX_TEMPLATE = """<!DOCTYPE html>
 """
 
 
-def write_index(outputs: Path, runs: Sequence[IndexedRun], results: Mapping[str, RunResult]) -> Path:
-    """Write ``outputs/index.html``: every study, its runs, their findings, reports and data.
+def write_index(outputs: Path, runs: Sequence[IndexedRun], results: Mapping[str, RunResult],
+                findings: Callable[[Path], list[str]] = run_findings, target: Path | None = None) -> Path:
+    """Write ``outputs/index.html`` (or ``target``): every study, its runs, their findings,
+    reports and data (``runner.index_skip`` skips it when nothing it shows changed).
 
     Examples
     --------
@@ -345,7 +349,7 @@ def write_index(outputs: Path, runs: Sequence[IndexedRun], results: Mapping[str,
     """
     import jinja2
 
-    rows = index_rows(outputs, runs, results)
+    rows = index_rows(outputs, runs, results, findings)
     try:
         prof = _profile.load()
         titles = {lang: label("index_title", lang, administration=prof.text("administration", lang))
@@ -356,8 +360,8 @@ def write_index(outputs: Path, runs: Sequence[IndexedRun], results: Mapping[str,
         titles=titles, studies=studies(rows), css=INDEX_CSS, label=label,
         any_synthetic=any(r["synthetic"] for r in rows), campaign=campaign_rows(outputs),
     )
-    target = outputs / "index.html"
-    temporary = outputs / f".index.html.{os.getpid()}.tmp"
+    target = target or outputs / "index.html"
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     temporary.write_text(page, encoding="utf-8")
     os.replace(temporary, target)
     return target

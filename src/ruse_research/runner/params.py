@@ -319,7 +319,7 @@ def run_from_data(data: object, params_file: Path, store: cache.FileHashStore | 
     if not notebook.is_file():
         raise ParamsError(f"{where}: notebook: file {shown(notebook_value)[1:-1]} not found (looked in {notebook})")
     outside_notebook = guard.check_notebook(notebook, root, where, allow_notebooks)
-    region = region_profile.load_if_any()
+    region = cache.region_if_any()
     titles = _with_profile(_text_by_language(data["title"], where, "title"), region, where, "title")
     descriptions = _with_profile(_text_by_language(data.get("description", ""), where, "description"),
                                  region, where, "description")

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from ruse_research import memo, paths
+from ruse_research import _yaml, memo, paths
 from ruse_research.data.marker import is_synthetic
 from ruse_research.runner import (
     cache,
@@ -35,6 +35,7 @@ from ruse_research.runner import (
     guard,
     html,
     index,
+    index_skip,
     kernels,
     lineage,
     matrix,
@@ -273,6 +274,7 @@ def run_study(
     outputs = (outputs or root / "outputs").resolve()
     jobs = max(1, jobs or os.cpu_count() or 1)
     executors.parse_address(executor)  # a bad address fails before anything runs
+    _yaml.use_parse_cache(outputs / ".cache" / "yaml.json")  # unchanged params: no PyYAML
     selected = matrix.select(names, root)  # run names, patterns, run matrices
     guard.check_outputs(outputs)
     with publish.outputs_lock(outputs):
@@ -284,6 +286,7 @@ def run_study(
         plans = plan.plan_runs(runs, root, outputs, store, force=force)
         to_run = [p for p in plans if p.execute]
         store.save()
+        _yaml.save_parse_cache()
         results: dict[str, RunResult] = {}
         for item in plans:
             if not item.execute:
@@ -294,7 +297,7 @@ def run_study(
                 echo(f"no report.pdf for these runs: {NO_CHROMIUM}")
             for result in _execute_plans(to_run, root, outputs, jobs, echo, executor):
                 results[result.name] = result
-        index.write_index(outputs, index.runs_for_index(root, plans, store), results)
+        index_skip.write_index(outputs, index.runs_for_index(root, plans, store), results, store)
         echo(f"index: {outputs / 'index.html'}")
     failed = sorted(name for name, r in results.items() if r.status == "failed")
     for name in failed:

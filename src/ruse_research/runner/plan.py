@@ -42,7 +42,7 @@ def input_files(run: Run, root: Path) -> dict[str, Path]:
     """
     files = {relative_to_root(p, root): p for p in run.inputs.values()}
     with matrix.active_profile(run.profile):  # a matrix run's own region
-        if region_profile.load_if_any() is not None:
+        if cache.region_if_any() is not None:
             profile_file = region_profile.profile_path()
             files[relative_to_root(profile_file, root)] = profile_file
     for folder in SHARED_INPUT_FOLDERS:
@@ -79,7 +79,7 @@ def cache_components(run: Run, root: Path, store: cache.FileHashStore, shared: d
     >>> sorted(cache_components(run, root, store, shared))
     ['environment', 'format', 'inputs', 'notebook_code', 'package_source', 'parameters', 'profile', 'run_meta']
     """
-    region = region_profile.load_if_any()
+    region = cache.region_if_any()
     return {
         "format": cache.RUNNER_FORMAT_VERSION,
         "notebook_code": run.code_hash,
