@@ -47,6 +47,9 @@ def _figure_of(fig: Any):
 
 #: Padding around the tight bounding box of every saved figure, in inches.
 PAD_INCHES = 0.1
+#: zlib level of the PNG: 1 is twice as fast as the default 6 on these flat-coloured charts, for
+#: files about a fifth larger (an RGB PNG at level 1 is still smaller than matplotlib's RGBA one at 6).
+PNG_COMPRESS_LEVEL = 1
 #: Colours of the band of a marked print PNG (as the runner's ``runner.artifacts.mark_png``).
 MARK_COLOURS = {False: "#a4161a", True: "#1b4e2a"}
 
@@ -63,7 +66,7 @@ def figure_bytes(fig: Any, flag: str = "", *, real: bool = False) -> tuple[bytes
     import matplotlib
 
     figure = _figure_of(fig)
-    png, svg = io.BytesIO(), io.BytesIO()
+    svg = io.BytesIO()
     with matplotlib.rc_context({"svg.hashsalt": SVG_HASHSALT, "svg.fonttype": "path",
                                 "figure.autolayout": False, "figure.constrained_layout.use": False}):
         engine, dpi = figure.get_layout_engine(), figure.dpi
@@ -75,8 +78,7 @@ def figure_bytes(fig: Any, flag: str = "", *, real: bool = False) -> tuple[bytes
             figure.set_layout_engine(None)  # laid out: savefig must not lay out (and draw) again
             artists, png_box = _band(figure, renderer, box, flag, real) if flag else ([], box)
             try:
-                figure.savefig(png, format="png", dpi=FIGURE_DPI, metadata={"Software": None},
-                               bbox_inches=png_box, facecolor="white")
+                png = _png(figure, png_box)
             finally:
                 for artist in artists:
                     artist.remove()
@@ -85,7 +87,29 @@ def figure_bytes(fig: Any, flag: str = "", *, real: bool = False) -> tuple[bytes
         finally:
             figure.set_layout_engine(engine)
             figure.dpi = dpi
-    return png.getvalue(), svg.getvalue()
+    return png, svg.getvalue()
+
+
+def _png(figure, box) -> bytes:
+    """The figure cut to ``box`` as an RGB PNG at :data:`FIGURE_DPI` (fast zlib level, no text chunk).
+
+    Agg draws RGBA on the white face; the PNG is written without the (opaque) alpha channel,
+    which is a quarter less to compress.
+    """
+    from PIL import Image
+
+    raw = io.BytesIO()
+    figure.savefig(raw, format="rgba", dpi=FIGURE_DPI, bbox_inches=box, facecolor="white")
+    width, height = int(box.width * FIGURE_DPI), int(box.height * FIGURE_DPI)
+    if len(raw.getvalue()) != width * height * 4:  # not the size Agg gives a box: let matplotlib write it
+        out = io.BytesIO()
+        figure.savefig(out, format="png", dpi=FIGURE_DPI, metadata={"Software": None}, bbox_inches=box,
+                       facecolor="white", pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL})
+        return out.getvalue()
+    out = io.BytesIO()
+    image = Image.frombuffer("RGBA", (width, height), raw.getbuffer(), "raw", "RGBA", 0, 1).convert("RGB")
+    image.save(out, format="PNG", dpi=(FIGURE_DPI, FIGURE_DPI), compress_level=PNG_COMPRESS_LEVEL)
+    return out.getvalue()
 
 
 def _renderer(figure):
