@@ -3,7 +3,9 @@
 :func:`show_figure` displays a Figure, Axes or seaborn grid as a bundle the runner saves as
 ``figures/<name>.png|.svg`` (output metadata ``{"ruse": {"kind": "figure", "name": ...}}``,
 see :mod:`ruse_research.contract`), then closes it. The bytes depend only on the figure: fixed
-dpi, fixed SVG id salt, no dates, no software tag.
+dpi, fixed SVG id salt, no dates, no software tag. In a run, the runner asks (environment
+:data:`~ruse_research.contract.FIGURE_MARK_ENV`) for the data mark: the 300 dpi PNG then carries it
+as a band on top, drawn here (:func:`kernel_flag`), so the runner need not decode and re-encode it.
 
 Examples
 --------
