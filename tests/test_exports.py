@@ -29,6 +29,7 @@ from ruse_research.display.tables import table_bundle  # noqa: E402
 from ruse_research.runner.artifacts import (  # noqa: E402
     ExportMark,
     extract_artifacts,
+    figure_mark_env,
     read_table_csv,
     write_table,
 )
@@ -156,6 +157,62 @@ def test_real_figure_is_marked_with_its_source(tmp_path):
     assert marked.text["Source"].startswith("РЕАЛНИ ПУБЛИЧНИ ДАННИ, източник: ИСУН")
     assert "Disclaimer" not in marked.text
     assert ">РЕАЛНИ ПУБЛИЧНИ ДАННИ, източник: ИСУН</text>" in (tmp_path / "figures" / "line.svg").read_text()
+
+
+def _red_pixels(image, top: int) -> int:
+    band = image.convert("RGB").crop((image.width // 2, 0, image.width, top))
+    return len([p for p in band.get_flattened_data() if p[0] > 120 and p[1] < 90 and p[2] < 90])
+
+
+def test_a_band_drawn_by_the_kernel_is_kept_and_only_the_note_is_added(tmp_path, monkeypatch):
+    monkeypatch.setenv(*next(iter(figure_mark_env(SYNTHETIC_BG).items())))
+    nb, data = _figure_notebook()
+    meta = nb["cells"][0]["outputs"][0]["metadata"]["ruse"]
+    assert meta["mark"] == "СИНТЕТИЧНИ ДЕМОНСТРАЦИОННИ ДАННИ"
+    drawn = Image.open(io.BytesIO(base64.b64decode(data["image/png"])))
+    monkeypatch.delenv("RUSE_RESEARCH_FIGURE_MARK")
+    plain = Image.open(io.BytesIO(base64.b64decode(_figure_notebook()[1]["image/png"])))
+    assert drawn.width == plain.width and drawn.height > plain.height  # the band, on top
+    assert _red_pixels(drawn, drawn.height - plain.height) > 50
+    extract_artifacts(nb, tmp_path, SYNTHETIC_BG)
+    marked = Image.open(tmp_path / "figures" / "line.png")
+    assert marked.size == drawn.size  # no second band
+    assert marked.tobytes() == drawn.tobytes()
+    assert marked.text["Disclaimer"].startswith("СИНТЕТИЧНИ ДЕМОНСТРАЦИОННИ ДАННИ")
+    assert [round(v) for v in marked.info["dpi"]] == [300, 300]
+    svg = (tmp_path / "figures" / "line.svg").read_text(encoding="utf-8")
+    assert svg.count(">СИНТЕТИЧНИ ДЕМОНСТРАЦИОННИ ДАННИ</text>") == 1  # the SVG is marked by the runner only
+
+
+def test_a_figure_whose_drawn_band_is_not_the_runs_flag_gets_the_runners_band(tmp_path, monkeypatch):
+    monkeypatch.setenv(*next(iter(figure_mark_env(SYNTHETIC_EN).items())))  # an English band
+    nb, data = _figure_notebook()
+    drawn = Image.open(io.BytesIO(base64.b64decode(data["image/png"])))
+    extract_artifacts(nb, tmp_path, SYNTHETIC_BG)  # a Bulgarian run
+    marked = Image.open(tmp_path / "figures" / "line.png")
+    assert marked.height > drawn.height
+    assert marked.text["Disclaimer"].startswith("СИНТЕТИЧНИ ДЕМОНСТРАЦИОННИ ДАННИ")
+
+
+def test_a_real_figure_drawn_by_the_kernel_carries_its_source(tmp_path, monkeypatch):
+    monkeypatch.setenv(*next(iter(figure_mark_env(SYNTHETIC_BG).items())))
+    nb, data = _figure_notebook(source="ИСУН")
+    assert nb["cells"][0]["outputs"][0]["metadata"]["ruse"]["mark"] == "РЕАЛНИ ПУБЛИЧНИ ДАННИ, източник: ИСУН"
+    extract_artifacts(nb, tmp_path, SYNTHETIC_BG)
+    marked = Image.open(tmp_path / "figures" / "line.png")
+    assert marked.size == Image.open(io.BytesIO(base64.b64decode(data["image/png"]))).size
+    assert marked.text["Source"].startswith("РЕАЛНИ ПУБЛИЧНИ ДАННИ, източник: ИСУН")
+    assert "Disclaimer" not in marked.text
+    band = marked.convert("RGB").crop((marked.width // 2, 0, marked.width, 40)).get_flattened_data()
+    assert len([p for p in band if p[1] > p[0] + 20 and p[1] > p[2] + 20]) > 50  # green letters
+
+
+def test_kernel_marked_figures_are_byte_stable(tmp_path, monkeypatch):
+    monkeypatch.setenv(*next(iter(figure_mark_env(SYNTHETIC_EN).items())))
+    for folder in ("a", "b"):
+        extract_artifacts(_figure_notebook()[0], tmp_path / folder, SYNTHETIC_EN)
+    for rel in ("figures/line.png", "figures/line.svg"):
+        assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes()
 
 
 def test_marked_files_are_byte_stable(tmp_path):

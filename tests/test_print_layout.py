@@ -15,6 +15,9 @@ civic-monitoring report, which carry their source instead.
 
 from __future__ import annotations
 
+import base64
+import io
+import json
 import os
 import re
 import sys
@@ -108,6 +111,12 @@ def test_every_export_of_a_synthetic_run_carries_the_flag(outputs, run):
         assert image.text[key].startswith(REAL[lang] if real else FLAG[lang]), png.name
         svg = png.with_suffix(".svg").read_text(encoding="utf-8")
         assert re.search(f"<desc>{REAL[lang] if real else FLAG[lang]}", svg), png.name
+    # the kernel drew the band (the runner asked for it): the file is the notebook's image, plus its note
+    shown = {(o.get("metadata") or {}).get("ruse", {}).get("name"): o["data"]["image/png"]
+             for cell in json.loads((folder / "notebook.ipynb").read_text(encoding="utf-8"))["cells"]
+             for o in cell.get("outputs", []) if "image/png" in o.get("data", {})}
+    for png in figures:
+        assert Image.open(png).size == Image.open(io.BytesIO(base64.b64decode(shown[png.stem]))).size, png.name
 
 
 def test_real_finance_is_not_flagged_synthetic(outputs):

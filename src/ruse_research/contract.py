@@ -59,6 +59,12 @@ POPULATION = "ruse_population"
 #: A table column whose header is the symbol p, alone or with a qualifier (``p``, ``p value``,
 #: ``p-стойност``, ``p (Holm)``), holds p values: the report prints ``< 0.001``, never ``0.000``.
 P_HEADER = re.compile(r"p(?:$|[\s(\-–])")
+#: Environment variable the runner sets while a notebook executes: JSON ``{"synthetic": flag,
+#: "source": template with {source}}``, the visible mark of its figures. The kernel draws that band
+#: into the print PNG and says so under ``{"ruse": {"mark": flag}}``; the runner then only adds the
+#: text chunk, and marks any figure whose mark differs from what it expects itself.
+FIGURE_MARK_ENV = "RUSE_RESEARCH_FIGURE_MARK"
+MARK_KEY = "mark"
 
 
 class ContractError(RuseError):

@@ -45,7 +45,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from ruse_research.contract import META_KEY, TABLE_MIME, check_artifact_name, payload_to_frame
+from ruse_research.contract import (
+    FIGURE_MARK_ENV,
+    MARK_KEY,
+    META_KEY,
+    TABLE_MIME,
+    check_artifact_name,
+    payload_to_frame,
+)
 from ruse_research.deterministic import fixed_zip
 
 #: Entry date and document stamp of every exported XLSX (same table, same bytes).
@@ -344,14 +351,19 @@ def extract_artifacts(nb: dict, folder: Path, mark: ExportMark | None = None) ->
                 tables.append(name)
             elif meta.get("kind") == "figure":
                 name = check_artifact_name("figure", str(meta.get("name", "")), figures)
-                write_figure(data, name, folder / "figures", mark, meta.get("source"))
+                write_figure(data, name, folder / "figures", mark, meta.get("source"), drawn=meta.get(MARK_KEY))
                 figures.append(name)
     return tables, figures
 
 
 def write_figure(data: dict, name: str, folder: Path, mark: ExportMark | None = None,
-                 source: str | None = None) -> None:
+                 source: str | None = None, *, drawn: str | None = None) -> None:
     """Write ``<name>.png`` and ``<name>.svg`` from a figure bundle (whichever it holds), marked.
+
+    ``drawn`` is the flag the kernel says its PNG already shows in a band (metadata
+    ``{"ruse": {"mark": ...}}``, see :data:`~ruse_research.contract.FIGURE_MARK_ENV`): when it is
+    the flag this run's figure must carry, only the note's text chunk is added (no decoding and
+    re-encoding); any other PNG (no band, or another flag) gets the band from :func:`mark_png`.
 
     Examples
     --------
@@ -367,7 +379,11 @@ def write_figure(data: dict, name: str, folder: Path, mark: ExportMark | None = 
     folder.mkdir(parents=True, exist_ok=True)
     if "image/png" in data:
         png = base64.b64decode(data["image/png"])
-        (folder / f"{name}.png").write_bytes(mark_png(png, flag, note, real=bool(source)) if flag else png)
+        if flag and drawn == flag:
+            png = add_png_text(png, "Source" if source else "Disclaimer", note)
+        elif flag:
+            png = mark_png(png, flag, note, real=bool(source))
+        (folder / f"{name}.png").write_bytes(png)
     if "image/svg+xml" in data:
         svg = data["image/svg+xml"]
         svg = "".join(svg) if isinstance(svg, list) else svg
@@ -424,6 +440,46 @@ def mark_png(png: bytes, flag: str, note: str, *, real: bool = False) -> bytes:
     buffer = io.BytesIO()
     out.save(buffer, format="PNG", pnginfo=info, dpi=dpi)
     return buffer.getvalue()
+
+
+def add_png_text(png: bytes, key: str, text: str) -> bytes:
+    """The PNG with a text chunk ``key: text`` right after its header (``iTXt`` when not Latin-1).
+
+    The image data are not touched: no decoding, no re-encoding. Same inputs, same bytes.
+
+    Examples
+    --------
+    >>> from PIL import Image
+    >>> buffer = io.BytesIO(); Image.new("RGB", (60, 40), "white").save(buffer, "PNG", dpi=(300, 300))
+    >>> marked = Image.open(io.BytesIO(add_png_text(buffer.getvalue(), "Disclaimer", "СИНТЕТИЧНИ ДАННИ")))
+    >>> marked.text["Disclaimer"], round(marked.info["dpi"][0]), marked.size
+    ('СИНТЕТИЧНИ ДАННИ', 300, (60, 40))
+    """
+    import struct
+    import zlib
+
+    signature = b"\x89PNG\r\n\x1a\n"
+    if not png.startswith(signature) or png[12:16] != b"IHDR":
+        raise ValueError("not a PNG file (no PNG signature and header chunk)")
+    header_end = 8 + 12 + struct.unpack(">I", png[8:12])[0]
+    try:
+        kind, body = b"tEXt", key.encode("latin-1") + b"\0" + text.encode("latin-1")
+    except UnicodeEncodeError:  # as Pillow: an international text chunk, UTF-8, uncompressed
+        kind, body = b"iTXt", key.encode("latin-1") + b"\0\0\0\0\0" + text.encode("utf-8")
+    chunk = struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    return png[:header_end] + chunk + png[header_end:]
+
+
+def figure_mark_env(mark: ExportMark) -> dict[str, str]:
+    """The environment a run's kernel gets so that its print PNGs carry the run's band.
+
+    Examples
+    --------
+    >>> figure_mark_env(ExportMark("en", True))
+    {'RUSE_RESEARCH_FIGURE_MARK': '{"synthetic": "SYNTHETIC DEMONSTRATION DATA", "source": "REAL PUBLIC DATA, source: {source}"}'}
+    """
+    return {FIGURE_MARK_ENV: json.dumps({"synthetic": mark.flag(), "source": mark.words()["real_public_flag"]},
+                                        ensure_ascii=False)}
 
 
 _SVG_ROOT = re.compile(r"<svg\b[^>]*>", re.S)

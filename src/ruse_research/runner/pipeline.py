@@ -45,7 +45,7 @@ from ruse_research.runner import (
     provenance,
     publish,
 )
-from ruse_research.runner.artifacts import ExportMark, extract_artifacts
+from ruse_research.runner.artifacts import ExportMark, extract_artifacts, figure_mark_env
 from ruse_research.runner.spec import RunFailure, RunResult, RunSpec
 
 Job = TypeVar("Job")
@@ -88,8 +88,10 @@ def _execute_run(spec: RunSpec) -> RunResult:
             figures: list[str] = []
             nb = None
             hidden: list[str] = []
+            mark = ExportMark(spec.lang, spec.synthetic, spec.title)
             try:
-                execute.execute_notebook(spec.notebook, executed, spec.overrides, spec.notebook.parent)
+                with kernels.scoped_environ(figure_mark_env(mark)):  # the kernel draws the PNG band
+                    execute.execute_notebook(spec.notebook, executed, spec.overrides, spec.notebook.parent)
             except Exception as exc:  # a failing cell, a dead kernel: the run fails, the command goes on
                 nb = execute.read_notebook(executed)
                 failure = execute.failure_of(exc, executed)
@@ -98,7 +100,7 @@ def _execute_run(spec: RunSpec) -> RunResult:
                 try:
                     hidden = crosscheck.check_published(nb, executed, spec.lang)  # across tables
                     _point_metadata_at_final_place(nb, executed, spec.run_dir / "notebook.ipynb")
-                    tables, figures = extract_artifacts(nb, stage, ExportMark(spec.lang, spec.synthetic, spec.title))
+                    tables, figures = extract_artifacts(nb, stage, mark)
                 except Exception as exc:
                     if publish.is_disk_fault(exc):
                         raise
