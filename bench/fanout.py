@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import resource
 import shutil
 import subprocess
 import sys
@@ -35,35 +34,17 @@ import tempfile
 import time
 from pathlib import Path
 
-CHECKOUT = Path(__file__).resolve().parents[1]
+from project_copy import CHECKOUT, children_cpu, copy_project, environment
+
 COPIED = ("notebooks", "data", "src", "pyproject.toml", "requirements.lock")
-IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "outputs", ".staging", "private")
 STUDIES = ("staff_attitudes", "stakeholder_opinions", "participation_model", "civic_monitoring")
-
-
-def children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def environment(root: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env["RUSE_RESEARCH_ROOT"] = str(root)
-    env["PYTHONPATH"] = os.pathsep.join([str(root / "src"), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    return env
 
 
 def make_project(root: Path, regions: int, studies: list[str]) -> list[str]:
     """The copy with ``regions`` generated profiles and one matrix params file per study."""
     import yaml
 
-    root.mkdir(parents=True)
-    for name in COPIED:
-        source = CHECKOUT / name
-        if source.is_dir():
-            shutil.copytree(source, root / name, ignore=IGNORED)
-        elif source.is_file():
-            shutil.copy2(source, root / name)
+    copy_project(root, COPIED)
     template = (CHECKOUT / "data" / "regions" / "ruse" / "profile.yaml").read_text(encoding="utf-8")
     ids = [f"r{i:02d}" for i in range(1, regions + 1)]
     generated = root / "data" / "regions" / "generated-raw"

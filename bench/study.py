@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import resource
 import shutil
 import subprocess
 import sys
@@ -32,30 +31,19 @@ import tempfile
 import time
 from pathlib import Path
 
-CHECKOUT = Path(__file__).resolve().parents[1]
+from project_copy import CHECKOUT, children_cpu, copy_project
+from project_copy import environment as project_environment
+
 STANDIN = CHECKOUT / "tests" / "fixtures" / "runner"
 COPIED = ("params", "notebooks", "data", "src", "pyproject.toml", "requirements.lock")
 #: Set by ``--no-bytecode``: keep the shell's bytecode settings (see :func:`environment`).
 NO_BYTECODE = False
-IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "outputs", ".staging")
-
-
-def children_cpu() -> float:
-    """CPU seconds (user + system) of all finished child processes and their descendants."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def make_copy(target: Path) -> str:
     """Copy the project (or the stand-in) into ``target``; return a description of what was copied."""
     real_runs = sorted((CHECKOUT / "params").glob("*.yaml"))
-    target.mkdir(parents=True)
-    for name in COPIED:
-        source = CHECKOUT / name
-        if source.is_dir():
-            shutil.copytree(source, target / name, ignore=IGNORED)
-        elif source.is_file():
-            shutil.copy2(source, target / name)
+    copy_project(target, COPIED)
     if real_runs:
         return f"{len(real_runs)} runs from the project's params/"
     # no study runs yet: eight runs of the stand-in notebook (4 languages x thresholds)
@@ -75,17 +63,8 @@ def make_copy(target: Path) -> str:
 
 
 def environment(root: Path) -> dict[str, str]:
-    """The commands' environment: the copy as project root, its src first, and bytecode caches
-    on (under the copy's ``.pycache``) whatever the shell says: a ``PYTHONDONTWRITEBYTECODE``
-    set in the shell makes every command compile all its modules again (0.3 s of a no-op
-    rerun), which no installed Python does. ``--no-bytecode`` measures that case."""
-    env = dict(os.environ)
-    env["RUSE_RESEARCH_ROOT"] = str(root)
-    if not NO_BYTECODE:
-        env["PYTHONDONTWRITEBYTECODE"] = ""  # "" unsets it for Python
-        env["PYTHONPYCACHEPREFIX"] = str(root / ".pycache")
-    env["PYTHONPATH"] = os.pathsep.join([str(root / "src"), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    return env
+    """:func:`project_copy.environment`, with bytecode caches unless ``--no-bytecode``."""
+    return project_environment(root, bytecode=not NO_BYTECODE)
 
 
 def run_params(root: Path) -> list[tuple[str, Path, dict]]:

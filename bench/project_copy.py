@@ -1,0 +1,50 @@
+"""What the benches share: a temporary copy of the project and the environment of its commands.
+
+The benches never touch the checkout's ``params/`` or ``outputs/``: they copy the project into
+a temporary folder and run ``ruse-research`` there. Real exports (``private/``), earlier
+outputs and caches are never copied.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+
+CHECKOUT = Path(__file__).resolve().parents[1]
+#: What a copy never takes: caches, earlier outputs, and real exports (personal data).
+IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "outputs", ".staging",
+                                 "private")
+
+
+def children_cpu() -> float:
+    """CPU seconds (user + system) of all finished child processes and their descendants."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def copy_project(target: Path, names: Iterable[str]) -> None:
+    """Copy the checkout's top-level ``names`` (folders or files; absent ones skipped) into ``target``."""
+    target.mkdir(parents=True)
+    for name in names:
+        source = CHECKOUT / name
+        if source.is_dir():
+            shutil.copytree(source, target / name, ignore=IGNORED)
+        elif source.is_file():
+            shutil.copy2(source, target / name)
+
+
+def environment(root: Path, *, bytecode: bool = True) -> dict[str, str]:
+    """The commands' environment: the copy as project root, its src first, and bytecode caches
+    on (under the copy's ``.pycache``) whatever the shell says: a ``PYTHONDONTWRITEBYTECODE``
+    set in the shell makes every command compile all its modules again (0.3 s of a no-op
+    rerun), which no installed Python does. ``bytecode=False`` keeps the shell's setting."""
+    env = dict(os.environ)
+    env["RUSE_RESEARCH_ROOT"] = str(root)
+    if bytecode:
+        env["PYTHONDONTWRITEBYTECODE"] = ""  # "" unsets it for Python
+        env["PYTHONPYCACHEPREFIX"] = str(root / ".pycache")
+    env["PYTHONPATH"] = os.pathsep.join([str(root / "src"), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    return env
