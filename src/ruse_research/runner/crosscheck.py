@@ -26,19 +26,19 @@ from ruse_research.errors import RuseError
 from ruse_research.runner.words import labels
 
 if TYPE_CHECKING:
-    from ruse_research.stats.differencing import Finding, Register
+    from ruse_research.stats.differencing import Finding
 
 __all__ = ["CrossCheckError", "check_published", "check_run"]
 
 
-def check_run(nb: dict, lang: str, register: Register | None = None) -> list[Finding]:
+def check_run(nb: dict, lang: str) -> list[Finding]:
     """:func:`ruse_research.stats.across_tables.check_run` with the report's note in ``lang``."""
     # imported here: the statistics pull in pandas, which a no-op run of the runner never loads
     from ruse_research.stats import across_tables
     from ruse_research.stats.disclosure import MIN_CELL
 
     note = labels(lang)["note_hidden_across_tables"].format(k=MIN_CELL)
-    return across_tables.check_run(nb, note, register)
+    return across_tables.check_run(nb, note)
 
 
 def check_published(nb, path, lang: str) -> list[str]:

@@ -277,12 +277,9 @@ class AcrossTables:
         return findings
 
 
-def check_run(nb: dict, note: str, register: Register | None = None) -> list[Finding]:
+def check_run(nb: dict, note: str) -> list[Finding]:
     """Check every table output of the notebook ``nb`` as one run (see :class:`AcrossTables`)."""
-    run = AcrossTables(note)
-    if register is not None:
-        run.register = register
-    return run.check(notebook_outputs(nb))
+    return AcrossTables(note).check(notebook_outputs(nb))
 
 
 def _hide(output: dict, payload: dict, hide: dict[int, set[int]], note: str) -> None:
