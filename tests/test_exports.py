@@ -26,10 +26,12 @@ from PIL import Image  # noqa: E402
 from ruse_research.contract import TABLE_MIME  # noqa: E402
 from ruse_research.display.figures import figure_bundle  # noqa: E402
 from ruse_research.display.tables import table_bundle  # noqa: E402
+from ruse_research.figure_mark import add_band, band_height  # noqa: E402
 from ruse_research.runner.artifacts import (  # noqa: E402
     ExportMark,
     extract_artifacts,
     figure_mark_env,
+    mark_png,
     read_table_csv,
     write_table,
 )
@@ -191,7 +193,24 @@ def test_a_figure_whose_drawn_band_is_not_the_runs_flag_gets_the_runners_band(tm
     extract_artifacts(nb, tmp_path, SYNTHETIC_BG)  # a Bulgarian run
     marked = Image.open(tmp_path / "figures" / "line.png")
     assert marked.height > drawn.height
+    # the English band is replaced, not covered: one band, the Bulgarian one
+    english, bulgarian = SYNTHETIC_EN.flag(), SYNTHETIC_BG.flag()
+    plain_height = drawn.height - band_height(drawn.width, english)
+    assert marked.size == (drawn.width, plain_height + band_height(drawn.width, bulgarian))
+    monkeypatch.delenv("RUSE_RESEARCH_FIGURE_MARK")
+    plain = Image.open(io.BytesIO(base64.b64decode(_figure_notebook()[1]["image/png"])))
+    assert marked.convert("RGB").tobytes() == add_band(plain.convert("RGB"), bulgarian).tobytes()
     assert marked.text["Disclaimer"].startswith("СИНТЕТИЧНИ ДЕМОНСТРАЦИОННИ ДАННИ")
+
+
+def test_the_kernels_band_is_the_runners_band_pixel_for_pixel(tmp_path, monkeypatch):
+    """Whichever side marks a figure, the exported PNG shows the same band (figure_mark.add_band)."""
+    plain_png = base64.b64decode(_figure_notebook()[1]["image/png"])
+    by_runner = Image.open(io.BytesIO(mark_png(plain_png, SYNTHETIC_EN.flag(), "note")))
+    monkeypatch.setenv(*next(iter(figure_mark_env(SYNTHETIC_EN).items())))
+    by_kernel = Image.open(io.BytesIO(base64.b64decode(_figure_notebook()[1]["image/png"])))
+    assert by_kernel.size == by_runner.size
+    assert by_kernel.convert("RGB").tobytes() == by_runner.convert("RGB").tobytes()
 
 
 def test_a_real_figure_drawn_by_the_kernel_carries_its_source(tmp_path, monkeypatch):

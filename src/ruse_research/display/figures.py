@@ -52,8 +52,6 @@ PAD_INCHES = 0.1
 #: zlib level of the PNG: 1 is twice as fast as the default 6 on these flat-coloured charts, for
 #: files about a fifth larger (an RGB PNG at level 1 is still smaller than matplotlib's RGBA one at 6).
 PNG_COMPRESS_LEVEL = 1
-#: Colours of the band of a marked print PNG (as the runner's ``runner.artifacts.mark_png``).
-MARK_COLOURS = {False: "#a4161a", True: "#1b4e2a"}
 
 
 def figure_bytes(fig: Any, flag: str = "", *, real: bool = False) -> tuple[bytes, bytes]:
@@ -78,12 +76,7 @@ def figure_bytes(fig: Any, flag: str = "", *, real: bool = False) -> tuple[bytes
             renderer = _renderer(figure)
             box = figure.get_tightbbox(renderer).padded(PAD_INCHES)
             figure.set_layout_engine(None)  # laid out: savefig must not lay out (and draw) again
-            artists, png_box = _band(figure, renderer, box, flag, real) if flag else ([], box)
-            try:
-                png = _png(figure, png_box)
-            finally:
-                for artist in artists:
-                    artist.remove()
+            png = _png(figure, box, flag, real)
             figure.savefig(svg, format="svg", dpi=FIGURE_DPI, metadata={"Date": None},
                            bbox_inches=box, facecolor="white")
         finally:
@@ -92,24 +85,25 @@ def figure_bytes(fig: Any, flag: str = "", *, real: bool = False) -> tuple[bytes
     return png, svg.getvalue()
 
 
-def _png(figure, box) -> bytes:
-    """The figure cut to ``box`` as an RGB PNG at :data:`FIGURE_DPI` (fast zlib level, no text chunk).
+def _png(figure, box, flag: str, real: bool) -> bytes:
+    """The figure cut to ``box`` as an RGB PNG at :data:`FIGURE_DPI` (fast zlib level, no text chunk),
+    under the band of :func:`ruse_research.figure_mark.add_band` when ``flag`` is given.
 
     Agg draws RGBA on the white face; the PNG is written without the (opaque) alpha channel,
     which is a quarter less to compress.
     """
     from PIL import Image
 
+    from ruse_research.figure_mark import add_band
+
     raw = io.BytesIO()
     figure.savefig(raw, format="rgba", dpi=FIGURE_DPI, bbox_inches=box, facecolor="white")
-    width, height = int(box.width * FIGURE_DPI), int(box.height * FIGURE_DPI)
-    if len(raw.getvalue()) != width * height * 4:  # not the size Agg gives a box: let matplotlib write it
-        out = io.BytesIO()
-        figure.savefig(out, format="png", dpi=FIGURE_DPI, metadata={"Software": None}, bbox_inches=box,
-                       facecolor="white", pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL})
-        return out.getvalue()
+    width = int(box.width * FIGURE_DPI)  # matplotlib's own rounding of the cut box
+    image = Image.frombuffer("RGBA", (width, len(raw.getvalue()) // (4 * width)), raw.getbuffer(),
+                             "raw", "RGBA", 0, 1).convert("RGB")
+    if flag:
+        image = add_band(image, flag, real=real)
     out = io.BytesIO()
-    image = Image.frombuffer("RGBA", (width, height), raw.getbuffer(), "raw", "RGBA", 0, 1).convert("RGB")
     image.save(out, format="PNG", dpi=(FIGURE_DPI, FIGURE_DPI), compress_level=PNG_COMPRESS_LEVEL)
     return out.getvalue()
 
@@ -120,38 +114,6 @@ def _renderer(figure):
 
     canvas = figure.canvas if isinstance(figure.canvas, FigureCanvasAgg) else FigureCanvasAgg(figure)
     return canvas.get_renderer()
-
-
-def _band(figure, renderer, box, flag: str, real: bool):
-    """Artists drawing ``flag`` in a band above ``box`` (inches), and the box grown by the band.
-
-    Sized as the runner's PIL band: type of 1/75 of the image width (at least 12 px, smaller for
-    a long flag), band height the text's plus one type size, a rule under it.
-    """
-    from matplotlib.font_manager import FontProperties
-    from matplotlib.lines import Line2D
-    from matplotlib.transforms import Bbox
-
-    dpi = FIGURE_DPI
-    width_px = box.width * dpi
-    size = max(12, round(width_px / 75))
-    font = FontProperties(family="DejaVu Sans", weight="bold", size=size * 72 / dpi)
-    text_w, text_h, _ = renderer.get_text_width_height_descent(flag, font, ismath=False)
-    while text_w + size > width_px and size > 6:  # a long source: smaller type
-        size -= 1
-        font.set_size(size * 72 / dpi)
-        text_w, text_h, _ = renderer.get_text_width_height_descent(flag, font, ismath=False)
-    band = (text_h + size) / dpi
-    fig_w, fig_h = figure.get_size_inches()
-    colour = MARK_COLOURS[bool(real)]
-    text = figure.text((box.x1 - size / 2 / dpi) / fig_w, (box.y1 + band / 2) / fig_h, flag,
-                       fontproperties=font, color=colour, ha="right", va="center")
-    rule_px = max(1, size // 8)
-    rule_y = (box.y1 + rule_px / 2 / dpi) / fig_h
-    rule = Line2D([box.x0 / fig_w, box.x1 / fig_w], [rule_y, rule_y], transform=figure.transFigure,
-                  color=colour, linewidth=rule_px * 72 / dpi, solid_capstyle="butt")
-    figure.add_artist(rule)
-    return [text, rule], Bbox.from_extents(box.x0, box.y0, box.x1, box.y1 + band)
 
 
 def kernel_flag(source: str | None = None) -> str:
@@ -176,7 +138,7 @@ def kernel_flag(source: str | None = None) -> str:
     if not isinstance(asked, dict):
         return ""
     if source:
-        return str(asked.get("source") or "").replace("{source}", str(source))
+        return str(asked.get("source") or "").format(source=source)  # as ExportMark.flag
     return str(asked.get("synthetic") or "")
 
 

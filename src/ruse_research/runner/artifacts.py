@@ -54,6 +54,7 @@ from ruse_research.contract import (
     payload_to_frame,
 )
 from ruse_research.deterministic import fixed_zip
+from ruse_research.figure_mark import add_band, remove_band
 
 #: Entry date and document stamp of every exported XLSX (same table, same bytes).
 XLSX_DATE = (2000, 1, 1, 0, 0, 0)
@@ -363,7 +364,8 @@ def write_figure(data: dict, name: str, folder: Path, mark: ExportMark | None = 
     ``drawn`` is the flag the kernel says its PNG already shows in a band (metadata
     ``{"ruse": {"mark": ...}}``, see :data:`~ruse_research.contract.FIGURE_MARK_ENV`): when it is
     the flag this run's figure must carry, only the note's text chunk is added (no decoding and
-    re-encoding); any other PNG (no band, or another flag) gets the band from :func:`mark_png`.
+    re-encoding); any other PNG gets the band from :func:`mark_png` (a band of another flag is
+    replaced).
 
     Examples
     --------
@@ -382,7 +384,7 @@ def write_figure(data: dict, name: str, folder: Path, mark: ExportMark | None = 
         if flag and drawn == flag:
             png = add_png_text(png, "Source" if source else "Disclaimer", note)
         elif flag:
-            png = mark_png(png, flag, note, real=bool(source))
+            png = mark_png(png, flag, note, real=bool(source), drawn=drawn)
         (folder / f"{name}.png").write_bytes(png)
     if "image/svg+xml" in data:
         svg = data["image/svg+xml"]
@@ -391,18 +393,11 @@ def write_figure(data: dict, name: str, folder: Path, mark: ExportMark | None = 
                                             encoding="utf-8")
 
 
-MARK_RED = (164, 22, 26)
-MARK_GREEN = (27, 78, 42)
-
-
-def _font_file() -> str:
-    import matplotlib
-
-    return str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans-Bold.ttf")
-
-
-def mark_png(png: bytes, flag: str, note: str, *, real: bool = False) -> bytes:
+def mark_png(png: bytes, flag: str, note: str, *, real: bool = False, drawn: str | None = None) -> bytes:
     """The PNG with a band on top carrying ``flag`` in its right corner, and ``note`` as metadata.
+
+    The band is :func:`ruse_research.figure_mark.add_band`; ``drawn``, the flag of a band the PNG
+    already has, is taken off first.
 
     The resolution (pHYs, 300 dpi) is kept; the bytes depend only on the inputs.
 
@@ -414,27 +409,15 @@ def mark_png(png: bytes, flag: str, note: str, *, real: bool = False) -> bytes:
     >>> marked.size[1] > 400, marked.text["Disclaimer"], round(marked.info["dpi"][0])
     (True, 'SYNTHETIC DATA', 300)
     """
-    from PIL import Image, ImageDraw, ImageFont
+    from PIL import Image
     from PIL.PngImagePlugin import PngInfo
 
     image = Image.open(io.BytesIO(png))
     dpi = image.info.get("dpi", (300, 300))
     image = image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB")
-    size = max(12, round(image.width / 75))
-    font = ImageFont.truetype(_font_file(), size)
-    left, top, right, bottom = font.getbbox(flag)
-    band = bottom - top + size
-    while right - left + size > image.width and size > 6:  # a long source: smaller type
-        size -= 1
-        font = ImageFont.truetype(_font_file(), size)
-        left, top, right, bottom = font.getbbox(flag)
-    out = Image.new(image.mode, (image.width, image.height + band), "white")
-    out.paste(image, (0, band))
-    draw = ImageDraw.Draw(out)
-    colour = MARK_GREEN if real else MARK_RED
-    x = image.width - (right - left) - size // 2
-    draw.text((max(0, x), (band - (bottom - top)) // 2 - top), flag, font=font, fill=colour)
-    draw.line([(0, band - 1), (image.width, band - 1)], fill=colour, width=max(1, size // 8))
+    if drawn:  # the kernel's band of another flag: taken off, not covered by a second one
+        image = remove_band(image, drawn)
+    out = add_band(image, flag, real=real)
     info = PngInfo()
     info.add_text("Source" if real else "Disclaimer", note)
     buffer = io.BytesIO()

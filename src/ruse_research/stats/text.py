@@ -546,7 +546,7 @@ def _is_missing(answer: object) -> bool:
 
 
 # the bg and en runs of a study share it (ruse_research.memo); the lemmas and stems come from these
-@memoized(libraries=("simplemma", "bulstem"))
+@memoized(libraries=("simplemma", "bulstem", "stopwordsiso"))
 def code_answers(series: pd.Series, themes: ThemeSet) -> pd.DataFrame:
     """Code open answers into themes (multi-label).
 
