@@ -38,3 +38,17 @@ def test_errors_name_each_file_every_time(tmp_path):
 def test_anchors_stay_shared_within_one_document():
     value = _yaml.load("base: &b {x: 1}\nother: *b\n")
     assert value["base"] is value["other"]  # as PyYAML builds it
+
+
+def test_a_stricter_alias_limit_refuses_a_text_parsed_before(tmp_path, monkeypatch):
+    """The limits are part of both caches' keys: a text cached under the old limit is checked again."""
+    text = "base: &b {x: 1}\none: *b\ntwo: *b\n"
+    _yaml.use_parse_cache(tmp_path / "yaml.json")
+    try:
+        assert _yaml.load(text)["two"] == {"x": 1}
+        _yaml.save_parse_cache()
+        monkeypatch.setattr(_yaml, "MAX_ALIASES", 1)
+        with pytest.raises(_yaml.YamlError, match="more than 1 YAML aliases"):
+            _yaml.load(text, source="t.yaml")
+    finally:
+        _yaml.use_parse_cache(None)

@@ -38,9 +38,9 @@ MAX_ALIASES = 100
 #: nested nine deep stand for hundreds of millions: a bomb that kills whoever prints it).
 MAX_EXPANDED_NODES = 1_000_000
 
-#: Parsed documents by (text, dates): the runner reads one profile or catalog many times per
+#: Parsed documents by (text, dates, limits): the runner reads one profile or catalog many times per
 #: command. Keyed by the text itself, so a changed file is parsed again; callers get copies.
-_PARSED: dict[tuple[str, bool], Any] = {}
+_PARSED: dict[tuple, Any] = {}
 #: Most documents kept in :data:`_PARSED` (the oldest is dropped first).
 PARSED_KEPT = 64
 
@@ -96,7 +96,10 @@ def save_parse_cache() -> None:
 
 
 def _disk_key(text: str, dates: bool) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest() + (":dates" if dates else ":text")
+    # the limits are part of the key: a stricter limit must refuse a document parsed before
+    limits = f":{MAX_ALIASES}:{MAX_EXPANDED_NODES}"
+    return (hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+            + (":dates" if dates else ":text") + limits)
 
 
 def _stored(text: str, dates: bool) -> Any:
@@ -140,10 +143,18 @@ def _decode(text: str) -> Any:
     return json.loads(text, object_hook=tagged)
 
 
-def _store(text: str, dates: bool, value: Any) -> None:
+def _memory_key(text: str, dates: bool) -> tuple:
+    return (text, bool(dates), MAX_ALIASES, MAX_EXPANDED_NODES)
+
+
+def _remember(text: str, dates: bool, value: Any) -> None:
     if len(_PARSED) >= PARSED_KEPT:
         _PARSED.pop(next(iter(_PARSED)))
-    _PARSED[(text, bool(dates))] = value
+    _PARSED[_memory_key(text, dates)] = value
+
+
+def _store(text: str, dates: bool, value: Any) -> None:
+    _remember(text, dates, value)
     if _DISK["path"] is None or value is None:
         return
     try:
@@ -177,12 +188,13 @@ def load(text: str, *, source: str = "<yaml>", dates: bool = True) -> Any:
     if len(text) > MAX_BYTES:
         raise YamlError(f"{source}: {len(text):,} characters, more than the {MAX_BYTES:,} a YAML "
                         "file of this project may have; expected a small configuration file")
-    key = (text, bool(dates))
+    key = _memory_key(text, dates)
     if key in _PARSED:
         return copy.deepcopy(_PARSED[key])
     stored = _stored(text, dates)
     if stored is not None:
-        return stored
+        _remember(text, dates, stored)  # the next load of this text decodes nothing
+        return copy.deepcopy(stored)
     from ruse_research import _yaml_strict  # PyYAML: only for a document not parsed before
 
     _yaml_strict.MAX_ALIASES, _yaml_strict.MAX_EXPANDED_NODES = MAX_ALIASES, MAX_EXPANDED_NODES

@@ -36,7 +36,6 @@ False
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -60,6 +59,13 @@ RENDERING_PACKAGES = ("jinja2", "babel", "markupsafe")
 
 def _sha(store: cache.FileHashStore, path: Path) -> str | None:
     return store.sha256(path) if path.is_file() else None
+
+
+def _profile_file_hash(store: cache.FileHashStore) -> str | None:
+    try:
+        return _sha(store, _profile.profile_path())
+    except _profile.ProfileError:  # no such profile: the run itself says so
+        return None
 
 
 def _findings(store: cache.FileHashStore):
@@ -98,7 +104,8 @@ def index_key(outputs: Path, runs: Sequence[index.IndexedRun], results: Mapping[
         "campaigns": campaigns,
         "package": cache.cache_key(cache.tree_hashes(package, store, package)),
         "profile": [os.environ.get(_profile.PROFILE_ENV, ""), str(paths.project_root()),
-                    cache.tree_hashes(regions, store, regions) if regions.is_dir() else {}],
+                    cache.tree_hashes(regions, store, regions) if regions.is_dir() else {},
+                    _profile_file_hash(store)],  # a profile named by path may lie outside data/regions
         "versions": store.remembered("versions:index", folders,
                                      lambda: provenance.package_versions(RENDERING_PACKAGES)),
     })
@@ -144,19 +151,15 @@ def write_index(outputs: Path, runs: Sequence[index.IndexedRun], results: Mappin
         return True
     findings = _findings(store)
     index.write_index(outputs, runs, results, findings=findings)
-    written = {"key": key, "html": _page_hash(page)}
+    written = {"key": key, "html": provenance.sha256_file(page)}
     following = _next_results(outputs, runs, results)
     if following is not None:
         next_key = index_key(outputs, runs, following, store)
         if next_key != key:
             (outputs / NEXT).parent.mkdir(parents=True, exist_ok=True)
             index.write_index(outputs, runs, following, findings=findings, target=outputs / NEXT)
-            written["next"] = {"key": next_key, "html": _page_hash(outputs / NEXT)}
+            written["next"] = {"key": next_key, "html": provenance.sha256_file(outputs / NEXT)}
     (outputs / RECORD).parent.mkdir(parents=True, exist_ok=True)
     provenance.write_json(outputs / RECORD, written)
     store.save()
     return True
-
-
-def _page_hash(page: Path) -> str:
-    return hashlib.sha256(page.read_bytes()).hexdigest()
