@@ -277,35 +277,38 @@ def run_study(
     jobs = max(1, jobs or os.cpu_count() or 1)
     executors.parse_address(executor)  # a bad address fails before anything runs
     _yaml.use_parse_cache(outputs / ".cache" / "yaml.json")  # unchanged params: no PyYAML
-    selected = matrix.select(names, root)  # run names, patterns, run matrices
-    guard.check_outputs(outputs)
-    with publish.outputs_lock(outputs):
-        # Holding the lock, nothing else is staging: leftovers are from a killed run.
-        publish.clear_staging(outputs)
-        store = cache.FileHashStore(outputs / ".cache" / "file-hashes.json")
-        runs = [matrix.load(source, store, root, allow_notebooks=allow_notebooks,
-                            allow_inputs=allow_inputs) for source in selected]
-        plans = plan.plan_runs(runs, root, outputs, store, force=force)
-        to_run = [p for p in plans if p.execute]
-        store.save()
-        _yaml.save_parse_cache()
-        results: dict[str, RunResult] = {}
-        for item in plans:
-            if not item.execute:
-                results[item.run.name] = RunResult(name=item.run.name, status="skipped-cached", reason=item.reason)
-                echo(f"skipped {item.run.name} (unchanged)")
-        if to_run:
-            if pdf.find_chromium() is None:
-                echo(f"no report.pdf for these runs: {NO_CHROMIUM}")
-            for result in _execute_plans(to_run, root, outputs, jobs, echo, executor):
-                results[result.name] = result
-        index_skip.write_index(outputs, index.runs_for_index(root, plans, store), results, store)
-        echo(f"index: {outputs / 'index.html'}")
-    failed = sorted(name for name, r in results.items() if r.status == "failed")
-    for name in failed:
-        echo(f"run {name} failed: {results[name].failure.describe()}; "
-             f"see {outputs / name / 'failed' / 'report.html'}")
-    return RunOutcome(results=results, exit_code=1 if failed else 0)
+    try:
+        selected = matrix.select(names, root)  # run names, patterns, run matrices
+        guard.check_outputs(outputs)
+        with publish.outputs_lock(outputs):
+            # Holding the lock, nothing else is staging: leftovers are from a killed run.
+            publish.clear_staging(outputs)
+            store = cache.FileHashStore(outputs / ".cache" / "file-hashes.json")
+            runs = [matrix.load(source, store, root, allow_notebooks=allow_notebooks,
+                                allow_inputs=allow_inputs) for source in selected]
+            plans = plan.plan_runs(runs, root, outputs, store, force=force)
+            to_run = [p for p in plans if p.execute]
+            store.save()
+            _yaml.save_parse_cache()
+            results: dict[str, RunResult] = {}
+            for item in plans:
+                if not item.execute:
+                    results[item.run.name] = RunResult(name=item.run.name, status="skipped-cached", reason=item.reason)
+                    echo(f"skipped {item.run.name} (unchanged)")
+            if to_run:
+                if pdf.find_chromium() is None:
+                    echo(f"no report.pdf for these runs: {NO_CHROMIUM}")
+                for result in _execute_plans(to_run, root, outputs, jobs, echo, executor):
+                    results[result.name] = result
+            index_skip.write_index(outputs, index.runs_for_index(root, plans, store), results, store)
+            echo(f"index: {outputs / 'index.html'}")
+        failed = sorted(name for name, r in results.items() if r.status == "failed")
+        for name in failed:
+            echo(f"run {name} failed: {results[name].failure.describe()}; "
+                 f"see {outputs / name / 'failed' / 'report.html'}")
+        return RunOutcome(results=results, exit_code=1 if failed else 0)
+    finally:  # the next command (or test) in this process starts without it
+        _yaml.use_parse_cache(None)
 
 
 def _execute_plans(to_run: list[plan.Plan], root: Path, outputs: Path, jobs: int,
