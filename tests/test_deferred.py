@@ -15,6 +15,25 @@ def test_jsonschema_registers_the_iri_checkers_through_the_stand_in():
     assert {"iri", "iri-reference"} <= set(checker.checkers)
 
 
+def test_a_fresh_process_loads_jsonschema_without_the_grammar_and_checks_iris_the_same():
+    """In a new interpreter: after the stand-in, importing jsonschema builds no Lark grammar,
+    and an iri check (the first use) then gives the real module's answers."""
+    import subprocess
+
+    code = (
+        "import sys\n"
+        "from ruse_research import _deferred\n"
+        "assert _deferred.defer_rfc3987_syntax()\n"
+        "import jsonschema\n"
+        "checker = jsonschema.FormatChecker()\n"
+        "print(sys.modules['rfc3987_syntax']._ruse_deferred, 'lark' in sys.modules)\n"
+        "print(checker.conforms('http://example.org/a b', 'iri'), checker.conforms('http://example.org/a', 'iri'))\n"
+        "print(getattr(sys.modules['rfc3987_syntax'], '_ruse_deferred', False))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split("\n")[:3] == ["True False", "False True", "False"]
+
+
 def test_the_stand_in_forwards_to_the_real_module_on_first_use(monkeypatch):
     calls = []
     real = types.ModuleType(_deferred._NAME)

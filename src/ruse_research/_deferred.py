@@ -12,7 +12,8 @@ imports ``jsonschema``.
 
 Examples
 --------
->>> defer_rfc3987_syntax()  # the test suite did it first (a second call changes nothing)
+>>> _ = defer_rfc3987_syntax()  # True unless the command line or the test suite did it first
+>>> defer_rfc3987_syntax()  # a second call changes nothing
 False
 """
 
