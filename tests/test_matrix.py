@@ -164,14 +164,18 @@ def test_a_memo_hit_marks_the_entry_used(tmp_path, monkeypatch):
 
     monkeypatch.setenv(memo.MEMO_ENV, str(tmp_path))
 
+    calls = []
+
     @memo.memoized
     def triple(x):
+        calls.append(x)
         return 3 * x
 
     assert triple(2) == 6
     (entry,) = tmp_path.glob("*/*.pickle")
     os.utime(entry, (1_000_000, 1_000_000))
     assert triple(2) == 6 and entry.stat().st_mtime > 1_000_000  # the hit touched it
+    assert calls == [2]  # a hit, not a recomputation that rewrote the entry
 
 
 def test_shipped_memo_entries_are_written_once_and_reported_when_used(tmp_path):
@@ -184,3 +188,14 @@ def test_shipped_memo_entries_are_written_once_and_reported_when_used(tmp_path):
     assert (tmp_path / name).read_bytes() == b"one"
     assert executors._memo_used(tmp_path, time.time() - 60) == [name]
     assert executors._memo_used(tmp_path, time.time() + 60) == []
+
+
+def test_the_client_memo_is_shipped_only_under_its_size_limit(tmp_path):
+    names = ["ab/ab" + c * 62 + ".pickle" for c in "12"]
+    for name in names:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"x" * 10)
+    (tmp_path / "ab" / "not-a-memo-entry.pickle").write_bytes(b"y" * 100)  # not named as an entry
+    assert executors._read_memo(tmp_path, limit=20) == {n: b"x" * 10 for n in names}
+    assert executors._read_memo(tmp_path, limit=19) == {}
+    assert executors._read_memo(None) == {} and executors._read_memo(tmp_path / "missing") == {}

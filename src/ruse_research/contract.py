@@ -64,6 +64,7 @@ P_HEADER = re.compile(r"p(?:$|[\s(\-–])")
 #: into the print PNG and says so under ``{"ruse": {"mark": flag}}``; the runner then only adds the
 #: text chunk, and marks any figure whose mark differs from what it expects itself.
 FIGURE_MARK_ENV = "RUSE_RESEARCH_FIGURE_MARK"
+#: Key of a figure's ``ruse`` output metadata naming the flag its print PNG already shows.
 MARK_KEY = "mark"
 
 

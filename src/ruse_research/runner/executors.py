@@ -380,15 +380,14 @@ def _read_memo(folder: Path | None, limit: int = MEMO_SHIP_MAX_BYTES) -> dict[st
     """The client's memo entries (empty when there are more than ``limit`` bytes of them)."""
     if folder is None or not folder.is_dir():
         return {}
-    entries, total = {}, 0
-    for path in sorted(folder.glob("*/*.pickle")):
-        rel = path.relative_to(folder).as_posix()
-        if _MEMO_NAME.match(rel):
-            with contextlib.suppress(OSError):
-                entries[rel] = path.read_bytes()
-                total += len(entries[rel])
-                if total > limit:
-                    return {}
+    paths = [p for p in sorted(folder.glob("*/*.pickle")) if _MEMO_NAME.match(p.relative_to(folder).as_posix())]
+    with contextlib.suppress(OSError):
+        if sum(p.stat().st_size for p in paths) > limit:  # sized before anything is read
+            return {}
+    entries = {}
+    for path in paths:
+        with contextlib.suppress(OSError):
+            entries[path.relative_to(folder).as_posix()] = path.read_bytes()
     return entries
 
 
