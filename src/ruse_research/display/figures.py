@@ -69,7 +69,7 @@ def figure_bytes(fig: Any, flag: str = "", *, real: bool = False) -> tuple[bytes
     svg = io.BytesIO()
     with matplotlib.rc_context({"svg.hashsalt": SVG_HASHSALT, "svg.fonttype": "path",
                                 "figure.autolayout": False, "figure.constrained_layout.use": False}):
-        engine, dpi = figure.get_layout_engine(), figure.dpi
+        engine, dpi, canvas = figure.get_layout_engine(), figure.dpi, figure.canvas
         figure.dpi = FIGURE_DPI
         try:
             figure.draw_without_rendering()  # the layout engine runs here, once
@@ -82,6 +82,7 @@ def figure_bytes(fig: Any, flag: str = "", *, real: bool = False) -> tuple[bytes
         finally:
             figure.set_layout_engine(engine)
             figure.dpi = dpi
+            figure.set_canvas(canvas)  # _renderer may have given a non-Agg figure an Agg canvas
     return png, svg.getvalue()
 
 
