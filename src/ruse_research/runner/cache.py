@@ -331,17 +331,20 @@ def environment_hash(root: Path, store: FileHashStore) -> str:
     )
 
 
-def installed_versions(store: FileHashStore) -> dict[str, str]:
-    """:func:`provenance.package_versions`, remembered in ``store`` while no folder on
-    ``sys.path`` changed (installing or removing a package changes its folder's entries).
+def installed_versions(store: FileHashStore, names: tuple[str, ...] = provenance.KEY_PACKAGES) -> dict[str, str]:
+    """:func:`provenance.package_versions` of ``names``, remembered in ``store`` while no folder
+    on ``sys.path`` changed (installing or removing a package changes its folder's entries).
 
     Examples
     --------
     >>> installed_versions(FileHashStore()) == provenance.package_versions()
     True
+    >>> installed_versions(FileHashStore(), ("jinja2",)) == provenance.package_versions(("jinja2",))
+    True
     """
     folders = [entry or os.getcwd() for entry in sys.path]
-    return store.remembered(f"versions:{sys.executable}", folders, provenance.package_versions)
+    return store.remembered(f"versions:{sys.executable}:{','.join(names)}", folders,
+                            lambda: provenance.package_versions(names))
 
 
 _PROFILES: dict[tuple, object] = {}

@@ -37,7 +37,6 @@ False
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -97,7 +96,6 @@ def index_key(outputs: Path, runs: Sequence[index.IndexedRun], results: Mapping[
                            [(folder / href).exists() for _, href in index.CAMPAIGN_LINKS]]
     package = Path(index.__file__).resolve().parents[1]  # the code that renders the page
     regions = paths.resolve(_profile.REGIONS_DIR)
-    folders = [entry or os.getcwd() for entry in sys.path]
     return cache.cache_key({
         "format": INDEX_KEY_FORMAT,
         "rows": rows,
@@ -106,8 +104,7 @@ def index_key(outputs: Path, runs: Sequence[index.IndexedRun], results: Mapping[
         "profile": [os.environ.get(_profile.PROFILE_ENV, ""), str(paths.project_root()),
                     cache.tree_hashes(regions, store, regions) if regions.is_dir() else {},
                     _profile_file_hash(store)],  # a profile named by path may lie outside data/regions
-        "versions": store.remembered("versions:index", folders,
-                                     lambda: provenance.package_versions(RENDERING_PACKAGES)),
+        "versions": cache.installed_versions(store, RENDERING_PACKAGES),
     })
 
 
