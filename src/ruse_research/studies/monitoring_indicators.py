@@ -23,8 +23,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy.stats import kendalltau, theilslopes
+
+# the three statsmodels pieces this module uses, not statsmodels.api (which imports the time
+# series, graphics and formula machinery: about 1 s more in every kernel and test worker)
+from statsmodels.genmod import families
+from statsmodels.genmod.generalized_linear_model import GLM
+from statsmodels.regression.quantile_regression import QuantReg
+from statsmodels.tools.tools import add_constant
 
 from ruse_research.data.codebook import load_codebook
 from ruse_research.errors import DataError, Problem, RuseError
@@ -400,21 +406,21 @@ def trend(
             ok = y.notna()
             t, y = of_type.loc[ok, "t"].to_numpy(dtype=float), y[ok].to_numpy(dtype=float)
             n = len(y)
-            X = sm.add_constant(t)
+            X = add_constant(t)
             if stat in SHARE_STATISTICS:
                 method = "logistic regression (event level)"
                 yy = (y >= comp["threshold"]) if stat == "share_at_least" else (y == comp["value"])
                 if n >= 3 and 0 < yy.sum() < n:
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore")  # near-separation in tiny logs
-                        fit = sm.GLM(yy.astype(float), X, family=sm.families.Binomial()).fit()
+                        fit = GLM(yy.astype(float), X, family=families.Binomial()).fit()
                     slope, (low, high), p = fit.params[1], fit.conf_int(alpha)[1], fit.pvalues[1]
             else:
                 method = "median regression (event level)"
                 if n >= 3 and np.ptp(t) > 0:
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore")  # IterationLimitWarning on tied data
-                        fit = sm.QuantReg(y, X).fit(q=0.5)
+                        fit = QuantReg(y, X).fit(q=0.5)
                     slope, (low, high), p = fit.params[1], fit.conf_int(alpha)[1], fit.pvalues[1]
         else:
             part = values[values["indicator"] == ind["key"]]
