@@ -56,6 +56,38 @@ def score(a: str, b: str) -> float:
     return float(max(fuzz.ratio(na, nb), fuzz.token_sort_ratio(na, nb)))
 
 
+def score_matrix(queries: list[str], choices: list[str]):
+    """:func:`score` of every query (rows) against every choice (columns), as a float array.
+
+    The same numbers as calling :func:`score` on each pair, computed by RapidFuzz's ``cdist``
+    on texts normalised once (a starter mapping compares a few hundred headers with a few
+    hundred item texts: in Python, pair by pair, that was seconds).
+
+    >>> scores = score_matrix(["Пол", "Age"], ["пол", "Sex", ""])
+    >>> scores.round(1).tolist()
+    [[100.0, 0.0, 0.0], [0.0, 33.3, 0.0]]
+    >>> float(scores[1, 1]) == score("Age", "Sex")
+    True
+    """
+    import numpy as np
+    from rapidfuzz import process
+
+    nq, nc = [normalise(q) for q in queries], [normalise(c) for c in choices]
+    if not nq or not nc:
+        return np.zeros((len(nq), len(nc)))
+    scores = np.maximum(process.cdist(nq, nc, scorer=fuzz.ratio, dtype=np.float64, workers=1),
+                        process.cdist(nq, nc, scorer=fuzz.token_sort_ratio, dtype=np.float64, workers=1))
+    despaced = {}
+    for j, text in enumerate(nc):
+        despaced.setdefault(text.replace(" ", ""), []).append(j)
+    for i, text in enumerate(nq):
+        for j in despaced.get(text.replace(" ", ""), ()):
+            scores[i, j] = 100.0
+    scores[[i for i, text in enumerate(nq) if not text], :] = 0.0
+    scores[:, [j for j, text in enumerate(nc) if not text]] = 0.0
+    return scores
+
+
 def item_texts(item: Item, codebook: Codebook | None = None) -> list[str]:
     """What a header naming ``item`` may say: its texts in both languages and its id, and
     for an item of a construct also ``"Construct label [text]"`` (a grid question's header)."""
@@ -121,10 +153,18 @@ def assign(headers: list[str | list[str]], candidates: dict[str, list[str]],
     """
     pairs = []
     order = {t: i for i, t in enumerate(candidates)}
-    for h, header in enumerate(headers):
-        variants = [header] if isinstance(header, str) else header
-        for target, texts in candidates.items():
-            best = max((score(v, t) for t in texts if t for v in variants), default=0.0)
+    variants = [[header] if isinstance(header, str) else list(header) for header in headers]
+    texts = [[t for t in candidates[target] if t] for target in candidates]
+    scores = score_matrix([v for vs in variants for v in vs], [t for ts in texts for t in ts])
+    row = 0
+    for h, header_variants in enumerate(variants):
+        rows = scores[row:row + len(header_variants)]
+        row += len(header_variants)
+        column = 0
+        for target, target_texts in zip(candidates, texts):
+            block = rows[:, column:column + len(target_texts)]
+            column += len(target_texts)
+            best = float(block.max()) if block.size else 0.0
             if best >= accept:
                 pairs.append((-best, h, order[target], target))
     pairs.sort()
