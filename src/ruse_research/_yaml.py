@@ -177,6 +177,42 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+_IMMUTABLE = (str, int, float, bool, type(None), datetime.date, datetime.datetime)
+
+
+def fresh_copy(value: Any, _copies: dict[int, Any] | None = None) -> Any:
+    """A copy of a parsed document that a caller may change without touching the cache.
+
+    Dicts and lists are rebuilt (one copy per object, so a YAML alias stays one shared
+    object, as PyYAML builds it) and immutable scalars shared; anything else goes through
+    :func:`copy.deepcopy`. Several times faster than ``deepcopy`` of the whole document (a
+    codebook is loaded hundreds of times in a test run, a few dozen in a study run).
+
+    >>> doc = {"a": [1, {"b": datetime.date(2001, 2, 3)}]}
+    >>> doc["c"] = doc["a"]
+    >>> copied = fresh_copy(doc)
+    >>> copied == doc, copied["a"] is doc["a"], copied["c"] is copied["a"]
+    (True, False, True)
+    """
+    kind = type(value)
+    if kind is not dict and kind is not list:
+        return value if isinstance(value, _IMMUTABLE) else copy.deepcopy(value)
+    copies = {} if _copies is None else _copies
+    done = copies.get(id(value))
+    if done is not None:
+        return done
+    if kind is dict:
+        result: Any = {}
+        copies[id(value)] = result
+        for key, item in value.items():
+            result[key] = fresh_copy(item, copies)
+    else:
+        result = []
+        copies[id(value)] = result
+        result.extend(fresh_copy(item, copies) for item in value)
+    return result
+
+
 def load(text: str, *, source: str = "<yaml>", dates: bool = True) -> Any:
     """Parse YAML ``text`` strictly; errors name ``source`` and the line.
 
@@ -190,11 +226,11 @@ def load(text: str, *, source: str = "<yaml>", dates: bool = True) -> Any:
                         "file of this project may have; expected a small configuration file")
     key = _memory_key(text, dates)
     if key in _PARSED:
-        return copy.deepcopy(_PARSED[key])
+        return fresh_copy(_PARSED[key])
     stored = _stored(text, dates)
     if stored is not None:
         _remember(text, dates, stored)  # the next load of this text decodes nothing
-        return copy.deepcopy(stored)
+        return fresh_copy(stored)
     from ruse_research import _yaml_strict  # PyYAML: only for a document not parsed before
 
     _yaml_strict.MAX_ALIASES, _yaml_strict.MAX_EXPANDED_NODES = MAX_ALIASES, MAX_EXPANDED_NODES
@@ -203,7 +239,7 @@ def load(text: str, *, source: str = "<yaml>", dates: bool = True) -> Any:
     except _yaml_strict.YamlProblem as problem:
         raise YamlError(str(problem)) from None
     _store(text, dates, value)
-    return copy.deepcopy(value)
+    return fresh_copy(value)
 
 
 def load_file(path: str | os.PathLike[str], *, dates: bool = True, name: str | None = None,
