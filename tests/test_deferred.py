@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 import types
 
+import pytest
+
 from ruse_research import _deferred
 
 
@@ -15,6 +17,7 @@ def test_jsonschema_registers_the_iri_checkers_through_the_stand_in():
     assert {"iri", "iri-reference"} <= set(checker.checkers)
 
 
+@pytest.mark.slow  # a fresh interpreter imports jsonschema
 def test_a_fresh_process_loads_jsonschema_without_the_grammar_and_checks_iris_the_same():
     """In a new interpreter: after the stand-in, importing jsonschema builds no Lark grammar,
     and an iri check (the first use) then gives the real module's answers."""

@@ -564,6 +564,7 @@ print(json.dumps({"code": code, "max_rss_kb": resource.getrusage(resource.RUSAGE
 """
 
 
+@pytest.mark.slow  # writes and checks a million-row export in a fresh interpreter
 def test_a_million_row_export_is_refused_in_one_line_within_one_gigabyte(tmp_path):
     from ruse_research.data import textcheck
 

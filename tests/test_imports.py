@@ -398,6 +398,7 @@ def test_a_map_still_listing_unmatched_columns_is_refused(stakeholder_files):
     assert not (tmp / "no.csv").exists()
 
 
+@pytest.mark.slow  # four whole exports imported, then the stakeholder estimates twice
 def test_two_tools_two_waves_import_to_the_same_answers_and_estimates(stakeholder_files):
     from ruse_research.studies import stakeholders
 

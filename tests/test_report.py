@@ -497,6 +497,7 @@ def test_default_matplotlib_svg_is_not_deterministic_so_the_salt_matters():
     assert default_svg() != default_svg()
 
 
+@pytest.mark.slow  # two fresh interpreters draw the figures
 def test_figure_bytes_are_identical_across_processes():
     import hashlib
     import subprocess

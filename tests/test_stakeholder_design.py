@@ -92,6 +92,7 @@ def _keys(results) -> list[str]:
     return [n.key for n in results.notes]
 
 
+@pytest.mark.slow  # the whole stakeholder analysis on a one-wave export
 def test_one_wave_without_staff(raw, folder):
     path = _write(folder, "one_wave", raw[raw["wave"] == "1"])
     study, results, names = _run(path, staff=None)

@@ -73,6 +73,7 @@ def truth() -> dict:
 
 
 # ------------------------------------------------------------------------ reproducibility
+@pytest.mark.slow  # writes the whole demo data set in every format (about 6 s of openpyxl)
 def test_regenerating_reproduces_the_bundled_checksums(regenerated):
     fresh = (regenerated / "SHA256SUMS").read_text().splitlines()
     bundled = (RAW / "SHA256SUMS").read_text().splitlines()
@@ -285,6 +286,7 @@ def _rake(df, margins, iterations=50):
     return df, w
 
 
+@pytest.mark.slow  # rakes the whole citizen sample
 def test_weighted_citizen_trust_is_closer_to_the_truth_than_unweighted(stake, truth):
     margins = pd.read_csv(MARGINS)
     for wave in (1, 2):
@@ -327,6 +329,7 @@ def test_responsiveness_drives_trust(stake, truth):
     assert slope == pytest.approx(planted, abs=0.2)
 
 
+@pytest.mark.slow  # generates the demo data once whole and once per module
 def test_generate_only_keeps_each_module_stream():
     full, truth = generate(11)
     part, part_truth = generate(11, only=["staff"])
@@ -392,6 +395,7 @@ def test_trust_driver_truth_is_what_a_complete_case_analysis_estimates():
     assert simulated == pytest.approx(planted, abs=0.002)
 
 
+@pytest.mark.slow  # simulates 200,000 members of each organisation
 def test_organisation_model_means_match_a_large_simulated_population():
     # independent check of the closed form: simulate 200,000 members of each organisation
     # group with the generator's own answer model and compare the means
