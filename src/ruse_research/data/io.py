@@ -726,31 +726,31 @@ def _convert(raw: _Raw, codebook: Codebook, dont_know: str, problems: _Problems)
             data_rows.append((row, cells))
     columns: dict[str, list[object]] = {}
     seen_ids: dict[str, int] = {}
+    formula_cells, error_cells = raw.formula_cells, raw.error_cells
+    spreadsheet_cells = bool(formula_cells or error_cells)  # CSV and .sav have neither
     for it in codebook.items:
         index = positions.get(it.id, [None])[0]
+        if index is None:
+            columns[it.id] = [None] * len(data_rows)
+            continue
         values: list[object] = []
         converted: dict[str, object] = {}  # its cell texts converted without a problem (no ids)
         for row, cells in data_rows:
-            if index is None:
+            if spreadsheet_cells and ((row, index) in formula_cells or (row, index) in error_cells):
+                formula = (row, index) in formula_cells
+                problems.add(row, it.id, (formula_cells if formula else error_cells)[(row, index)],
+                             "a value, not a formula (in Excel: Paste Special > Values)" if formula
+                             else "a value, not a spreadsheet error")
                 values.append(None)
                 continue
-            if (row, index) in raw.formula_cells:
-                problems.add(row, it.id, raw.formula_cells[(row, index)],
-                             "a value, not a formula (in Excel: Paste Special > Values)")
-                values.append(None)
+            cell = cells[index]
+            if cell in converted:  # a column repeats its few codes: each converted once
+                values.append(converted[cell])
                 continue
-            if (row, index) in raw.error_cells:
-                problems.add(row, it.id, raw.error_cells[(row, index)],
-                             "a value, not a spreadsheet error")
-                values.append(None)
-                continue
-            if cells[index] in converted:  # a column repeats its few codes: each converted once
-                value = converted[cells[index]]
-            else:
-                before = len(problems.listed) + problems.unlisted.total()
-                value = _convert_cell(it, codebook, _clean(cells[index]), row, raw, dont_know, problems)
-                if len(problems.listed) + problems.unlisted.total() == before and it.type != "id":
-                    converted[cells[index]] = value
+            before = len(problems.listed) + problems.unlisted.total()
+            value = _convert_cell(it, codebook, _clean(cell), row, raw, dont_know, problems)
+            if len(problems.listed) + problems.unlisted.total() == before and it.type != "id":
+                converted[cell] = value
             if it.type == "id" and value is not None:
                 if value in seen_ids:
                     problems.add(row, it.id, value,

@@ -112,6 +112,24 @@ def _module_file(name: str, package_dir: Path) -> Path | None:
     return None
 
 
+#: (file, size, mtime, package folder) -> what the module imports; parsing the whole package
+#: costs about 0.3 s, and the runner, its tests and the benches ask again for the same files
+_MODULE_IMPORTS: dict[tuple, frozenset[str]] = {}
+
+
+def _module_imports(file: Path, package: str, package_dir: Path) -> frozenset[str]:
+    """Every module ``file`` imports, inside functions too (empty when it cannot be read or parsed)."""
+    try:
+        stat = file.stat()
+        key = (str(file), stat.st_size, stat.st_mtime_ns, str(package_dir))
+        if key not in _MODULE_IMPORTS:
+            tree = ast.parse(file.read_text(encoding="utf-8"))
+            _MODULE_IMPORTS[key] = frozenset(_imports_in(tree, package, package_dir, top_level=False))
+    except (OSError, SyntaxError, ValueError):
+        return frozenset()
+    return _MODULE_IMPORTS[key]
+
+
 def derive_preload(notebooks: Iterable[str | os.PathLike[str]], package_dir: Path | None = None) -> tuple[str, ...]:
     """What a zygote should import for ``notebooks``: ipykernel, every module the notebooks import,
     and everything the package modules among them import (transitively, imports inside functions
@@ -148,11 +166,7 @@ def derive_preload(notebooks: Iterable[str | os.PathLike[str]], package_dir: Pat
             file = _module_file(name, package_dir)
             if file is None:
                 continue
-            try:
-                tree = ast.parse(file.read_text(encoding="utf-8"))
-            except (OSError, SyntaxError, ValueError):
-                continue
-            more = _imports_in(tree, package, package_dir, top_level=False)
+            more = _module_imports(file, package, package_dir)
             names |= more
             pending.extend(sorted(n for n in more if n.startswith(package + ".") and n not in seen))
     names.discard(package)  # its __init__ is imported with any of its modules

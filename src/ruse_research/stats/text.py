@@ -481,8 +481,12 @@ def _word_tokens(answer: object) -> list[tuple[str, bool]]:
     return [(t, t in STOP_WORDS) for t in tokens(answer)]
 
 
+_HITS_BY_DICTIONARY: dict[tuple, dict[str, frozenset[int]]] = {}
+_DICTIONARIES_KEPT = 8
+
+
 class _Matcher:
-    """Decides each (term, word) pair once per coding run: answers repeat the same words.
+    """Decides each (term, word) pair once per process: answers repeat the same words.
 
     The first time a word is seen, every distinct term of the dictionary is tried on it and
     the indices of the terms it matches are kept; a pattern is then a scan of set look-ups,
@@ -502,7 +506,12 @@ class _Matcher:
         #: per theme, its patterns as tuples of term indices
         self.themes = [[tuple(index[(t.text, t.prefix, t.fuzzy_from)] for t in pattern)
                         for pattern in theme.patterns] for theme in themes.themes]
-        self._hits: dict[str, frozenset[int]] = {}
+        # which terms each word matches depends only on the terms: matchers of the same
+        # dictionary (the waves, languages and tests that code with it) share what they learnt
+        terms = tuple(self._terms)
+        if terms not in _HITS_BY_DICTIONARY and len(_HITS_BY_DICTIONARY) >= _DICTIONARIES_KEPT:
+            _HITS_BY_DICTIONARY.pop(next(iter(_HITS_BY_DICTIONARY)))
+        self._hits: dict[str, frozenset[int]] = _HITS_BY_DICTIONARY.setdefault(terms, {})
 
     def hits(self, token: str) -> frozenset[int]:
         """Indices of the terms that match ``token``."""
