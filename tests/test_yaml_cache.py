@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from ruse_research import _yaml
+from ruse_research import _yaml, _yaml_strict
 
 
 def test_a_second_load_is_an_equal_independent_copy(tmp_path):
@@ -52,3 +54,27 @@ def test_a_stricter_alias_limit_refuses_a_text_parsed_before(tmp_path, monkeypat
             _yaml.load(text, source="t.yaml")
     finally:
         _yaml.use_parse_cache(None)
+
+
+def test_a_parse_cache_of_another_parser_is_not_used(tmp_path, monkeypatch):
+    """A new PyYAML or a changed strict loader (another parser_identity) parses every text again."""
+    cache_file = tmp_path / "yaml.json"
+    text = "a: 1\n"
+    _yaml.use_parse_cache(cache_file)
+    try:
+        _yaml._PARSED.clear()
+        assert _yaml.load(text) == {"a": 1}
+        _yaml.save_parse_cache()
+        assert json.loads(cache_file.read_text(encoding="utf-8"))["parser"] == _yaml.parser_identity()
+        parsed = []
+        real_parse = _yaml_strict.parse
+        monkeypatch.setattr(_yaml_strict, "parse", lambda *a: parsed.append(a) or real_parse(*a))
+        for identity, expect_parsed in ((_yaml.parser_identity(), 0), ("0" * 64, 1)):
+            monkeypatch.setattr(_yaml, "parser_identity", lambda identity=identity: identity)
+            _yaml._PARSED.clear()
+            _yaml.use_parse_cache(cache_file)
+            assert _yaml.load(text) == {"a": 1}
+            assert len(parsed) == expect_parsed
+    finally:
+        _yaml.use_parse_cache(None)
+        _yaml._PARSED.clear()

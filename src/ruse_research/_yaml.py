@@ -57,18 +57,41 @@ STORED_KEPT = 256
 STORED_FORMAT = 2
 
 
+def parser_identity() -> str:
+    """SHA-256 of what turns a text into a document: this package's strict loader
+    (``_yaml_strict.py``) and PyYAML's ``__init__.py`` (which names its version), read as
+    files so that asking imports no PyYAML. A parse cache written under another identity is
+    ignored: a new PyYAML or a stricter loader parses every text again.
+
+    >>> len(parser_identity())
+    64
+    """
+    import importlib.util
+
+    digest = hashlib.sha256()
+    spec = importlib.util.find_spec("yaml")
+    for file in (Path(__file__).with_name("_yaml_strict.py"), spec.origin if spec else None):
+        try:
+            digest.update(Path(file).read_bytes() if file else b"no PyYAML")
+        except OSError:
+            digest.update(b"unreadable")
+    return digest.hexdigest()
+
+
 def use_parse_cache(path: str | os.PathLike[str] | None) -> None:
     """Keep parsed documents in the JSON file ``path`` too (``None``: in memory only).
 
     A document is found by the SHA-256 of its text, so an edited file is parsed again, and it
-    is stored only when its JSON form gives back exactly what YAML gave.
+    is stored only when its JSON form gives back exactly what YAML gave. The file records
+    :func:`parser_identity`; under another one its documents are not used.
     The runner uses ``outputs/.cache/yaml.json``: an unchanged rerun then imports no PyYAML.
     """
     entries: dict = {}
     if path is not None:
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
-            if isinstance(data, dict) and data.get("format") == STORED_FORMAT:
+            if (isinstance(data, dict) and data.get("format") == STORED_FORMAT
+                    and data.get("parser") == parser_identity()):
                 entries = data.get("entries") if isinstance(data.get("entries"), dict) else {}
         except (OSError, ValueError):
             entries = {}
@@ -89,8 +112,8 @@ def save_parse_cache() -> None:
         kept.setdefault(k, v)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(json.dumps({"format": STORED_FORMAT, "entries": kept}, ensure_ascii=False),
-                         encoding="utf-8")
+    temporary.write_text(json.dumps({"format": STORED_FORMAT, "parser": parser_identity(), "entries": kept},
+                                    ensure_ascii=False), encoding="utf-8")
     os.replace(temporary, path)
     _DISK.update(entries=kept, dirty=False)
 
