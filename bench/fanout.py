@@ -14,7 +14,10 @@ Not part of the test run. On a temporary copy of the project (the real ``params/
    study, one run at a time, empty memo) over that of the bg runs alone.
 
 The full matrix of the issue is ``--regions 28`` with all four studies (224 runs; hours on two
-cores). ``--regions 1 --studies civic_monitoring`` is the smallest (2 runs, same per-run work).
+cores). A smaller matrix has the same per-run work; make it at least twice as wide as ``--jobs``
+(``--regions 2 --studies staff_attitudes,civic_monitoring``, 8 runs, for two workers): on Dask the
+second language of a study waits for the first one's memo while the pool starts both at once, so
+a 2-run matrix times that wait rather than the executor.
 The last line is exactly::
 
     runs=<n> local_s=<s> dask_s=<s> overhead=<dask/local - 1> pair_ratio=<cpu pair / cpu one language>
