@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ruse_research.errors import RuseError
-from ruse_research.runner.words import labels
+from ruse_research.runner.words import common_text
 
 if TYPE_CHECKING:
     from ruse_research.stats.differencing import Finding
@@ -37,7 +37,8 @@ def check_run(nb: dict, lang: str) -> list[Finding]:
     from ruse_research.stats import across_tables
     from ruse_research.stats.disclosure import MIN_CELL
 
-    note = labels(lang)["note_hidden_across_tables"].format(k=MIN_CELL)
+    # the kernel's own sentence (display.tables), so a report checked twice gets one note
+    note = common_text("note_differencing", lang).format(k=MIN_CELL)
     return across_tables.check_run(nb, note)
 
 

@@ -30,6 +30,22 @@ def _catalog() -> dict[str, dict[str, str]]:
     return data
 
 
+def common_text(key: str, lang: str) -> str:
+    """A sentence of the reports' shared catalog ``locale/common.yaml`` in ``lang`` (English for an
+    unknown language), unformatted: what the runner writes into a report in the words its kernel
+    uses. Read as a file: the runner never imports the display layer.
+
+    >>> common_text("note_differencing", "en").startswith("Some numbers are hidden")
+    True
+    """
+    data = _yaml.load_file(LOCALE_FILE.with_name("common.yaml"), name="locale/common.yaml")
+    texts = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(texts, dict) or not all(isinstance(texts.get(lang), str) for lang in LANGUAGES):
+        raise _yaml.YamlError(f"locale/common.yaml: {key}: found {texts!r}, expected "
+                              f"{{{', '.join(f'{lang}: ...' for lang in LANGUAGES)}}}")
+    return texts[lang if lang in LANGUAGES else "en"]
+
+
 def labels(lang: str) -> dict[str, str]:
     """The report labels in ``lang`` (English for an unknown language).
 
