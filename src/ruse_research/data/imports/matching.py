@@ -161,7 +161,7 @@ def assign(headers: list[str | list[str]], candidates: dict[str, list[str]],
         rows = scores[row:row + len(header_variants)]
         row += len(header_variants)
         column = 0
-        for target, target_texts in zip(candidates, texts):
+        for target, target_texts in zip(candidates, texts, strict=True):
             block = rows[:, column:column + len(target_texts)]
             column += len(target_texts)
             best = float(block.max()) if block.size else 0.0
