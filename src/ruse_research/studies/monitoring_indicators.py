@@ -159,6 +159,9 @@ def _period(log: pd.DataFrame, framework: dict) -> tuple[pd.Timestamp, pd.Timest
 # --------------------------------------------------------------------------- indicators
 
 
+_NO_ROWS = np.array([], dtype=np.intp)
+
+
 def compute_indicators(
     log: pd.DataFrame, framework: dict | None = None, level: float = 0.95
 ) -> pd.DataFrame:
@@ -198,21 +201,24 @@ def compute_indicators(
     start, end = _period(events, fw)
     qs = quarters(start, end)
     rows = []
+    event_types = pd.to_numeric(events["event_type"], errors="coerce")
     for ind in fw["indicators"]:
         comp = ind["computation"]
         stat = comp["statistic"]
-        of_type = events[pd.to_numeric(events["event_type"], errors="coerce") == comp["event_type"]]
+        of_type = event_types == comp["event_type"]
+        of_type = events[of_type.fillna(False).to_numpy(dtype=bool)]
+        col = comp.get("column")
+        # each column converted once, each quarter's rows found once (not a filter per quarter)
+        numeric = pd.to_numeric(of_type[col], errors="coerce") if col else None
+        denominators = (pd.to_numeric(of_type[comp["denominator"]], errors="coerce")
+                        if stat == "ratio_sum" else None)
+        rows_of = of_type.groupby("quarter", sort=False).indices
         running = 0.0
         for q in qs.itertuples(index=False):
-            in_q = of_type[of_type["quarter"] == q.quarter]
-            col = comp.get("column")
-            values = (
-                pd.to_numeric(in_q[col], errors="coerce").dropna().to_numpy(dtype=float)
-                if col
-                else np.array([])
-            )
+            where = rows_of.get(q.quarter, _NO_ROWS)
+            values = numeric.iloc[where].dropna().to_numpy(dtype=float) if col else np.array([])
             numerator, value, ci = np.nan, np.nan, (np.nan, np.nan)
-            n = len(values) if col else len(in_q)
+            n = len(values) if col else len(where)
             if stat in SHARE_STATISTICS:
                 hits = (
                     values >= comp["threshold"]
@@ -232,8 +238,7 @@ def compute_indicators(
             elif stat == "count":
                 value = float(n)
             elif stat == "ratio_sum":
-                denom = pd.to_numeric(in_q[comp["denominator"]], errors="coerce")
-                num = pd.to_numeric(in_q[col], errors="coerce")
+                denom, num = denominators.iloc[where], numeric.iloc[where]
                 ok = num.notna() & denom.notna()
                 n = int(ok.sum())
                 if n and denom[ok].sum() > 0:
@@ -394,6 +399,7 @@ def trend(
     events["t"] = (events["event_date"] - start).dt.days / DAYS_PER_QUARTER
     alpha = 1 - level
     rows = []
+    event_types = pd.to_numeric(events["event_type"], errors="coerce")
     for ind in fw["indicators"]:
         comp = ind["computation"]
         stat = comp["statistic"]
