@@ -512,14 +512,21 @@ class _Matcher:
         if terms not in _HITS_BY_DICTIONARY and len(_HITS_BY_DICTIONARY) >= _DICTIONARIES_KEPT:
             _HITS_BY_DICTIONARY.pop(next(iter(_HITS_BY_DICTIONARY)))
         self._hits: dict[str, frozenset[int]] = _HITS_BY_DICTIONARY.setdefault(terms, {})
+        # a term matches a word only through a form (word, lemma or stem) that begins with the
+        # term's first letter (prefix, exact and one-typo matches alike): try only those terms
+        self._by_initial: dict[str, list[int]] = {}
+        for i, term in enumerate(self._terms):
+            self._by_initial.setdefault(term.text[:1], []).append(i)
 
     def hits(self, token: str) -> frozenset[int]:
         """Indices of the terms that match ``token``."""
         found = self._hits.get(token)
         if found is None:
             forms = _forms(token)
+            initials = {"", *(form[:1] for variant in forms for form in variant)}
+            candidates = sorted(i for initial in initials for i in self._by_initial.get(initial, ()))
             found = self._hits[token] = frozenset(
-                i for i, term in enumerate(self._terms) if term.matches(forms))
+                i for i in candidates if self._terms[i].matches(forms))
         return found
 
     @staticmethod
