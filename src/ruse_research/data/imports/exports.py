@@ -95,8 +95,14 @@ class ExportTable:
 
     def values(self, col: Column) -> list[str]:
         """The column's cells, stripped, one per row."""
-        return [io._clean(cells[col.index]) if col.index < len(cells) else ""
-                for _, cells in self.rows]
+        cleaned: dict[str, str] = {}  # a column repeats a few codes: each text cleaned once
+        out = []
+        for _, cells in self.rows:
+            cell = cells[col.index] if col.index < len(cells) else ""
+            if cell not in cleaned:
+                cleaned[cell] = io._clean(cell)
+            out.append(cleaned[cell])
+        return out
 
 
 def _fold(text: str) -> str:
