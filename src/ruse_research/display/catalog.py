@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ruse_research import _yaml
+from ruse_research import _yaml, reads
 from ruse_research._yaml import YamlError
 from ruse_research.contract import ARTIFACT_NAME
 from ruse_research.data import profile as region_profile
@@ -133,12 +133,30 @@ def _fields(template: str) -> set[str]:
     return names
 
 
+#: Checked entries by (file, text): a report asks for its catalog dozens of times per run, and
+#: keying by the text itself (not by a file time) means an edited catalog is checked again
+_CHECKED: dict[tuple[str, str], dict[str, dict[str, str]]] = {}
+_CHECKED_KEPT = 32
+
+
 def _read_catalog_file(path: Path) -> dict[str, dict[str, str]]:
     if not path.is_file():
         known = sorted(p.stem for p in LOCALE_DIR.glob("*.yaml"))
         raise CatalogError(f"no language catalog {path.name} in {LOCALE_DIR} (found: {known})")
     try:
-        raw = _yaml.load_file(path, dates=False, kind="catalog")
+        text: str | None = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        text = None  # _yaml.load_file below says what is wrong, in its words
+    cache_key = (str(path), text) if text is not None else None
+    if cache_key in _CHECKED:
+        reads.record(path, "catalog")
+        return {name: dict(value) for name, value in _CHECKED[cache_key].items()}
+    try:
+        if text is None:
+            raw = _yaml.load_file(path, dates=False, kind="catalog")
+        else:
+            raw = _yaml.load(text, source=path.name, dates=False)
+            reads.record(path, "catalog")
     except YamlError as err:  # duplicate key, invalid YAML, not UTF-8: one line naming the file
         raise CatalogError(str(err)) from None
     if raw is None:
@@ -180,6 +198,10 @@ def _read_catalog_file(path: Path) -> dict[str, dict[str, str]]:
                 f"and en {sorted(fields['en'])}"
             )
         entries[key] = {lang: value[lang] for lang in LANGUAGES}
+    if text is not None:
+        if len(_CHECKED) >= _CHECKED_KEPT:
+            _CHECKED.pop(next(iter(_CHECKED)))
+        _CHECKED[(str(path), text)] = {name: dict(value) for name, value in entries.items()}
     return entries
 
 
