@@ -399,7 +399,6 @@ def trend(
     events["t"] = (events["event_date"] - start).dt.days / DAYS_PER_QUARTER
     alpha = 1 - level
     rows = []
-    event_types = pd.to_numeric(events["event_type"], errors="coerce")
     for ind in fw["indicators"]:
         comp = ind["computation"]
         stat = comp["statistic"]
