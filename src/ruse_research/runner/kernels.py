@@ -112,19 +112,18 @@ def _module_file(name: str, package_dir: Path) -> Path | None:
     return None
 
 
-#: (file, size, mtime, package folder) -> what the module imports; parsing the whole package
-#: costs about 0.3 s, and the runner, its tests and the benches ask again for the same files
-_MODULE_IMPORTS: dict[tuple, frozenset[str]] = {}
+#: (file, its text, package folder) -> what the module imports: parsing the whole package costs
+#: about 0.3 s, and the runner, its tests and the benches ask again for the same files
+_MODULE_IMPORTS: dict[tuple[str, str, str], frozenset[str]] = {}
 
 
 def _module_imports(file: Path, package: str, package_dir: Path) -> frozenset[str]:
     """Every module ``file`` imports, inside functions too (empty when it cannot be read or parsed)."""
     try:
-        stat = file.stat()
-        key = (str(file), stat.st_size, stat.st_mtime_ns, str(package_dir))
+        text = file.read_text(encoding="utf-8")
+        key = (str(file), text, str(package_dir))
         if key not in _MODULE_IMPORTS:
-            tree = ast.parse(file.read_text(encoding="utf-8"))
-            _MODULE_IMPORTS[key] = frozenset(_imports_in(tree, package, package_dir, top_level=False))
+            _MODULE_IMPORTS[key] = frozenset(_imports_in(ast.parse(text), package, package_dir, top_level=False))
     except (OSError, SyntaxError, ValueError):
         return frozenset()
     return _MODULE_IMPORTS[key]
