@@ -181,13 +181,15 @@ def test_a_memo_hit_marks_the_entry_used(tmp_path, monkeypatch):
 def test_shipped_memo_entries_are_written_once_and_reported_when_used(tmp_path):
     import time
 
+    from ruse_research.runner import memo_prune
+
     name = "ab/ab" + "1" * 62 + ".pickle"
     executors._memo_in(tmp_path, {name: b"one", "../escape.pickle": b"no"})
     assert (tmp_path / name).read_bytes() == b"one" and not (tmp_path.parent / "escape.pickle").exists()
     executors._memo_in(tmp_path, {name: b"two"})  # content-addressed: an entry present stays
     assert (tmp_path / name).read_bytes() == b"one"
-    assert executors._memo_used(tmp_path, time.time() - 60) == [name]
-    assert executors._memo_used(tmp_path, time.time() + 60) == []
+    assert memo_prune.used_since(tmp_path, time.time() - 60) == [name]
+    assert memo_prune.used_since(tmp_path, time.time() + 60) == []
 
 
 def test_the_client_memo_is_shipped_only_under_its_size_limit(tmp_path):

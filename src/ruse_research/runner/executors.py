@@ -51,7 +51,6 @@ import hashlib
 import io
 import json
 import os
-import re
 import sys
 import tarfile
 import tempfile
@@ -63,7 +62,7 @@ from pathlib import Path
 
 from ruse_research import memo
 from ruse_research.errors import ParamsError
-from ruse_research.runner import cache, kernels, matrix, provenance, publish
+from ruse_research.runner import cache, kernels, matrix, memo_prune, provenance, publish
 from ruse_research.runner.spec import RunFailure, RunResult, RunSpec
 
 #: Thread caps set for every task, so N one-thread workers do not start N x cores BLAS threads.
@@ -98,7 +97,6 @@ DASK_CONFIG = {
 }
 #: The client's memo entries go to the workers (once each) only while they take at most this.
 MEMO_SHIP_MAX_BYTES = 64 * 1024 * 1024
-_MEMO_NAME = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{64}\.pickle$")
 _RUN_LOCK = threading.Lock()  # one run at a time per worker process (the environment is per process)
 _ZYGOTE: contextlib.ExitStack | None = None
 
@@ -191,24 +189,13 @@ def _memo_in(folder: Path, entries: dict[str, bytes]) -> None:
     """Write shipped memo entries (``xx/<key>.pickle`` -> bytes) that ``folder`` lacks."""
     for rel, data in entries.items():
         target = folder / rel
-        if not _MEMO_NAME.match(rel) or target.exists():
+        if not memo_prune.ENTRY_NAME.match(rel) or target.exists():
             continue
         with contextlib.suppress(OSError):  # a full disk: the run computes instead
             target.parent.mkdir(parents=True, exist_ok=True)
             temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
             temporary.write_bytes(data)
             os.replace(temporary, target)
-
-
-def _memo_used(folder: Path, since: float) -> list[str]:
-    """The memo entries under ``folder`` written or read (touched) since ``since``."""
-    used = []
-    for path in folder.glob("*/*.pickle") if folder.is_dir() else ():
-        rel = path.relative_to(folder).as_posix()
-        with contextlib.suppress(OSError):
-            if _MEMO_NAME.match(rel) and path.stat().st_mtime >= since:
-                used.append(rel)
-    return sorted(used)
 
 
 def worker_task(execute: Callable[[RunSpec], RunResult], spec: RunSpec, files: dict[str, bytes],
@@ -254,7 +241,7 @@ def worker_task(execute: Callable[[RunSpec], RunResult], spec: RunSpec, files: d
             result = execute(local)
         run_dir = local.run_dir if result.status == "ok" else local.run_dir / "failed"
         archive = _archive(run_dir) if run_dir.is_dir() else b""
-    used = _memo_used(shared_memo, started)
+    used = memo_prune.used_since(shared_memo, started)
     new_entries = {rel: (shared_memo / rel).read_bytes() for rel in used if rel not in shipped}
     return {"result": result, "archive": archive, "fingerprint": mine, "worker": worker.address,
             "memo": new_entries, "memo_used": used}
@@ -378,16 +365,13 @@ def _quietly(close: Callable[..., object], **kwargs) -> None:
 
 def _read_memo(folder: Path | None, limit: int = MEMO_SHIP_MAX_BYTES) -> dict[str, bytes]:
     """The client's memo entries (empty when there are more than ``limit`` bytes of them)."""
-    if folder is None or not folder.is_dir():
+    found = list(memo_prune.entries(folder))
+    if folder is None or sum(info.st_size for _, info in found) > limit:  # sized before anything is read
         return {}
-    paths = [p for p in sorted(folder.glob("*/*.pickle")) if _MEMO_NAME.match(p.relative_to(folder).as_posix())]
-    with contextlib.suppress(OSError):
-        if sum(p.stat().st_size for p in paths) > limit:  # sized before anything is read
-            return {}
     entries = {}
-    for path in paths:
+    for rel, _ in found:
         with contextlib.suppress(OSError):
-            entries[path.relative_to(folder).as_posix()] = path.read_bytes()
+            entries[rel] = (folder / rel).read_bytes()
     return entries
 
 

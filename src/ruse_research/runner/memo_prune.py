@@ -32,7 +32,9 @@ Examples
 from __future__ import annotations
 
 import os
+import re
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 #: Environment variable: the size cap in megabytes of the entries not used by the latest run.
@@ -54,6 +56,29 @@ def max_bytes_from_env(environ: dict[str, str] | None = None) -> int:
     if not megabytes >= 0:  # negative or NaN
         megabytes = DEFAULT_MAX_MB
     return int(megabytes * 1024 * 1024)
+
+
+#: A memo entry's path below the memo folder (:mod:`ruse_research.memo`): ``xx/<sha256>.pickle``.
+ENTRY_NAME = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{64}\.pickle$")
+
+
+def entries(folder: Path | None) -> Iterator[tuple[str, os.stat_result]]:
+    """``(xx/<key>.pickle, stat)`` of every memo entry under ``folder``, in name order; files
+    of any other name, and entries another process removed meanwhile, are left out."""
+    if folder is None or not Path(folder).is_dir():
+        return
+    for path in sorted(Path(folder).glob("*/*.pickle")):
+        rel = path.relative_to(folder).as_posix()
+        if ENTRY_NAME.match(rel):
+            try:
+                yield rel, path.stat()
+            except OSError:
+                continue
+
+
+def used_since(folder: Path | None, since: float) -> list[str]:
+    """The memo entries under ``folder`` written or read (touched) since ``since``."""
+    return [rel for rel, info in entries(folder) if info.st_mtime >= since]
 
 
 def prune(folder: Path, since: float, max_bytes: int | None = None) -> tuple[int, int]:
