@@ -144,9 +144,11 @@ def _read_catalog_file(path: Path) -> dict[str, dict[str, str]]:
         known = sorted(p.stem for p in LOCALE_DIR.glob("*.yaml"))
         raise CatalogError(f"no language catalog {path.name} in {LOCALE_DIR} (found: {known})")
     try:
-        text: str | None = path.read_text(encoding="utf-8")
+        # too big, unreadable or not UTF-8: _yaml.load_file below says so, in its words
+        text: str | None = (path.read_text(encoding="utf-8")
+                            if path.stat().st_size <= _yaml.MAX_BYTES else None)
     except (OSError, UnicodeDecodeError):
-        text = None  # _yaml.load_file below says what is wrong, in its words
+        text = None
     cache_key = (str(path), text) if text is not None else None
     if cache_key in _CHECKED:
         reads.record(path, "catalog")
@@ -155,8 +157,8 @@ def _read_catalog_file(path: Path) -> dict[str, dict[str, str]]:
         if text is None:
             raw = _yaml.load_file(path, dates=False, kind="catalog")
         else:
+            reads.record(path, "catalog")  # read, as load_file records it, even if it is invalid
             raw = _yaml.load(text, source=path.name, dates=False)
-            reads.record(path, "catalog")
     except YamlError as err:  # duplicate key, invalid YAML, not UTF-8: one line naming the file
         raise CatalogError(str(err)) from None
     if raw is None:
