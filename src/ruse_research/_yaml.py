@@ -59,13 +59,14 @@ STORED_FORMAT = 2
 
 def parser_identity() -> str:
     """SHA-256 of what turns a text into a document: this package's strict loader
-    (``_yaml_strict.py``) and PyYAML's ``__init__.py`` (which names its version), read as
-    files so that asking imports no PyYAML. A parse cache written under another identity is
+    (``_yaml_strict.py``), PyYAML's ``__init__.py`` (which names its version) and whether
+    LibYAML's C loader is there, read as files so that asking imports no PyYAML. A parse cache written under another identity is
     ignored: a new PyYAML or a stricter loader parses every text again.
 
     >>> len(parser_identity())
     64
     """
+    import importlib.machinery
     import importlib.util
 
     digest = hashlib.sha256()
@@ -75,6 +76,12 @@ def parser_identity() -> str:
             digest.update(Path(file).read_bytes() if file else b"no PyYAML")
         except OSError:
             digest.update(b"unreadable")
+    # the C loader (the extension yaml/_yaml.*) when LibYAML is there, else the pure-Python one;
+    # looked for as a file: find_spec("yaml._yaml") would import PyYAML
+    folder = Path(spec.origin).parent if spec and spec.origin else None
+    extension = folder is not None and any((folder / f"_yaml{suffix}").is_file()
+                                           for suffix in importlib.machinery.EXTENSION_SUFFIXES)
+    digest.update(b"libyaml" if extension else b"python")
     return digest.hexdigest()
 
 
@@ -206,9 +213,9 @@ _IMMUTABLE = (str, int, float, bool, type(None), datetime.date, datetime.datetim
 def fresh_copy(value: Any, _copies: dict[int, Any] | None = None) -> Any:
     """A copy of a parsed document that a caller may change without touching the cache.
 
-    Dicts and lists are rebuilt (one copy per object, so a YAML alias stays one shared
-    object, as PyYAML builds it) and immutable scalars shared; anything else goes through
-    :func:`copy.deepcopy`. Several times faster than ``deepcopy`` of the whole document (a
+    Dicts and lists are rebuilt (one copy per object, so an alias of a mapping or a sequence
+    stays one shared object, as PyYAML builds it) and immutable scalars shared; anything else
+    (a ``!!set``, say) goes through :func:`copy.deepcopy` at each place it appears. Several times faster than ``deepcopy`` of the whole document (a
     codebook is loaded hundreds of times in a test run, a few dozen in a study run).
 
     >>> doc = {"a": [1, {"b": datetime.date(2001, 2, 3)}]}
