@@ -112,17 +112,22 @@ def _module_file(name: str, package_dir: Path) -> Path | None:
     return None
 
 
-#: (file, its text, package folder) -> what the module imports: parsing the whole package costs
-#: about 0.3 s, and the runner, its tests and the benches ask again for the same files
-_MODULE_IMPORTS: dict[tuple[str, str, str], frozenset[str]] = {}
+#: (file, its text, package folder, the package's module files) -> what the module imports:
+#: parsing the whole package costs about 0.3 s, and the runner, its tests and the benches ask
+#: again for the same files. The module files are in the key because ``from pkg import name``
+#: counts ``pkg.name`` only when that module exists.
+_MODULE_IMPORTS: dict[tuple, frozenset[str]] = {}
+_MODULE_IMPORTS_KEPT = 4096
 
 
-def _module_imports(file: Path, package: str, package_dir: Path) -> frozenset[str]:
+def _module_imports(file: Path, package: str, package_dir: Path, layout: tuple[str, ...]) -> frozenset[str]:
     """Every module ``file`` imports, inside functions too (empty when it cannot be read or parsed)."""
     try:
         text = file.read_text(encoding="utf-8")
-        key = (str(file), text, str(package_dir))
+        key = (str(file), text, str(package_dir), layout)
         if key not in _MODULE_IMPORTS:
+            if len(_MODULE_IMPORTS) >= _MODULE_IMPORTS_KEPT:
+                _MODULE_IMPORTS.pop(next(iter(_MODULE_IMPORTS)))
             _MODULE_IMPORTS[key] = frozenset(_imports_in(ast.parse(text), package, package_dir, top_level=False))
     except (OSError, SyntaxError, ValueError):
         return frozenset()
@@ -156,6 +161,7 @@ def derive_preload(notebooks: Iterable[str | os.PathLike[str]], package_dir: Pat
         names |= notebook_imports(notebook, package_dir)
     if package_dir is not None:
         pending = sorted(n for n in names if n == package or n.startswith(package + "."))
+        layout = tuple(sorted(p.relative_to(package_dir).as_posix() for p in package_dir.rglob("*.py")))
         seen: set[str] = set()
         while pending:
             name = pending.pop()
@@ -165,7 +171,7 @@ def derive_preload(notebooks: Iterable[str | os.PathLike[str]], package_dir: Pat
             file = _module_file(name, package_dir)
             if file is None:
                 continue
-            more = _module_imports(file, package, package_dir)
+            more = _module_imports(file, package, package_dir, layout)
             names |= more
             pending.extend(sorted(n for n in more if n.startswith(package + ".") and n not in seen))
     names.discard(package)  # its __init__ is imported with any of its modules
