@@ -462,3 +462,17 @@ def test_the_stored_demo_outputs_already_pass_the_runners_check(notebook):
     lang = (nb.metadata.get("papermill", {}).get("parameters", {}) or {}).get("lang", "en")
     assert _payloads(nb), notebook
     assert [f.note() for f in crosscheck.check_run(nb, lang)] == []
+
+
+@pytest.mark.parametrize("lang", ["bg", "en"])
+def test_the_runner_writes_the_kernels_own_note(lang):
+    """One sentence in both places: a report checked by the kernel and again by the runner gets
+    one note, not two that differ (say in how the threshold is written)."""
+    from ruse_research.display.catalog import COMMON, texts
+    from ruse_research.display.formats import fmt_int
+    from ruse_research.runner import words
+    from ruse_research.stats.disclosure import MIN_CELL
+
+    kernel = texts(COMMON, lang)("note_differencing", k=fmt_int(MIN_CELL, lang))
+    assert words.common_text("note_differencing", lang).format(k=MIN_CELL) == kernel
+    assert crosscheck.check_run({"cells": [], "metadata": {}}, lang) == []
