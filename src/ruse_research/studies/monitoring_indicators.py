@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import kendalltau, theilslopes
 
-# the three statsmodels pieces this module uses, not statsmodels.api (which imports the time
+# the four statsmodels pieces this module uses, not statsmodels.api (which imports the time
 # series, graphics and formula machinery: about 1 s more in every kernel and test worker)
 from statsmodels.genmod import families
 from statsmodels.genmod.generalized_linear_model import GLM
