@@ -34,9 +34,25 @@ nox.options.error_on_external_run = True
 
 
 def install_locked(session: nox.Session) -> None:
-    """Install the locked dependencies, then the package itself without re-resolving."""
+    """Install the locked dependencies, then the package itself without re-resolving.
+
+    A reused venv that was last installed from the same ``requirements.lock`` and
+    ``pyproject.toml`` (their SHA-256, kept in the venv) is not installed again: that check
+    alone took uv 3-4 s at every ``nox -s fast``. The package is installed editable, so a
+    change to its code needs no reinstall; a new venv (CI, ``nox -R`` ...) always installs.
+    """
+    import hashlib
+
+    digest = hashlib.sha256((ROOT / LOCK).read_bytes() + b"\0" + (ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    location = getattr(session.virtualenv, "location", None)
+    stamp = Path(location) / ".ruse-research-installed" if location else None
+    if stamp is not None and stamp.is_file() and stamp.read_text(encoding="utf-8").strip() == digest:
+        session.log(f"{LOCK} and pyproject.toml unchanged since this venv was installed: not installing again")
+        return
     session.install("-r", LOCK)
     session.install("--no-deps", "-e", ".")
+    if stamp is not None:
+        stamp.write_text(digest + "\n", encoding="utf-8")
 
 
 def system_setup(session: nox.Session, *, required: bool = True) -> None:
