@@ -39,7 +39,7 @@ def install_locked(session: nox.Session) -> None:
     A reused venv that was last installed from the same ``requirements.lock`` and
     ``pyproject.toml`` (their SHA-256, kept in the venv) is not installed again: that check
     alone took uv 3-4 s at every ``nox -s fast``. The package is installed editable, so a
-    change to its code needs no reinstall; a new venv (CI, ``nox -R`` ...) always installs.
+    change to its code needs no reinstall; a new venv (CI, ``nox --reuse-venv=no``) always installs.
     """
     import hashlib
 
