@@ -28,6 +28,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import re
 import string
 from collections.abc import Mapping
@@ -133,54 +134,58 @@ def _fields(template: str) -> set[str]:
     return names
 
 
-#: Checked entries by (file, text): a report asks for its catalog dozens of times per run, and
-#: keying by the text itself (not by a file time) means an edited catalog is checked again
-_CHECKED: dict[tuple[str, str], dict[str, dict[str, str]]] = {}
-_CHECKED_KEPT = 32
-
-
 def _read_catalog_file(path: Path) -> dict[str, dict[str, str]]:
     if not path.is_file():
         known = sorted(p.stem for p in LOCALE_DIR.glob("*.yaml"))
         raise CatalogError(f"no language catalog {path.name} in {LOCALE_DIR} (found: {known})")
     try:
-        # too big, unreadable or not UTF-8: _yaml.load_file below says so, in its words
         text: str | None = (path.read_text(encoding="utf-8")
                             if path.stat().st_size <= _yaml.MAX_BYTES else None)
     except (OSError, UnicodeDecodeError):
         text = None
-    cache_key = (str(path), text) if text is not None else None
-    if cache_key in _CHECKED:
-        reads.record(path, "catalog")
-        return {name: dict(value) for name, value in _CHECKED[cache_key].items()}
-    try:
-        if text is None:
+    if text is None:  # too big, unreadable or not UTF-8: load_file says which, in its words
+        try:
             raw = _yaml.load_file(path, dates=False, kind="catalog")
-        else:
-            reads.record(path, "catalog")  # read, as load_file records it, even if it is invalid
-            raw = _yaml.load(text, source=path.name, dates=False)
-    except YamlError as err:  # duplicate key, invalid YAML, not UTF-8: one line naming the file
+        except YamlError as err:
+            raise CatalogError(str(err)) from None
+        return _checked(path.name, raw)  # readable after all (changed meanwhile)
+    reads.record(path, "catalog")  # as load_file records a read, even of an invalid file
+    return {key: dict(value) for key, value in _checked_text(path.name, text).items()}
+
+
+@functools.lru_cache(maxsize=32)
+def _checked_text(name: str, text: str) -> dict[str, dict[str, str]]:
+    """The checked entries of a catalog text. A report asks for its catalog dozens of times per
+    run; keyed by the text itself, an edited catalog is checked again. Callers get copies."""
+    try:
+        raw = _yaml.load(text, source=name, dates=False)
+    except YamlError as err:  # duplicate key, invalid YAML: one line naming the file
         raise CatalogError(str(err)) from None
+    return _checked(name, raw)
+
+
+def _checked(name: str, raw: Any) -> dict[str, dict[str, str]]:
+    """``raw`` (a parsed catalog file called ``name``) checked: ``{key: {bg, en}}``."""
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
-        raise CatalogError(f"{path.name}: expected a mapping of key -> {{bg: ..., en: ...}}")
+        raise CatalogError(f"{name}: expected a mapping of key -> {{bg: ..., en: ...}}")
     entries: dict[str, dict[str, str]] = {}
     for key, value in raw.items():
         if not isinstance(key, str) or not KEY_PATTERN.fullmatch(key):
-            raise CatalogError(f"{path.name}: bad key {key!r}; use letters, digits, '_', '.', '-'")
+            raise CatalogError(f"{name}: bad key {key!r}; use letters, digits, '_', '.', '-'")
         if not isinstance(value, dict):
-            raise CatalogError(f"{path.name}: key {key!r} must map to {{bg: ..., en: ...}}")
+            raise CatalogError(f"{name}: key {key!r} must map to {{bg: ..., en: ...}}")
         missing = [lang for lang in LANGUAGES if lang not in value]
         if missing:
-            raise CatalogError(f"{path.name}: key {key!r} has no {' / '.join(missing)} text")
+            raise CatalogError(f"{name}: key {key!r} has no {' / '.join(missing)} text")
         extra = sorted(str(k) for k in value if k not in LANGUAGES)
         if extra:
-            raise CatalogError(f"{path.name}: key {key!r} has unknown language(s) {extra}")
+            raise CatalogError(f"{name}: key {key!r} has unknown language(s) {extra}")
         for lang in LANGUAGES:
             if not isinstance(value[lang], str) or not value[lang].strip():
                 raise CatalogError(
-                    f"{path.name}: key {key!r} has an empty or non-text {lang} value"
+                    f"{name}: key {key!r} has an empty or non-text {lang} value"
                 )
         fields = {}
         for lang in LANGUAGES:
@@ -188,22 +193,18 @@ def _read_catalog_file(path: Path) -> dict[str, dict[str, str]]:
                 fields[lang] = _fields(value[lang])
             except ValueError as exc:
                 raise CatalogError(
-                    f"{path.name}: key {key!r} {lang}: bad placeholder ({exc})"
+                    f"{name}: key {key!r} {lang}: bad placeholder ({exc})"
                 ) from None
             if "" in fields[lang] or any(f.isdigit() for f in fields[lang]):
                 raise CatalogError(
-                    f"{path.name}: key {key!r} {lang}: use named placeholders like {{n}}, not {{}}"
+                    f"{name}: key {key!r} {lang}: use named placeholders like {{n}}, not {{}}"
                 )
         if fields["bg"] != fields["en"]:
             raise CatalogError(
-                f"{path.name}: key {key!r}: placeholders differ between bg {sorted(fields['bg'])} "
+                f"{name}: key {key!r}: placeholders differ between bg {sorted(fields['bg'])} "
                 f"and en {sorted(fields['en'])}"
             )
         entries[key] = {lang: value[lang] for lang in LANGUAGES}
-    if text is not None:
-        if len(_CHECKED) >= _CHECKED_KEPT:
-            _CHECKED.pop(next(iter(_CHECKED)))
-        _CHECKED[(str(path), text)] = {name: dict(value) for name, value in entries.items()}
     return entries
 
 

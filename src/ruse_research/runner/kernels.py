@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -112,26 +113,21 @@ def _module_file(name: str, package_dir: Path) -> Path | None:
     return None
 
 
-#: (file, its text, package folder, the package's module files) -> what the module imports:
-#: parsing the whole package costs about 0.3 s, and the runner, its tests and the benches ask
-#: again for the same files. The module files are in the key because ``from pkg import name``
-#: counts ``pkg.name`` only when that module exists.
-_MODULE_IMPORTS: dict[tuple, frozenset[str]] = {}
-_MODULE_IMPORTS_KEPT = 4096
-
-
 def _module_imports(file: Path, package: str, package_dir: Path, layout: tuple[str, ...]) -> frozenset[str]:
     """Every module ``file`` imports, inside functions too (empty when it cannot be read or parsed)."""
     try:
-        text = file.read_text(encoding="utf-8")
-        key = (str(file), text, str(package_dir), layout)
-        if key not in _MODULE_IMPORTS:
-            if len(_MODULE_IMPORTS) >= _MODULE_IMPORTS_KEPT:
-                _MODULE_IMPORTS.pop(next(iter(_MODULE_IMPORTS)))
-            _MODULE_IMPORTS[key] = frozenset(_imports_in(ast.parse(text), package, package_dir, top_level=False))
+        return _imports_of_text(file.read_text(encoding="utf-8"), package, str(package_dir), layout)
     except (OSError, SyntaxError, ValueError):
         return frozenset()
-    return _MODULE_IMPORTS[key]
+
+
+@functools.lru_cache(maxsize=4096)
+def _imports_of_text(text: str, package: str, package_dir: str, layout: tuple[str, ...]) -> frozenset[str]:
+    """What a module's ``text`` imports. Parsing the whole package costs about 0.3 s, and the
+    runner, its tests and the benches ask again for the same files; ``layout`` (the package's
+    module files) is part of the key because ``from pkg import name`` counts ``pkg.name`` only
+    when that module exists."""
+    return frozenset(_imports_in(ast.parse(text), package, Path(package_dir), top_level=False))
 
 
 def derive_preload(notebooks: Iterable[str | os.PathLike[str]], package_dir: Path | None = None) -> tuple[str, ...]:

@@ -40,6 +40,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import unicodedata
@@ -481,8 +482,12 @@ def _word_tokens(answer: object) -> list[tuple[str, bool]]:
     return [(t, t in STOP_WORDS) for t in tokens(answer)]
 
 
-_HITS_BY_DICTIONARY: dict[tuple, dict[str, frozenset[int]]] = {}
-_DICTIONARIES_KEPT = 8
+@functools.lru_cache(maxsize=8)
+def _hits_table(terms: tuple[_Term, ...]) -> dict[str, frozenset[int]]:
+    """The word -> matching term indices table of a dictionary's ``terms``, filled by
+    :meth:`_Matcher.hits`. Which terms a word matches depends only on the terms, so the matchers
+    of one dictionary (the waves, languages and tests that code with it) share one table."""
+    return {}
 
 
 class _Matcher:
@@ -506,12 +511,7 @@ class _Matcher:
         #: per theme, its patterns as tuples of term indices
         self.themes = [[tuple(index[(t.text, t.prefix, t.fuzzy_from)] for t in pattern)
                         for pattern in theme.patterns] for theme in themes.themes]
-        # which terms each word matches depends only on the terms: matchers of the same
-        # dictionary (the waves, languages and tests that code with it) share what they learnt
-        terms = tuple(self._terms)
-        if terms not in _HITS_BY_DICTIONARY and len(_HITS_BY_DICTIONARY) >= _DICTIONARIES_KEPT:
-            _HITS_BY_DICTIONARY.pop(next(iter(_HITS_BY_DICTIONARY)))
-        self._hits: dict[str, frozenset[int]] = _HITS_BY_DICTIONARY.setdefault(terms, {})
+        self._hits = _hits_table(tuple(self._terms))
         # a term matches a word only through a form (word, lemma or stem) that begins with the
         # term's first letter (prefix, exact and one-typo matches alike): try only those terms
         self._by_initial: dict[str, list[int]] = {}
