@@ -1,9 +1,15 @@
-"""Measuring a page's layout in headless Chromium (used by the slow layout and PDF tests).
+"""Measuring pages' layout in headless Chromium (used by the slow layout and PDF tests).
 
-:func:`measure` opens a copy of an HTML page at a window width with a probe script appended; the
-probe writes, into the DOM, the width of every ``<table>`` and of the box that holds it and the
-page's own scroll width, and Chromium's ``--dump-dom`` hands that back as JSON. The report itself
-carries no script; only the measured copy does.
+:func:`measure_pages` opens many pages in one Chromium: a host page holds one iframe per page,
+each the width asked for, all at the top left of the window (on screen, so none is throttled).
+Each iframe shows a copy of its page with a probe script appended; the probe measures the page
+and posts ``{probe: id, result: ...}`` to the host, which keeps every result it receives in a
+``<pre>`` that Chromium's ``--dump-dom`` hands back as JSON. One Chromium start (1.5-2 s of wall
+time) then serves a whole study's reports instead of one page. The reports themselves carry no
+script; only the measured copies do.
+
+Inside an iframe the viewport is the iframe's width, so widths below Chromium's 500 px window
+minimum are measured the same way as wide ones.
 """
 
 from __future__ import annotations
@@ -16,8 +22,9 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-PROBE = """<script>
-window.addEventListener('load', function () { setTimeout(function () {
+#: Body of a JavaScript function returning the table measurements of the page it runs in: the
+#: width of every ``<table>`` and of the box that holds it, and the page's own scroll width.
+TABLES = """
   var main = document.querySelector('main') || document.body;
   var tables = [];
   document.querySelectorAll('table').forEach(function (t, i) {
@@ -29,22 +36,27 @@ window.addEventListener('load', function () { setTimeout(function () {
                  classes: t.className, width: Math.round(width * 10) / 10, container: limit,
                  overflow: width > limit + 1, colophon: !!t.closest('.colophon')});
   });
-  var result = JSON.stringify({viewport: window.innerWidth,
-    page: document.documentElement.scrollWidth, main: main.clientWidth, tables: tables});
-  if (window.parent !== window) { window.parent.postMessage(result, '*'); return; }
-  var out = document.createElement('pre');
-  out.id = 'layout-probe';
-  out.textContent = result;
-  document.body.appendChild(out);
+  return {viewport: window.innerWidth, page: document.documentElement.scrollWidth,
+          main: main.clientWidth, tables: tables};
+"""
+
+#: What is appended to a measured copy: runs ``body`` once the page has loaded and laid out.
+_PROBE = """<script>
+window.addEventListener('load', function () { setTimeout(function () {
+  var result = (function () { %s })();
+  window.parent.postMessage(JSON.stringify({probe: %d, result: result}), '*');
 }, 50); });
 </script>"""
 
-#: Chromium's window is at least 500 px wide: narrower widths are measured in an iframe.
-FRAME = """<!DOCTYPE html><html><body style="margin:0">
-<iframe src="{src}" style="width:{width}px;height:{height}px;border:0"></iframe>
-<script>window.addEventListener('message', function (e) {{
-  var out = document.createElement('pre'); out.id = 'layout-probe'; out.textContent = e.data;
-  document.body.appendChild(out); }});</script></body></html>"""
+_HOST_HEAD = """<!DOCTYPE html><html><head><meta charset="utf-8"></head><body style="margin:0">
+<pre id="layout-probe">{}</pre>
+<script>var got = {};
+window.addEventListener('message', function (e) {
+  var m = JSON.parse(e.data); got[m.probe] = m.result;
+  document.getElementById('layout-probe').textContent = JSON.stringify(got); });</script>
+"""
+_FRAME = ('<iframe src="{src}" style="position:absolute;top:0;left:0;width:{width}px;'
+          'height:{height}px;border:0"></iframe>\n')
 
 _RESULT = re.compile(r'<pre id="layout-probe">(.*?)</pre>', re.S)
 
@@ -54,32 +66,52 @@ def chromium() -> str | None:
     return shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 
 
-def measure(page: Path, width: int, height: int = 900) -> dict:
-    """Layout of ``page`` at ``width`` CSS pixels: ``{viewport, page, main, tables: [...]}``."""
+def measure_pages(requests: list[tuple[Path, int]], probe: str = TABLES, height: int = 900) -> list[dict]:
+    """The probe's result for each ``(page, width)`` of ``requests``, in order, from one Chromium.
+
+    ``probe`` is the body of a JavaScript function run in each page once it has loaded; it
+    returns what is measured (default :data:`TABLES`: ``{viewport, page, main, tables: [...]}``).
+    """
     binary = chromium()
     assert binary, "headless Chromium not found (/usr/bin/chromium): run scripts/setup-system.sh"
-    text = page.read_text(encoding="utf-8")
-    assert "</body>" in text
+    copies: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="ruse-layout-") as tmp:
-        probed = page.parent / f".layout-probe-{width}.html"  # beside the page: same relative paths
-        probed.write_text(text.replace("</body>", PROBE + "</body>", 1), encoding="utf-8")
-        target = probed
-        if width < 500:
-            target = page.parent / f".layout-frame-{width}.html"
-            target.write_text(FRAME.format(src=probed.name, width=width, height=height), encoding="utf-8")
+        host = [_HOST_HEAD]
         try:
+            for number, (page, width) in enumerate(requests):
+                text = page.read_text(encoding="utf-8")
+                assert "</body>" in text, f"{page}: no </body>"
+                # beside the page, so that its relative links resolve as in the page itself
+                copy = page.parent / f".layout-probe-{number}-{page.name}"
+                copy.write_text(text.replace("</body>", _PROBE % (probe, number) + "</body>", 1),
+                                encoding="utf-8")
+                copies.append(copy)
+                host.append(_FRAME.format(src=copy.resolve().as_uri(), width=width, height=height))
+            host.append("</body></html>")
+            target = Path(tmp) / "host.html"
+            target.write_text("".join(host), encoding="utf-8")
+            widest = max(width for _, width in requests)
             cmd = [binary, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                   "--disable-background-networking", f"--user-data-dir={tmp}",
-                   f"--window-size={width if width >= 500 else 540},{height + 40}", "--hide-scrollbars",
-                   "--virtual-time-budget=3000", "--dump-dom", target.resolve().as_uri()]
-            done = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
+                   "--disable-background-networking", f"--user-data-dir={tmp}/profile",
+                   f"--window-size={max(widest, 500) + 40},{height + 40}", "--hide-scrollbars",
+                   "--virtual-time-budget=10000", "--dump-dom", target.as_uri()]
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=120 + 20 * len(requests))
         finally:
-            probed.unlink(missing_ok=True)
-            target.unlink(missing_ok=True)
+            for copy in copies:
+                copy.unlink(missing_ok=True)
     assert done.returncode == 0, done.stderr[-2000:]
     found = _RESULT.search(done.stdout)
-    assert found, "the layout probe did not run: " + done.stderr[-1000:]
-    return json.loads(html.unescape(found.group(1)))
+    assert found, "the host page was not dumped: " + done.stderr[-1000:]
+    results = json.loads(html.unescape(found.group(1)))
+    missing = [f"{page} at {width} px" for number, (page, width) in enumerate(requests)
+               if str(number) not in results]
+    assert not missing, "the layout probe did not report from " + ", ".join(missing)
+    return [results[str(number)] for number in range(len(requests))]
+
+
+def measure(page: Path, width: int, height: int = 900) -> dict:
+    """Layout of ``page`` at ``width`` CSS pixels: ``{viewport, page, main, tables: [...]}``."""
+    return measure_pages([(page, width)], height=height)[0]
 
 
 def overflowing(layout: dict) -> list[dict]:

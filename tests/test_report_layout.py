@@ -9,14 +9,11 @@ linked from the table of contents. At 390 px nothing in the key findings, and no
 
 from __future__ import annotations
 
-import json
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
-from test_html_safety import chromium_binary
+from chromium_layout import chromium, measure_pages
 
 pytestmark = pytest.mark.slow  # runs the study / drives Chromium
 
@@ -24,7 +21,9 @@ pytestmark = pytest.mark.slow  # runs the study / drives Chromium
 TOP_SHARE = 0.15
 FINDINGS = {"en": "Key findings", "bg": "Основни изводи"}
 
-PROBE = """<script>window.addEventListener('load', function () {
+#: Body of the probe (see :func:`chromium_layout.measure_pages`): headings with their top, the
+#: table-of-contents links, and the elements wider than the screen (in the key findings and anywhere).
+PROBE = """
   var doc = document.documentElement, out = {height: doc.scrollHeight, width: doc.scrollWidth,
       viewport: window.innerWidth, headings: [], toc: [], wide: []};
   document.querySelectorAll('h1, h2, h3, h4, h5, h6').forEach(function (h) {
@@ -51,46 +50,13 @@ PROBE = """<script>window.addEventListener('load', function () {
       }
     });
   }
-  var host = window.parent !== window ? window.parent.document : document;
-  var box = host.createElement('pre'); box.id = 'ruse-probe';
-  box.textContent = JSON.stringify(out); host.body.appendChild(box);
-});</script>"""
+  return out;
+"""
 
 
-#: Headless Chromium does not make windows narrower than 500 px: narrower screens are an iframe.
-MIN_WINDOW = 500
-
-
-def measure(page: Path, width: int, profile: Path) -> dict:
-    """Load ``page`` at ``width`` px in headless Chromium; the probe's measurements.
-
-    Below :data:`MIN_WINDOW` the page is shown in an iframe of that width (its viewport is then
-    ``width``) and the probe writes into the parent document (same origin with
-    ``--allow-file-access-from-files``).
-    """
-    probed = page.with_name(f".probe-{page.name}")
-    text = page.read_text(encoding="utf-8")
-    probed.write_text(text.replace("</body>", PROBE + "</body>", 1), encoding="utf-8")
-    target, frame = probed, None
-    if width < MIN_WINDOW:
-        frame = page.with_name(f".frame-{page.name}")
-        frame.write_text(f'<!DOCTYPE html><html><body style="margin:0"><iframe src="{probed.name}" '
-                         f'style="width:{width}px;height:900px;border:0"></iframe></body></html>', encoding="utf-8")
-        target = frame
-    cmd = [chromium_binary(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-           "--disable-background-networking", "--no-first-run", f"--user-data-dir={profile}",
-           "--allow-file-access-from-files", f"--window-size={max(width, MIN_WINDOW)},900",
-           "--virtual-time-budget=5000", "--dump-dom", target.resolve().as_uri()]
-    try:
-        result = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
-    finally:
-        probed.unlink()
-        if frame is not None:
-            frame.unlink()
-    assert result.returncode == 0, result.stderr[-2000:]
-    found = re.search(r'<pre id="ruse-probe">(.*?)</pre>', result.stdout, re.S)
-    assert found, f"the probe did not run in {page}"
-    return json.loads(found.group(1).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"))
+def measure(requests: list[tuple[Path, int]]) -> list[dict]:
+    """The probe's measurements of each ``(page, width)``, all from one headless Chromium."""
+    return measure_pages(requests, probe=PROBE)
 
 
 def check_report(m: dict, lang: str) -> None:
@@ -111,42 +77,52 @@ def study(shared_study):
     return shared_study / "outputs"
 
 
-def test_every_report_opens_with_its_key_findings(study, tmp_path):
-    reports = sorted(study.glob("*/report.html"))
+@pytest.fixture(scope="module")
+def layouts(study) -> dict[tuple[str, int], dict]:
+    """Every report at 1280 and 390 px and the index at 390 px, measured in one Chromium."""
+    reports = sorted(p.parent.name for p in study.glob("*/report.html"))
+    wanted = [*((f"{run}/report.html", 1280) for run in reports),
+              *((f"{run}/report.html", 390) for run in reports), ("index.html", 390)]
+    return dict(zip(wanted, measure([(study / page, width) for page, width in wanted]), strict=True))
+
+
+def _reports(layouts, width: int) -> list[tuple[str, dict]]:
+    return [(page.split("/")[0], m) for (page, w), m in layouts.items() if w == width and page != "index.html"]
+
+
+def test_every_report_opens_with_its_key_findings(study, layouts):
+    reports = _reports(layouts, 1280)
     assert len(reports) == len(list((study.parent / "params").glob("*.yaml"))) >= 8
-    for page in reports:
-        lang = page.parent.name.rsplit(".", 1)[-1]
-        check_report(measure(page, 1280, tmp_path / "chromium"), lang)
+    for run, m in reports:
+        check_report(m, run.rsplit(".", 1)[-1])
 
 
-def test_the_key_findings_fit_a_phone_screen(study, tmp_path):
-    for page in sorted(study.glob("*/report.html")):
-        m = measure(page, 390, tmp_path / "chromium")
+def test_the_key_findings_fit_a_phone_screen(layouts):
+    for run, m in _reports(layouts, 390):
         assert m["viewport"] == 390
-        assert not m["findings_wide"], f"{page.parent.name}: key findings wider than 390 px: {m['findings_wide'][:5]}"
+        assert not m["findings_wide"], f"{run}: key findings wider than 390 px: {m['findings_wide'][:5]}"
 
 
-def test_the_index_fits_a_phone_screen(study, tmp_path):
-    m = measure(study / "index.html", 390, tmp_path / "chromium")
+def test_the_index_fits_a_phone_screen(layouts):
+    m = layouts[("index.html", 390)]
     assert m["width"] <= m["viewport"], f"index is {m['width']} px wide at {m['viewport']} px"
     assert not m["wide"], f"elements wider than the screen: {m['wide'][:5]}"
 
 
 def test_measure_reads_a_page(tmp_path):
-    """The probe itself: a page whose heading sits low fails the check."""
-    if not shutil.which("chromium") and not Path("/usr/bin/chromium").exists():
-        pytest.fail("headless Chromium not found")
+    """The probe itself: a page whose heading sits low fails the check, and overflow is seen."""
+    assert chromium(), "headless Chromium not found (/usr/bin/chromium): run scripts/setup-system.sh"
     page = tmp_path / "p.html"
     page.write_text('<html><body><nav class="toc"><a href="#key-findings">x</a></nav>'
                     '<div style="height:3000px"></div><h2 id="key-findings">Key findings</h2>'
                     '<div style="height:500px"></div></body></html>', encoding="utf-8")
-    m = measure(page, 1280, tmp_path / "chromium")
-    with pytest.raises(AssertionError, match="key findings start at"):
-        check_report(m, "en")
     wide = tmp_path / "wide.html"
     wide.write_text('<html><body><div style="width:600px">x</div></body></html>', encoding="utf-8")
-    narrow = measure(wide, 390, tmp_path / "chromium")
+    m, narrow, broad = measure([(page, 1280), (wide, 390), (wide, 1280)])
+    with pytest.raises(AssertionError, match="key findings start at"):
+        check_report(m, "en")
     assert narrow["viewport"] == 390 and narrow["wide"], "the 390 px probe does not see overflow"
+    assert broad["viewport"] == 1280 and not broad["wide"], "the 1280 px probe sees overflow that is not there"
 
 
 def test_every_cross_reference_and_citation_has_its_target(study):
