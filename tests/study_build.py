@@ -42,23 +42,40 @@ def run_study(root: Path, **extra_env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def shared_study(tmp_path_factory) -> Path:
-    """The project copy on which the whole study ran once in this session; fails like the run did."""
+def shared_dir(tmp_path_factory, name: str, build) -> Path:
+    """``home``, a folder ``build(home)`` filled once in this session for every worker.
+
+    The first pytest-xdist worker to ask builds it under an exclusive ``fcntl`` lock; the
+    others wait on the lock and reuse it. ``build`` returns ``None``, or the text of a failure
+    that every test asking for the folder then fails with. Tests must not modify the folder.
+    """
     base = tmp_path_factory.getbasetemp()
     if os.environ.get("PYTEST_XDIST_WORKER"):
         base = base.parent  # the directory all workers of this session share
-    home = base / "shared-study"
-    root, failure = home / "project", home / "failure.txt"
-    with open(base / "shared-study.lock", "w") as lock:
+    home, failure = base / f"shared-{name}", base / f"shared-{name}.failure.txt"
+    with open(base / f"shared-{name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (home / "done").exists():
+        if not (base / f"shared-{name}.done").exists():
             shutil.rmtree(home, ignore_errors=True)
             home.mkdir()
-            result = run_study(copy_project(root))
-            if result.returncode != 0:
-                failure.write_text(f"study run failed (exit {result.returncode}):\n"
-                                   f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}", encoding="utf-8")
-            (home / "done").write_text("built\n", encoding="utf-8")
+            problem = build(home)
+            if problem:
+                failure.write_text(problem, encoding="utf-8")
+            (base / f"shared-{name}.done").write_text("built\n", encoding="utf-8")
     if failure.exists():
         raise AssertionError(failure.read_text(encoding="utf-8"))
-    return root
+    return home
+
+
+def failed_run(what: str, result: subprocess.CompletedProcess[str]) -> str | None:
+    """``None`` for a run that succeeded, else the text that says how ``what`` failed."""
+    if result.returncode == 0:
+        return None
+    return f"{what} failed (exit {result.returncode}):\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+
+
+def shared_study(tmp_path_factory) -> Path:
+    """The project copy on which the whole study ran once in this session; fails like the run did."""
+    home = shared_dir(tmp_path_factory, "study",
+                      lambda home: failed_run("study run", run_study(copy_project(home / "project"))))
+    return home / "project"

@@ -122,9 +122,7 @@ def report_dom(tmp_path_factory) -> tuple[str, str]:
     """(DOM of report.html with the probe, raw report.html)."""
     chromium_binary()
     tmp = tmp_path_factory.mktemp("html_safety")
-    root = pp.make_project(tmp)
-    result = pp.run_project(root, RUN)
-    assert result.returncode == 0, result.stdout + result.stderr
+    root = pp.shared_run(tmp_path_factory)  # run once this session (shared with test_privacy_e2e)
     page = root / "outputs" / RUN / "report.html"
     probed = with_probe(page, tmp / "probed.html")
     return dump_dom(probed, tmp / "profile"), page.read_text(encoding="utf-8")

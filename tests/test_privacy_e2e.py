@@ -29,15 +29,13 @@ sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "privacy"))
 pytestmark = pytest.mark.slow  # runs a whole fixture study
 import privacy_project as pp  # noqa: E402
 
-RUNS = ("privacy.en", "privacy.bg")
+RUNS = pp.RUNS
 
 
 @pytest.fixture(scope="module")
 def outputs(tmp_path_factory) -> Path:
-    root = pp.make_project(tmp_path_factory.mktemp("privacy"))
-    result = pp.run_project(root, *RUNS)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return root / "outputs"
+    """The planted project, run once this session (shared with tests/test_html_safety.py)."""
+    return pp.shared_run(tmp_path_factory) / "outputs"
 
 
 def _strings_in_json(value) -> list[str]:
