@@ -7,8 +7,6 @@ checks only the study notebooks in notebooks/.
 from __future__ import annotations
 
 import gc
-import os
-import signal
 
 import pytest
 
@@ -21,21 +19,6 @@ def pytest_collection_finish(session):
     worker exits, yet every full collection walked them again: 3.5 s per worker of the fast tier."""
     gc.collect()
     gc.freeze()
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _prestart_shared_study(request, tmp_path_factory):
-    """When a selected test needs the shared study, start building it as the session begins
-    (tests/study_build.py: prestart), so that no worker waits idle for it later."""
-    started = None
-    if any("shared_study" in item.fixturenames for item in request.session.items):
-        from study_build import prestart
-
-        started = prestart(tmp_path_factory, "study")
-    yield
-    if started is not None and started.poll() is None:  # the session ended before the build
-        os.killpg(started.pid, signal.SIGKILL)  # its own process group: the run and its kernels
-        started.wait()
 
 
 @pytest.fixture(scope="session")

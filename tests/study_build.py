@@ -42,15 +42,16 @@ def run_study(root: Path, **extra_env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _shared_base(tmp_path_factory) -> Path:
+def shared_dir(tmp_path_factory, name: str, build) -> Path:
+    """``home``, a folder ``build(home)`` filled once in this session for every worker.
+
+    The first pytest-xdist worker to ask builds it under an exclusive ``fcntl`` lock; the
+    others wait on the lock and reuse it. ``build`` returns ``None``, or the text of a failure
+    that every test asking for the folder then fails with. Tests must not modify the folder.
+    """
     base = tmp_path_factory.getbasetemp()
     if os.environ.get("PYTEST_XDIST_WORKER"):
         base = base.parent  # the directory all workers of this session share
-    return base
-
-
-def _build_once(base: Path, name: str, build) -> Path:
-    """Under ``base``'s lock for ``name``: ``build(home)`` unless it ran already; ``home``."""
     home, failure = base / f"shared-{name}", base / f"shared-{name}.failure.txt"
     with open(base / f"shared-{name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -66,17 +67,6 @@ def _build_once(base: Path, name: str, build) -> Path:
     return home
 
 
-def shared_dir(tmp_path_factory, name: str, build) -> Path:
-    """``home``, a folder ``build(home)`` filled once in this session for every worker.
-
-    The first pytest-xdist worker to ask builds it under an exclusive ``fcntl`` lock (or
-    :func:`prestart` had a background process start it); the others wait on the lock and reuse
-    it. ``build`` returns ``None``, or the text of a failure that every test asking for the
-    folder then fails with. Tests must not modify the folder.
-    """
-    return _build_once(_shared_base(tmp_path_factory), name, build)
-
-
 def failed_run(what: str, result: subprocess.CompletedProcess[str]) -> str | None:
     """``None`` for a run that succeeded, else the text that says how ``what`` failed."""
     if result.returncode == 0:
@@ -84,42 +74,8 @@ def failed_run(what: str, result: subprocess.CompletedProcess[str]) -> str | Non
     return f"{what} failed (exit {result.returncode}):\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
 
 
-def _build_study(home: Path) -> str | None:
-    return failed_run("study run", run_study(copy_project(home / "project")))
-
-
 def shared_study(tmp_path_factory) -> Path:
     """The project copy on which the whole study ran once in this session; fails like the run did."""
-    return shared_dir(tmp_path_factory, "study", _build_study) / "project"
-
-
-#: What :func:`prestart` can build in the background, by name.
-PRESTARTABLE = {"study": _build_study}
-
-
-def prestart(tmp_path_factory, name: str) -> subprocess.Popen | None:
-    """Start building the shared folder ``name`` in a background process, once per session.
-
-    A worker that needs the shared study would otherwise build it itself, and every other
-    worker that needs it meanwhile sits idle on the lock (48 s of the crosscheck test's setup
-    in a full run). Started when the session begins, the build runs beside the tests. The
-    process takes the same lock as :func:`shared_dir`, so a worker that asks first builds it
-    and the process finds it done; either way it is built once. Returns the process for the
-    worker that started it (``None`` for the others).
-    """
-    base = _shared_base(tmp_path_factory)
-    try:
-        os.close(os.open(base / f"shared-{name}.started", os.O_CREAT | os.O_EXCL | os.O_WRONLY))
-    except FileExistsError:
-        return None
-    return subprocess.Popen([sys.executable, __file__, name, str(base)], cwd=ROOT,
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
-
-
-if __name__ == "__main__":  # python tests/study_build.py NAME BASE: the process prestart starts
-    name, base = sys.argv[1], Path(sys.argv[2])
-    try:
-        _build_once(base, name, PRESTARTABLE[name])
-    except AssertionError:  # the failure is written beside the folder for the tests to report
-        pass
+    home = shared_dir(tmp_path_factory, "study",
+                      lambda home: failed_run("study run", run_study(copy_project(home / "project"))))
+    return home / "project"

@@ -46,7 +46,7 @@ def _notebook_outputs(path: Path, sanitizers) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def two_studies(request, tmp_path_factory):
+def two_studies(shared_study, tmp_path_factory):
     """The session's shared study run and a second, independent run from scratch."""
     root = _copy_project(tmp_path_factory.mktemp("second") / "project")
     # no report.pdf in the second run: PDFs are not compared (their bytes hold dates), and
@@ -55,8 +55,7 @@ def two_studies(request, tmp_path_factory):
     assert result.returncode == 0, (
         f"study run failed (exit {result.returncode}):\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
     )
-    # asked for after the second run, which meanwhile overlaps the shared one being built
-    return [request.getfixturevalue("shared_study"), root]
+    return [shared_study, root]
 
 
 def test_every_params_file_gives_a_report_and_the_index_links_it(two_studies):
