@@ -2,9 +2,9 @@
 
 :func:`measure_pages` opens many pages in one Chromium: a host page holds one iframe per page,
 each the width asked for, all at the top left of the window (on screen, so none is throttled).
-Each iframe shows a copy of its page with a probe script appended; the probe measures the page
-and posts ``{probe: id, result: ...}`` to the host, which keeps every result it receives in a
-``<pre>`` that Chromium's ``--dump-dom`` hands back as JSON. One Chromium start (1.5-2 s of wall
+Each iframe shows a copy of its page, in the call's own temporary folder, with a probe script
+appended; the probe measures the page and posts ``{probe: id, result: ...}`` to the host, which
+keeps every result it receives in a ``<pre>`` that Chromium's ``--dump-dom`` hands back as JSON. One Chromium start (1.5-2 s of wall
 time) then serves a whole study's reports instead of one page. The reports themselves carry no
 script; only the measured copies do.
 
@@ -43,7 +43,9 @@ TABLES = """
 #: What is appended to a measured copy: runs ``body`` once the page has loaded and laid out.
 _PROBE = """<script>
 window.addEventListener('load', function () { setTimeout(function () {
-  var result = (function () { %s })();
+  var result = (function () {
+%s
+  })();
   window.parent.postMessage(JSON.stringify({probe: %d, result: result}), '*');
 }, 50); });
 </script>"""
@@ -74,31 +76,27 @@ def measure_pages(requests: list[tuple[Path, int]], probe: str = TABLES, height:
     """
     binary = chromium()
     assert binary, "headless Chromium not found (/usr/bin/chromium): run scripts/setup-system.sh"
-    copies: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="ruse-layout-") as tmp:
         host = [_HOST_HEAD]
-        try:
-            for number, (page, width) in enumerate(requests):
-                text = page.read_text(encoding="utf-8")
-                assert "</body>" in text, f"{page}: no </body>"
-                # beside the page, so that its relative links resolve as in the page itself
-                copy = page.parent / f".layout-probe-{number}-{page.name}"
-                copy.write_text(text.replace("</body>", _PROBE % (probe, number) + "</body>", 1),
-                                encoding="utf-8")
-                copies.append(copy)
-                host.append(_FRAME.format(src=copy.resolve().as_uri(), width=width, height=height))
-            host.append("</body></html>")
-            target = Path(tmp) / "host.html"
-            target.write_text("".join(host), encoding="utf-8")
-            widest = max(width for _, width in requests)
-            cmd = [binary, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                   "--disable-background-networking", f"--user-data-dir={tmp}/profile",
-                   f"--window-size={max(widest, 500) + 40},{height + 40}", "--hide-scrollbars",
-                   "--virtual-time-budget=10000", "--dump-dom", target.as_uri()]
-            done = subprocess.run(cmd, capture_output=True, text=True, timeout=120 + 20 * len(requests))
-        finally:
-            for copy in copies:
-                copy.unlink(missing_ok=True)
+        for number, (page, width) in enumerate(requests):
+            text = page.read_text(encoding="utf-8")
+            assert "</body>" in text, f"{page}: no </body>"
+            # in this call's own folder, never beside the page: two workers may measure the
+            # same shared report at once, and the reports are self-contained (inline CSS,
+            # images as data: URIs), so nothing their layout needs is relative to them
+            copy = Path(tmp) / f"page-{number}.html"
+            copy.write_text(text.replace("</body>", _PROBE % (probe, number) + "</body>", 1),
+                            encoding="utf-8")
+            host.append(_FRAME.format(src=copy.as_uri(), width=width, height=height))
+        host.append("</body></html>")
+        target = Path(tmp) / "host.html"
+        target.write_text("".join(host), encoding="utf-8")
+        widest = max(width for _, width in requests)
+        cmd = [binary, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+               "--disable-background-networking", f"--user-data-dir={tmp}/profile",
+               f"--window-size={max(widest, 500) + 40},{height + 40}", "--hide-scrollbars",
+               "--virtual-time-budget=10000", "--dump-dom", target.as_uri()]
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=120 + 20 * len(requests))
     assert done.returncode == 0, done.stderr[-2000:]
     found = _RESULT.search(done.stdout)
     assert found, "the host page was not dumped: " + done.stderr[-1000:]
@@ -107,11 +105,6 @@ def measure_pages(requests: list[tuple[Path, int]], probe: str = TABLES, height:
                if str(number) not in results]
     assert not missing, "the layout probe did not report from " + ", ".join(missing)
     return [results[str(number)] for number in range(len(requests))]
-
-
-def measure(page: Path, width: int, height: int = 900) -> dict:
-    """Layout of ``page`` at ``width`` CSS pixels: ``{viewport, page, main, tables: [...]}``."""
-    return measure_pages([(page, width)], height=height)[0]
 
 
 def overflowing(layout: dict) -> list[dict]:

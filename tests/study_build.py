@@ -58,7 +58,10 @@ def shared_dir(tmp_path_factory, name: str, build) -> Path:
         if not (base / f"shared-{name}.done").exists():
             shutil.rmtree(home, ignore_errors=True)
             home.mkdir()
-            problem = build(home)
+            try:
+                problem = build(home)
+            except Exception as exc:  # e.g. a run's timeout: fail every test once, not rebuild in each
+                problem = f"building the shared {name} raised {type(exc).__name__}: {exc}"
             if problem:
                 failure.write_text(problem, encoding="utf-8")
             (base / f"shared-{name}.done").write_text("built\n", encoding="utf-8")

@@ -1,9 +1,9 @@
 """The reports open with their key findings, and the index fits a phone, measured in Chromium.
 
-The whole study is run once from scratch in a copy of the project; every ``report.html`` is
-loaded in headless Chromium at 1280 px with a probe script that writes measurements into the
-DOM (``--dump-dom``): the key-findings heading must start in the top 15 % of the page and be
-linked from the table of contents. At 390 px nothing in the key findings, and nothing on
+The whole study is run once from scratch in a copy of the project (the session's shared study);
+every ``report.html`` is loaded in headless Chromium at 1280 and 390 px, all in one Chromium
+(:func:`chromium_layout.measure_pages`), with a probe script that measures the page: the
+key-findings heading must start in the top 15 % of the page and be linked from the table of contents. At 390 px nothing in the key findings, and nothing on
 ``index.html``, may be wider than the viewport.
 """
 
