@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import html
 import re
-import shutil
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -26,6 +25,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "privacy"))
 import privacy_project as pp  # noqa: E402
+from chromium_layout import chromium  # noqa: E402
 
 pytestmark = pytest.mark.slow  # starts kernels / runs studies / drives Chromium
 
@@ -41,9 +41,7 @@ PROBE = (
 
 
 def chromium_binary() -> str:
-    found = shutil.which("chromium") or (
-        "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
-    )
+    found = chromium()
     if not found:
         pytest.fail(
             "headless Chromium not found (/usr/bin/chromium): run the project's setup script, "
