@@ -214,6 +214,50 @@ def test_bad_artifact_names_fail_clearly(tmp_path):
         runner.extract_artifacts(nb, tmp_path)
 
 
+def _papermill_run(monkeypatch, cells, fail_at=None):
+    """Drive the runner's papermill engine over ``cells`` with a fake kernel (each cell starts and
+    completes; ``fail_at`` raises there, as a dead kernel does); return the notebooks it wrote."""
+    import nbformat
+    from papermill import engines
+
+    written = []
+    monkeypatch.setattr(engines, "write_ipynb", lambda nb, path: written.append((path, nbformat.writes(nb))))
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    nb.metadata.papermill = {}  # as papermill's execute_notebook prepares it
+    engine = engines.papermill_engines.get_engine(execute.ENGINE)
+
+    def fake_kernel(nb_man, kernel_name, **kwargs):
+        for index, cell in enumerate(nb_man.nb.cells):
+            nb_man.cell_start(cell, index)
+            if index == fail_at:
+                raise RuntimeError("Kernel died")
+            nb_man.cell_complete(cell, index)
+
+    monkeypatch.setattr(engine, "execute_managed_notebook", classmethod(lambda cls, *a, **k: fake_kernel(*a, **k)))
+    try:
+        engine.execute_notebook(nb, "python3", output_path="out.ipynb", progress_bar=False)
+    except RuntimeError:
+        pass
+    return written
+
+
+def test_the_engine_writes_the_notebook_once_at_the_end_not_at_every_cell(monkeypatch):
+    execute._register_engine()
+    written = _papermill_run(monkeypatch, ["a = 1", "b = 2", "c = 3"])
+    assert [path for path, _ in written] == ["out.ipynb"]
+    statuses = [c["metadata"]["papermill"]["status"] for c in json.loads(written[0][1])["cells"]]
+    assert statuses == ["completed"] * 3
+
+
+def test_the_engine_still_writes_the_notebook_when_the_kernel_dies(monkeypatch):
+    execute._register_engine()
+    written = _papermill_run(monkeypatch, ["a = 1", "b = 2", "c = 3"], fail_at=1)
+    assert [path for path, _ in written] == ["out.ipynb"]  # the finally of papermill's engine
+    cells = json.loads(written[0][1])["cells"]
+    statuses = [c["metadata"]["papermill"]["status"] for c in cells]
+    assert statuses.index("running") == 1, statuses  # where the kernel died
+
+
 # ----------------------------------------------------------------------------- end to end
 
 

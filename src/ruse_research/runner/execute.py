@@ -11,6 +11,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from pathlib import Path
@@ -19,6 +20,8 @@ from ruse_research.runner import kernels
 from ruse_research.runner.spec import RunFailure, trim_evalue
 
 KERNEL_START_ATTEMPTS = 3
+#: The papermill engine the runner registers (:func:`_register_engine`).
+ENGINE = "ruse-save-at-end"
 #: Cells papermill adds to an executed notebook; they are not counted as cells of the source.
 PAPERMILL_TAGS = ("papermill-error-cell-tag", "injected-parameters")
 
@@ -48,6 +51,7 @@ def execute_notebook(source: Path, destination: Path, overrides: dict[str, objec
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
+    _register_engine()
     with kernels.kernel_workspace() as folder:
         manager_class = kernels.isolated_kernel_manager_class(folder)
         for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
@@ -56,6 +60,7 @@ def execute_notebook(source: Path, destination: Path, overrides: dict[str, objec
                     str(source),
                     str(destination),
                     parameters=overrides or None,
+                    engine_name=ENGINE,
                     kernel_name="python3",
                     language="python",
                     cwd=str(cwd),
@@ -72,6 +77,42 @@ def execute_notebook(source: Path, destination: Path, overrides: dict[str, objec
                 if attempt == KERNEL_START_ATTEMPTS or _executed_any_cell(destination):
                     raise
                 time.sleep(0.5 * attempt)
+
+
+@functools.cache
+def _register_engine() -> None:
+    """Register :data:`ENGINE`: papermill's nbclient engine, writing the executed notebook once,
+    when execution ends, instead of at every cell's start and end.
+
+    papermill saves the notebook after each of those events; a save JSON-encodes the whole
+    notebook with every figure drawn so far, so a study notebook was written about 30 times,
+    growing to megabytes, for one file the runner reads at the end. The end is still written
+    whatever happened: ``notebook_complete`` runs in a ``finally`` (a failing cell, a dead
+    kernel), so a failed run keeps the notebook that shows its failing cell.
+    """
+    from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
+
+    class SaveAtEndManager(NotebookExecutionManager):
+        def save(self, **kwargs):
+            if self.end_time is not None:  # notebook_complete sets it, then saves
+                super().save(**kwargs)
+
+    class SaveAtEndEngine(NBClientEngine):
+        # papermill's Engine.execute_notebook (2.7.0) with the manager above
+        @classmethod
+        def execute_notebook(cls, nb, kernel_name, output_path=None, progress_bar=True, log_output=False,
+                             autosave_cell_every=30, **kwargs):
+            nb_man = SaveAtEndManager(nb, output_path=output_path, progress_bar=progress_bar,
+                                      log_output=log_output, autosave_cell_every=autosave_cell_every)
+            nb_man.notebook_start()
+            try:
+                cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)
+            finally:
+                nb_man.cleanup_pbar()
+                nb_man.notebook_complete()
+            return nb_man.nb
+
+    papermill_engines.register(ENGINE, SaveAtEndEngine)
 
 
 def failure_in_notebook(nb: dict) -> RunFailure | None:
