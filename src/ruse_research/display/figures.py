@@ -20,7 +20,6 @@ True
 from __future__ import annotations
 
 import base64
-import contextlib
 import io
 from typing import Any
 
@@ -59,9 +58,9 @@ def figure_bytes(fig: Any, flag: str = "", *, real: bool = False) -> tuple[bytes
     """Render ``fig`` to ``(png, svg)`` bytes, identical on every run with the same inputs.
 
     Fixed dpi, fixed SVG id salt, no date in the SVG and no ``Software`` text chunk in
-    the PNG. The layout engine runs once, at the PNG's resolution, and both files are cut to
-    the same tight box, so the figure is drawn twice (a ``bbox_inches="tight"`` savefig draws
-    twice, and two of them four times). With ``flag``, the PNG has a band on top showing it in the right corner (green for
+    the PNG. The layout is computed once at the PNG's resolution and both files are cut to
+    the same tight box (a ``bbox_inches="tight"`` savefig draws twice, and two of them four
+    times). With ``flag``, the PNG has a band on top showing it in the right corner (green for
     ``real`` public data, else red): the mark of the exported print file. Does not close the figure.
     """
     import matplotlib
@@ -73,12 +72,8 @@ def figure_bytes(fig: Any, flag: str = "", *, real: bool = False) -> tuple[bytes
         engine, dpi, canvas = figure.get_layout_engine(), figure.dpi, figure.canvas
         figure.dpi = FIGURE_DPI
         try:
+            figure.draw_without_rendering()  # the layout engine runs here, once
             renderer = _renderer(figure)
-            if engine is not None and figure.axes:
-                # what Figure.draw does first; a whole draw_without_rendering would also walk
-                # every artist, a tenth of the figure's time for nothing the box needs
-                with contextlib.suppress(ValueError):  # as Figure.draw, which ignores it too
-                    engine.execute(figure)
             box = figure.get_tightbbox(renderer).padded(PAD_INCHES)
             figure.set_layout_engine(None)  # laid out: savefig must not lay out (and draw) again
             png = _png(figure, box, flag, real)
