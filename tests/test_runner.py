@@ -226,12 +226,15 @@ def _papermill_run(monkeypatch, cells, fail_at=None):
     nb.metadata.papermill = {}  # as papermill's execute_notebook prepares it
     engine = engines.papermill_engines.get_engine(execute.ENGINE)
 
-    def fake_kernel(nb_man, kernel_name, **kwargs):
+    def fake_kernel(nb_man, kernel_name, **kwargs):  # as papermill's PapermillNotebookClient
         for index, cell in enumerate(nb_man.nb.cells):
-            nb_man.cell_start(cell, index)
-            if index == fail_at:
-                raise RuntimeError("Kernel died")
-            nb_man.cell_complete(cell, index)
+            try:
+                nb_man.cell_start(cell, index)
+                if index == fail_at:
+                    raise RuntimeError("Kernel died")
+                cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=f"ran {index}")]
+            finally:
+                nb_man.cell_complete(cell, index)
 
     monkeypatch.setattr(engine, "execute_managed_notebook", classmethod(lambda cls, *a, **k: fake_kernel(*a, **k)))
     try:
@@ -245,17 +248,28 @@ def test_the_engine_writes_the_notebook_once_at_the_end_not_at_every_cell(monkey
     execute._register_engine()
     written = _papermill_run(monkeypatch, ["a = 1", "b = 2", "c = 3"])
     assert [path for path, _ in written] == ["out.ipynb"]
-    statuses = [c["metadata"]["papermill"]["status"] for c in json.loads(written[0][1])["cells"]]
-    assert statuses == ["completed"] * 3
+    cells = json.loads(written[0][1])["cells"]
+    assert [c["metadata"]["papermill"]["status"] for c in cells] == ["completed"] * 3
+    assert [["".join(o["text"]) for o in c["outputs"]] for c in cells] == [["ran 0"], ["ran 1"], ["ran 2"]]
+
+
+def test_the_runner_executes_with_its_engine(monkeypatch, tmp_path):
+    import papermill
+
+    asked = {}
+    monkeypatch.setattr(papermill, "execute_notebook", lambda *args, **kwargs: asked.update(kwargs))
+    execute.execute_notebook(Path("in.ipynb"), tmp_path / "out.ipynb", {}, tmp_path)
+    assert asked["engine_name"] == execute.ENGINE
+    from papermill.engines import papermill_engines
+    assert papermill_engines.get_engine(execute.ENGINE).__name__ == "SaveAtEndEngine"
 
 
 def test_the_engine_still_writes_the_notebook_when_the_kernel_dies(monkeypatch):
     execute._register_engine()
     written = _papermill_run(monkeypatch, ["a = 1", "b = 2", "c = 3"], fail_at=1)
     assert [path for path, _ in written] == ["out.ipynb"]  # the finally of papermill's engine
-    cells = json.loads(written[0][1])["cells"]
-    statuses = [c["metadata"]["papermill"]["status"] for c in cells]
-    assert statuses.index("running") == 1, statuses  # where the kernel died
+    cells = json.loads(written[0][1])["cells"]  # what ran before the kernel died, and no more
+    assert [["".join(o["text"]) for o in c["outputs"]] for c in cells] == [["ran 0"], [], []]
 
 
 # ----------------------------------------------------------------------------- end to end
