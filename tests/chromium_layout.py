@@ -17,7 +17,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -64,8 +63,11 @@ _RESULT = re.compile(r'<pre id="layout-probe">(.*?)</pre>', re.S)
 
 
 def chromium() -> str | None:
-    """The Chromium binary, or None."""
-    return shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+    """The Chromium binary, or None: the one the runner prints PDFs with (``RUSE_RESEARCH_CHROMIUM``,
+    else ``chromium`` and its other names on ``PATH``)."""
+    from ruse_research.runner.pdf import find_chromium
+
+    return find_chromium()
 
 
 def measure_pages(requests: list[tuple[Path, int]], probe: str = TABLES, height: int = 900) -> list[dict]:

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
-from study_build import copy_project, run_study
+from study_build import copy_project, failed_run, run_study
 
 pytestmark = pytest.mark.slow  # starts kernels / runs studies / drives Chromium
 
@@ -51,10 +51,8 @@ def two_studies(shared_study, tmp_path_factory):
     root = _copy_project(tmp_path_factory.mktemp("second") / "project")
     # no report.pdf in the second run: PDFs are not compared (their bytes hold dates), and
     # the shared run's PDFs are checked by tests/test_print_layout.py
-    result = _run_study(root, RUSE_RESEARCH_CHROMIUM="")
-    assert result.returncode == 0, (
-        f"study run failed (exit {result.returncode}):\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
-    )
+    failure = failed_run("study run", _run_study(root, RUSE_RESEARCH_CHROMIUM=""))
+    assert failure is None, failure
     return [shared_study, root]
 
 
