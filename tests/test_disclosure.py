@@ -8,6 +8,8 @@ is checked here with an integer program built directly from the table's rows and
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -238,6 +240,59 @@ def test_random_crosstabs_never_reveal_a_hidden_cell(seed):
             assert lo < hi, (flat, lo, hi, table.tolist(), hidden.tolist())
     # Visible cells are the original ones.
     assert (out.to_numpy(dtype=float, na_value=-1)[~hidden] == table[~hidden]).all()
+
+
+def _random_lines(seed: int):
+    """A random cross-tab (with and without a total row and column) as suppress audits it:
+    its lines, counts and a random hidden pattern."""
+    rng = np.random.default_rng(seed)
+    rows, cols = int(rng.integers(2, 6)), int(rng.integers(2, 5))
+    table = pd.DataFrame(rng.poisson(rng.choice([2.0, 6.0, 15.0]), size=(rows, cols)),
+                         index=[f"r{i}" for i in range(rows)], columns=[f"c{j}" for j in range(cols)])
+    if seed % 2:
+        table.loc["Total"] = table.sum()
+        table["Total"] = table.sum(axis=1)
+    values = table.to_numpy().reshape(-1, 1).astype(float)
+    keys = pd.DataFrame({
+        "_row": ["__total__" if r == "Total" else r for r in table.index for _ in table.columns],
+        "_col": ["__total__" if c == "Total" else c for _ in table.index for c in table.columns],
+    })
+    hidden = rng.random(len(values)) < rng.choice([0.2, 0.4, 0.7])
+    return disclosure._build_lines(keys, values, ["__total__"]), hidden, values
+
+
+@functools.cache
+def _both_searches(seed: int) -> tuple[list[int], int, list[int], int]:
+    """``(exposed, programs)`` of bounding every hidden cell, then of the pruned search."""
+    lines, hidden, values = _random_lines(seed)
+    solved = []
+    real = disclosure._linprog_bound
+    disclosure._linprog_bound = lambda *a: solved.append(1) or real(*a)
+    try:
+        full = disclosure._exposed(disclosure._cell_bounds(lines, hidden, values, 0))
+        full_programs = len(solved)
+        pruned = list(disclosure._exposed_cells(lines, hidden, values, 0))
+    finally:
+        disclosure._linprog_bound = real
+    return full, full_programs, pruned, len(solved) - full_programs
+
+
+SEARCH_SEEDS = range(16)
+
+
+@pytest.mark.parametrize("seed", SEARCH_SEEDS)
+def test_the_pruned_exposure_search_finds_what_the_full_audit_finds(seed):
+    """``_exposed_cells`` skips the programs of cells already seen at two values two apart;
+    it must name exactly the cells that bounding every hidden cell finds exposed, in order."""
+    full, _, pruned, _ = _both_searches(seed)
+    assert pruned == full
+
+
+def test_the_pruned_exposure_search_solves_fewer_programs_and_meets_exposed_cells():
+    results = [_both_searches(seed) for seed in SEARCH_SEEDS]
+    assert sum(bool(full) for full, *_ in results) >= 4  # the comparison meets exposed cells
+    full, pruned = sum(r[1] for r in results), sum(r[3] for r in results)
+    assert pruned < 0.6 * full, (pruned, full)
 
 
 def test_audit_catches_a_lone_hidden_cell():

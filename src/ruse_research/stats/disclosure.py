@@ -139,15 +139,12 @@ def _pick_complement(line: _Line, hidden: np.ndarray, values: np.ndarray) -> int
     return min(visible, key=rank)
 
 
-def _cell_bounds(
+def _equations(
     lines: list[_Line], hidden: np.ndarray, values: np.ndarray, column: int
-) -> dict[int, tuple[float, float]]:
-    """Smallest and largest value each hidden cell can take given everything published."""
-    from scipy.optimize import linprog
-
+) -> tuple[list[int], np.ndarray, np.ndarray]:
+    """``(hidden cells, A, b)``: every line that holds a hidden cell as ``A x = b`` over the
+    hidden cells' values ``x`` (the rest of the line is published or a known total)."""
     hidden_idx = [int(i) for i in np.flatnonzero(hidden)]
-    if not hidden_idx:
-        return {}
     pos = {c: j for j, c in enumerate(hidden_idx)}
     a_eq, b_eq = [], []
     for line in lines:
@@ -167,16 +164,29 @@ def _cell_bounds(
         if row.any():
             a_eq.append(row)
             b_eq.append(rhs)
-    bounds: dict[int, tuple[float, float]] = {}
-    if not a_eq:
+    return hidden_idx, np.array(a_eq).reshape(len(a_eq), len(hidden_idx)), np.array(b_eq)
+
+
+def _linprog_bound(cost: np.ndarray, a: np.ndarray, b: np.ndarray):
+    from scipy.optimize import linprog
+
+    return linprog(cost, A_eq=a, b_eq=b, bounds=(0, None), method="highs")
+
+
+def _cell_bounds(
+    lines: list[_Line], hidden: np.ndarray, values: np.ndarray, column: int
+) -> dict[int, tuple[float, float]]:
+    """Smallest and largest value each hidden cell can take given everything published."""
+    hidden_idx, a, b = _equations(lines, hidden, values, column)
+    if not hidden_idx:
+        return {}
+    if not len(a):
         return {c: (0.0, math.inf) for c in hidden_idx}
-    a = np.array(a_eq)
-    b = np.array(b_eq)
-    for c, j in pos.items():
+    bounds: dict[int, tuple[float, float]] = {}
+    for j, c in enumerate(hidden_idx):
         cost = np.zeros(len(hidden_idx))
         cost[j] = 1.0
-        lo = linprog(cost, A_eq=a, b_eq=b, bounds=(0, None), method="highs")
-        hi = linprog(-cost, A_eq=a, b_eq=b, bounds=(0, None), method="highs")
+        lo, hi = _linprog_bound(cost, a, b), _linprog_bound(-cost, a, b)
         low = lo.fun if lo.status == 0 else 0.0
         high = -hi.fun if hi.status == 0 else math.inf  # status 3: unbounded
         bounds[c] = (float(low), float(high))
@@ -190,6 +200,52 @@ def _exposed(bounds: dict[int, tuple[float, float]]) -> list[int]:
         if math.isfinite(hi) and math.floor(hi + 1e-6) <= math.ceil(lo - 1e-6):
             out.append(c)
     return out
+
+
+#: A hidden cell seen at two feasible values this far apart can take at least two integers
+#: (``_exposed``'s test allows 1e-6 at either end; HiGHS's feasibility tolerance is 1e-7).
+_SURELY_FREE = 2.0 - 1e-9
+
+
+def _exposed_cells(lines: list[_Line], hidden: np.ndarray, values: np.ndarray, column: int):
+    """The hidden cells :func:`_exposed` finds in :func:`_cell_bounds`, in the same order,
+    yielded one by one, with far fewer linear programs.
+
+    Every solution of a linear program is a feasible table: it shows a value for *every*
+    hidden cell, and so do the true counts. A cell already seen at two values at least two
+    apart (``_SURELY_FREE``) can take two integers, so it is not exposed and needs no program
+    of its own; only the others get their smallest and largest value solved. The caller may
+    stop early (it hides a neighbour of the first exposed cell and audits again).
+    """
+    hidden_idx, a, b = _equations(lines, hidden, values, column)
+    if not hidden_idx or not len(a):
+        return  # no hidden cell is on a line: each is (0, inf)
+    truth = values[hidden_idx, column].astype(float)
+    if np.allclose(a @ truth, b, rtol=0.0, atol=1e-9):  # totals that add up: a feasible point
+        seen_low, seen_high = truth.copy(), truth.copy()
+    else:
+        seen_low, seen_high = np.full(len(truth), np.inf), np.full(len(truth), -np.inf)
+
+    def saw(result) -> None:
+        if result.status == 0 and result.x is not None:
+            np.minimum(seen_low, result.x, out=seen_low)
+            np.maximum(seen_high, result.x, out=seen_high)
+
+    for j, c in enumerate(hidden_idx):
+        if seen_high[j] - seen_low[j] >= _SURELY_FREE:
+            continue
+        cost = np.zeros(len(hidden_idx))
+        cost[j] = 1.0
+        lo = _linprog_bound(cost, a, b)
+        saw(lo)
+        if seen_high[j] - seen_low[j] >= _SURELY_FREE:
+            continue
+        hi = _linprog_bound(-cost, a, b)
+        saw(hi)
+        low = lo.fun if lo.status == 0 else 0.0
+        high = -hi.fun if hi.status == 0 else math.inf  # status 3: unbounded
+        if _exposed({c: (float(low), float(high))}):
+            yield c
 
 
 def _suppression_pattern(
@@ -212,7 +268,7 @@ def _suppression_pattern(
             continue
         # Audit: a hidden cell that the published numbers pin to one value needs more cover.
         for col in range(values.shape[1]):
-            for c in _exposed(_cell_bounds(lines, hidden, values, col)):
+            for c in _exposed_cells(lines, hidden, values, col):
                 neighbours = sorted(
                     {
                         m
