@@ -19,12 +19,23 @@ def pytest_collection_finish(session):
     worker exits, yet every full collection walked them again: 3.5 s per worker of the fast tier."""
     gc.collect()
     gc.freeze()
+    from study_build import start_in_background
+
+    start_in_background(session.items, session.config._tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
 def shared_study(tmp_path_factory):
     """A project copy on which the whole study ran once this session (see tests/study_build.py)."""
     from study_build import shared_study as build
+
+    return build(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def second_study(tmp_path_factory):
+    """A second, independent run of the whole study from scratch (see tests/study_build.py)."""
+    from study_build import second_study as build
 
     return build(tmp_path_factory)
 

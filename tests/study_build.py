@@ -82,3 +82,43 @@ def shared_study(tmp_path_factory) -> Path:
     home = shared_dir(tmp_path_factory, "study",
                       lambda home: failed_run("study run", run_study(copy_project(home / "project"))))
     return home / "project"
+
+
+def second_study(tmp_path_factory) -> Path:
+    """A second, independent run of the whole study from scratch (the determinism test's),
+    without report.pdf: PDFs are not compared (their bytes hold dates), and the shared run's
+    PDFs are checked by tests/test_print_layout.py."""
+    home = shared_dir(tmp_path_factory, "second-study", lambda home: failed_run(
+        "study run", run_study(copy_project(home / "project"), RUSE_RESEARCH_CHROMIUM="")))
+    return home / "project"
+
+
+#: The session-wide builds that :func:`start_in_background` may start, by fixture name.
+BUILDS = {"shared_study": shared_study, "second_study": second_study}
+
+
+def start_in_background(items, tmp_path_factory) -> list[str]:
+    """Start, each in a daemon thread, the builds of :data:`BUILDS` that a collected test needs.
+
+    A build is a subprocess, so the worker's tests go on while it runs; a test that needs it
+    waits on :func:`shared_dir`'s lock, which the thread holds. Without this, the worker that
+    first asked for the shared study ran it while the other worker's test sat on the lock for
+    up to a minute, idle. A failed build is recorded by :func:`shared_dir` and fails every test
+    that asks for it, as before; the thread only swallows the exception it re-raises.
+    """
+    import threading
+
+    needed = [name for name in BUILDS if any(name in getattr(item, "fixturenames", ()) for item in items)]
+    if needed:
+        tmp_path_factory.getbasetemp()  # created here, once, not raced by two threads
+    for name in needed:
+        threading.Thread(target=_build_quietly, args=(BUILDS[name], tmp_path_factory),
+                         name=f"build-{name}", daemon=True).start()
+    return needed
+
+
+def _build_quietly(build, tmp_path_factory) -> None:
+    try:
+        build(tmp_path_factory)
+    except Exception:  # noqa: BLE001 - recorded in the failure file; the fixture raises it
+        pass

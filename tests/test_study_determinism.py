@@ -14,13 +14,10 @@ import re
 from pathlib import Path
 
 import pytest
-from study_build import copy_project, failed_run, run_study
 
 pytestmark = pytest.mark.slow  # starts kernels / runs studies / drives Chromium
 
 ROOT = Path(__file__).resolve().parents[1]
-# the copy and the run are shared with the other whole-study tests (tests/study_build.py)
-_copy_project, _run_study = copy_project, run_study
 
 
 def _sanitizers() -> list[tuple[re.Pattern[str], str]]:
@@ -46,14 +43,11 @@ def _notebook_outputs(path: Path, sanitizers) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def two_studies(shared_study, tmp_path_factory):
-    """The session's shared study run and a second, independent run from scratch."""
-    root = _copy_project(tmp_path_factory.mktemp("second") / "project")
-    # no report.pdf in the second run: PDFs are not compared (their bytes hold dates), and
-    # the shared run's PDFs are checked by tests/test_print_layout.py
-    failure = failed_run("study run", _run_study(root, RUSE_RESEARCH_CHROMIUM=""))
-    assert failure is None, failure
-    return [shared_study, root]
+def two_studies(shared_study, second_study):
+    """The session's shared study run and a second, independent run from scratch (both built
+    by tests/study_build.py, started in the background as soon as collection shows a test
+    that needs them)."""
+    return [shared_study, second_study]
 
 
 def test_every_params_file_gives_a_report_and_the_index_links_it(two_studies):
