@@ -173,24 +173,54 @@ def _linprog_bound(cost: np.ndarray, a: np.ndarray, b: np.ndarray):
     return linprog(cost, A_eq=a, b_eq=b, bounds=(0, None), method="highs")
 
 
+def _bounded(lines: list[_Line], hidden: np.ndarray, values: np.ndarray, column: int,
+             *, prune: bool):
+    """``(cell, smallest, largest)`` value each hidden cell can take given everything published,
+    in cell order, from two linear programs per cell.
+
+    With ``prune``, a cell is left out once it has been seen at two feasible values at least
+    two apart (``_SURELY_FREE``): it can take two integers, so it is not exposed. Every
+    program's solution is a feasible table, showing a value for *every* hidden cell, and so
+    are the true counts when the totals add up; so most cells need no program of their own.
+    """
+    hidden_idx, a, b = _equations(lines, hidden, values, column)
+    if not len(a):  # no hidden cell is on a line
+        yield from ((c, 0.0, math.inf) for c in hidden_idx)
+        return
+    truth = values[hidden_idx, column].astype(float)
+    feasible = np.allclose(a @ truth, b, rtol=0.0, atol=1e-9)
+    seen_low = truth.copy() if feasible else np.full(len(truth), np.inf)
+    seen_high = truth.copy() if feasible else np.full(len(truth), -np.inf)
+
+    def free(j: int) -> bool:
+        return prune and seen_high[j] - seen_low[j] >= _SURELY_FREE
+
+    def solve(cost: np.ndarray):
+        result = _linprog_bound(cost, a, b)
+        if result.status == 0 and result.x is not None:
+            np.minimum(seen_low, result.x, out=seen_low)
+            np.maximum(seen_high, result.x, out=seen_high)
+        return result
+
+    for j, c in enumerate(hidden_idx):
+        if free(j):
+            continue
+        cost = np.zeros(len(hidden_idx))
+        cost[j] = 1.0
+        lo = solve(cost)
+        if free(j):
+            continue
+        hi = solve(-cost)
+        low = lo.fun if lo.status == 0 else 0.0
+        high = -hi.fun if hi.status == 0 else math.inf  # status 3: unbounded
+        yield c, float(low), float(high)
+
+
 def _cell_bounds(
     lines: list[_Line], hidden: np.ndarray, values: np.ndarray, column: int
 ) -> dict[int, tuple[float, float]]:
     """Smallest and largest value each hidden cell can take given everything published."""
-    hidden_idx, a, b = _equations(lines, hidden, values, column)
-    if not hidden_idx:
-        return {}
-    if not len(a):
-        return {c: (0.0, math.inf) for c in hidden_idx}
-    bounds: dict[int, tuple[float, float]] = {}
-    for j, c in enumerate(hidden_idx):
-        cost = np.zeros(len(hidden_idx))
-        cost[j] = 1.0
-        lo, hi = _linprog_bound(cost, a, b), _linprog_bound(-cost, a, b)
-        low = lo.fun if lo.status == 0 else 0.0
-        high = -hi.fun if hi.status == 0 else math.inf  # status 3: unbounded
-        bounds[c] = (float(low), float(high))
-    return bounds
+    return {c: (low, high) for c, low, high in _bounded(lines, hidden, values, column, prune=False)}
 
 
 def _exposed(bounds: dict[int, tuple[float, float]]) -> list[int]:
@@ -208,43 +238,11 @@ _SURELY_FREE = 2.0 - 1e-9
 
 
 def _exposed_cells(lines: list[_Line], hidden: np.ndarray, values: np.ndarray, column: int):
-    """The hidden cells :func:`_exposed` finds in :func:`_cell_bounds`, in the same order,
-    yielded one by one, with far fewer linear programs.
-
-    Every solution of a linear program is a feasible table: it shows a value for *every*
-    hidden cell, and so do the true counts. A cell already seen at two values at least two
-    apart (``_SURELY_FREE``) can take two integers, so it is not exposed and needs no program
-    of its own; only the others get their smallest and largest value solved. The caller may
-    stop early (it hides a neighbour of the first exposed cell and audits again).
-    """
-    hidden_idx, a, b = _equations(lines, hidden, values, column)
-    if not hidden_idx or not len(a):
-        return  # no hidden cell is on a line: each is (0, inf)
-    truth = values[hidden_idx, column].astype(float)
-    if np.allclose(a @ truth, b, rtol=0.0, atol=1e-9):  # totals that add up: a feasible point
-        seen_low, seen_high = truth.copy(), truth.copy()
-    else:
-        seen_low, seen_high = np.full(len(truth), np.inf), np.full(len(truth), -np.inf)
-
-    def saw(result) -> None:
-        if result.status == 0 and result.x is not None:
-            np.minimum(seen_low, result.x, out=seen_low)
-            np.maximum(seen_high, result.x, out=seen_high)
-
-    for j, c in enumerate(hidden_idx):
-        if seen_high[j] - seen_low[j] >= _SURELY_FREE:
-            continue
-        cost = np.zeros(len(hidden_idx))
-        cost[j] = 1.0
-        lo = _linprog_bound(cost, a, b)
-        saw(lo)
-        if seen_high[j] - seen_low[j] >= _SURELY_FREE:
-            continue
-        hi = _linprog_bound(-cost, a, b)
-        saw(hi)
-        low = lo.fun if lo.status == 0 else 0.0
-        high = -hi.fun if hi.status == 0 else math.inf  # status 3: unbounded
-        if _exposed({c: (float(low), float(high))}):
+    """The hidden cells ``_exposed(_cell_bounds(...))`` finds, in the same order, one by one,
+    with far fewer linear programs (``_bounded(prune=True)``). The caller may stop early: it
+    hides a neighbour of the first exposed cell and audits again."""
+    for c, low, high in _bounded(lines, hidden, values, column, prune=True):
+        if _exposed({c: (low, high)}):
             yield c
 
 
