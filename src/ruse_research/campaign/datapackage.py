@@ -72,12 +72,16 @@ def _note(path: Path) -> str:
     return line.strip('"').lstrip("# ").strip()
 
 
-def resource(outputs: Path, run: PublishedRun, table: str, target: Path, content: Content) -> dict[str, Any]:
-    """Write the clean copy of one published table under ``target`` and describe it."""
+def resource(run: PublishedRun, table: str, target: Path, content: Content,
+             versions: dict[str, PublishedRun]) -> dict[str, Any]:
+    """Write the clean copy of one published table under ``target`` and describe it.
+
+    ``versions`` is :func:`_other_language` of ``run``: its columns' and caption's titles in
+    each language.
+    """
     frame = run.table(table)
     meta = run.table_meta(table)
     formats = dict(zip(meta.columns, meta.formats, strict=False))
-    versions = _other_language(outputs, run)
     titles, captions, notes = {}, {}, {}
     for lang, other in versions.items():
         try:
@@ -140,8 +144,11 @@ def resource(outputs: Path, run: PublishedRun, table: str, target: Path, content
 def write_datapackage(outputs: Path, pub: Published, target: Path, content: Content) -> Path:
     """Write ``datapackage.json`` and the clean table copies into ``target``."""
     t = content.t
-    resources = [resource(outputs, pub[s], table, target, content)
-                 for s in STUDIES for table in pub[s].tables]
+    resources = []
+    for study in STUDIES:
+        # once per run, not per table: each PublishedRun parses its notebook once (cached)
+        versions = _other_language(outputs, pub[study])
+        resources += [resource(pub[study], table, target, content, versions) for table in pub[study].tables]
     package = {
         "profile": "tabular-data-package",
         "name": f"ruse-research-tables-{pub.lang}",
