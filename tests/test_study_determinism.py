@@ -79,6 +79,34 @@ def test_tables_and_figures_are_byte_identical(two_studies):
     assert compared > 0, "the study wrote no tables or figures"
 
 
+#: Campaign files that may differ between the two studies: campaign.json records whether a PDF
+#: was printed (the second study runs without Chromium), and so summary.pdf exists in one only.
+CAMPAIGN_RECORDS = {"campaign.json", "summary.pdf"}
+
+
+def test_campaign_products_are_byte_identical(two_studies):
+    """Cards, press release, summary, glossary and the table copies of both campaigns: the same
+    bytes; datapackage.json the same once each table's run end time (a clock reading) is set aside."""
+    first, second = (r / "outputs" for r in two_studies)
+    files = sorted(p.relative_to(first) for p in first.glob("campaign.*/**/*")
+                   if p.is_file() and p.name not in CAMPAIGN_RECORDS)
+    assert sorted(p.relative_to(second) for p in second.glob("campaign.*/**/*")
+                  if p.is_file() and p.name not in CAMPAIGN_RECORDS) == files
+    kinds = {p.suffix for p in files}
+    assert {".png", ".docx", ".html", ".csv", ".json"} <= kinds, f"the campaign wrote only {sorted(kinds)}"
+    for rel in files:
+        one, two = (first / rel).read_bytes(), (second / rel).read_bytes()
+        if rel.name == "datapackage.json":
+            one, two = (_without_end_times(json.loads(b)) for b in (one, two))
+        assert one == two, f"{rel} differs between two studies"
+
+
+def _without_end_times(package: dict) -> dict:
+    for item in package["resources"]:
+        assert item["provenance"].pop("end_time"), f"{item['name']}: no end_time"
+    return package
+
+
 def test_notebook_outputs_are_identical_after_sanitising(two_studies):
     first, second = (r / "outputs" for r in two_studies)
     sanitizers = _sanitizers()
