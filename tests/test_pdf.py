@@ -61,3 +61,37 @@ def test_chromium_prints_a4_with_numbered_pages(tmp_path, monkeypatch):
         text = " ".join(page.extract_text().split())
         assert f"{number} / {len(pages)}" in text
         assert "Demo — SYNTHETIC DEMONSTRATION DATA" in text
+
+
+@pytest.mark.slow
+def test_the_long_lived_browser_prints_what_a_one_shot_chromium_prints_and_is_reused(tmp_path, monkeypatch):
+    import pypdf
+
+    monkeypatch.delenv(pdf.CHROMIUM_ENV, raising=False)
+    binary = pdf.find_chromium()
+    assert binary, "headless Chromium not found: run scripts/setup-system.sh"
+    record = _record()
+    monkeypatch.setattr(pdf, "print_pdf", lambda *a, **k: None)  # the report only, printed below
+    pipeline._write_report(_notebook(), SPEC, record, tmp_path)
+    monkeypatch.undo()
+    page = tmp_path / "report.html"
+    try:
+        pdf.print_pdf(page, tmp_path / "browser.pdf", binary)
+        first = pdf._OPEN[0][2].process
+        pdf.print_pdf(page, tmp_path / "again.pdf", binary)
+        assert pdf._OPEN[0][2].process is first and first.poll() is None, "the second print started a new Chromium"
+        first.kill()  # a browser that died is replaced at the next print
+        first.wait()
+        pdf.print_pdf(page, tmp_path / "after.pdf", binary)
+        assert pdf._OPEN[0][2].process is not first
+    finally:
+        pdf.close_browser()
+    assert not pdf._OPEN and first.poll() is not None
+    pdf._print_once(page, tmp_path / "once.pdf", binary, timeout=pdf.TIMEOUT_S)
+
+    def pages(name):
+        return [(round(float(p.mediabox.width)), round(float(p.mediabox.height)), p.extract_text())
+                for p in pypdf.PdfReader(tmp_path / name).pages]
+
+    assert pages("browser.pdf") == pages("once.pdf") == pages("again.pdf") == pages("after.pdf")
+    assert len(pages("once.pdf")) >= 2
