@@ -20,9 +20,25 @@ IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "
 
 
 def children_cpu() -> float:
-    """CPU seconds (user + system) of all finished child processes and their descendants."""
+    """CPU seconds (user + system) of all finished child processes and their descendants.
+
+    Only descendants that their own parents waited for: most of headless Chromium's CPU (its
+    renderer processes) is not in it; :func:`machine_cpu` sees it.
+    """
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
+
+
+def machine_cpu() -> float | None:
+    """CPU seconds the whole machine has spent busy (user, nice, system, irq, softirq), from
+    ``/proc/stat``; ``None`` where there is none. On an idle machine a difference of two readings
+    is the cost of what ran in between, every process included."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+    except OSError:
+        return None
+    busy = sum(int(fields[i]) for i in (1, 2, 3, 6, 7))
+    return busy / os.sysconf("SC_CLK_TCK")
 
 
 def copy_project(target: Path, names: Iterable[str]) -> None:
