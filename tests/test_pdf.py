@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import nbformat
 import pytest
 
-from ruse_research.runner import pdf, pipeline, provenance
+from ruse_research.runner import html, pdf, pipeline, provenance
 
 
 def _record():
@@ -70,23 +70,22 @@ def test_the_long_lived_browser_prints_what_a_one_shot_chromium_prints_and_is_re
     monkeypatch.delenv(pdf.CHROMIUM_ENV, raising=False)
     binary = pdf.find_chromium()
     assert binary, "headless Chromium not found: run scripts/setup-system.sh"
-    record = _record()
-    monkeypatch.setattr(pdf, "print_pdf", lambda *a, **k: None)  # the report only, printed below
-    pipeline._write_report(_notebook(), SPEC, record, tmp_path)
-    monkeypatch.undo()
     page = tmp_path / "report.html"
+    page.write_text(html.render_report(_notebook(), lang=SPEC.lang, title=SPEC.title, record=_record(),
+                                       description=SPEC.description), encoding="utf-8")
     try:
         pdf.print_pdf(page, tmp_path / "browser.pdf", binary)
-        first = pdf._OPEN[0][2].process
+        first = pdf._current.process
         pdf.print_pdf(page, tmp_path / "again.pdf", binary)
-        assert pdf._OPEN[0][2].process is first and first.poll() is None, "the second print started a new Chromium"
+        assert pdf._current.process is first and first.poll() is None, "the second print started a new Chromium"
         first.kill()  # a browser that died is replaced at the next print
         first.wait()
         pdf.print_pdf(page, tmp_path / "after.pdf", binary)
-        assert pdf._OPEN[0][2].process is not first
+        last = pdf._current.process
+        assert last is not first
     finally:
         pdf.close_browser()
-    assert not pdf._OPEN and first.poll() is not None
+    assert pdf._current is None and last.poll() is not None, "close_browser left Chromium running"
     pdf._print_once(page, tmp_path / "once.pdf", binary, timeout=pdf.TIMEOUT_S)
 
     def pages(name):

@@ -167,6 +167,7 @@ class Browser:
 
     def __init__(self, binary: str) -> None:
         self.binary = binary
+        self.owner = os.getpid()  # a forked child inherits this object but must start its own
         self.profile = tempfile.mkdtemp(prefix="ruse-chromium-")
         flags = [flag for flag in chromium_command(binary, Path("-"), Path("-"), Path(self.profile))[1:-1]
                  if not flag.startswith(("--print-to-pdf", "--no-pdf-header-footer"))]
@@ -249,13 +250,17 @@ class Browser:
         return json.loads(message)
 
     def close(self) -> None:
-        """Stop the browser (asked first, then killed) and remove its profile."""
+        """Stop the browser (asked first, then killed) and remove its profile. Closing twice
+        is harmless: the pipe ends are closed once (their numbers may be reused after)."""
+        if self._to_chromium < 0 or self.owner != os.getpid():
+            return  # closed already, or inherited by a fork: only its owner stops it
         with contextlib.suppress(OSError, ValueError, _BrowserError):
             if self.process.poll() is None:
                 self.call("Browser.close", {}, deadline=time.monotonic() + 5)
         for fd in (self._to_chromium, self._from_chromium):
             with contextlib.suppress(OSError):
                 os.close(fd)
+        self._to_chromium = self._from_chromium = -1
         try:
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
@@ -264,27 +269,30 @@ class Browser:
         shutil.rmtree(self.profile, ignore_errors=True)
 
 
-#: This process's browser, as ``[(pid, binary, Browser)]``: a forked child starts its own.
-_OPEN: list = []
+#: This process's browser (``None`` before the first print).
+_current: Browser | None = None
 
 
 def _browser(binary: str) -> Browser:
-    if _OPEN and _OPEN[0][0] != os.getpid():
-        _OPEN.clear()  # the parent's, inherited by a fork: the parent stops it
-    if _OPEN and (_OPEN[0][1] != binary or _OPEN[0][2].process.poll() is not None):
+    global _current
+    if _current is not None and _current.owner != os.getpid():
+        _current = None  # the parent's, inherited by a fork: the parent stops it
+    if _current is not None and (_current.binary != binary or _current.process.poll() is not None):
         close_browser()
-    if not _OPEN:
+    if _current is None:
         import multiprocessing.util
 
-        _OPEN.append((os.getpid(), binary, Browser(binary)))
+        _current = Browser(binary)
         # stopped when this process ends: the main one (atexit) or a pool worker (which runs
         # multiprocessing's finalizers before os._exit); a killed process closes its pipe,
         # and Chromium then exits
-        multiprocessing.util.Finalize(None, close_browser, exitpriority=10)
-    return _OPEN[0][2]
+        multiprocessing.util.Finalize(_current, _current.close, exitpriority=10)
+    return _current
 
 
 def close_browser() -> None:
     """Stop this process's long-lived browser, if it has one."""
-    if _OPEN and _OPEN[0][0] == os.getpid():
-        _OPEN.pop()[2].close()
+    global _current
+    if _current is not None:
+        _current.close()
+    _current = None
