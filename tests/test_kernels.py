@@ -53,6 +53,38 @@ def test_inline_backend_is_preloaded_with_pyplot_only(tmp_path, monkeypatch):
     assert "matplotlib_inline.backend_inline" not in kernels.derive_preload([notebook(tmp_path, "import os")])
 
 
+def test_the_preload_store_gives_the_same_answer_without_parsing_and_follows_changes(tmp_path, monkeypatch):
+    package = tmp_path / "ruse_research"
+    (package / "display").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "display" / "__init__.py").write_text("")
+    report = package / "display" / "report.py"
+    report.write_text("def show():\n    import csv\n")
+    nb = notebook(tmp_path, "from ruse_research.display import report")
+    store = tmp_path / "outputs" / ".cache" / "preload-imports.json"
+    first = kernels.derive_preload([nb], package, store)
+    assert first == kernels.derive_preload([nb], package)  # the same answer as without a store
+    assert "csv" in first and store.is_file()
+
+    def no_parsing(*args):
+        raise AssertionError("parsed a module the store already knows")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(kernels, "_imports_of_text", no_parsing)
+        written = store.stat().st_mtime_ns
+        assert kernels.derive_preload([nb], package, store) == first
+        assert store.stat().st_mtime_ns == written  # nothing new: not rewritten
+    report.write_text("def show():\n    import textwrap\n")  # a changed module is parsed again
+    changed = kernels.derive_preload([nb], package, store)
+    assert "textwrap" in changed and "csv" not in changed
+    (package / "display" / "plots.py").write_text("import json\n")  # another layout: all again
+    report.write_text("from ruse_research.display import plots\n")
+    assert {"ruse_research.display.plots", "json"} <= set(kernels.derive_preload([nb], package, store))
+    store.write_text("{not json")  # an unreadable store is ignored and rewritten
+    assert kernels.derive_preload([nb], package, store) == kernels.derive_preload([nb], package)
+    assert json.loads(store.read_text())["entries"]
+
+
 def test_kernels_imports_nothing_of_the_runner():
     tree = ast.parse((PACKAGE / "runner" / "kernels.py").read_text(encoding="utf-8"))
     names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}

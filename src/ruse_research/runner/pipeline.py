@@ -220,9 +220,15 @@ def preload_heavy_modules() -> None:
     pandas.DataFrame({"a": [1]}).to_excel(io.BytesIO(), engine="openpyxl")
 
 
-def zygote_preload(notebooks: Iterable[Path], root: Path) -> tuple[str, ...]:
-    """What the kernel zygote imports for ``notebooks`` (derived from their imports)."""
-    return kernels.derive_preload(sorted(set(notebooks)), cache.package_source_dir(root))
+#: Where :func:`zygote_preload` keeps what each package module imports (under ``outputs/``).
+PRELOAD_STORE = Path(".cache") / "preload-imports.json"
+
+
+def zygote_preload(notebooks: Iterable[Path], root: Path, outputs: Path | None = None) -> tuple[str, ...]:
+    """What the kernel zygote imports for ``notebooks`` (derived from their imports); with
+    ``outputs``, the package's imports are kept in ``outputs/.cache/preload-imports.json``."""
+    return kernels.derive_preload(sorted(set(notebooks)), cache.package_source_dir(root),
+                                  store=outputs / PRELOAD_STORE if outputs is not None else None)
 
 
 # --------------------------------------------------------------------------- the run command
@@ -326,7 +332,7 @@ def _execute_plans(to_run: list[plan.Plan], root: Path, outputs: Path, jobs: int
                 checked.add(key)
         preload_heavy_modules()
 
-    preload = zygote_preload((item.run.notebook for item in to_run), root)
+    preload = zygote_preload((item.run.notebook for item in to_run), root, outputs)
     # Dask workers start their own zygotes: here only the checks run (executors.py)
     zygote = kernels.kernel_zygote(preload, while_starting=prepare) if kind == "local" else _checked(prepare)
     with kernels.kernel_environment(root), zygote:
