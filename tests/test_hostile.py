@@ -95,7 +95,7 @@ def no_kernel(monkeypatch):
         yield  # pragma: no cover
 
     monkeypatch.setattr(kernels, "kernel_zygote", zygote)
-    monkeypatch.setattr(pipeline, "zygote_preload", lambda notebooks, root: ())
+    monkeypatch.setattr(pipeline, "zygote_preload", lambda *args, **kwargs: ())
     monkeypatch.setattr(pipeline, "preload_heavy_modules", lambda: None)
 
 
@@ -473,7 +473,7 @@ def fake_kernel(monkeypatch):
     from ruse_research.runner import execute, pdf
 
     monkeypatch.setattr(kernels, "kernel_zygote", zygote)
-    monkeypatch.setattr(pipeline, "zygote_preload", lambda notebooks, root: ())
+    monkeypatch.setattr(pipeline, "zygote_preload", lambda *args, **kwargs: ())
     monkeypatch.setattr(pipeline, "preload_heavy_modules", lambda: None)
     monkeypatch.setattr(execute, "execute_notebook", execute_notebook)
     monkeypatch.setattr(pdf, "find_chromium", lambda: None)

@@ -85,6 +85,36 @@ def test_the_preload_store_gives_the_same_answer_without_parsing_and_follows_cha
     assert json.loads(store.read_text())["entries"]
 
 
+def test_a_single_kernel_preloads_only_top_level_imports(tmp_path):
+    package = tmp_path / "ruse_research"
+    (package / "display").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "display" / "__init__.py").write_text("import json\n")
+    (package / "display" / "report.py").write_text(
+        "import csv\nfrom ruse_research.display import tables\ndef show():\n    import textwrap\n")
+    (package / "display" / "tables.py").write_text("import decimal\ndef fit():\n    import difflib\n")
+    nb = notebook(tmp_path, "from ruse_research.display import report")
+    one = set(kernels.derive_preload([nb], package, shared=False))
+    assert {"csv", "decimal", "json", "ruse_research.display.tables"} <= one  # imported at start
+    assert not {"textwrap", "difflib"} & one  # imported only when a function is called
+    assert {"textwrap", "difflib"} <= set(kernels.derive_preload([nb], package))  # shared by several kernels
+    store = tmp_path / "preload-imports.json"  # both answers are kept apart in the store
+    assert set(kernels.derive_preload([nb], package, store, shared=False)) == one
+    assert "textwrap" in kernels.derive_preload([nb], package, store)
+    written = store.stat().st_mtime_ns
+
+    def no_parsing(*args):
+        raise AssertionError("parsed a module the store already knows")
+
+    kernels._imports_of_text.cache_clear()
+    original, kernels._imports_of_text = kernels._imports_of_text, no_parsing
+    try:
+        assert set(kernels.derive_preload([nb], package, store, shared=False)) == one
+    finally:
+        kernels._imports_of_text = original
+    assert store.stat().st_mtime_ns == written
+
+
 def test_kernels_imports_nothing_of_the_runner():
     tree = ast.parse((PACKAGE / "runner" / "kernels.py").read_text(encoding="utf-8"))
     names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}

@@ -114,12 +114,13 @@ def _module_file(name: str, package_dir: Path) -> Path | None:
 
 
 @functools.lru_cache(maxsize=4096)
-def _imports_of_text(text: str, package: str, package_dir: str, layout: tuple[str, ...]) -> frozenset[str]:
+def _imports_of_text(text: str, package: str, package_dir: str, layout: tuple[str, ...],
+                     top_level: bool = False) -> frozenset[str]:
     """What a module's ``text`` imports. Parsing the whole package costs about 0.3 s, and the
     runner, its tests and the benches ask again for the same files; ``layout`` (the package's
     module files) is part of the key because ``from pkg import name`` counts ``pkg.name`` only
     when that module exists."""
-    return frozenset(_imports_in(ast.parse(text), package, Path(package_dir), top_level=False))
+    return frozenset(_imports_in(ast.parse(text), package, Path(package_dir), top_level=top_level))
 
 
 #: Bump when what a stored entry means changes.
@@ -156,7 +157,8 @@ def _write_store(store: Path, package: str, layout: tuple[str, ...], entries: di
 
 
 def _stored_module_imports(file: Path, package: str, package_dir: Path, layout: tuple[str, ...],
-                           known: dict[str, list[str]], used: dict[str, list[str]]) -> frozenset[str]:
+                           known: dict[str, list[str]], used: dict[str, list[str]],
+                           top_level: bool = False) -> frozenset[str]:
     """Every module ``file`` imports, inside functions too (empty when it cannot be read or
     parsed), read from ``known`` when its text was parsed before; every answer is recorded in
     ``used`` (the store's next content)."""
@@ -166,12 +168,12 @@ def _stored_module_imports(file: Path, package: str, package_dir: Path, layout: 
         text = file.read_bytes()
     except OSError:
         return frozenset()
-    key = hashlib.sha256(text).hexdigest()
+    key = hashlib.sha256(text).hexdigest() + (":top" if top_level else "")
     if key in known:
         found = frozenset(known[key])
     else:
         try:
-            found = _imports_of_text(text.decode("utf-8"), package, str(package_dir), layout)
+            found = _imports_of_text(text.decode("utf-8"), package, str(package_dir), layout, top_level)
         except (SyntaxError, ValueError):
             found = frozenset()
     used[key] = sorted(found)
@@ -179,7 +181,7 @@ def _stored_module_imports(file: Path, package: str, package_dir: Path, layout: 
 
 
 def derive_preload(notebooks: Iterable[str | os.PathLike[str]], package_dir: Path | None = None,
-                   store: Path | None = None) -> tuple[str, ...]:
+                   store: Path | None = None, *, shared: bool = True) -> tuple[str, ...]:
     """What a zygote should import for ``notebooks``: ipykernel, every module the notebooks import,
     and everything the package modules among them import (transitively, imports inside functions
     included, since the package imports its heavy libraries lazily). With the inline backend
@@ -189,6 +191,12 @@ def derive_preload(notebooks: Iterable[str | os.PathLike[str]], package_dir: Pat
     keyed by the SHA-256 of the module's text and of the package's list of module files (the
     two things the answer depends on): parsing the package took 0.4-0.8 s of every
     ``ruse-research run``. An unreadable store is ignored and rewritten.
+
+    ``shared=False`` is for a zygote that will fork a single kernel: it then imports only what
+    the notebooks and the package modules import at their top level (what that kernel imports
+    anyway as it starts, imported while the runner checks the data), not the libraries that
+    package functions import when called, which several kernels would share but one kernel
+    may never need (a stand-in notebook's zygote imported 1.8 CPU-s more than its kernel used).
 
     Examples
     --------
@@ -223,11 +231,13 @@ def derive_preload(notebooks: Iterable[str | os.PathLike[str]], package_dir: Pat
             file = _module_file(name, package_dir)
             if file is None:
                 continue
-            more = _stored_module_imports(file, package, package_dir, layout, known, used)
+            more = _stored_module_imports(file, package, package_dir, layout, known, used, not shared)
             names |= more
             pending.extend(sorted(n for n in more if n.startswith(package + ".") and n not in seen))
-        if store is not None and used != known:
-            _write_store(store, package, layout, used)
+        # the entries of the other kind (single kernel or shared) are kept for the next such run
+        kept = {key: value for key, value in known.items() if key.endswith(":top") == shared}
+        if store is not None and {**kept, **used} != known:
+            _write_store(store, package, layout, {**kept, **used})
     names.discard(package)  # its __init__ is imported with any of its modules
     if "matplotlib.pyplot" in names and os.environ.get("MPLBACKEND", INLINE_BACKEND) == INLINE_BACKEND:
         names.add("matplotlib_inline.backend_inline")

@@ -224,11 +224,14 @@ def preload_heavy_modules() -> None:
 PRELOAD_STORE = Path(".cache") / "preload-imports.json"
 
 
-def zygote_preload(notebooks: Iterable[Path], root: Path, outputs: Path | None = None) -> tuple[str, ...]:
+def zygote_preload(notebooks: Iterable[Path], root: Path, outputs: Path | None = None, *,
+                   kernels_to_start: int = 2) -> tuple[str, ...]:
     """What the kernel zygote imports for ``notebooks`` (derived from their imports); with
-    ``outputs``, the package's imports are kept in ``outputs/.cache/preload-imports.json``."""
+    ``outputs``, the package's imports are kept in ``outputs/.cache/preload-imports.json``. For
+    a single kernel only what it imports as it starts (``derive_preload(shared=False)``)."""
     return kernels.derive_preload(sorted(set(notebooks)), cache.package_source_dir(root),
-                                  store=outputs / PRELOAD_STORE if outputs is not None else None)
+                                  store=outputs / PRELOAD_STORE if outputs is not None else None,
+                                  shared=kernels_to_start > 1)
 
 
 # --------------------------------------------------------------------------- the run command
@@ -332,7 +335,7 @@ def _execute_plans(to_run: list[plan.Plan], root: Path, outputs: Path, jobs: int
                 checked.add(key)
         preload_heavy_modules()
 
-    preload = zygote_preload((item.run.notebook for item in to_run), root, outputs)
+    preload = zygote_preload((item.run.notebook for item in to_run), root, outputs, kernels_to_start=len(to_run))
     # Dask workers start their own zygotes: here only the checks run (executors.py)
     zygote = kernels.kernel_zygote(preload, while_starting=prepare) if kind == "local" else _checked(prepare)
     with kernels.kernel_environment(root), zygote:

@@ -122,7 +122,7 @@ def refresh_notebooks(
         else:
             echo(f"FAILED {result.name}: {result.failure.describe()} (notebook left unchanged)")
 
-    preload = pipeline.zygote_preload(targets, root)
+    preload = pipeline.zygote_preload(targets, root, kernels_to_start=len(work))
     with kernels.kernel_environment(root), kernels.kernel_zygote(preload, while_starting=pipeline.preload_heavy_modules):
         results = pipeline.map_jobs(refresh_one, work, max(1, jobs or os.cpu_count() or 1), report)
     return 1 if any(r.status != "ok" for r in results) else 0
