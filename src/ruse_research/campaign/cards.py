@@ -15,7 +15,6 @@ Examples
 
 from __future__ import annotations
 
-import io
 import textwrap
 
 from ruse_research.campaign.content import Content, Headline
@@ -44,7 +43,7 @@ def card_png(headline: Headline, content: Content, size: str) -> bytes:
 
     width, height = SIZES[size]
     fig = Figure(figsize=(width / DPI, height / DPI), dpi=DPI, facecolor="white")
-    FigureCanvasAgg(fig)
+    canvas = FigureCanvasAgg(fig)
     t = content.t
     square = size == "square"
     left = 60 / width
@@ -72,9 +71,15 @@ def card_png(headline: Headline, content: Content, size: str) -> bytes:
                int(chars * 40 / 26))
     fig.text(left, 36 / height, src, ha="left", va="bottom", fontsize=_px(26), color=MUTED,
              family="DejaVu Sans", linespacing=1.2)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
-    return buffer.getvalue()
+    # drawn once on the card's own canvas and written as an RGB PNG at the figures' zlib level:
+    # half the time of savefig's RGBA PNG at level 6 on these flat cards
+    from PIL import Image
+
+    from ruse_research.display.figures import png_of
+
+    canvas.draw()
+    image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    return png_of(image.convert("RGB"), DPI)
 
 
 def alt_text(headline: Headline, content: Content) -> str:

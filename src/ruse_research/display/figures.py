@@ -104,8 +104,20 @@ def _png(figure, box, flag: str, real: bool) -> bytes:
                              "raw", "RGBA", 0, 1).convert("RGB")
     if flag:
         image = add_band(image, flag, real=real)
+    return png_of(image, FIGURE_DPI)
+
+
+def png_of(image, dpi: int) -> bytes:
+    """A PIL image as PNG bytes: ``dpi`` recorded, :data:`PNG_COMPRESS_LEVEL`, no text chunk.
+
+    Examples
+    --------
+    >>> from PIL import Image
+    >>> png_of(Image.new("RGB", (2, 2), "white"), 300)[:8]
+    b'\\x89PNG\\r\\n\\x1a\\n'
+    """
     out = io.BytesIO()
-    image.save(out, format="PNG", dpi=(FIGURE_DPI, FIGURE_DPI), compress_level=PNG_COMPRESS_LEVEL)
+    image.save(out, format="PNG", dpi=(dpi, dpi), compress_level=PNG_COMPRESS_LEVEL)
     return out.getvalue()
 
 
