@@ -83,6 +83,18 @@ def test_the_preload_store_gives_the_same_answer_without_parsing_and_follows_cha
     store.write_text("{not json")  # an unreadable store is ignored and rewritten
     assert kernels.derive_preload([nb], package, store) == kernels.derive_preload([nb], package)
     assert json.loads(store.read_text())["entries"]
+    # another notebook's modules do not push these out: alternating notebooks parse nothing again
+    other = notebook(tmp_path, "from ruse_research.display import plots")
+    kernels.derive_preload([other], package, store)
+    with monkeypatch.context() as patch:
+        patch.setattr(kernels, "_imports_of_text", no_parsing)
+        written = store.stat().st_mtime_ns
+        kernels.derive_preload([nb], package, store)
+        kernels.derive_preload([other], package, store)
+        assert store.stat().st_mtime_ns == written
+    data = json.loads(store.read_text())  # entries of the wrong shape: the store is not used
+    store.write_text(json.dumps({**data, "entries": {key: "csv" for key in data["entries"]}}))
+    assert kernels.derive_preload([nb], package, store) == kernels.derive_preload([nb], package)
 
 
 def test_a_single_kernel_preloads_only_top_level_imports(tmp_path):

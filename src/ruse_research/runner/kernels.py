@@ -9,7 +9,8 @@ forwards signals and exits with the kernel's exit code. If the zygote is unavail
 simply execs ``python -m ipykernel_launcher``; ``RUSE_RESEARCH_NO_ZYGOTE=1`` starts every kernel
 that way. What the zygote imports is derived, not kept by hand: :func:`derive_preload` reads
 the imports of the notebooks about to run and, transitively, of the package modules they import
-(including imports inside functions). matplotlib's inline backend is preloaded without a shell,
+(including imports inside functions when several kernels will share the zygote; only top-level
+ones for a single kernel). matplotlib's inline backend is preloaded without a shell,
 so each forked kernel connects it to its own shell right after start-up with the public calls
 that importing it in a fresh kernel makes (:func:`connect_matplotlib_to_shell`);
 tests/test_cli.py checks that both ways give byte-identical notebooks.
@@ -123,14 +124,18 @@ def _imports_of_text(text: str, package: str, package_dir: str, layout: tuple[st
     return frozenset(_imports_in(ast.parse(text), package, Path(package_dir), top_level=top_level))
 
 
-#: Bump when what a stored entry means changes.
+#: Bump when what a stored entry means changes (this file's own text is in the key as well).
 _STORE_FORMAT = 1
 
 
 def _store_header(package: str, layout: tuple[str, ...]) -> str:
+    """The key every entry of a store was derived under: the format, this module's code (which
+    parses), the Python version (its grammar) and the package's name and module files."""
     import hashlib
 
-    return hashlib.sha256(f"{_STORE_FORMAT}|{package}|{chr(10).join(layout)}".encode()).hexdigest()
+    parser = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    return hashlib.sha256(f"{_STORE_FORMAT}|{parser}|{sys.version_info[:2]}|{package}|"
+                          f"{chr(10).join(layout)}".encode()).hexdigest()
 
 
 def _read_store(store: Path, package: str, layout: tuple[str, ...]) -> dict[str, list[str]]:
@@ -138,7 +143,10 @@ def _read_store(store: Path, package: str, layout: tuple[str, ...]) -> dict[str,
     try:
         data = json.loads(store.read_text(encoding="utf-8"))
         entries = data["entries"] if data.get("layout") == _store_header(package, layout) else {}
-        return {str(k): [str(n) for n in v] for k, v in entries.items()}
+        if not all(isinstance(k, str) and isinstance(v, list) and all(isinstance(n, str) for n in v)
+                   for k, v in entries.items()):
+            return {}
+        return dict(entries)
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return {}
 
@@ -180,11 +188,23 @@ def _stored_module_imports(file: Path, package: str, package_dir: Path, layout: 
     return found
 
 
+def _text_hashes(package_dir: Path, layout: tuple[str, ...]) -> set[str]:
+    """The SHA-256 of every module file of the package (about 10 ms for this package)."""
+    import hashlib
+
+    hashes = set()
+    for rel in layout:
+        with contextlib.suppress(OSError):
+            hashes.add(hashlib.sha256((package_dir / rel).read_bytes()).hexdigest())
+    return hashes
+
+
 def derive_preload(notebooks: Iterable[str | os.PathLike[str]], package_dir: Path | None = None,
                    store: Path | None = None, *, shared: bool = True) -> tuple[str, ...]:
     """What a zygote should import for ``notebooks``: ipykernel, every module the notebooks import,
     and everything the package modules among them import (transitively, imports inside functions
-    included, since the package imports its heavy libraries lazily). With the inline backend
+    included, since the package imports its heavy libraries lazily; top-level ones only with
+    ``shared=False``, below). With the inline backend
     selected and pyplot among them, the inline backend too. Nothing is imported here.
 
     ``store`` is a JSON file that keeps what each package module imports between invocations,
@@ -234,10 +254,13 @@ def derive_preload(notebooks: Iterable[str | os.PathLike[str]], package_dir: Pat
             more = _stored_module_imports(file, package, package_dir, layout, known, used, not shared)
             names |= more
             pending.extend(sorted(n for n in more if n.startswith(package + ".") and n not in seen))
-        # the entries of the other kind (single kernel or shared) are kept for the next such run
-        kept = {key: value for key, value in known.items() if key.endswith(":top") == shared}
-        if store is not None and {**kept, **used} != known:
-            _write_store(store, package, layout, {**kept, **used})
+        if store is not None:
+            # entries of modules this run did not visit (another notebook's, the other kind's)
+            # are kept while their text is still that of a package file
+            current = _text_hashes(package_dir, layout) if set(known) - set(used) else set()
+            kept = {key: value for key, value in known.items() if key.split(":")[0] in current}
+            if {**kept, **used} != known:
+                _write_store(store, package, layout, {**kept, **used})
     names.discard(package)  # its __init__ is imported with any of its modules
     if "matplotlib.pyplot" in names and os.environ.get("MPLBACKEND", INLINE_BACKEND) == INLINE_BACKEND:
         names.add("matplotlib_inline.backend_inline")
