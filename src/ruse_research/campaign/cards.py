@@ -71,15 +71,12 @@ def card_png(headline: Headline, content: Content, size: str) -> bytes:
                int(chars * 40 / 26))
     fig.text(left, 36 / height, src, ha="left", va="bottom", fontsize=_px(26), color=MUTED,
              family="DejaVu Sans", linespacing=1.2)
-    # drawn once on the card's own canvas and written as an RGB PNG at the figures' zlib level:
-    # half the time of savefig's RGBA PNG at level 6 on these flat cards
-    from PIL import Image
-
-    from ruse_research.display.figures import png_of
+    # drawn once on the card's own canvas and written as the report figures are (RGB, their zlib
+    # level): a fifth less time than savefig's RGBA PNG at level 6, the same pixels
+    from ruse_research.display.figures import png_of, rgb_of
 
     canvas.draw()
-    image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
-    return png_of(image.convert("RGB"), DPI)
+    return png_of(rgb_of(canvas.buffer_rgba(), *canvas.get_width_height()), DPI)
 
 
 def alt_text(headline: Headline, content: Content) -> str:

@@ -93,18 +93,29 @@ def _png(figure, box, flag: str, real: bool) -> bytes:
     Agg draws RGBA on the white face; the PNG is written without the (opaque) alpha channel,
     which is a quarter less to compress.
     """
-    from PIL import Image
-
     from ruse_research.figure_mark import add_band
 
     raw = io.BytesIO()
     figure.savefig(raw, format="rgba", dpi=FIGURE_DPI, bbox_inches=box, facecolor="white")
     width = int(box.width * FIGURE_DPI)  # matplotlib's own rounding of the cut box
-    image = Image.frombuffer("RGBA", (width, len(raw.getvalue()) // (4 * width)), raw.getbuffer(),
-                             "raw", "RGBA", 0, 1).convert("RGB")
+    image = rgb_of(raw.getbuffer(), width, len(raw.getvalue()) // (4 * width))
     if flag:
         image = add_band(image, flag, real=real)
     return png_of(image, FIGURE_DPI)
+
+
+def rgb_of(rgba, width: int, height: int):
+    """Agg's RGBA pixels (a buffer of ``width`` x ``height``) as a PIL RGB image: the face is
+    opaque, and a PNG without the alpha channel is a quarter less to compress.
+
+    Examples
+    --------
+    >>> rgb_of(bytes([255, 0, 0, 255] * 4), 2, 2).getpixel((1, 1))
+    (255, 0, 0)
+    """
+    from PIL import Image
+
+    return Image.frombuffer("RGBA", (width, height), rgba, "raw", "RGBA", 0, 1).convert("RGB")
 
 
 def png_of(image, dpi: int) -> bytes:
