@@ -236,3 +236,52 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if type(item).__name__ == "IPyNbCell":
             item.add_marker(pytest.mark.slow)
+
+
+# ------------------------------------------------- the profile the stored outputs were written with
+#: The variable that selects the region profile (ruse_research.data.profile.PROFILE_ENV).
+PROFILE_ENV = "RUSE_RESEARCH_PROFILE"
+_UNSET = object()
+_saved_profile: Any = _UNSET
+
+
+def recorded_profile(nb) -> str | None:
+    """The profile a notebook's stored outputs were written under (``metadata.ruse.profile``,
+    written by ``ruse-research refresh``), or ``None`` when it records none.
+
+    >>> recorded_profile(nbformat.from_dict({"metadata": {"ruse": {"profile": "demo"}}}))
+    'demo'
+    >>> recorded_profile(nbformat.from_dict({"metadata": {}})) is None
+    True
+    """
+    ruse = (nb.get("metadata") or {}).get("ruse") or {}
+    return ruse.get("profile") if isinstance(ruse, dict) else None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Before a notebook's kernel starts (its first cell's setup), select the profile its
+    stored outputs were written under: nbval compares them with a fresh execution, and the
+    same cells under another profile show another region's data. The kernel inherits this
+    process's environment (``--nbval-current-env``); the variable is restored after the
+    notebook's last cell."""
+    global _saved_profile
+    if type(item).__name__ != "IPyNbCell" or _saved_profile is not _UNSET:
+        return
+    wanted = recorded_profile(item.parent.nb)
+    if wanted is None:
+        return
+    _saved_profile = os.environ.get(PROFILE_ENV)
+    os.environ[PROFILE_ENV] = wanted
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item, nextitem):
+    global _saved_profile
+    if _saved_profile is _UNSET or (nextitem is not None and nextitem.parent is item.parent):
+        return
+    if _saved_profile is None:
+        os.environ.pop(PROFILE_ENV, None)
+    else:
+        os.environ[PROFILE_ENV] = _saved_profile
+    _saved_profile = _UNSET

@@ -128,6 +128,7 @@ def test_refresh_reexecutes_in_place_and_strips_volatile_metadata(project, capsy
     assert not any("injected-parameters" in c["metadata"].get("tags", []) for c in code_cells)
     printed = code_cells[-1]["outputs"][0]
     assert printed["text"] in ("<b>plain text is escaped</b>\n", ["<b>plain text is escaped</b>\n"])
+    assert "ruse" not in nb["metadata"]  # a project without region profiles records none
     first = notebook.read_bytes()
     assert cli.main(["refresh", "notebooks/90_standin.ipynb"]) == 0
     assert notebook.read_bytes() == first  # stable in git: same bytes on a second refresh

@@ -64,6 +64,20 @@ def test_every_params_file_gives_a_report_and_the_index_links_it(two_studies):
         assert (root / "outputs" / run / "provenance.json").is_file()
 
 
+def test_each_run_notebook_records_the_profile_it_ran_under(two_studies):
+    """The source notebooks record the fictional profile of their stored outputs; a run's
+    executed notebook records the profile the run used instead (here the default, ``ruse``)."""
+    import os
+
+    ran_under = os.environ.get("RUSE_RESEARCH_PROFILE") or "ruse"
+    root = two_studies[0]
+    notebooks = sorted((root / "outputs").glob("*/notebook.ipynb"))
+    assert notebooks
+    for path in notebooks:
+        recorded = json.loads(path.read_text(encoding="utf-8"))["metadata"].get("ruse", {}).get("profile")
+        assert recorded == ran_under, f"{path.relative_to(root)} records profile {recorded!r}"
+
+
 def test_tables_and_figures_are_byte_identical(two_studies):
     first, second = (r / "outputs" for r in two_studies)
     compared = 0

@@ -162,6 +162,26 @@ def load_if_any() -> Profile | None:
     return load()
 
 
+def selector() -> str | None:
+    """What selects the active profile again (``RUSE_RESEARCH_PROFILE``): its id when it is a
+    folder under ``data/regions/``, else its file's path from the project root; ``None`` in a
+    project without profiles. An executed notebook records it (``metadata.ruse.profile``) so
+    that nbval re-executes it under the profile its stored outputs were written with.
+
+    >>> selector() == load().id
+    True
+    """
+    if load_if_any() is None:
+        return None
+    path = profile_path().resolve()
+    if path.name == "profile.yaml" and path.parent.parent == paths.resolve(REGIONS_DIR).resolve():
+        return path.parent.name
+    try:
+        return path.relative_to(paths.project_root().resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def resolve(path: str | os.PathLike[str]) -> Path:
     """The file a study reads for ``path``: :func:`ruse_research.paths.resolve` of the active
     profile's own location when ``path`` is a default one (``data/raw/...``, the default margins

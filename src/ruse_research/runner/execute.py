@@ -102,6 +102,7 @@ def _register_engine() -> None:
         @classmethod
         def execute_notebook(cls, nb, kernel_name, output_path=None, progress_bar=True, log_output=False,
                              autosave_cell_every=30, **kwargs):
+            record_profile(nb)
             nb_man = SaveAtEndManager(nb, output_path=output_path, progress_bar=progress_bar,
                                       log_output=log_output, autosave_cell_every=autosave_cell_every)
             nb_man.notebook_start()
@@ -113,6 +114,30 @@ def _register_engine() -> None:
             return nb_man.nb
 
     papermill_engines.register(ENGINE, SaveAtEndEngine)
+
+
+def record_profile(nb: dict) -> dict:
+    """Write into ``nb``'s metadata the region profile it is executed under (``ruse.profile``,
+    see :func:`ruse_research.data.profile.selector`), replacing what the source notebook said:
+    a stored output then always says which profile's data it shows, and nbval re-executes a
+    notebook under that profile. A project without profiles records none.
+
+    >>> from ruse_research.data.profile import selector
+    >>> record_profile({"metadata": {"ruse": {"profile": "elsewhere"}}})["metadata"]["ruse"]["profile"] == selector()
+    True
+    """
+    from ruse_research.data.profile import selector  # not on the no-op path's imports
+
+    ran_under = selector()
+    metadata = nb.setdefault("metadata", {})
+    recorded = metadata.setdefault("ruse", {})
+    if ran_under is None:
+        recorded.pop("profile", None)
+        if not recorded:
+            metadata.pop("ruse")
+    else:
+        recorded["profile"] = ran_under
+    return nb
 
 
 def failure_in_notebook(nb: dict) -> RunFailure | None:
