@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -354,6 +355,29 @@ def test_timeline(framework):
         M.timeline(framework, as_of="2020-01-18").query("quarter == 'as_of'")["elapsed_days"].item()
         == 365
     )
+
+
+@pytest.mark.parametrize(("name", "public"), [("ruse", True), ("gabrovo", False), ("demo", False)])
+def test_only_a_public_projects_money_is_marked_real_and_cited(name, public):
+    """Ruse's project is a public record (ИСУН): its money is marked real and cited. The
+    invented projects of the other profiles are neither: their figures are flagged like the
+    synthetic data, and the report's references leave out ИСУН."""
+    fw = M.load_framework(profile=name)
+    data = SimpleNamespace(framework=fw)  # the two functions read only the framework
+    assert fw["project"]["public"] is public
+    for lang in ("bg", "en"):
+        assert M.finance_source(data, lang) == (fw["project"]["source"][lang] if public else None)
+    assert ("opgg_project" in M.reference_keys(data)) is public
+
+
+def test_framework_rejects_a_public_flag_that_is_not_true_or_false(tmp_path):
+    data = yaml.safe_load(paths.resolve(M.DEFAULT_FRAMEWORK).read_text(encoding="utf-8"))
+    data["project"] = {**yaml.safe_load(paths.resolve("data/regions/ruse/profile.yaml").read_text(encoding="utf-8"))["project"],
+                       "public": "yes please"}
+    bad = tmp_path / "ind.yaml"
+    bad.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(M.FrameworkError, match=r"project.public is 'yes please'; expected true .* or false"):
+        M.load_framework(bad)
 
 
 # ------------------------------------------------------------------ framework, codebook, template

@@ -12,7 +12,8 @@ public functions are re-exported here so callers need one import:
   :mod:`ruse_research.stats.proportions`).
 
 Pipeline steps: :func:`load` (the log, the framework and every indicator's quarterly values),
-:func:`current_scorecard`, :func:`status_history`, :func:`trends`, :func:`project_finance`
+:func:`current_scorecard`, :func:`status_history`, :func:`trends`, :func:`project_finance`,
+:func:`finance_source`, :func:`reference_keys`
 and :func:`findings`.
 
 Status rule (``status_rule`` in the YAML; defaults 0.9 and 0.6)::
@@ -76,6 +77,7 @@ __all__ = [
     "display_scale",
     "elapsed_fraction",
     "finance",
+    "finance_source",
     "findings",
     "indicator_table",
     "load",
@@ -83,6 +85,7 @@ __all__ = [
     "progress",
     "project_finance",
     "quarters",
+    "reference_keys",
     "scorecard",
     "status",
     "status_history",
@@ -230,6 +233,33 @@ def project_finance(data: MonitoringData) -> ProjectFinance:
     line = timeline(data.framework)
     return ProjectFinance(fin, fin.set_index("measure")["value"], line,
                           int(line["duration_days"].iloc[0]), float(line["elapsed_share"].iloc[-1]))
+
+
+def finance_source(data: MonitoringData, lang: str) -> str | None:
+    """The source the project's money is marked with as real public data, or ``None`` when the
+    profile's project is not a public record (``project.public: false``, an invented example):
+    its finance tables and figure are then flagged like the synthetic data, not as real.
+
+    Examples
+    --------
+    >>> d = load()
+    >>> (finance_source(d, "en") is not None) == d.framework["project"]["public"]
+    True
+    """
+    project = data.framework["project"]
+    return project["source"][lang] if project["public"] else None
+
+
+def reference_keys(data: MonitoringData) -> list[str]:
+    """The references the report lists: the status rule's and the interval's sources, and the
+    project's public record (ИСУН) only when the project is one.
+
+    Examples
+    --------
+    >>> reference_keys(load())[:2]
+    ['zna', 'wilson1927']
+    """
+    return ["zna", "wilson1927", *(["opgg_project"] if data.framework["project"]["public"] else [])]
 
 
 @dataclass(frozen=True)

@@ -134,6 +134,10 @@ def load_framework(path: str | os.PathLike[str] = DEFAULT_FRAMEWORK, profile: An
     source = project.get("source")
     if not isinstance(source, dict) or any(not source.get(lang) for lang in LANGS):
         raise FrameworkError(f"{file}: project.source needs bg and en texts")
+    public = project.setdefault("public", False)
+    if not isinstance(public, bool):
+        raise FrameworkError(f"{file}: project.public is {public!r}; expected true (the figures are the "
+                             "project's public record, cited as its source) or false (an invented example)")
     data["project"] = project
     keys = set()
     for ind in data["indicators"]:
