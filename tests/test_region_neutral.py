@@ -15,6 +15,7 @@ Also here: the synthetic generator and the codebooks follow whichever profile is
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -32,7 +33,9 @@ ALLOWED = re.compile(r"ruse[_-]research|RUSE_RESEARCH\w*|Ruse[A-Z]\w*|\bruse\b|\
 # Dates are dates (doctest examples of date arithmetic), not wave years.
 DATES = re.compile(r"(?<!\d)(?:\d{4}-\d{2}-\d{2}|\d{2}[./]\d{2}[./]\d{4}|\d{4}Q\d|\d{8})(?!\d)")
 # Years of published standards the texts cite (not fieldwork): CAF 2020, the CoE Code revised 2019.
-CITED = re.compile(r"CAF 2020|(?:revised|преработен) 2019|2009/2019|Code \(2019\)")
+CITED = re.compile(r"CAF 2020|(?:revised|преработен) 2019|2009/2019|Code \(2019\)"
+                   # the standards the participation model cites, as its tables name them
+                   r"|(?:CoE Code|Кодекс на СЕ) 2019|2019 Standards|Стандартите от 2019")
 # The reference list cites publications by year (Lumley 2004/2024): years there are not waves,
 # but place names still are region-specific.
 CITATIONS = "src/ruse_research/locale/references.yaml"
@@ -84,6 +87,57 @@ def test_no_region_names_or_wave_years_in_src_or_notebooks():
             hits.append(f"{where}: {match.group(0)!r} in {line.strip()[:100]!r}")
     assert not hits, ("region-specific text in src/ or notebooks/; move it into the region profile "
                       "(data/regions/<id>/profile.yaml) and use a catalog placeholder:\n" + "\n".join(hits))
+
+
+def _profile_pattern(profiles: list[profile.Profile]) -> re.Pattern:
+    words = {prof.text(key, lang) for prof in profiles for lang in ("bg", "en")
+             for key in ("region_centre", "administration")}
+    words.update(m.label(lang) for prof in profiles for m in prof.municipalities for lang in ("bg", "en"))
+    words.update(prof.project_text("title", lang) for prof in profiles for lang in ("bg", "en"))
+    words.update(str(prof.project.get("code")) for prof in profiles if prof.project.get("code"))
+    years = {str(w.year) for prof in profiles for w in prof.waves if w.year}
+    names = "|".join(re.escape(w) for w in sorted(words - {""}, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{names})(?!\w)|(?<!\d)(?:{'|'.join(sorted(years)) or '$^'})(?!\d)")
+
+
+def _stored_texts(nb):
+    """Every text a notebook's stored outputs show (images' pixels and vector paths left out)."""
+    for c, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            if "text" in output:
+                yield c, "stream", output["text"]
+            for mime, value in (output.get("data") or {}).items():
+                if not mime.startswith("image/"):
+                    yield c, mime, value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("notebook", [p.name for p in sorted((ROOT / "notebooks").glob("*.ipynb"))])
+def test_stored_outputs_show_only_the_profile_they_record(notebook):
+    """The outputs stored in a notebook were written under one profile, which the notebook
+    records (``metadata.ruse.profile``, written by ``ruse-research refresh``; nbval executes it
+    under that profile). They name no other profile's region, administration, municipality,
+    project or wave year. The bundled notebooks record the fictional ``demo`` profile
+    (``nox -s refresh``), so they name no real region at all."""
+    nb = nbformat.read(ROOT / "notebooks" / notebook, as_version=4)
+    recorded = (nb.metadata.get("ruse") or {}).get("profile")
+    assert recorded, f"{notebook}: no metadata.ruse.profile; refresh it with `nox -s refresh`"
+    own = profile.load(recorded)
+    pattern = _profile_pattern([p for p in _profiles() if p.source.resolve() != own.source.resolve()])
+    hits = []
+    for cell, mime, text in _stored_texts(nb):
+        text = CITED.sub("", DATES.sub("", ALLOWED.sub("", text)))
+        for match in pattern.finditer(text):
+            hits.append(f"cell {cell} {mime}: {match.group(0)!r} in {text[max(0, match.start() - 40):match.end() + 40]!r}")
+    assert not hits, (f"{notebook} records profile {recorded!r} but its stored outputs show another "
+                      "profile's text; refresh it under one profile (`nox -s refresh`):\n" + "\n".join(hits[:20]))
+
+
+def test_the_stored_output_check_sees_another_profiles_name():
+    ruse, demo = profile.load("ruse"), profile.load("demo")
+    pattern = _profile_pattern([ruse])
+    assert pattern.search(f"<td>{ruse.municipalities[-1].label('en')}</td>")
+    assert pattern.search(ruse.project_text("title", "bg"))
+    assert not pattern.search(f"<td>{demo.municipalities[-1].label('en')}</td> {demo.waves[0].year}")
 
 
 def test_the_check_sees_a_planted_name(tmp_path: Path):

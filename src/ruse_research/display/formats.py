@@ -57,7 +57,7 @@ def is_na(x: Any) -> bool:
 def _group(int_digits: str, lang: str) -> str:
     """Insert thousands separators (CLDR: en ',' always; bg NBSP from 5 digits on).
 
-    CLDR gives Bulgarian minimumGroupingDigits = 2, so 2025 and 1234 stay ungrouped and
+    CLDR gives Bulgarian minimumGroupingDigits = 2, so 1999 and 1234 stay ungrouped and
     12 345 is grouped (as in ICU / fisharebest/localization LocaleBg).
     """
     if lang == "bg" and len(int_digits) <= 4:

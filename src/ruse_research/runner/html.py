@@ -443,7 +443,7 @@ def render_report(nb, *, lang: str, title: str, record: dict, description: str =
     >>> rec = provenance.build_record(run="demo.bg", title="Демо", notebook="n.ipynb", lang="bg",
     ...     parameters={"lang": "bg"}, overrides={"lang": "bg"}, inputs={"data/raw/x.csv": "ab" * 32},
     ...     git={"commit": "f" * 40, "dirty": False}, packages={"python": "3.11.7"},
-    ...     started=datetime(2026, 1, 1, tzinfo=UTC), duration_s=2.0, status="ok", cache_key="0" * 64,
+    ...     started=datetime(2001, 1, 1, tzinfo=UTC), duration_s=2.0, status="ok", cache_key="0" * 64,
     ...     cache_components={}, synthetic=True, tables=[], figures=[])
     >>> page = render_report(nb, lang="bg", title="Демо", record=rec)
     >>> '<html lang="bg">' in page, 'href="#въведение"' in page, "Колофон" in page

@@ -172,10 +172,10 @@ def build_record(
     >>> from datetime import datetime, UTC
     >>> rec = build_record(run="demo.en", title="Demo", notebook="notebooks/demo.ipynb", lang="en",
     ...     parameters={"lang": "en"}, overrides={}, inputs={}, git={"commit": "unknown", "dirty": None},
-    ...     packages={"python": "3.11"}, started=datetime(2026, 1, 1, tzinfo=UTC), duration_s=1.5,
+    ...     packages={"python": "3.11"}, started=datetime(2001, 1, 1, tzinfo=UTC), duration_s=1.5,
     ...     status="ok", cache_key="0" * 64, cache_components={}, synthetic=True, tables=[], figures=[])
     >>> rec["start_time"], rec["end_time"]
-    ('2026-01-01T00:00:00+00:00', '2026-01-01T00:00:01.500000+00:00')
+    ('2001-01-01T00:00:00+00:00', '2001-01-01T00:00:01.500000+00:00')
     """
     from datetime import timedelta
 
@@ -253,7 +253,7 @@ def record_for(spec, *, started: datetime, duration_s: float, status: str, table
     ...                synthetic=False, cache_key="0" * 64, components={}, reason="new",
     ...                git={"commit": "unknown", "dirty": None}, packages={}, root=Path("/p"),
     ...                outputs=Path("/p/outputs"))
-    >>> record_for(spec, started=datetime(2026, 1, 1, tzinfo=UTC), duration_s=1.0, status="ok",
+    >>> record_for(spec, started=datetime(2001, 1, 1, tzinfo=UTC), duration_s=1.0, status="ok",
     ...            tables=[], figures=[], error=None)["notebook"]
     'nb.ipynb'
     """
