@@ -10,9 +10,9 @@ without resolving dependencies again, so a rerun a year from now uses the same l
     nox -s fast       the fast tier of the tests (-m 'not slow'; goal: under a minute on 2 cores)
     nox -s nbval      nbval over the notebooks on this machine's default floating-point path
     nox -s lint       ruff and import-linter (layer contracts)
-    nox -s refresh    re-execute notebooks in place to update their stored outputs (fictional
-                      demo profile; RUSE_RESEARCH_PROFILE=<id> for another)
-    nox -s demo_data  regenerate the synthetic demonstration data in data/raw/
+    nox -s refresh    re-execute notebooks in place to update their stored outputs, each under
+                      the profile it records (fictional demo; -- --profile ID for another)
+    nox -s demo_data  regenerate every profile's synthetic demonstration data (in its data_dir)
     nox -s bench      benchmarks in bench/ (print ratios; not part of the tests)
     nox -s lab        JupyterLab with the package installed and its kernel registered
 """
@@ -158,26 +158,22 @@ def lint(session: nox.Session) -> None:
     session.run("lint-imports")
 
 
-#: The profile the bundled notebooks' stored outputs are written under: fictional, so that
-#: notebooks/ names no real region (data/regions/demo/README.md). Each refreshed notebook
-#: records it (metadata.ruse.profile) and nbval re-executes it under that profile.
-NOTEBOOK_PROFILE = "demo"
-
-
 @nox.session(python=PYTHON)
 def refresh(session: nox.Session) -> None:
     """Re-execute notebooks in place with their default parameters (stored outputs for nbval),
-    under the fictional ``demo`` profile unless ``RUSE_RESEARCH_PROFILE`` names another."""
+    each under the profile it records (the bundled ones: the fictional ``demo``);
+    ``nox -s refresh -- --profile ID`` for another."""
     install_locked(session)
-    profile = os.environ.get("RUSE_RESEARCH_PROFILE") or NOTEBOOK_PROFILE
-    session.run("ruse-research", "refresh", *session.posargs, env={"RUSE_RESEARCH_PROFILE": profile})
+    session.run("ruse-research", "refresh", *session.posargs)
 
 
 @nox.session(python=PYTHON)
 def demo_data(session: nox.Session) -> None:
-    """Regenerate the synthetic demonstration data in data/raw/ (byte-identical for a seed)."""
+    """Regenerate every profile's synthetic demonstration data in its own data_dir (data/raw/
+    for ruse, data/regions/<id>/raw/ for the others; byte-identical for a seed). A folder
+    without the generator's truth.json (real exports) is skipped."""
     install_locked(session)
-    session.run("python", "-m", "ruse_research.synthetic", "--out", "data/raw", *session.posargs)
+    session.run("python", "-m", "ruse_research.synthetic", "--every-profile", *session.posargs)
 
 
 @nox.session(python=PYTHON)

@@ -239,49 +239,54 @@ def pytest_collection_modifyitems(config, items):
 
 
 # ------------------------------------------------- the profile the stored outputs were written with
-#: The variable that selects the region profile (ruse_research.data.profile.PROFILE_ENV).
-PROFILE_ENV = "RUSE_RESEARCH_PROFILE"
 _UNSET = object()
-_saved_profile: Any = _UNSET
+_saved_profile: Any = _UNSET  # the variable's value before a notebook set it
+_set_by: Any = None  # the notebook (nbval file node) that set it
 
 
-def recorded_profile(nb) -> str | None:
-    """The profile a notebook's stored outputs were written under (``metadata.ruse.profile``,
-    written by ``ruse-research refresh``), or ``None`` when it records none.
+def _restore_profile() -> None:
+    global _saved_profile, _set_by
+    from ruse_research.data.profile import PROFILE_ENV
 
-    >>> recorded_profile(nbformat.from_dict({"metadata": {"ruse": {"profile": "demo"}}}))
-    'demo'
-    >>> recorded_profile(nbformat.from_dict({"metadata": {}})) is None
-    True
-    """
-    ruse = (nb.get("metadata") or {}).get("ruse") or {}
-    return ruse.get("profile") if isinstance(ruse, dict) else None
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtest_setup(item):
-    """Before a notebook's kernel starts (its first cell's setup), select the profile its
-    stored outputs were written under: nbval compares them with a fresh execution, and the
-    same cells under another profile show another region's data. The kernel inherits this
-    process's environment (``--nbval-current-env``); the variable is restored after the
-    notebook's last cell."""
-    global _saved_profile
-    if type(item).__name__ != "IPyNbCell" or _saved_profile is not _UNSET:
-        return
-    wanted = recorded_profile(item.parent.nb)
-    if wanted is None:
-        return
-    _saved_profile = os.environ.get(PROFILE_ENV)
-    os.environ[PROFILE_ENV] = wanted
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_runtest_teardown(item, nextitem):
-    global _saved_profile
-    if _saved_profile is _UNSET or (nextitem is not None and nextitem.parent is item.parent):
+    if _saved_profile is _UNSET:
         return
     if _saved_profile is None:
         os.environ.pop(PROFILE_ENV, None)
     else:
         os.environ[PROFILE_ENV] = _saved_profile
-    _saved_profile = _UNSET
+    _saved_profile, _set_by = _UNSET, None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Before a notebook's kernel starts (its first cell's setup), select the profile its
+    stored outputs were written under (``metadata.ruse.profile``): nbval compares them with a
+    fresh execution, and the same cells under another profile show another region's data.
+    The kernel inherits this process's environment (``--nbval-current-env``); the variable is
+    restored after the notebook's last cell, or when another notebook's cell comes first."""
+    global _saved_profile, _set_by
+    if type(item).__name__ != "IPyNbCell":
+        return
+    if _set_by is item.parent:
+        return
+    _restore_profile()
+    from ruse_research.data.profile import PROFILE_ENV, ProfileError, profile_path
+    from ruse_research.runner.refresh import recorded_profile
+
+    wanted = recorded_profile(item.parent.nb)
+    if wanted is None:
+        return
+    try:
+        profile_path(wanted)
+    except ProfileError as exc:
+        pytest.fail(f"{item.parent.name}: records profile {wanted!r} (metadata.ruse.profile) and this "
+                    f"project lacks it ({exc}); refresh the notebook under one it has: "
+                    "`ruse-research refresh --profile ID`", pytrace=False)
+    _saved_profile, _set_by = os.environ.get(PROFILE_ENV), item.parent
+    os.environ[PROFILE_ENV] = wanted
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item, nextitem):
+    if _set_by is item.parent and (nextitem is None or nextitem.parent is not item.parent):
+        _restore_profile()

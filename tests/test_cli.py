@@ -14,7 +14,7 @@ from ruse_research import cli
 from ruse_research.errors import CodebookError, DataError, Problem
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "runner"))
-from runner_project import make_project  # noqa: E402
+from runner_project import CHECKOUT, make_project  # noqa: E402
 
 pytestmark = pytest.mark.slow  # starts kernels / runs studies / drives Chromium
 
@@ -145,6 +145,40 @@ def test_refresh_leaves_a_failing_notebook_unchanged(project, capsys):
     assert "FAILED notebooks/90_standin.ipynb: cell 4 (In [3]): ValueError: planted failure" in out
     assert notebook.read_bytes() == before
     assert sorted(p.name for p in notebook.parent.iterdir()) == ["90_standin.ipynb"]
+
+
+def test_refresh_keeps_the_profile_a_notebook_records_and_switches_only_when_asked(project, capsys, monkeypatch):
+    monkeypatch.delenv("RUSE_RESEARCH_PROFILE", raising=False)
+    demo = (CHECKOUT / "data" / "regions" / "demo" / "profile.yaml").read_text(encoding="utf-8")
+    for name in ("alpha", "beta"):
+        (project / "data" / "regions" / name).mkdir(parents=True)
+        (project / "data" / "regions" / name / "profile.yaml").write_text(
+            demo.replace("id: demo", f"id: {name}"), encoding="utf-8")
+    notebook = project / "notebooks" / "90_standin.ipynb"
+
+    def recorded():
+        return json.loads(notebook.read_text(encoding="utf-8"))["metadata"].get("ruse", {}).get("profile")
+
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    nb["metadata"]["ruse"] = {"profile": "alpha"}
+    notebook.write_text(json.dumps(nb), encoding="utf-8")
+    assert cli.main(["refresh"]) == 0
+    assert "refreshing notebooks/90_standin.ipynb (profile alpha)" in capsys.readouterr().out
+    assert recorded() == "alpha"  # not the environment's (none here), not ruse
+    assert cli.main(["refresh", "--profile", "beta"]) == 0
+    assert recorded() == "beta"
+    assert "RUSE_RESEARCH_PROFILE" not in os.environ  # scoped to the refresh's kernels
+    before = notebook.read_bytes()
+    assert cli.main(["refresh", "--profile", "atlantis"]) == 2
+    assert "profile 'atlantis': no file data/regions/atlantis/profile.yaml" in capsys.readouterr().err
+    nb = json.loads(before)
+    nb["metadata"]["ruse"] = {"profile": "gone"}
+    notebook.write_text(json.dumps(nb), encoding="utf-8")
+    assert cli.main(["refresh"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(
+        "ruse-research: notebooks/90_standin.ipynb: records profile 'gone' (metadata.ruse.profile), which this project lacks")
+    assert err[0].endswith("refresh it under another with --profile ID")
 
 
 @pytest.mark.parametrize("notebooks", [1, 2], ids=["one-kernel", "shared"])

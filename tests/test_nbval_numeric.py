@@ -74,3 +74,55 @@ def test_tolerance_log(tmp_path, monkeypatch):
     stored = [{"output_type": "display_data", "data": {TABLE: table(0.3)}}]
     nn.reconcile(fresh, stored, where="nb::Cell 1")
     assert '"numbers": 1' in log.read_text()
+
+
+# ------------------------------------------------- the profile a notebook's stored outputs record
+class _File:
+    def __init__(self, name: str, profile: str | None):
+        self.name = name
+        self.nb = {"metadata": {"ruse": {"profile": profile}} if profile else {}}
+
+
+class IPyNbCell:  # the hooks know nbval's cells by their class name
+    def __init__(self, parent: _File):
+        self.parent = parent
+
+
+def test_each_notebook_runs_under_the_profile_it_records_and_the_variable_comes_back(monkeypatch):
+    monkeypatch.setenv("RUSE_RESEARCH_PROFILE", "gabrovo")
+    demo, plain = _File("a.ipynb", "demo"), _File("b.ipynb", None)
+    a1, a2, b1 = IPyNbCell(demo), IPyNbCell(demo), IPyNbCell(plain)
+    nn.pytest_runtest_setup(a1)
+    assert nn.os.environ["RUSE_RESEARCH_PROFILE"] == "demo"  # before the kernel starts
+    nn.pytest_runtest_teardown(a1, a2)
+    nn.pytest_runtest_setup(a2)
+    assert nn.os.environ["RUSE_RESEARCH_PROFILE"] == "demo"
+    nn.pytest_runtest_teardown(a2, b1)
+    assert nn.os.environ["RUSE_RESEARCH_PROFILE"] == "gabrovo"  # restored after the last cell
+    nn.pytest_runtest_setup(b1)
+    assert nn.os.environ["RUSE_RESEARCH_PROFILE"] == "gabrovo"  # records none: the active one
+    nn.pytest_runtest_teardown(b1, None)
+
+
+def test_a_notebook_whose_next_cell_went_elsewhere_does_not_leak_its_profile(monkeypatch):
+    # under --dist worksteal the cell a teardown names as next may run on another worker
+    monkeypatch.delenv("RUSE_RESEARCH_PROFILE", raising=False)
+    demo, plain = _File("a.ipynb", "demo"), _File("b.ipynb", None)
+    a1, a2, b1 = IPyNbCell(demo), IPyNbCell(demo), IPyNbCell(plain)
+    nn.pytest_runtest_setup(a1)
+    nn.pytest_runtest_teardown(a1, a2)  # a2 is stolen
+    nn.pytest_runtest_setup(b1)
+    assert "RUSE_RESEARCH_PROFILE" not in nn.os.environ
+    nn.pytest_runtest_teardown(b1, None)
+
+
+def test_a_notebook_recording_a_profile_the_project_lacks_fails_in_one_line(monkeypatch):
+    monkeypatch.delenv("RUSE_RESEARCH_PROFILE", raising=False)
+    cell = IPyNbCell(_File("a.ipynb", "atlantis"))
+    with pytest.raises(pytest.fail.Exception) as failed:
+        nn.pytest_runtest_setup(cell)
+    message = str(failed.value)
+    assert "\n" not in message
+    assert message.startswith("a.ipynb: records profile 'atlantis' (metadata.ruse.profile)")
+    assert "ruse-research refresh --profile ID" in message
+    assert "RUSE_RESEARCH_PROFILE" not in nn.os.environ

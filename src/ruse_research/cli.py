@@ -1,7 +1,7 @@
 """The ``ruse-research`` command line (also ``python -m ruse_research``).
 
 Commands: ``list``, ``run [RUN ...] [--force] [--jobs N]``, ``validate FILE --codebook NAME``,
-``refresh [NOTEBOOK ...]``, ``map EXPORT --codebook NAME [--out MAP.yaml] [--form XLSFORM]``,
+``refresh [NOTEBOOK ...] [--profile ID]``, ``map EXPORT --codebook NAME [--out MAP.yaml] [--form XLSFORM]``,
 ``import EXPORT --map MAP.yaml --codebook NAME --out FILE [--set ITEM=VALUE ...] [--append]``,
 ``trace PATH``, ``verify RUN_DIR`` (exit 1 when a run's inputs changed). Errors caused by input (``RuseError``) print one line on stderr (a
 ``DataError`` prints each problem on its own line) and exit with code 2; ``--debug`` shows the
@@ -127,6 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
     refresh = sub.add_parser("refresh", help="re-execute notebooks in place with their default parameters")
     refresh.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="default: notebooks/NN_*.ipynb")
     refresh.add_argument("--jobs", "-j", type=_positive_int, default=None, help="notebooks executed in parallel")
+    refresh.add_argument("--profile", metavar="ID", default=None,
+                         help="region profile to execute under (an id under data/regions/ or a profile.yaml "
+                              "path); default: the one each notebook records in metadata.ruse.profile")
     refresh.add_argument("--debug", action="store_true", help="show tracebacks")
     return parser
 
@@ -173,7 +176,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_refresh(args: argparse.Namespace) -> int:
     from ruse_research import runner
 
-    return runner.refresh_notebooks(args.notebooks or None, jobs=args.jobs, echo=_echo)
+    return runner.refresh_notebooks(args.notebooks or None, jobs=args.jobs, echo=_echo, profile=args.profile)
 
 
 def _cmd_map(args: argparse.Namespace) -> int:

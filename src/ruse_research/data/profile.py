@@ -165,8 +165,10 @@ def load_if_any() -> Profile | None:
 def selector() -> str | None:
     """What selects the active profile again (``RUSE_RESEARCH_PROFILE``): its id when it is a
     folder under ``data/regions/``, else its file's path from the project root; ``None`` in a
-    project without profiles. An executed notebook records it (``metadata.ruse.profile``) so
-    that nbval re-executes it under the profile its stored outputs were written with.
+    project without profiles, and for a profile file outside the project (its local path would
+    select nothing on another machine). An executed notebook records it
+    (``metadata.ruse.profile``) so that nbval re-executes it under the profile its stored
+    outputs were written with.
 
     >>> selector() == load().id
     True
@@ -179,7 +181,7 @@ def selector() -> str | None:
     try:
         return path.relative_to(paths.project_root().resolve()).as_posix()
     except ValueError:
-        return str(path)
+        return None
 
 
 def resolve(path: str | os.PathLike[str]) -> Path:

@@ -51,7 +51,10 @@ def execute_notebook(source: Path, destination: Path, overrides: dict[str, objec
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
+    from ruse_research.data.profile import selector
+
     _register_engine()
+    selector()  # a bad RUSE_RESEARCH_PROFILE: one ProfileError here, not three kernel-start retries
     with kernels.kernel_workspace() as folder:
         manager_class = kernels.isolated_kernel_manager_class(folder)
         for attempt in range(1, KERNEL_START_ATTEMPTS + 1):

@@ -4,6 +4,12 @@ The stored outputs of ``notebooks/NN_*.ipynb`` are what nbval compares against. 
 notebook loses papermill's and nbclient's timing metadata (stable in git); a notebook that fails
 is left exactly as it was.
 
+Each notebook is executed under the region profile it records (``metadata.ruse.profile``, which
+every execution writes; the bundled notebooks record the fictional ``demo``), so a refresh
+never silently swaps one region's stored outputs for another's; ``profile`` (``--profile``)
+executes them under another one, which they then record. A notebook that records none runs
+under the active profile (``RUSE_RESEARCH_PROFILE``, else ``ruse``).
+
 Examples
 --------
 >>> nb = {"metadata": {"papermill": {"duration": 1.2}, "kernelspec": {"name": "python3"}},
@@ -11,6 +17,12 @@ Examples
 ...                  "papermill": {"duration": 0.1}, "tags": ["parameters"]}}]}
 >>> strip_volatile_metadata(nb)["cells"][0]["metadata"], sorted(nb["metadata"])
 ({'tags': ['parameters']}, ['kernelspec'])
+>>> profile_environment(None, {"metadata": {"ruse": {"profile": "demo"}}})
+{'RUSE_RESEARCH_PROFILE': 'demo'}
+>>> profile_environment("gabrovo", {"metadata": {"ruse": {"profile": "demo"}}})
+{'RUSE_RESEARCH_PROFILE': 'gabrovo'}
+>>> profile_environment(None, {"metadata": {}})
+{}
 """
 
 from __future__ import annotations
@@ -18,7 +30,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ruse_research import paths
@@ -30,13 +42,34 @@ from ruse_research.runner.spec import RunResult
 VOLATILE_CELL_METADATA = ("execution", "papermill")
 
 
+#: The variable that selects the region profile (ruse_research.data.profile.PROFILE_ENV; not
+#: imported, to keep the data layer off this module's import path).
+PROFILE_ENV = "RUSE_RESEARCH_PROFILE"
+
+
 @dataclass(frozen=True)
 class RefreshJob:
-    """One notebook to refresh: its absolute path, how it is shown, and the project root."""
+    """One notebook to refresh: its absolute path, how it is shown, the project root, and the
+    environment its kernel needs (the profile it is refreshed under)."""
 
     notebook: Path
     name: str
     root: Path
+    env: dict[str, str] = field(default_factory=dict)
+
+
+def recorded_profile(nb: dict) -> str | None:
+    """The profile a notebook's stored outputs were written under (``metadata.ruse.profile``)."""
+    recorded = (nb.get("metadata") or {}).get("ruse") or {}
+    value = recorded.get("profile") if isinstance(recorded, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
+def profile_environment(profile: str | None, nb: dict) -> dict[str, str]:
+    """``RUSE_RESEARCH_PROFILE`` for refreshing ``nb``: ``profile`` if given, else the one the
+    notebook records; empty (the active profile) when it records none."""
+    chosen = profile or recorded_profile(nb)
+    return {PROFILE_ENV: chosen} if chosen else {}
 
 
 def strip_volatile_metadata(nb: dict) -> dict:
@@ -56,7 +89,7 @@ def refresh_one(job: RefreshJob) -> RunResult:
         refresh_one(RefreshJob(Path("/abs/notebooks/01_x.ipynb"), "notebooks/01_x.ipynb",
                                Path("/abs"))).status   # 'ok'
     """
-    with kernels.kernel_environment(job.root):
+    with kernels.kernel_environment(job.root), kernels.scoped_environ(job.env):
         return _refresh_one(job)
 
 
@@ -89,8 +122,10 @@ def refresh_notebooks(
     jobs: int | None = None,
     root: Path | None = None,
     echo: Callable[[str], None] = print,
+    profile: str | None = None,
 ) -> int:
-    """Re-execute ``notebooks/NN_*.ipynb`` (or the given ones) in place; 0 when all succeed, else 1.
+    """Re-execute ``notebooks/NN_*.ipynb`` (or the given ones) in place, each under the profile
+    it records or under ``profile``; 0 when all succeed, else 1.
 
     Usage (starts kernels, so it is not a doctest; ``tests/test_cli.py`` runs it)::
 
@@ -112,9 +147,12 @@ def refresh_notebooks(
     if not targets:
         echo("no notebooks to refresh")
         return 0
-    work = [RefreshJob(notebook=p, name=relative_to_root(p, root), root=root) for p in targets]
+    work = [RefreshJob(notebook=p, name=relative_to_root(p, root), root=root,
+                       env=profile_environment(profile, _metadata_of(p))) for p in targets]
+    _check_profiles(work, given=profile)
     for job in work:
-        echo(f"refreshing {job.name}")
+        under = job.env.get(PROFILE_ENV)
+        echo(f"refreshing {job.name}" + (f" (profile {under})" if under else ""))
 
     def report(result: RunResult) -> None:
         if result.status == "ok":
@@ -126,3 +164,33 @@ def refresh_notebooks(
     with kernels.kernel_environment(root), kernels.kernel_zygote(preload, while_starting=pipeline.preload_heavy_modules):
         results = pipeline.map_jobs(refresh_one, work, max(1, jobs or os.cpu_count() or 1), report)
     return 1 if any(r.status != "ok" for r in results) else 0
+
+
+def _metadata_of(notebook: Path) -> dict:
+    """A notebook's top-level metadata only (``{"metadata": ...}``); ``{}`` when it cannot be read
+    (the refresh then reports the notebook's own error)."""
+    import json
+
+    try:
+        nb = json.loads(notebook.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {"metadata": nb.get("metadata") or {}} if isinstance(nb, dict) else {}
+
+
+def _check_profiles(work: list[RefreshJob], *, given: str | None) -> None:
+    """Every profile the jobs run under exists: one error line before any kernel starts."""
+    from ruse_research.data.profile import ProfileError, profile_path
+
+    for job in work:
+        name = job.env.get(PROFILE_ENV)
+        if name is None:
+            continue
+        with kernels.scoped_environ({"RUSE_RESEARCH_ROOT": str(job.root)}):
+            try:
+                profile_path(name)
+            except ProfileError as exc:
+                if given is not None:
+                    raise
+                raise ParamsError(f"{job.name}: records profile {name!r} (metadata.ruse.profile), which this "
+                                  f"project lacks ({exc}); refresh it under another with --profile ID") from None
