@@ -83,14 +83,6 @@ def test_regenerating_reproduces_the_bundled_checksums(regenerated):
                        f"Differing lines: {stale}")
 
 
-def test_bundled_files_match_their_checksums():
-    import hashlib
-
-    for line in (RAW / "SHA256SUMS").read_text().splitlines():
-        digest, name = line.split("  ")
-        assert hashlib.sha256((RAW / name).read_bytes()).hexdigest() == digest, name
-
-
 @pytest.mark.slow  # uses the regenerated demo data (one whole write)
 def test_same_seed_later_gives_identical_bytes_and_another_seed_other_data(regenerated, tmp_path):
     # the bundle was written when it was committed, `regenerated` in this session: the .sav
@@ -105,6 +97,62 @@ def test_same_seed_later_gives_identical_bytes_and_another_seed_other_data(regen
     assert {p.name for p in other} >= {"panel.csv", "monitoring_log.csv"}
     assert (tmp_path / "panel.csv").read_bytes() != (RAW / "panel.csv").read_bytes()
     assert (tmp_path / "monitoring_log.csv").read_bytes() != (RAW / "monitoring_log.csv").read_bytes()
+
+
+def _profiles_with_demo_data() -> list[str]:
+    """Profiles whose data folder holds this generator's output (its truth.json)."""
+    names = sorted(p.parent.name for p in paths.resolve(profile.REGIONS_DIR).glob("*/profile.yaml"))
+    return [n for n in names if (paths.resolve(profile.load(n).data_dir) / "truth.json").is_file()]
+
+
+@pytest.mark.parametrize("name", _profiles_with_demo_data())
+def test_every_profiles_bundled_files_match_their_checksums(name):
+    import hashlib
+
+    folder = paths.resolve(profile.load(name).data_dir)
+    lines = (folder / "SHA256SUMS").read_text().splitlines()
+    assert lines
+    for line in lines:
+        digest, file = line.split("  ")
+        assert hashlib.sha256((folder / file).read_bytes()).hexdigest() == digest, f"{name}: {file}"
+
+
+@pytest.mark.slow  # one whole write per profile
+@pytest.mark.parametrize("name", [n for n in _profiles_with_demo_data() if n != PROFILE.id])
+def test_every_other_profiles_bundled_data_is_what_the_generator_writes(name, tmp_path):
+    """The active profile's data are checked above; the others' (the fictional demo profile,
+    whose data the notebooks' stored outputs show, among them) must not go stale either."""
+    write(tmp_path, seed=DEFAULT_SEED, profile=name)
+    folder = profile.load(name).data_dir
+    stale = sorted(set((tmp_path / "SHA256SUMS").read_text().splitlines())
+                   ^ set((paths.resolve(folder) / "SHA256SUMS").read_text().splitlines()))
+    assert not stale, (f"{folder} is out of date with the generator; run `nox -s demo_data` "
+                       f"(python -m ruse_research.synthetic --every-profile) and commit. Differing lines: {stale}")
+
+
+def test_every_profile_is_written_into_its_own_folder_and_real_exports_are_skipped(tmp_path, monkeypatch):
+    from ruse_research.synthetic import __main__ as cli
+
+    demo = paths.resolve("data/regions/demo/profile.yaml").read_text(encoding="utf-8")
+    for name, data_dir in (("alpha", "data/regions/alpha/raw"), ("beta", "data/private/beta")):
+        folder = tmp_path / "data" / "regions" / name
+        folder.mkdir(parents=True)
+        (folder / "profile.yaml").write_text(
+            demo.replace("id: demo", f"id: {name}").replace("data_dir: data/regions/demo/raw", f"data_dir: {data_dir}"),
+            encoding="utf-8")
+        (tmp_path / data_dir).mkdir(parents=True)
+    (tmp_path / "data/regions/alpha/raw/truth.json").write_text("{}", encoding="utf-8")
+    (tmp_path / "data/private/beta/staff.csv").write_text("real,exports\n", encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n", encoding="utf-8")
+    monkeypatch.setenv("RUSE_RESEARCH_ROOT", str(tmp_path))
+    calls = []
+    monkeypatch.setattr(cli, "write", lambda out, seed, profile: calls.append((Path(out), seed, profile)) or [1, 2])
+    lines = cli.write_every_profile(seed=5)
+    assert calls == [(tmp_path / "data/regions/alpha/raw", 5, "alpha")]
+    assert lines == ["wrote alpha: 2 files into data/regions/alpha/raw",
+                     "skipped beta: data/private/beta holds no truth.json, so it may hold real exports; "
+                     "write its demonstration data with --profile ID --out DIR"]
+    assert (tmp_path / "data/private/beta/staff.csv").read_text(encoding="utf-8") == "real,exports\n"
 
 
 def test_checksum_file_is_sorted_sha256sum_format():
