@@ -45,17 +45,32 @@ def _profiles() -> list[profile.Profile]:
     return [profile.load(p.parent.name) for p in sorted((ROOT / profile.REGIONS_DIR).glob("*/profile.yaml"))]
 
 
-def _forbidden() -> re.Pattern:
-    words: set[str] = set()
-    years: set[str] = set()
-    for prof in _profiles():
-        for lang in ("bg", "en"):
-            words.add(prof.text("region_centre", lang))
-            words.update(m.label(lang) for m in prof.municipalities)
-        years.update(str(w.year) for w in prof.waves if w.year)
-    names = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+def _pattern(profiles: list[profile.Profile], *, project: bool = False,
+             allowed: list[profile.Profile] = ()) -> re.Pattern:
+    """The names of ``profiles`` (region centre, municipalities; with ``project`` also the
+    administration, the project's title and code) and their wave years, less those of
+    ``allowed``. A year counts only as a whole number (not the digits of ``0.2024``)."""
+    def words_of(prof: profile.Profile) -> set[str]:
+        keys = ("region_centre", "administration") if project else ("region_centre",)
+        words = {prof.text(key, lang) for key in keys for lang in ("bg", "en")}
+        words.update(m.label(lang) for m in prof.municipalities for lang in ("bg", "en"))
+        if project:
+            words.update(prof.project_text("title", lang) for lang in ("bg", "en"))
+            words.add(str(prof.project.get("code") or ""))
+        return words - {""}
+
+    def years_of(prof: profile.Profile) -> set[str]:
+        return {str(w.year) for w in prof.waves if w.year}
+
+    words = set().union(*(words_of(p) for p in profiles)) - set().union(*(words_of(p) for p in allowed))
+    years = set().union(*(years_of(p) for p in profiles)) - set().union(*(years_of(p) for p in allowed))
+    names = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) or "$^"
     wave_years = "|".join(sorted(years)) or "$^"
-    return re.compile(rf"(?<!\w)(?:{names})(?!\w)|(?<!\d)(?:{wave_years})(?!\d)")
+    return re.compile(rf"(?<!\w)(?:{names})(?!\w)|(?<![\d.,])(?:{wave_years})(?!\d|[.,]\d)")
+
+
+def _forbidden() -> re.Pattern:
+    return _pattern(_profiles())
 
 
 def _lines():
@@ -89,26 +104,60 @@ def test_no_region_names_or_wave_years_in_src_or_notebooks():
                       "(data/regions/<id>/profile.yaml) and use a catalog placeholder:\n" + "\n".join(hits))
 
 
-def _profile_pattern(profiles: list[profile.Profile]) -> re.Pattern:
-    words = {prof.text(key, lang) for prof in profiles for lang in ("bg", "en")
-             for key in ("region_centre", "administration")}
-    words.update(m.label(lang) for prof in profiles for m in prof.municipalities for lang in ("bg", "en"))
-    words.update(prof.project_text("title", lang) for prof in profiles for lang in ("bg", "en"))
-    words.update(str(prof.project.get("code")) for prof in profiles if prof.project.get("code"))
-    years = {str(w.year) for prof in profiles for w in prof.waves if w.year}
-    names = "|".join(re.escape(w) for w in sorted(words - {""}, key=len, reverse=True))
-    return re.compile(rf"(?<!\w)(?:{names})(?!\w)|(?<!\d)(?:{'|'.join(sorted(years)) or '$^'})(?!\d)")
+#: The profile the bundled notebooks' stored outputs are written under: fictional, so that
+#: notebooks/ names no real region (data/regions/demo/README.md). A team that stores its own
+#: region's outputs (`ruse-research refresh --profile ID`) changes this line with them.
+BUNDLED_NOTEBOOK_PROFILE = "demo"
+#: matplotlib writes every text of an SVG figure as a comment before its glyphs.
+_SVG_TEXT = re.compile(r"<!-- (.*?) -->", re.S)
+
+
+def _sanitisers() -> list[tuple[re.Pattern, str]]:
+    import configparser
+
+    parser = configparser.ConfigParser()
+    parser.read(ROOT / "tests" / "nbval_sanitize.cfg", encoding="utf-8")
+    return [(re.compile(parser[s]["regex"]), parser[s]["replace"]) for s in parser.sections()]
 
 
 def _stored_texts(nb):
-    """Every text a notebook's stored outputs show (images' pixels and vector paths left out)."""
+    """Every text a notebook's stored outputs show: streams, errors, every non-image MIME
+    type, the texts of SVG figures, and the outputs' metadata (alt texts, captions); the
+    volatile text nbval ignores (tests/nbval_sanitize.cfg: the run date, paths) left out."""
+    sanitisers = _sanitisers()
+
+    def clean(text: str) -> str:
+        for pattern, replacement in sanitisers:
+            text = pattern.sub(replacement, text)
+        return text
+
     for c, cell in enumerate(nb.cells):
         for output in cell.get("outputs", []):
             if "text" in output:
-                yield c, "stream", output["text"]
+                yield c, "stream", clean(output["text"])
+            if output.get("output_type") == "error":
+                yield c, "error", clean(f"{output.get('ename')}: {output.get('evalue')}")
+            if output.get("metadata"):
+                yield c, "metadata", clean(json.dumps(output["metadata"], ensure_ascii=False))
             for mime, value in (output.get("data") or {}).items():
-                if not mime.startswith("image/"):
-                    yield c, mime, value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+                if mime == "image/svg+xml":
+                    yield c, mime, clean("\n".join(_SVG_TEXT.findall(value)))
+                elif not mime.startswith("image/"):
+                    yield c, mime, clean(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+
+
+def _recorded(nb) -> str | None:
+    from ruse_research.runner.refresh import recorded_profile
+
+    return recorded_profile(nb)
+
+
+def test_the_bundled_notebooks_record_the_fictional_profile():
+    recorded = {p.name: _recorded(nbformat.read(p, as_version=4)) for p in sorted((ROOT / "notebooks").glob("*.ipynb"))}
+    assert recorded and set(recorded.values()) == {BUNDLED_NOTEBOOK_PROFILE}, (
+        f"the notebooks' stored outputs must be written under the fictional {BUNDLED_NOTEBOOK_PROFILE!r} "
+        f"profile, found {recorded}; refresh them with "
+        f"`ruse-research refresh --profile {BUNDLED_NOTEBOOK_PROFILE}` (or `nox -s refresh`)")
 
 
 @pytest.mark.parametrize("notebook", [p.name for p in sorted((ROOT / "notebooks").glob("*.ipynb"))])
@@ -119,10 +168,11 @@ def test_stored_outputs_show_only_the_profile_they_record(notebook):
     project or wave year. The bundled notebooks record the fictional ``demo`` profile
     (``nox -s refresh``), so they name no real region at all."""
     nb = nbformat.read(ROOT / "notebooks" / notebook, as_version=4)
-    recorded = (nb.metadata.get("ruse") or {}).get("profile")
+    recorded = _recorded(nb)
     assert recorded, f"{notebook}: no metadata.ruse.profile; refresh it with `nox -s refresh`"
     own = profile.load(recorded)
-    pattern = _profile_pattern([p for p in _profiles() if p.source.resolve() != own.source.resolve()])
+    others = [p for p in _profiles() if p.source.resolve() != own.source.resolve()]
+    pattern = _pattern(others, project=True, allowed=[own])
     hits = []
     for cell, mime, text in _stored_texts(nb):
         text = CITED.sub("", DATES.sub("", ALLOWED.sub("", text)))
@@ -134,10 +184,18 @@ def test_stored_outputs_show_only_the_profile_they_record(notebook):
 
 def test_the_stored_output_check_sees_another_profiles_name():
     ruse, demo = profile.load("ruse"), profile.load("demo")
-    pattern = _profile_pattern([ruse])
+    pattern = _pattern([ruse], project=True, allowed=[demo])
     assert pattern.search(f"<td>{ruse.municipalities[-1].label('en')}</td>")
     assert pattern.search(ruse.project_text("title", "bg"))
+    assert pattern.search(f"wave 1 ({ruse.waves[0].year}).")
     assert not pattern.search(f"<td>{demo.municipalities[-1].label('en')}</td> {demo.waves[0].year}")
+    assert not pattern.search(f"0.{ruse.waves[0].year}1 and 0,{ruse.waves[0].year}")  # digits, not years
+    assert not _pattern([], project=True).search("x, y")  # no names: nothing matches
+    svg = f'<svg><!-- {ruse.municipalities[1].label("bg")} --><path d="M 0 0"/></svg>'
+    nb = nbformat.from_dict({"cells": [{"cell_type": "code", "source": "", "metadata": {}, "execution_count": 1,
+                                        "outputs": [{"output_type": "display_data", "metadata": {},
+                                                     "data": {"image/svg+xml": svg}}]}]})
+    assert any(pattern.search(text) for _, _, text in _stored_texts(nb))
 
 
 def test_the_check_sees_a_planted_name(tmp_path: Path):

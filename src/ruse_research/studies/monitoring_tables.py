@@ -30,6 +30,7 @@ __all__ = [
     "absorption",
     "figure_captions",
     "change_names",
+    "finance_note",
     "finance_table",
     "finding_sentences",
     "key_findings",
@@ -127,6 +128,24 @@ def finance_table(fin: mon.ProjectFinance, t: Texts) -> pd.DataFrame:
                             for v, u in zip(table["value"], table["unit"], strict=True)],
         t("label_unit"): table["unit"].map({"share": "%", "BGN": t("unit_bgn")}),
     })
+
+
+def finance_note(project: Mapping, t: Texts) -> str:
+    """The finance table's note: where the money's figures come from and the EU share they are
+    split with, in as many decimals as the share has (``85%``, ``85.5%``).
+
+    Examples
+    --------
+    >>> from ruse_research.display import report
+    >>> t = report.texts("monitoring", "en")
+    >>> finance_note({"source": {"en": "the project page"}, "eu_share": 0.855}, t)
+    'Source: the project page. The EU and national parts are computed with the 85.5% EU share.'
+    >>> finance_note({"source": {"en": "x"}, "eu_share": 0.85}, t).endswith("the 85% EU share.")
+    True
+    """
+    percent = float(project["eu_share"]) * 100
+    digits = next((d for d in range(4) if abs(round(percent, d) - percent) < 1e-9), 4)
+    return t("finance_note", source=project["source"][t.lang], eu_share=t.pct(project["eu_share"], digits))
 
 
 def absorption(fin: mon.ProjectFinance, t: Texts) -> pd.DataFrame:
