@@ -42,6 +42,7 @@ import json
 import math
 import os
 import re
+from pathlib import Path
 from typing import Any
 
 import nbformat
@@ -51,6 +52,8 @@ RTOL = 1e-7
 ATOL = 1e-10
 SVG_ATOL = 1e-2
 LOG_ENV = "RUSE_NBVAL_TOLERANCE_LOG"
+#: The volatile-text rules nbval is run with (``--nbval-sanitize-with``): run date, paths.
+SANITIZE_CFG = Path(__file__).with_name("nbval_sanitize.cfg")
 
 # A number as Python, JSON, CSS or SVG print it (no sign: '-' is compared as text).
 _NUMBER = re.compile(r"(?<![\w.])(\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?(?![\w])")
@@ -68,6 +71,23 @@ class _Tally:
         scale = max(abs(a), abs(b))
         if scale > 0:
             self.max_rel = max(self.max_rel, abs(a - b) / scale)
+
+
+def read_sanitizers(cfg: Path = SANITIZE_CFG) -> list[tuple[re.Pattern[str], str]]:
+    """The (regex, replacement) pairs of an nbval sanitize file, in its order, as nbval reads
+    them; tests that compare or scan stored outputs apply the same rules."""
+    import configparser
+
+    parser = configparser.ConfigParser()
+    parser.read(cfg, encoding="utf-8")
+    return [(re.compile(parser[s]["regex"]), parser[s]["replace"]) for s in parser.sections()]
+
+
+def sanitized(text: str, sanitizers: list[tuple[re.Pattern[str], str]]) -> str:
+    """``text`` with every sanitize rule applied in order."""
+    for pattern, replacement in sanitizers:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 def floats_close(a: float, b: float, rtol: float = RTOL, atol: float = ATOL) -> bool:

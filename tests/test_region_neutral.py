@@ -21,6 +21,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from nbval_numeric import read_sanitizers, sanitized
 
 from ruse_research import paths
 from ruse_research.data import profile
@@ -112,24 +113,14 @@ BUNDLED_NOTEBOOK_PROFILE = "demo"
 _SVG_TEXT = re.compile(r"<!-- (.*?) -->", re.S)
 
 
-def _sanitisers() -> list[tuple[re.Pattern, str]]:
-    import configparser
-
-    parser = configparser.ConfigParser()
-    parser.read(ROOT / "tests" / "nbval_sanitize.cfg", encoding="utf-8")
-    return [(re.compile(parser[s]["regex"]), parser[s]["replace"]) for s in parser.sections()]
-
-
 def _stored_texts(nb):
     """Every text a notebook's stored outputs show: streams, errors, every non-image MIME
     type, the texts of SVG figures, and the outputs' metadata (alt texts, captions); the
     volatile text nbval ignores (tests/nbval_sanitize.cfg: the run date, paths) left out."""
-    sanitisers = _sanitisers()
+    sanitizers = read_sanitizers()
 
     def clean(text: str) -> str:
-        for pattern, replacement in sanitisers:
-            text = pattern.sub(replacement, text)
-        return text
+        return sanitized(text, sanitizers)
 
     for c, cell in enumerate(nb.cells):
         for output in cell.get("outputs", []):

@@ -8,22 +8,15 @@ regexes of tests/nbval_sanitize.cfg) is sanitised.
 
 from __future__ import annotations
 
-import configparser
 import json
-import re
 from pathlib import Path
 
 import pytest
+from nbval_numeric import read_sanitizers, sanitized
 
 pytestmark = pytest.mark.slow  # starts kernels / runs studies / drives Chromium
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _sanitizers() -> list[tuple[re.Pattern[str], str]]:
-    parser = configparser.ConfigParser()
-    parser.read(ROOT / "tests" / "nbval_sanitize.cfg", encoding="utf-8")
-    return [(re.compile(parser[s]["regex"]), parser[s]["replace"]) for s in parser.sections()]
 
 
 def _notebook_outputs(path: Path, sanitizers) -> list[str]:
@@ -35,10 +28,7 @@ def _notebook_outputs(path: Path, sanitizers) -> list[str]:
             continue
         for output in cell.get("outputs", []):
             kept = {k: v for k, v in output.items() if k not in ("metadata", "execution_count")}
-            text = json.dumps(kept, sort_keys=True, ensure_ascii=False)
-            for pattern, replacement in sanitizers:
-                text = pattern.sub(replacement, text)
-            texts.append(text)
+            texts.append(sanitized(json.dumps(kept, sort_keys=True, ensure_ascii=False), sanitizers))
     return texts
 
 
@@ -123,7 +113,7 @@ def _without_end_times(package: dict) -> dict:
 
 def test_notebook_outputs_are_identical_after_sanitising(two_studies):
     first, second = (r / "outputs" for r in two_studies)
-    sanitizers = _sanitizers()
+    sanitizers = read_sanitizers()
     notebooks = sorted(first.glob("*/notebook.ipynb"))
     assert notebooks
     for path in notebooks:

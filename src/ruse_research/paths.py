@@ -34,6 +34,9 @@ from functools import cache
 from pathlib import Path
 
 ROOT_ENV = "RUSE_RESEARCH_ROOT"
+#: The variable that selects the region profile (read by ruse_research.data.profile; defined
+#: here so that the runner can name it without importing the data layer).
+PROFILE_ENV = "RUSE_RESEARCH_PROFILE"
 
 
 def _looks_like_root(path: Path) -> bool:

@@ -46,7 +46,7 @@ from ruse_research import _yaml, paths
 from ruse_research.errors import RuseError
 from ruse_research.i18n import LANGUAGES
 
-PROFILE_ENV = "RUSE_RESEARCH_PROFILE"
+PROFILE_ENV = paths.PROFILE_ENV
 DEFAULT_PROFILE = "ruse"
 REGIONS_DIR = "data/regions"
 #: The locations run parameters name by default; a profile may put its files elsewhere.

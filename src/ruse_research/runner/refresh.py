@@ -149,7 +149,7 @@ def refresh_notebooks(
         return 0
     work = [RefreshJob(notebook=p, name=relative_to_root(p, root), root=root,
                        env=profile_environment(profile, _metadata_of(p))) for p in targets]
-    _check_profiles(work, given=profile)
+    _check_profiles(work, root, given=profile)
     for job in work:
         under = job.env.get(PROFILE_ENV)
         echo(f"refreshing {job.name}" + (f" (profile {under})" if under else ""))
@@ -178,15 +178,18 @@ def _metadata_of(notebook: Path) -> dict:
     return {"metadata": nb.get("metadata") or {}} if isinstance(nb, dict) else {}
 
 
-def _check_profiles(work: list[RefreshJob], *, given: str | None) -> None:
-    """Every profile the jobs run under exists: one error line before any kernel starts."""
+def _check_profiles(work: list[RefreshJob], root: Path, *, given: str | None) -> None:
+    """Every profile the jobs run under exists in the project at ``root``: one error line
+    before any kernel starts. Each distinct profile is looked up once."""
     from ruse_research.data.profile import ProfileError, profile_path
 
+    first_job = {}
     for job in work:
         name = job.env.get(PROFILE_ENV)
-        if name is None:
-            continue
-        with kernels.scoped_environ({"RUSE_RESEARCH_ROOT": str(job.root)}):
+        if name is not None:
+            first_job.setdefault(name, job)
+    with kernels.scoped_environ({paths.ROOT_ENV: str(root)}):
+        for name, job in first_job.items():
             try:
                 profile_path(name)
             except ProfileError as exc:
