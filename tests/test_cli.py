@@ -12,6 +12,7 @@ import pytest
 
 from ruse_research import cli
 from ruse_research.errors import CodebookError, DataError, Problem
+from ruse_research.runner.refresh import recorded_profile
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "runner"))
 from runner_project import CHECKOUT, make_project  # noqa: E402
@@ -157,7 +158,7 @@ def test_refresh_keeps_the_profile_a_notebook_records_and_switches_only_when_ask
     notebook = project / "notebooks" / "90_standin.ipynb"
 
     def recorded():
-        return json.loads(notebook.read_text(encoding="utf-8"))["metadata"].get("ruse", {}).get("profile")
+        return recorded_profile(json.loads(notebook.read_text(encoding="utf-8")))
 
     nb = json.loads(notebook.read_text(encoding="utf-8"))
     nb["metadata"]["ruse"] = {"profile": "alpha"}

@@ -380,6 +380,21 @@ def test_framework_rejects_a_public_flag_that_is_not_true_or_false(tmp_path):
         M.load_framework(bad)
 
 
+def test_a_bad_project_section_of_a_profile_is_reported_against_the_profile_file(tmp_path):
+    """The framework file has no project section: the error names the profile that holds it."""
+    from ruse_research.data import profile as region_profile
+
+    text = paths.resolve("data/regions/demo/profile.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    data["project"]["public"] = "true"
+    own = tmp_path / "profile.yaml"
+    own.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    region = region_profile.load(str(own))
+    with pytest.raises(M.FrameworkError) as err:
+        M.load_framework(profile=region)
+    assert str(err.value).startswith(f"{region.source}: project.public is 'true'; expected true")
+
+
 # ------------------------------------------------------------------ framework, codebook, template
 
 

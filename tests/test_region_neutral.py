@@ -3,8 +3,9 @@
 The package serves any regional administration by data alone (``data/regions/<id>/``). This
 test reads every profile under ``data/regions/`` and fails when the name of its region centre,
 administration or any municipality, or the year of any of its waves, appears in the source of
-``src/`` (code, catalogs, templates) or in the cell sources of ``notebooks/*.ipynb`` (stored
-outputs are not source and are not read). Allowed: the package's own names (``ruse_research``,
+``src/`` (code, catalogs, templates) or in the cell sources of ``notebooks/*.ipynb``. A second
+check reads the notebooks' stored outputs: they must record the fictional ``demo`` profile and
+show no other profile's names, project or wave years. Allowed: the package's own names (``ruse_research``,
 ``ruse-research``, ``RuseError``, ``RUSE_RESEARCH_*``), the lower-case ``ruse`` namespace of the
 notebook-output contract (metadata key, mime type, template folder) and dates written as dates
 in docstring examples (``2019-01-18``, ``08.12.2019``).

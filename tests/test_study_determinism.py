@@ -57,14 +57,15 @@ def test_every_params_file_gives_a_report_and_the_index_links_it(two_studies):
 def test_each_run_notebook_records_the_profile_it_ran_under(two_studies):
     """The source notebooks record the fictional profile of their stored outputs; a run's
     executed notebook records the profile the run used instead (here the default, ``ruse``)."""
-    import os
+    from ruse_research.data.profile import selector
+    from ruse_research.runner.refresh import recorded_profile
 
-    ran_under = os.environ.get("RUSE_RESEARCH_PROFILE") or "ruse"
+    ran_under = selector()
     root = two_studies[0]
     notebooks = sorted((root / "outputs").glob("*/notebook.ipynb"))
     assert notebooks
     for path in notebooks:
-        recorded = json.loads(path.read_text(encoding="utf-8"))["metadata"].get("ruse", {}).get("profile")
+        recorded = recorded_profile(json.loads(path.read_text(encoding="utf-8")))
         assert recorded == ran_under, f"{path.relative_to(root)} records profile {recorded!r}"
 
 

@@ -100,9 +100,19 @@ def test_same_seed_later_gives_identical_bytes_and_another_seed_other_data(regen
 
 
 def _profiles_with_demo_data() -> list[str]:
-    """Profiles whose data folder holds this generator's output (its truth.json)."""
+    """Profiles whose data folder is marked synthetic (this generator's truth.json)."""
+    from ruse_research.data.marker import is_synthetic
+
     names = sorted(p.parent.name for p in paths.resolve(profile.REGIONS_DIR).glob("*/profile.yaml"))
-    return [n for n in names if (paths.resolve(profile.load(n).data_dir) / "truth.json").is_file()]
+    return [n for n in names if is_synthetic(profile.load(n).data_dir)]
+
+
+def test_every_bundled_data_folder_with_checksums_is_marked_synthetic():
+    """A generator's folder (it writes SHA256SUMS) that lost its marker would drop out of the
+    checksum and staleness tests below without failing them: it fails here instead."""
+    names = sorted(p.parent.name for p in paths.resolve(profile.REGIONS_DIR).glob("*/profile.yaml"))
+    generated = [n for n in names if (paths.resolve(profile.load(n).data_dir) / "SHA256SUMS").is_file()]
+    assert generated and generated == _profiles_with_demo_data()
 
 
 @pytest.mark.parametrize("name", _profiles_with_demo_data())
@@ -134,14 +144,16 @@ def test_every_profile_is_written_into_its_own_folder_and_real_exports_are_skipp
     from ruse_research.synthetic import __main__ as cli
 
     demo = paths.resolve("data/regions/demo/profile.yaml").read_text(encoding="utf-8")
-    for name, data_dir in (("alpha", "data/regions/alpha/raw"), ("beta", "data/private/beta")):
+    for name, data_dir in (("alpha", "data/regions/alpha/raw"), ("beta", "data/private/beta"),
+                           ("gamma", "data/private/gamma")):
         folder = tmp_path / "data" / "regions" / name
         folder.mkdir(parents=True)
         (folder / "profile.yaml").write_text(
             demo.replace("id: demo", f"id: {name}").replace("data_dir: data/regions/demo/raw", f"data_dir: {data_dir}"),
             encoding="utf-8")
         (tmp_path / data_dir).mkdir(parents=True)
-    (tmp_path / "data/regions/alpha/raw/truth.json").write_text("{}", encoding="utf-8")
+    (tmp_path / "data/regions/alpha/raw/truth.json").write_text('{"synthetic": true}', encoding="utf-8")
+    (tmp_path / "data/private/gamma/truth.json").write_text('{"synthetic": false}', encoding="utf-8")
     (tmp_path / "data/private/beta/staff.csv").write_text("real,exports\n", encoding="utf-8")
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n", encoding="utf-8")
     monkeypatch.setenv("RUSE_RESEARCH_ROOT", str(tmp_path))
@@ -150,9 +162,33 @@ def test_every_profile_is_written_into_its_own_folder_and_real_exports_are_skipp
     lines = cli.write_every_profile(seed=5)
     assert calls == [(tmp_path / "data/regions/alpha/raw", 5, "alpha")]
     assert lines == ["wrote alpha: 2 files into data/regions/alpha/raw",
-                     "skipped beta: data/private/beta holds no truth.json, so it may hold real exports; "
-                     "write its demonstration data with --profile ID --out DIR"]
+                     *(f"skipped {n}: data/private/{n} is not marked synthetic (truth.json with "
+                       '"synthetic": true), so it may hold real exports; write its demonstration data '
+                       "with --profile ID --out DIR" for n in ("beta", "gamma"))]
     assert (tmp_path / "data/private/beta/staff.csv").read_text(encoding="utf-8") == "real,exports\n"
+
+
+def test_two_profiles_sharing_a_data_folder_stop_every_profile_before_anything_is_written(tmp_path, monkeypatch):
+    from ruse_research.synthetic import __main__ as cli
+
+    demo = paths.resolve("data/regions/demo/profile.yaml").read_text(encoding="utf-8")
+    for name in ("alpha", "beta"):  # both copied from one profile, its data_dir line kept
+        (tmp_path / "data" / "regions" / name).mkdir(parents=True)
+        (tmp_path / "data" / "regions" / name / "profile.yaml").write_text(
+            demo.replace("id: demo", f"id: {name}").replace("data_dir: data/regions/demo/raw", "data_dir: data/raw"),
+            encoding="utf-8")
+    (tmp_path / "data/raw").mkdir()
+    (tmp_path / "data/raw/truth.json").write_text('{"synthetic": true}', encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n", encoding="utf-8")
+    monkeypatch.setenv("RUSE_RESEARCH_ROOT", str(tmp_path))
+    calls = []
+    monkeypatch.setattr(cli, "write", lambda out, seed, profile: calls.append(profile) or [1])
+    with pytest.raises(profile.ProfileError) as err:
+        cli.write_every_profile(seed=5)
+    assert calls == []
+    assert str(err.value) == (f"{tmp_path / 'data/regions/beta/profile.yaml'}: data_dir data/raw is also "
+                              "profile 'alpha''s; give each profile its own data folder (for example "
+                              "data/regions/<id>/raw) and run again")
 
 
 def test_checksum_file_is_sorted_sha256sum_format():

@@ -35,7 +35,7 @@ from pathlib import Path
 
 ROOT_ENV = "RUSE_RESEARCH_ROOT"
 #: The variable that selects the region profile (read by ruse_research.data.profile; defined
-#: here so that the runner can name it without importing the data layer).
+#: here so that the runner's refresh names it without importing the data layer).
 PROFILE_ENV = "RUSE_RESEARCH_PROFILE"
 
 

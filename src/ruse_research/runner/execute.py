@@ -133,7 +133,9 @@ def record_profile(nb: dict) -> dict:
 
     ran_under = selector()
     metadata = nb.setdefault("metadata", {})
-    recorded = metadata.setdefault("ruse", {})
+    if not isinstance(metadata.get("ruse"), dict):  # a hand-edited notebook's odd value is replaced
+        metadata["ruse"] = {}
+    recorded = metadata["ruse"]
     if ran_under is None:
         recorded.pop("profile", None)
         if not recorded:

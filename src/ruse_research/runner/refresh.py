@@ -42,9 +42,7 @@ from ruse_research.runner.spec import RunResult
 VOLATILE_CELL_METADATA = ("execution", "papermill")
 
 
-#: The variable that selects the region profile (ruse_research.data.profile.PROFILE_ENV; not
-#: imported, to keep the data layer off this module's import path).
-PROFILE_ENV = "RUSE_RESEARCH_PROFILE"
+PROFILE_ENV = paths.PROFILE_ENV
 
 
 @dataclass(frozen=True)

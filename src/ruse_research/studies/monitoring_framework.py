@@ -125,18 +125,20 @@ def load_framework(path: str | os.PathLike[str] = DEFAULT_FRAMEWORK, profile: An
     # the project (period, money, source) is the region profile's unless the framework gives one
     region = profile if isinstance(profile, region_profile.Profile) else region_profile.load(profile)
     project = dict(data.get("project") or region.project)
+    # an error in the project section names the file that holds it
+    where = file if data.get("project") else region.source
     for field in ("start", "end"):
         if field not in project:
-            raise FrameworkError(f"{file}: project.{field} is missing")
-        project[field] = _as_date(project[field], f"{file}: project.{field}")
+            raise FrameworkError(f"{where}: project.{field} is missing")
+        project[field] = _as_date(project[field], f"{where}: project.{field}")
     if project["end"] <= project["start"]:
-        raise FrameworkError(f"{file}: project.end must come after project.start")
+        raise FrameworkError(f"{where}: project.end must come after project.start")
     source = project.get("source")
     if not isinstance(source, dict) or any(not source.get(lang) for lang in LANGS):
-        raise FrameworkError(f"{file}: project.source needs bg and en texts")
+        raise FrameworkError(f"{where}: project.source needs bg and en texts")
     public = project.setdefault("public", False)
     if not isinstance(public, bool):
-        raise FrameworkError(f"{file}: project.public is {public!r}; expected true (the figures are the "
+        raise FrameworkError(f"{where}: project.public is {public!r}; expected true (the figures are the "
                              "project's public record, cited as its source) or false (an invented example)")
     data["project"] = project
     keys = set()

@@ -1,9 +1,10 @@
 """``python -m ruse_research.synthetic [--profile ID] --out DIR [--seed N]``: write the demonstration data.
 
 ``--every-profile`` (instead of ``--profile``/``--out``) writes each profile's data under
-``data/regions/`` into that profile's own ``data_dir``, when the folder already holds this
-generator's ``truth.json`` (a folder of real exports is never written into; it is named as
-skipped). ``nox -s demo_data`` runs it.
+``data/regions/`` into that profile's own ``data_dir``, when the folder is marked synthetic
+(its ``truth.json`` says ``"synthetic": true``, :func:`ruse_research.data.marker.is_synthetic`;
+a folder of real exports is never written into: it is named as skipped). Two profiles that share
+one ``data_dir`` stop it before anything is written. ``nox -s demo_data`` runs it.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     target.add_argument("--out", help="folder to write into (created if needed)")
     target.add_argument("--every-profile", action="store_true",
                         help="every profile under data/regions/ into its own data_dir, when that folder "
-                             "holds synthetic data (truth.json)")
+                             "is marked synthetic (truth.json)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
                         help=f"random seed (default {DEFAULT_SEED})")
     args = parser.parse_args(argv)
@@ -49,18 +50,27 @@ def main(argv: list[str] | None = None) -> int:
 def write_every_profile(seed: int = DEFAULT_SEED) -> list[str]:
     """Regenerate each profile's synthetic data in its ``data_dir``; one line per profile."""
     from ruse_research import paths
-    from ruse_research.data import profile
+    from ruse_research.data import marker, profile
 
-    lines = []
     base = paths.resolve(profile.REGIONS_DIR)
-    for path in sorted(base.glob("*/profile.yaml")):
-        prof = profile.load(path.parent.name)
+    profiles = [(path.parent.name, profile.load(path.parent.name)) for path in sorted(base.glob("*/profile.yaml"))]
+    owner: dict = {}
+    for name, prof in profiles:
         folder = paths.resolve(prof.data_dir)
-        if not (folder / "truth.json").is_file():
-            lines.append(f"skipped {prof.id}: {prof.data_dir} holds no truth.json, so it may hold "
-                         "real exports; write its demonstration data with --profile ID --out DIR")
+        if folder in owner:  # the later profile would silently overwrite the earlier one's data
+            raise profile.ProfileError(
+                f"{prof.source}: data_dir {prof.data_dir} is also profile {owner[folder]!r}'s; give each "
+                "profile its own data folder (for example data/regions/<id>/raw) and run again")
+        owner[folder] = name
+    lines = []
+    for name, prof in profiles:
+        folder = paths.resolve(prof.data_dir)
+        if not marker.is_synthetic(folder):
+            lines.append(f"skipped {prof.id}: {prof.data_dir} is not marked synthetic (truth.json with "
+                         '"synthetic": true), so it may hold real exports; write its demonstration data '
+                         "with --profile ID --out DIR")
             continue
-        written = write(folder, seed=seed, profile=path.parent.name)
+        written = write(folder, seed=seed, profile=name)
         lines.append(f"wrote {prof.id}: {len(written)} files into {prof.data_dir}")
     return lines
 
