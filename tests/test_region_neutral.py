@@ -68,7 +68,7 @@ def _pattern(profiles: list[profile.Profile], *, project: bool = False,
     years = set().union(*(years_of(p) for p in profiles)) - set().union(*(years_of(p) for p in allowed))
     names = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) or "$^"
     wave_years = "|".join(sorted(years)) or "$^"
-    return re.compile(rf"(?<!\w)(?:{names})(?!\w)|(?<![\d.,])(?:{wave_years})(?!\d|[.,]\d)")
+    return re.compile(rf"(?<!\w)(?:{names})(?!\w)|(?<!\d)(?<!\d[.,])(?:{wave_years})(?!\d|[.,]\d)")
 
 
 def _forbidden() -> re.Pattern:

@@ -14,7 +14,7 @@ would add a dependency without adding a check.
 Examples
 --------
 >>> record = {"run": "demo.en", "title": "Demo", "notebook": "notebooks/d.ipynb", "lang": "en",
-...           "start_time": "2026-01-01T00:00:00+00:00", "end_time": "2026-01-01T00:00:02+00:00",
+...           "start_time": "2001-01-01T00:00:00+00:00", "end_time": "2001-01-01T00:00:02+00:00",
 ...           "inputs_read": [{"path": "data/raw/x.csv", "sha256": "ab", "kind": "export"}],
 ...           "artifacts": {"tables": {"t": {"files": ["tables/t.csv"], "cell": {"id": "c1"}}}},
 ...           "packages": {"ruse_research": "0.1.0"}}
@@ -46,8 +46,8 @@ def _seconds(stamp: object) -> object:
 
     Examples
     --------
-    >>> _seconds("2026-01-01T00:00:01.500000+00:00")
-    '2026-01-01T00:00:01+00:00'
+    >>> _seconds("2001-01-01T00:00:01.500000+00:00")
+    '2001-01-01T00:00:01+00:00'
     """
     from datetime import datetime
 
