@@ -38,6 +38,7 @@ Examples
 from __future__ import annotations
 
 import os
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -62,6 +63,7 @@ __all__ = [
     "indicator_table",
     "load_framework",
     "progress",
+    "project_money",
     "status",
     "website_checklist",
 ]
@@ -87,6 +89,49 @@ def _as_date(value: Any, where: str) -> pd.Timestamp:
         return pd.Timestamp(value)
     except (TypeError, ValueError) as exc:
         raise FrameworkError(f"{where}: not a date: {value!r}") from exc
+
+
+def project_money(project: dict, where: Any) -> tuple[Decimal, Decimal, Decimal, Decimal, Decimal]:
+    """The project's ``total_value, grant, own_funding, paid, eu_share`` as exact decimals, or
+    a :class:`FrameworkError` naming ``where`` (the file that holds the project section), the
+    field and what it must be. ``grant`` defaults to the total, ``own_funding`` to 0.
+
+    Examples
+    --------
+    >>> project_money({"total_value": 100, "paid": 40, "eu_share": 0.85}, "p.yaml")
+    (Decimal('100'), Decimal('100'), Decimal('0'), Decimal('40'), Decimal('0.85'))
+    >>> project_money({"total_value": 100, "paid": 40}, "p.yaml")
+    Traceback (most recent call last):
+    ...
+    ruse_research.studies.monitoring_framework.FrameworkError: p.yaml: project.eu_share is missing; give the EU's share of the funding as a fraction between 0 and 1 (0.85 for 85%)
+    """
+    def number(field: str, default: Any = None) -> Decimal:
+        value = project.get(field, default)
+        if value is None:
+            raise FrameworkError(f"{where}: project.{field} is missing; "
+                                 + _MONEY_FIELDS.get(field, "give it as a number"))
+        try:
+            result = Decimal(str(value))
+        except ArithmeticError:
+            result = Decimal("NaN")
+        if isinstance(value, bool) or not result.is_finite():
+            raise FrameworkError(f"{where}: project.{field} is {value!r}; expected a number")
+        return result
+
+    total, paid, eu = number("total_value"), number("paid"), number("eu_share")
+    grant, own = number("grant", total), number("own_funding", 0)
+    if total <= 0 or paid < 0 or not 0 <= eu <= 1:
+        raise FrameworkError(f"{where}: project finance needs total_value > 0, paid >= 0 and 0 <= eu_share <= 1 "
+                             f"(got {total}, {paid}, {eu})")
+    return total, grant, own, paid, eu
+
+
+#: What the finance fields are, for the error when one is missing.
+_MONEY_FIELDS = {
+    "total_value": "give the project's total value in its currency",
+    "paid": "give the amount paid so far in the project's currency",
+    "eu_share": "give the EU's share of the funding as a fraction between 0 and 1 (0.85 for 85%)",
+}
 
 
 def load_framework(path: str | os.PathLike[str] = DEFAULT_FRAMEWORK, profile: Any = None) -> dict:
@@ -140,7 +185,9 @@ def load_framework(path: str | os.PathLike[str] = DEFAULT_FRAMEWORK, profile: An
     if not isinstance(public, bool):
         raise FrameworkError(f"{where}: project.public is {public!r}; expected true (the figures are the "
                              "project's public record, cited as its source) or false (an invented example)")
+    project_money(project, where)  # money errors name the file here, not at the first table
     data["project"] = project
+    data["project_file"] = str(where)
     keys = set()
     for ind in data["indicators"]:
         key = ind.get("key")

@@ -39,11 +39,11 @@ from ruse_research.stats.proportions import wilson_ci
 from ruse_research.studies.monitoring_framework import (
     SHARE_STATISTICS,
     STATUSES,  # noqa: F401 (the examples use it)
-    FrameworkError,
     check_lang,
     elapsed_fraction,
     load_framework,
     progress,
+    project_money,
     status,
 )
 
@@ -489,16 +489,8 @@ def finance(framework: dict | None = None) -> pd.DataFrame:
     """
     fw = load_framework() if framework is None else framework
     pr = fw["project"]
-    try:
-        total = Decimal(str(pr["total_value"]))
-        grant = Decimal(str(pr.get("grant", pr["total_value"])))
-        own = Decimal(str(pr.get("own_funding", 0)))
-        paid = Decimal(str(pr["paid"]))
-        eu = Decimal(str(pr["eu_share"]))
-    except KeyError as exc:
-        raise FrameworkError(f"project finance needs {exc.args[0]!r}") from exc
-    if total <= 0 or not 0 <= paid or not 0 <= eu <= 1:
-        raise FrameworkError("project finance needs total > 0, paid >= 0 and 0 <= eu_share <= 1")
+    # checked by load_framework already; a framework built by hand is checked here
+    total, grant, own, paid, eu = project_money(pr, fw.get("project_file", "the indicator framework"))
     currency = pr.get("currency", "BGN")
     eu_total, eu_paid = _money(total * eu), _money(paid * eu)
     rows = [
