@@ -380,30 +380,16 @@ def test_framework_rejects_a_public_flag_that_is_not_true_or_false(tmp_path):
         M.load_framework(bad)
 
 
-def test_a_bad_project_section_of_a_profile_is_reported_against_the_profile_file(tmp_path):
-    """The framework file has no project section: the error names the profile that holds it."""
-    from ruse_research.data import profile as region_profile
-
-    text = paths.resolve("data/regions/demo/profile.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
-    data["project"]["public"] = "true"
-    own = tmp_path / "profile.yaml"
-    own.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    region = region_profile.load(str(own))
-    with pytest.raises(M.FrameworkError) as err:
-        M.load_framework(profile=region)
-    assert str(err.value).startswith(f"{region.source}: project.public is 'true'; expected true")
-
-
 @pytest.mark.parametrize(("change", "expected"), [
+    ({"public": "true"}, "project.public is 'true'; expected true"),
     ({"eu_share": None}, "project.eu_share is missing; give the EU's share of the funding as a fraction "
                          "between 0 and 1 (0.85 for 85%)"),
     ({"paid": "a lot"}, "project.paid is 'a lot'; expected a number"),
     ({"eu_share": 1.5}, "project finance needs total_value > 0, paid >= 0 and 0 <= eu_share <= 1 (got "),
 ])
-def test_the_project_money_of_a_profile_is_checked_when_it_is_loaded(tmp_path, change, expected):
-    """The money is checked with the rest of the project section, against the profile's file,
-    before any table is drawn (finance() and finance_note() read the checked values)."""
+def test_a_bad_project_section_of_a_profile_is_reported_against_the_profile_file(tmp_path, change, expected):
+    """The framework file has no project section, so an error in the profile's (its flags and
+    its money, checked before any table is drawn) names the profile file that holds it."""
     from ruse_research.data import profile as region_profile
 
     data = yaml.safe_load(paths.resolve("data/regions/demo/profile.yaml").read_text(encoding="utf-8"))

@@ -99,19 +99,21 @@ def test_same_seed_later_gives_identical_bytes_and_another_seed_other_data(regen
     assert (tmp_path / "monitoring_log.csv").read_bytes() != (RAW / "monitoring_log.csv").read_bytes()
 
 
+def _bundled_profiles() -> list[str]:
+    return sorted(p.parent.name for p in paths.resolve(profile.REGIONS_DIR).glob("*/profile.yaml"))
+
+
 def _profiles_with_demo_data() -> list[str]:
     """Profiles whose data folder is marked synthetic (this generator's truth.json)."""
     from ruse_research.data.marker import is_synthetic
 
-    names = sorted(p.parent.name for p in paths.resolve(profile.REGIONS_DIR).glob("*/profile.yaml"))
-    return [n for n in names if is_synthetic(profile.load(n).data_dir)]
+    return [n for n in _bundled_profiles() if is_synthetic(profile.load(n).data_dir)]
 
 
 def test_every_bundled_data_folder_with_checksums_is_marked_synthetic():
     """A generator's folder (it writes SHA256SUMS) that lost its marker would drop out of the
     checksum and staleness tests below without failing them: it fails here instead."""
-    names = sorted(p.parent.name for p in paths.resolve(profile.REGIONS_DIR).glob("*/profile.yaml"))
-    generated = [n for n in names if (paths.resolve(profile.load(n).data_dir) / "SHA256SUMS").is_file()]
+    generated = [n for n in _bundled_profiles() if (paths.resolve(profile.load(n).data_dir) / "SHA256SUMS").is_file()]
     assert generated and generated == _profiles_with_demo_data()
 
 

@@ -187,7 +187,6 @@ def load_framework(path: str | os.PathLike[str] = DEFAULT_FRAMEWORK, profile: An
                              "project's public record, cited as its source) or false (an invented example)")
     project_money(project, where)  # money errors name the file here, not at the first table
     data["project"] = project
-    data["project_file"] = str(where)
     keys = set()
     for ind in data["indicators"]:
         key = ind.get("key")

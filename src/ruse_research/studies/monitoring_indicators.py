@@ -489,8 +489,8 @@ def finance(framework: dict | None = None) -> pd.DataFrame:
     """
     fw = load_framework() if framework is None else framework
     pr = fw["project"]
-    # checked by load_framework already; a framework built by hand is checked here
-    total, grant, own, paid, eu = project_money(pr, fw.get("project_file", "the indicator framework"))
+    # load_framework has checked them against their file; only a framework built by hand can fail here
+    total, grant, own, paid, eu = project_money(pr, "the framework's project")
     currency = pr.get("currency", "BGN")
     eu_total, eu_paid = _money(total * eu), _money(paid * eu)
     rows = [

@@ -53,18 +53,17 @@ def write_every_profile(seed: int = DEFAULT_SEED) -> list[str]:
     from ruse_research.data import marker, profile
 
     base = paths.resolve(profile.REGIONS_DIR)
-    profiles = [(path.parent.name, profile.load(path.parent.name)) for path in sorted(base.glob("*/profile.yaml"))]
-    owner: dict = {}
-    for name, prof in profiles:
+    owner: dict = {}  # data folder -> (profile id, profile)
+    for path in sorted(base.glob("*/profile.yaml")):
+        prof = profile.load(path.parent.name)
         folder = paths.resolve(prof.data_dir)
         if folder in owner:  # the later profile would silently overwrite the earlier one's data
             raise profile.ProfileError(
-                f"{prof.source}: data_dir {prof.data_dir} is also profile {owner[folder]!r}'s; give each "
+                f"{prof.source}: data_dir {prof.data_dir} is also profile {owner[folder][0]!r}'s; give each "
                 "profile its own data folder (for example data/regions/<id>/raw) and run again")
-        owner[folder] = name
+        owner[folder] = (path.parent.name, prof)
     lines = []
-    for name, prof in profiles:
-        folder = paths.resolve(prof.data_dir)
+    for folder, (name, prof) in owner.items():
         if not marker.is_synthetic(folder):
             lines.append(f"skipped {prof.id}: {prof.data_dir} is not marked synthetic (truth.json with "
                          '"synthetic": true), so it may hold real exports; write its demonstration data '
